@@ -1,0 +1,33 @@
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Out-of-tree entry points. Kbuild (which the kernel's build reads in
+# preference to this file) says what the module is made of.
+#
+#   make [KDIR=...] [IOMMUFD_TEST=1]   build iommufd.ko against a 6.1 tree
+#   make check                         every test, on the stock and the
+#                                      debug kernel (sets everything up)
+#   make check-rig                     prove the test judge catches splats
+#   make run [INTERACTIVE=1]           boot a VM with the module and a demo
+#   make clean
+
+# The newest installed Debian 6.1 headers; the host may run another kernel.
+KDIR ?= $(lastword $(sort $(wildcard /lib/modules/6.1.*/build)))
+
+.PHONY: modules clean check check-rig run
+
+modules:
+	@test -n "$(KDIR)" || { echo "no 6.1 kernel headers found; set KDIR" >&2; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+clean:
+	@if [ -n "$(KDIR)" ]; then $(MAKE) -C $(KDIR) M=$(CURDIR) clean; fi
+	rm -rf .build
+
+check:
+	tools/vm/check.sh
+
+check-rig:
+	tools/vm/check-rig.sh
+
+run:
+	tools/vm/run.sh

@@ -1,0 +1,244 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Internal definitions shared by the iommufd source files.
+ *
+ * Lock order, outermost first. Take them in this order only; a path that
+ * needs two of them and cannot follow it must drop the first.
+ *
+ *   iommufd_ctx::objects xa_lock (spinlock; nothing sleeps under it)
+ *   io_pagetable::iova_rwsem
+ *
+ * The xa_lock is only ever held across short, non-sleeping lookups and the
+ * table edits in main.c; no other lock nests inside it.
+ */
+#ifndef __IOMMUFD_PRIVATE_H
+#define __IOMMUFD_PRIVATE_H
+
+#include <linux/interval_tree.h>
+#include <linux/refcount.h>
+#include <linux/rwsem.h>
+#include <linux/types.h>
+#include <linux/uaccess.h>
+#include <linux/wait.h>
+#include <linux/xarray.h>
+
+struct iommufd_ctx;
+
+/**
+ * struct io_pagetable - the IOVA space of one IOAS
+ * @iova_rwsem: guards the three interval trees and @iova_alignment
+ * @area_itree: mapped areas, keyed by IOVA (filled by MAP/COPY)
+ * @allowed_itree: ranges set by ALLOW_IOVAS; empty means "anywhere"
+ * @reserved_itree: IOVA that must never be mapped (apertures, MSI windows,
+ *	test reservations)
+ * @iova_alignment: the smallest IOVA/length granule MAP and COPY accept
+ */
+struct io_pagetable {
+	struct rw_semaphore iova_rwsem;
+	struct rb_root_cached area_itree;
+	struct rb_root_cached allowed_itree;
+	struct rb_root_cached reserved_itree;
+	unsigned long iova_alignment;
+};
+
+void iopt_init_table(struct io_pagetable *iopt);
+void iopt_destroy_table(struct io_pagetable *iopt);
+
+/**
+ * struct iopt_hole_iter - walks the IOVA ranges no reservation covers
+ * @node: the first reserved node not consumed yet, or NULL
+ * @next: the lowest IOVA not known to be reserved
+ * @start: first IOVA of the current hole
+ * @last: last IOVA of the current hole (inclusive)
+ * @done: no more holes
+ */
+struct iopt_hole_iter {
+	struct interval_tree_node *node;
+	unsigned long next;
+	unsigned long start;
+	unsigned long last;
+	bool done;
+};
+
+void iopt_hole_iter_first(struct iopt_hole_iter *iter,
+			  struct io_pagetable *iopt);
+void iopt_hole_iter_next(struct iopt_hole_iter *iter);
+
+/**
+ * enum iommufd_object_type - the kinds of object a context can hold
+ * @IOMMUFD_OBJ_NONE: never stored; as a lookup type it means "any type"
+ * @IOMMUFD_OBJ_ANY: alias of @IOMMUFD_OBJ_NONE for lookups
+ * @IOMMUFD_OBJ_IOAS: an I/O address space, &struct iommufd_ioas
+ * @IOMMUFD_OBJ_MAX: number of types, sizes the ops table
+ */
+enum iommufd_object_type {
+	IOMMUFD_OBJ_NONE,
+	IOMMUFD_OBJ_ANY = IOMMUFD_OBJ_NONE,
+	IOMMUFD_OBJ_IOAS,
+	IOMMUFD_OBJ_MAX,
+};
+
+/**
+ * struct iommufd_object - header embedded first in every object
+ * @users: long-term references. The ID table owns one for as long as the
+ *	object is visible; other objects that depend on this one own one each;
+ *	an ioctl that looked the object up owns one until it puts it.
+ * @shortterm_users: references that only live for one ioctl or callback,
+ *	plus one owned by the ID table. A kernel-initiated removal drops the
+ *	table's and waits for the count to reach zero.
+ * @type: what the containing structure is
+ * @id: the user-visible ID, the object's index in &iommufd_ctx.objects
+ *
+ * Life cycle: iommufd_object_alloc() reserves an ID that lookups cannot see
+ * yet; the creator then either calls iommufd_object_finalize() to publish
+ * the object or iommufd_object_abort()/iommufd_object_abort_and_destroy() to
+ * throw it away. A published object goes away through
+ * iommufd_object_remove() (IOMMU_DESTROY) or when the context is released.
+ */
+struct iommufd_object {
+	refcount_t users;
+	refcount_t shortterm_users;
+	enum iommufd_object_type type;
+	u32 id;
+};
+
+/**
+ * struct iommufd_ctx - one open of /dev/iommu
+ * @file: the file this context lives in; its refcount is the context's
+ * @objects: ID → object table. Allocation starts at 1 and takes the lowest
+ *	free index. Its xa_lock guards lookups against removal.
+ * @destroy_wait: woken when an object's @shortterm_users drops to zero
+ */
+struct iommufd_ctx {
+	struct file *file;
+	struct xarray objects;
+	wait_queue_head_t destroy_wait;
+};
+
+struct iommufd_ctx *iommufd_ctx_alloc(void);
+void iommufd_ctx_destroy_objects(struct iommufd_ctx *ictx);
+void iommufd_ctx_free(struct iommufd_ctx *ictx);
+
+struct iommufd_object *_iommufd_object_alloc(struct iommufd_ctx *ictx,
+					     size_t size,
+					     enum iommufd_object_type type);
+
+/*
+ * Allocate a @ptr-typed object of type @type. The object header must be the
+ * first member, named obj, so that container_of() and a cast agree.
+ */
+#define iommufd_object_alloc(ictx, ptr, type)                               \
+	container_of(_iommufd_object_alloc(ictx,                            \
+					   sizeof(*(ptr)) +                 \
+					   BUILD_BUG_ON_ZERO(offsetof(      \
+						typeof(*(ptr)), obj) != 0), \
+					   type),                           \
+		     typeof(*(ptr)), obj)
+
+void iommufd_object_finalize(struct iommufd_ctx *ictx,
+			     struct iommufd_object *obj);
+void iommufd_object_abort(struct iommufd_ctx *ictx,
+			  struct iommufd_object *obj);
+void iommufd_object_abort_and_destroy(struct iommufd_ctx *ictx,
+				      struct iommufd_object *obj);
+struct iommufd_object *iommufd_get_object(struct iommufd_ctx *ictx, u32 id,
+					  enum iommufd_object_type type);
+int iommufd_object_remove(struct iommufd_ctx *ictx, u32 id);
+
+/*
+ * Drop a reference taken by iommufd_get_object(). @users goes first, so
+ * that a remover woken by @shortterm_users reaching zero sees the final
+ * @users count.
+ */
+static inline void iommufd_put_object(struct iommufd_ctx *ictx,
+				      struct iommufd_object *obj)
+{
+	refcount_dec(&obj->users);
+	if (refcount_dec_and_test(&obj->shortterm_users))
+		wake_up_interruptible_all(&ictx->destroy_wait);
+}
+
+/**
+ * struct iommufd_ucmd - one ioctl in flight
+ * @ictx: the context the ioctl was issued on
+ * @ubuffer: the user's struct
+ * @user_size: the size the user claimed in the struct's first u32
+ * @cmd: the kernel copy, zero-extended to the kernel's struct size
+ */
+struct iommufd_ucmd {
+	struct iommufd_ctx *ictx;
+	void __user *ubuffer;
+	u32 user_size;
+	void *cmd;
+};
+
+/*
+ * Copy the kernel's image of the command back over the user's struct, but
+ * never more bytes than the user said it has.
+ */
+static inline int iommufd_ucmd_respond(struct iommufd_ucmd *ucmd,
+				       size_t cmd_len)
+{
+	if (copy_to_user(ucmd->ubuffer, ucmd->cmd,
+			 min_t(size_t, ucmd->user_size, cmd_len)))
+		return -EFAULT;
+	return 0;
+}
+
+/**
+ * struct iommufd_ioas - an I/O address space object
+ * @obj: common header
+ * @iopt: the IOVA space and what is mapped in it
+ */
+struct iommufd_ioas {
+	struct iommufd_object obj;
+	struct io_pagetable iopt;
+};
+
+static inline struct iommufd_ioas *iommufd_get_ioas(struct iommufd_ctx *ictx,
+						    u32 id)
+{
+	struct iommufd_object *obj;
+
+	obj = iommufd_get_object(ictx, id, IOMMUFD_OBJ_IOAS);
+	if (IS_ERR(obj))
+		return ERR_CAST(obj);
+	return container_of(obj, struct iommufd_ioas, obj);
+}
+
+struct iommufd_ioas *iommufd_ioas_alloc(struct iommufd_ctx *ictx);
+void iommufd_ioas_destroy(struct iommufd_object *obj);
+int iommufd_ioas_alloc_ioctl(struct iommufd_ucmd *ucmd);
+int iommufd_ioas_iova_ranges(struct iommufd_ucmd *ucmd);
+
+int iommufd_destroy(struct iommufd_ucmd *ucmd);
+
+#if IS_ENABLED(CONFIG_IOMMUFD_TEST)
+int iommufd_test(struct iommufd_ucmd *ucmd);
+void iommufd_test_init(void);
+void iommufd_test_exit(void);
+bool iommufd_should_fail(void);
+#else
+static inline void iommufd_test_init(void)
+{
+}
+
+static inline void iommufd_test_exit(void)
+{
+}
+
+static inline bool iommufd_should_fail(void)
+{
+	return false;
+}
+#endif
+
+#ifdef IOMMUFD_RIG_FAULT
+void iommufd_rig_fault(void);
+#else
+static inline void iommufd_rig_fault(void)
+{
+}
+#endif
+
+#endif
