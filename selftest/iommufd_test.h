@@ -17,7 +17,7 @@
 #include <linux/iommufd.h>
 #endif
 
-/* Request number 0x3ba0, right after the slots of the real commands. */
+/* Request number 0x3ba0: slot 32 of the table, clear of the real commands */
 #define IOMMU_TEST_CMD _IO(IOMMUFD_TYPE, IOMMUFD_CMD_BASE + 32)
 
 /**
@@ -71,7 +71,8 @@
  *	(&iommu_test_cmd.dmabuf_revoke)
  * @IOMMU_TEST_OP_PRIVATE_BASE: First number of the operations that exist
  *	only in this project. Numbers below it follow upstream's list and
- *	grow with it; numbers from here up are never used upstream.
+ *	grow with it; numbers from here up are kept for this project, far
+ *	above anything upstream's list will reach.
  *
  * An op number the kernel does not know gives EOPNOTSUPP.
  */
