@@ -1,0 +1,189 @@
+#!/bin/sh
+# shellcheck shell=sh
+#
+# /init of the test guest (busybox sh).  Packed into the initramfs by
+# tools/vm/lib.sh together with /etc/rig.env, the modules in /mod (load
+# order in /mod/order), the test programs in /tests and the demo in /demo.
+#
+# The phase comes from the kernel command line: a word "phase=X" without a
+# dot is handed to /init as an environment variable.
+#   phase=check  load the modules, dump KUnit results (debug kernel), run
+#                every program in /tests, unload, scan for leaks
+#   phase=run    load the modules, run the demo on the console, unload
+#   phase=shell  load the modules and give the console a shell; unload on
+#                exit
+#   phase=bench  like check, for the programs in /bench, without the leak
+#                scan
+#
+# Results go to ttyS1 (the "results port"), framed by markers the host's
+# judge (tools/vm/judge.sh) parses:
+#   @@@ BEGIN kernel=K phase=P
+#   @@@ SUITE K:kind:name ... @@@ RC n
+#   @@@ INSMOD/RMMOD name rc=n, @@@ TAINT before|after n, @@@ DEBUG_LOCKS n
+#   @@@ END rc=n          (always last; its absence means the run broke)
+# Then qexit leaves QEMU with status (rc << 1) | 1.
+#
+# Keep the words the judge looks for on the console (bug and warning
+# markers, "not ok") out of the messages printed here.
+
+export PATH=/bin:/sbin:/usr/bin:/usr/sbin
+/bin/busybox --install -s
+
+RIG_KERNEL=unknown
+RIG_SUITE_TIMEOUT=300
+# shellcheck source=/dev/null
+. /etc/rig.env
+: "${phase:=check}"
+
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+grep -q ' /dev ' /proc/mounts || mount -t devtmpfs devtmpfs /dev
+mount -t tmpfs tmpfs /tmp
+if [ -d /sys/kernel/debug ]; then
+	mount -t debugfs debugfs /sys/kernel/debug
+fi
+
+stty -F /dev/ttyS1 raw -echo
+exec 3>/dev/ttyS1
+
+# Overall status: 0 while everything passes.
+rc=0
+loaded=""
+
+res() { printf '%s\n' "$*" >&3; }
+# Console messages carry the guest uptime, to see where time goes.
+say() { printf 'rig: [%s] %s\n' "$(cut -d' ' -f1 /proc/uptime)" "$*"; }
+fail() { rc=1; say "$*"; }
+
+taint() { res "@@@ TAINT $1 $(cat /proc/sys/kernel/tainted)"; }
+
+# Huge pages for the tests that want them; 64 x 2 MiB.
+echo 64 >/proc/sys/vm/nr_hugepages 2>/dev/null
+say "hugepages: $(cat /proc/sys/vm/nr_hugepages 2>/dev/null || echo none)"
+
+load_modules() {
+	while read -r ko; do
+		insmod "/mod/$ko"
+		r=$?
+		res "@@@ INSMOD ${ko%.ko} rc=$r"
+		if [ $r -ne 0 ]; then
+			fail "insmod $ko failed ($r)"
+			return 1
+		fi
+		loaded="${ko%.ko} $loaded"
+	done </mod/order
+	return 0
+}
+
+# Unload in reverse load order ($loaded is kept reversed).
+unload_modules() {
+	for m in $loaded; do
+		rmmod "$m"
+		r=$?
+		res "@@@ RMMOD $m rc=$r"
+		[ $r -eq 0 ] || fail "rmmod $m failed ($r)"
+	done
+	loaded=""
+}
+
+# KUnit suites in a module run at insmod; their debugfs copy disappears at
+# rmmod, so collect them while the module is loaded.
+dump_kunit() {
+	[ -d /sys/kernel/debug/kunit ] || return 0
+	for d in /sys/kernel/debug/kunit/*/; do
+		[ -f "$d/results" ] || continue
+		s=$(basename "$d")
+		res "@@@ SUITE $RIG_KERNEL:kunit:$s"
+		cat "$d/results" >&3
+		res "@@@ RC 0"
+	done
+}
+
+# run_suites DIR: every executable in DIR is one TAP suite.
+run_suites() {
+	for t in "$1"/*; do
+		if [ ! -f "$t" ] || [ ! -x "$t" ]; then
+			continue
+		fi
+		s=$(basename "$t")
+		say "suite $s"
+		res "@@@ SUITE $RIG_KERNEL:kselftest:$s"
+		(cd /tmp && timeout -s KILL "$RIG_SUITE_TIMEOUT" "$t") \
+			</dev/null >&3 2>&1
+		r=$?
+		res "@@@ RC $r"
+		# 4 is KSFT_SKIP: the whole suite skipped itself.
+		[ $r -eq 0 ] || [ $r -eq 4 ] || fail "suite $s exited $r"
+	done
+}
+
+# Two scans with a pause: a fresh object is too young to be reported by
+# the first one.
+scan_leaks() {
+	kl=/sys/kernel/debug/kmemleak
+	[ -w $kl ] || return 0
+	say "scanning for leaks"
+	echo scan >$kl
+	sleep 5
+	echo scan >$kl
+	cat $kl
+}
+
+report_lockdep() {
+	[ -r /proc/lockdep_stats ] || return 0
+	n=$(sed -n 's/^ *debug_locks: *//p' /proc/lockdep_stats)
+	say "debug_locks: $n"
+	res "@@@ DEBUG_LOCKS $n"
+}
+
+finish() {
+	res "@@@ END rc=$rc"
+	say "done, rc=$rc"
+	qexit "$rc"
+	# Only reached without the isa-debug-exit device.
+	poweroff -f
+}
+
+res "@@@ BEGIN kernel=$RIG_KERNEL phase=$phase"
+taint before
+
+case $phase in
+check | bench)
+	if load_modules; then
+		dump_kunit
+		if [ "$phase" = check ]; then
+			run_suites /tests
+		else
+			run_suites /bench
+		fi
+	fi
+	unload_modules
+	[ "$phase" = check ] && scan_leaks
+	;;
+run)
+	if load_modules; then
+		if [ -x /demo/iommufd-demo ]; then
+			/demo/iommufd-demo </dev/null 2>&1
+			r=$?
+			res "@@@ DEMO rc=$r"
+			[ $r -eq 0 ] || fail "demo exited $r"
+		else
+			fail "no demo in the image"
+		fi
+	fi
+	unload_modules
+	;;
+shell)
+	load_modules
+	say "loaded (unload order): ${loaded% }; exit the shell to unload and power off"
+	setsid cttyhack sh
+	unload_modules
+	;;
+*)
+	fail "unknown phase '$phase'"
+	;;
+esac
+
+report_lockdep
+taint after
+finish

@@ -1,0 +1,431 @@
+# shellcheck shell=bash
+# Variables set here are used by the scripts that source this file.
+# shellcheck disable=SC2034
+#
+# Shared helpers for the QEMU test rig (check.sh, check-rig.sh, run.sh).
+# Source it; do not run it.  Everything here runs on the host.
+#
+# Layout (all repo-local paths are under the gitignored .build/):
+#   .build/<name>/mod/          copy of the sources + the built iommufd.ko
+#   .build/<name>/initramfs*    guest root file system for one VM run
+#   .build/tests/ .build/demo/  user programs (static, shared by all kernels)
+#   .build/logs/<name>.*        console, results and qemu logs of a VM run
+#   $IOMMUFD_CACHE/debug-<key>/ the debug kernel tree (outside the repo)
+#
+# Environment knobs shared by all entry points:
+#   IOMMUFD_CACHE  where the debug kernel is cached
+#                  (default ~/.cache/iommufd-6.1)
+#   VM_MEM         guest memory (default 1G)
+#   VM_TIMEOUT     host-side limit for one VM run in seconds (default 900)
+#   SUITE_TIMEOUT  guest-side limit for one test program (default 300)
+
+RIG_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO=$(cd "$RIG_DIR/../.." && pwd)
+BUILD="$REPO/.build"
+LOGS="$BUILD/logs"
+CACHE="${IOMMUFD_CACHE:-${HOME:-$(getent passwd "$(id -u)" | cut -d: -f6)}/.cache/iommufd-6.1}"
+
+VM_MEM="${VM_MEM:-1G}"
+VM_TIMEOUT="${VM_TIMEOUT:-900}"
+SUITE_TIMEOUT="${SUITE_TIMEOUT:-300}"
+
+# Debian packages the rig needs on the host.
+RIG_PACKAGES=(
+	build-essential bc bison flex libelf-dev libssl-dev dwarves sparse
+	cpio gzip xz-utils kmod git busybox-static qemu-system-x86
+	linux-source-6.1 linux-image-amd64 linux-headers-amd64
+)
+
+log() { printf '==> %s\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# Print a duration given a start time taken with $SECONDS.
+elapsed() { printf '%ds' $((SECONDS - $1)); }
+
+# Install whatever Debian packages are missing.  apt is not touched at all
+# when everything is present, so a warm machine pays nothing.
+ensure_packages() {
+	local missing=() pkg status
+
+	for pkg in "${RIG_PACKAGES[@]}"; do
+		status=$(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null || true)
+		[[ $status == installed ]] || missing+=("$pkg")
+	done
+	((${#missing[@]})) || return 0
+
+	log "installing: ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	# One call, so linux-image-amd64 and linux-headers-amd64 resolve to the
+	# same ABI.
+	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# Find the newest installed Debian 6.1 kernel that has both an image and a
+# build directory.  Sets STOCK_RELEASE, STOCK_KDIR and STOCK_BZIMAGE.  The
+# ABI name changes with security updates, so it is never hard-coded.
+find_stock_kernel() {
+	local dir rel
+
+	STOCK_RELEASE=
+	while read -r dir; do
+		[[ -d $dir ]] || continue
+		rel=${dir#/lib/modules/}
+		rel=${rel%/build}
+		if [[ -f /boot/vmlinuz-$rel ]]; then
+			STOCK_RELEASE=$rel
+		fi
+	done < <(printf '%s\n' /lib/modules/6.1.*/build | sort -V)
+
+	[[ -n $STOCK_RELEASE ]] ||
+		die "no 6.1 kernel with headers found (linux-image-amd64 + linux-headers-amd64)"
+	STOCK_KDIR=/lib/modules/$STOCK_RELEASE/build
+	STOCK_BZIMAGE=/boot/vmlinuz-$STOCK_RELEASE
+	# The Debian image is root-only readable; qemu runs as the same user.
+	[[ -r $STOCK_BZIMAGE ]] || die "$STOCK_BZIMAGE is not readable"
+}
+
+# --- Debug kernel ----------------------------------------------------------
+
+# Build the debug kernel in $1/linux ($1 is an empty directory).  The
+# code of this function is part of the cache key (debug_kernel_key), so
+# editing it makes the next run rebuild.
+build_debug_kernel_tree() {
+	local dir=$1 fragment=$RIG_DIR/debug.config
+	local src=$dir/linux line name dropped=()
+
+	mkdir -p "$src"
+	tar -xf /usr/src/linux-source-6.1.tar.xz -C "$src" --strip-components=1
+
+	make -C "$src" -s tinyconfig
+	"$src/scripts/kconfig/merge_config.sh" -m -O "$src" \
+		"$src/.config" "$fragment" >/dev/null
+	make -C "$src" -s olddefconfig
+
+	# olddefconfig silently drops options whose dependencies are unmet.
+	# Check every line of the fragment made it through.
+	while read -r line; do
+		case $line in
+		CONFIG_*=*)
+			grep -qxF "$line" "$src/.config" || dropped+=("$line")
+			;;
+		"# CONFIG_"*" is not set")
+			name=${line#\# }
+			name=${name%% *}
+			if grep -q "^$name=" "$src/.config"; then
+				dropped+=("$line")
+			fi
+			;;
+		esac
+	done <"$fragment"
+	if ((${#dropped[@]})); then
+		printf 'debug.config: not honoured by olddefconfig (unmet dependencies?):\n' >&2
+		printf '  %s\n' "${dropped[@]}" >&2
+		return 1
+	fi
+
+	# "modules" too: it writes Module.symvers and scripts/module.lds, which
+	# out-of-tree M= builds need.
+	make -C "$src" -s -j"$(nproc)" bzImage modules
+}
+
+# The cache key: what the debug kernel is built from and how.  "declare
+# -f" prints the function's code without its comments.
+debug_kernel_key() {
+	local srcver
+
+	srcver=$(dpkg-query -W -f='${Version}' linux-source-6.1)
+	{
+		cat "$RIG_DIR/debug.config"
+		printf 'linux-source-6.1 %s\n' "$srcver"
+		declare -f build_debug_kernel_tree
+	} | sha256sum | cut -c1-16
+}
+
+# Each tree takes about 2 GB: keep only the two most recently built ones
+# (say, for two branches with different fragments).  Called with the
+# cache lock held.
+prune_debug_kernels() {
+	local old
+
+	# ls -t: newest first, by the time the stamp was written.
+	# shellcheck disable=SC2012
+	ls -t "$CACHE"/debug-*/stamp 2>/dev/null | tail -n +3 |
+		while read -r old; do
+			log "removing old debug kernel ${old%/stamp}"
+			rm -rf "${old%/stamp}"
+		done
+}
+
+# Build or reuse the debug kernel.  Sets DEBUG_KDIR and DEBUG_BZIMAGE.
+ensure_debug_kernel() {
+	local key dir start
+
+	key=$(debug_kernel_key)
+	dir=$CACHE/debug-$key
+	DEBUG_KDIR=$dir/linux
+	DEBUG_BZIMAGE=$DEBUG_KDIR/arch/x86/boot/bzImage
+
+	mkdir -p "$CACHE"
+	# Serialise concurrent builders of the same cache.
+	exec {lockfd}>"$CACHE/.lock"
+	flock "$lockfd"
+
+	if [[ ! -f $dir/stamp ]]; then
+		log "building the debug kernel into $dir (takes minutes)"
+		start=$SECONDS
+		rm -rf "$dir"
+		mkdir -p "$dir"
+		if ! build_debug_kernel_tree "$dir" >"$dir/build.log" 2>&1; then
+			tail -n 40 "$dir/build.log" >&2
+			die "debug kernel build failed, see $dir/build.log"
+		fi
+		# Written last: its presence means the tree is complete.
+		date -u +%FT%TZ >"$dir/stamp"
+		log "debug kernel built in $(elapsed "$start")"
+		prune_debug_kernels
+	fi
+
+	exec {lockfd}>&-
+	[[ -f $DEBUG_BZIMAGE ]] || die "$DEBUG_BZIMAGE missing"
+}
+
+# --- Builds in the repo ----------------------------------------------------
+
+# Copy the project's sources (tracked and untracked-but-not-ignored files)
+# into $1, replacing whatever was there.
+copy_sources() {
+	local dest=$1
+
+	rm -rf "$dest"
+	mkdir -p "$dest"
+	if git -C "$REPO" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+		# ls-files also lists deleted-but-tracked files; skip those.
+		git -C "$REPO" ls-files -co --exclude-standard -z |
+			while IFS= read -r -d '' f; do
+				if [[ -e $REPO/$f || -L $REPO/$f ]]; then
+					printf '%s\0' "$f"
+				fi
+			done |
+			tar -C "$REPO" --null -T - -cf - |
+			tar -C "$dest" -xf -
+	else
+		tar -C "$REPO" --exclude=./.build --exclude=./.git -cf - . |
+			tar -C "$dest" -xf -
+	fi
+}
+
+# build_module NAME KDIR [extra make args...]
+# Builds .build/NAME/mod/iommufd.ko (plus whatever else the Makefile
+# builds) from a fresh copy of the sources, with W=1.  Prints a FAIL line
+# and returns 1 if make fails or no iommufd.ko appears, 2 if it built but
+# printed warnings (compiler, sparse or modpost).  kbuild only reports
+# warnings for files it compiles, hence the fresh copy every time.
+build_module() {
+	local name=$1 kdir=$2
+	shift 2
+	local dir=$BUILD/$name/mod out=$BUILD/$name/build.log
+
+	copy_sources "$dir"
+	if ! make -C "$dir" modules KDIR="$kdir" IOMMUFD_TEST=1 W=1 "$@" \
+		>"$out" 2>&1 || [[ ! -f $dir/iommufd.ko ]]; then
+		tail -n 40 "$out" >&2
+		printf 'FAIL %s build: make failed, see %s\n' "$name" "$out"
+		return 1
+	fi
+	# "error:" too: sparse reports errors without failing the build.
+	if grep -qEi 'warning:|error:' "$out"; then
+		grep -Ei 'warning:|error:' "$out" | head -n 20 | sed 's/^/    /'
+		printf 'FAIL %s build: warnings, see %s\n' "$name" "$out"
+		return 2
+	fi
+}
+
+# qexit: the guest's way out of QEMU (see qexit.c).
+build_qexit() {
+	mkdir -p "$BUILD"
+	gcc -static -Os -Wall -Wextra -Werror -o "$BUILD/qexit" "$RIG_DIR/qexit.c"
+}
+
+# Build the test programs into .build/tests once; they are static and
+# shared by both kernels.  $1 is the kernel source tree that provides
+# tools/testing/selftests/kselftest_harness.h.
+build_tests() {
+	local ksrc=$1 out=$BUILD/tests.log
+
+	rm -rf "$BUILD/tests"
+	mkdir -p "$BUILD/tests"
+	[[ -f $REPO/selftest/Makefile ]] || return 0
+	if ! make -C "$REPO/selftest" KSRC="$ksrc" OUT="$BUILD/tests" \
+		>"$out" 2>&1; then
+		tail -n 40 "$out" >&2
+		printf 'FAIL build selftest: make failed, see %s\n' "$out"
+		return 1
+	fi
+}
+
+# Build the demo into .build/demo.
+build_demo() {
+	local out=$BUILD/demo.log
+
+	rm -rf "$BUILD/demo"
+	mkdir -p "$BUILD/demo"
+	[[ -f $REPO/tools/demo/Makefile ]] || return 0
+	if ! make -C "$REPO/tools/demo" OUT="$BUILD/demo" >"$out" 2>&1; then
+		tail -n 40 "$out" >&2
+		printf 'FAIL build demo: make failed, see %s\n' "$out"
+		return 1
+	fi
+}
+
+# stock_module_deps KO...: print, in load order, the stock kernel's module
+# files that the given modules need, leaving out the given modules.
+stock_module_deps() {
+	local -A own=() seen=()
+	local ko dep kind path
+
+	for ko in "$@"; do
+		own[$(modinfo -F name "$ko")]=1
+	done
+	for ko in "$@"; do
+		for dep in $(modinfo -F depends "$ko" | tr , ' '); do
+			[[ -z ${own[$dep]:-} ]] || continue
+			while read -r kind path _; do
+				[[ $kind == insmod && -z ${seen[$path]:-} ]] || continue
+				seen[$path]=1
+				echo "$path"
+			done < <(modprobe -S "$STOCK_RELEASE" --show-depends "$dep")
+		done
+	done
+}
+
+# make_initramfs NAME KERNEL-LABEL [TEST FILTER...]
+# Packs .build/NAME/initramfs.cpio.gz from busybox, qexit, /init, the
+# module(s) of .build/NAME/mod and the test programs.  With filters, only
+# test programs whose name is listed are included; the single filter
+# "none" includes none.
+make_initramfs() {
+	local name=$1 label=$2
+	shift 2
+	local root=$BUILD/$name/initramfs mod=$BUILD/$name/mod
+	local t rel base want ko
+	local ours=() deps=()
+
+	rm -rf "$root"
+	mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,dev,proc,sys,tmp,etc,mod,tests,demo}
+	# Debian's busybox package is dynamic; busybox-static replaces it.
+	if ldd /bin/busybox >/dev/null 2>&1; then
+		die "/bin/busybox is not static (install busybox-static)"
+	fi
+	cp /bin/busybox "$root/bin/busybox"
+	# /init's interpreter; /init links the other applets itself.
+	ln -s busybox "$root/bin/sh"
+	cp "$BUILD/qexit" "$root/bin/qexit"
+	cp "$RIG_DIR/init.sh" "$root/init"
+	chmod 755 "$root/init"
+
+	# Our modules in load order: iommufd first, then tools/vm/modules.list
+	# (paths relative to the module build directory).
+	ours=("$mod/iommufd.ko")
+	if [[ -f $RIG_DIR/modules.list ]]; then
+		while read -r rel; do
+			[[ -z $rel || $rel == \#* ]] && continue
+			[[ -f $mod/$rel ]] || die "modules.list: $mod/$rel was not built"
+			ours+=("$mod/$rel")
+		done <"$RIG_DIR/modules.list"
+	fi
+	# Stock modules they need go first (the debug kernel has everything
+	# built in).
+	if [[ $label == stock ]]; then
+		mapfile -t deps < <(stock_module_deps "${ours[@]}")
+	fi
+	: >"$root/mod/order"
+	for ko in "${deps[@]}" "${ours[@]}"; do
+		base=$(basename "$ko")
+		case $ko in
+		*.ko.xz) xz -dc "$ko" >"$root/mod/${base%.xz}" ;;
+		*) cp "$ko" "$root/mod/$base" ;;
+		esac
+		echo "${base%.xz}" >>"$root/mod/order"
+	done
+
+	for t in "$@"; do
+		[[ $t == none || -x $BUILD/tests/$t ]] ||
+			die "TESTS: no test program '$t' in $BUILD/tests"
+	done
+	for t in "$BUILD"/tests/*; do
+		[[ -f $t && -x $t ]] || continue
+		want=1
+		if (($#)); then
+			want=0
+			for f in "$@"; do
+				[[ $f == "$(basename "$t")" ]] && want=1
+			done
+		fi
+		((want)) && cp "$t" "$root/tests/"
+	done
+	if [[ -x $BUILD/demo/iommufd-demo ]]; then
+		cp "$BUILD/demo/iommufd-demo" "$root/demo/"
+	fi
+
+	cat >"$root/etc/rig.env" <<-EOF
+		RIG_KERNEL=$label
+		RIG_SUITE_TIMEOUT=$SUITE_TIMEOUT
+	EOF
+
+	(cd "$root" && find . -print0 | sort -z |
+		cpio --null -o -H newc --quiet) | gzip -1 >"$BUILD/$name/initramfs.cpio.gz"
+}
+
+# run_vm NAME BZIMAGE PHASE [MODE]
+# Boots .build/NAME/initramfs.cpio.gz.  MODE "batch" (default) writes the
+# console to .build/logs/NAME.console; "live" also shows it on the
+# terminal; "interactive" gives the terminal to the guest's ttyS0.  The
+# results port (ttyS1) always goes to .build/logs/NAME.results.  Sets
+# QEMU_RC (124 on host timeout).
+run_vm() {
+	local name=$1 kernel=$2 phase=$3 mode=${4:-batch}
+	local append="console=ttyS0 intel_iommu=on panic=-1 phase=$phase"
+	local console=$LOGS/$name.console results=$LOGS/$name.results
+	local serial0 qemu
+
+	mkdir -p "$LOGS"
+	rm -f "$console" "$results"
+	case $mode in
+	batch) serial0=(-serial "file:$console") ;;
+	live)
+		serial0=(-chardev "stdio,id=con0,signal=on,logfile=$console"
+			-serial chardev:con0)
+		# Hide boot chatter but keep warnings: splats print at
+		# KERN_WARNING and above.
+		append+=" loglevel=5"
+		;;
+	interactive)
+		serial0=(-chardev "stdio,id=con0,mux=on,signal=off,logfile=$console"
+			-serial chardev:con0 -mon "chardev=con0,mode=readline")
+		append+=" loglevel=5"
+		;;
+	*) die "run_vm: bad mode $mode" ;;
+	esac
+
+	qemu=(qemu-system-x86_64 -machine q35 -accel tcg -cpu max
+		-m "$VM_MEM" -smp 2 -nodefaults -display none -no-reboot
+		-device "intel-iommu,intremap=off"
+		-device "isa-debug-exit,iobase=0xf4,iosize=0x04"
+		-device edu
+		"${serial0[@]}" -serial "file:$results"
+		-kernel "$kernel" -initrd "$BUILD/$name/initramfs.cpio.gz"
+		-append "$append")
+
+	QEMU_RC=0
+	if [[ $mode == interactive ]]; then
+		# A person is at the keyboard: no time limit.
+		"${qemu[@]}" 2>"$LOGS/$name.qemu" || QEMU_RC=$?
+	elif [[ $mode == live ]]; then
+		timeout --foreground -k 10 "$VM_TIMEOUT" "${qemu[@]}" \
+			</dev/null 2>"$LOGS/$name.qemu" || QEMU_RC=$?
+	else
+		timeout -k 10 "$VM_TIMEOUT" "${qemu[@]}" \
+			</dev/null 2>"$LOGS/$name.qemu" || QEMU_RC=$?
+	fi
+}
