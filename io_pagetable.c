@@ -1,15 +1,31 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The IOVA space of an IOAS: which ranges are mapped, which are reserved
- * and which the user allowed for automatic allocation.
+ * The IOVA space of an IOAS: which ranges are mapped (areas), which are
+ * reserved, and which the user allowed for automatic allocation.
  *
- * Ranges are closed intervals: @last is the final byte, so a range that
- * ends at the top of the address space is representable.
+ * Ranges are closed intervals: "last" is the final byte, so a range that
+ * ends at the top of the address space is representable; "end" would be
+ * one past it and is avoided.
+ *
+ * MAP and COPY first insert their areas with no page set, which reserves
+ * the IOVA: an overlapping MAP then gets EEXIST and an UNMAP of the half-
+ * built area EBUSY. Only when everything has succeeded do the areas get
+ * their page sets and become real mappings; on failure they are removed
+ * again and nothing has changed.
  */
+#include <linux/err.h>
+#include <linux/mm.h>
 #include <linux/interval_tree.h>
+#include <linux/iommu.h>
 #include <linux/kernel.h>
+#include <linux/log2.h>
+#include <linux/overflow.h>
+#include <linux/slab.h>
+#include <uapi/linux/iommufd.h>
 
+#include "io_pagetable.h"
 #include "iommufd_private.h"
+#include "iova_span.h"
 
 void iopt_init_table(struct io_pagetable *iopt)
 {
@@ -17,65 +33,626 @@ void iopt_init_table(struct io_pagetable *iopt)
 	iopt->area_itree = RB_ROOT_CACHED;
 	iopt->allowed_itree = RB_ROOT_CACHED;
 	iopt->reserved_itree = RB_ROOT_CACHED;
-	/* Byte granular until a domain or an access asks for more. */
+	/* Byte granular until something attached to the IOAS asks for more. */
 	iopt->iova_alignment = 1;
 }
 
+/* Free every node of a tree of allowed ranges. */
+static void iopt_free_allowed_tree(struct rb_root_cached *root)
+{
+	struct iopt_allowed *allowed;
+
+	while ((allowed = iopt_allowed_first(root, 0, ULONG_MAX))) {
+		interval_tree_remove(&allowed->node, root);
+		kfree(allowed);
+	}
+}
+
+static void __iopt_remove_reserved_iova(struct io_pagetable *iopt, void *owner)
+{
+	struct iopt_reserved *reserved, *next;
+
+	lockdep_assert_held_write(&iopt->iova_rwsem);
+
+	for (reserved = iopt_reserved_first(&iopt->reserved_itree, 0,
+					    ULONG_MAX);
+	     reserved; reserved = next) {
+		next = iopt_reserved_next(reserved, 0, ULONG_MAX);
+		if (reserved->owner != owner)
+			continue;
+		interval_tree_remove(&reserved->node, &iopt->reserved_itree);
+		kfree(reserved);
+	}
+}
+
+/**
+ * iopt_destroy_table() - free what is left of a table being destroyed
+ * @iopt: the table; everything must already be unmapped
+ */
 void iopt_destroy_table(struct io_pagetable *iopt)
 {
-	/* Nothing can be mapped, allowed or reserved yet. */
+	down_write(&iopt->iova_rwsem);
+	__iopt_remove_reserved_iova(iopt, NULL);
+	iopt_free_allowed_tree(&iopt->allowed_itree);
+	up_write(&iopt->iova_rwsem);
+
 	WARN_ON(!RB_EMPTY_ROOT(&iopt->area_itree.rb_root));
-	WARN_ON(!RB_EMPTY_ROOT(&iopt->allowed_itree.rb_root));
 	WARN_ON(!RB_EMPTY_ROOT(&iopt->reserved_itree.rb_root));
 }
 
 /*
- * Step to the next hole: start just after everything reserved so far and
- * run to the next reserved node that begins beyond that point. Reserved
- * nodes may overlap and nest; the tree hands them out by ascending start.
+ * Can [start, last] hold @length bytes at an IOVA that is aligned to
+ * @align and, within its page, at @page_offset? Below PAGE_SIZE the IOVA
+ * is given the same offset in its page as the memory has in its own, so
+ * that the pages line up with IOMMU pages; @page_offset is a multiple of
+ * @align in that case because @align came from the address's low bits.
  */
-static void iopt_hole_iter_advance(struct iopt_hole_iter *iter)
+static bool iopt_hole_fits(unsigned long start, unsigned long last,
+			   unsigned long align, unsigned long page_offset,
+			   unsigned long length, unsigned long *iova)
 {
-	struct interval_tree_node *node = iter->node;
+	unsigned long cand;
 
-	while (node && node->start <= iter->next) {
-		if (node->last == ULONG_MAX) {
-			iter->done = true;
-			return;
+	if (align >= PAGE_SIZE) {
+		if (start > ULONG_MAX - (align - 1))
+			return false;
+		cand = ALIGN(start, align);
+	} else {
+		cand = ALIGN_DOWN(start, PAGE_SIZE) + page_offset;
+		if (cand < start) {
+			if (cand > ULONG_MAX - PAGE_SIZE)
+				return false;
+			cand += PAGE_SIZE;
 		}
-		iter->next = max(iter->next, node->last + 1);
-		node = interval_tree_iter_next(node, 0, ULONG_MAX);
 	}
-	iter->node = node;
-	iter->start = iter->next;
-	iter->last = node ? node->start - 1 : ULONG_MAX;
+	if (cand > last || last - cand < length - 1)
+		return false;
+	*iova = cand;
+	return true;
+}
+
+/* Lowest free IOVA in the window [first, last] that fits, or false. */
+static bool iopt_find_hole(struct io_pagetable *iopt, unsigned long first,
+			   unsigned long last, unsigned long align,
+			   unsigned long page_offset, unsigned long length,
+			   unsigned long *iova)
+{
+	struct rb_root_cached *const used[] = {
+		&iopt->reserved_itree,
+		&iopt->area_itree,
+	};
+	struct iova_span_iter span;
+
+	for_each_iova_span(&span, used, ARRAY_SIZE(used), first, last) {
+		if (span.is_hole && iopt_hole_fits(span.start, span.last, align,
+						   page_offset, length, iova))
+			return true;
+	}
+	return false;
 }
 
 /**
- * iopt_hole_iter_first() - begin walking the unreserved IOVA ranges
- * @iter: iterator to initialise
- * @iopt: the table; iova_rwsem held by the caller for the whole walk
+ * iopt_alloc_iova() - choose an IOVA for new memory
+ * @iopt: the table, iova_rwsem held
+ * @iova: the result
+ * @addr: where the memory is (a user VA, or the position in a file)
+ * @length: bytes
  *
- * Each step presents [@iter->start, @iter->last]; the walk is over when
- * @iter->done is set.
+ * The alignment follows the memory's, up to a huge page, so that memory
+ * backed by huge pages can be mapped with huge IOPTEs. The lowest hole that
+ * fits wins; with an allowed list only allowed IOVA is used. IOVA 0 and the
+ * top page are never handed out.
+ *
+ * Return: 0; ENOSPC if nothing fits; EINVAL if the memory's alignment is
+ * below the table's; EOVERFLOW for a length of half the space or more.
  */
-void iopt_hole_iter_first(struct iopt_hole_iter *iter, struct io_pagetable *iopt)
+int iopt_alloc_iova(struct io_pagetable *iopt, unsigned long *iova,
+			   unsigned long addr, unsigned long length)
 {
+	unsigned long first = PAGE_SIZE, last = ULONG_MAX - PAGE_SIZE;
+	unsigned long page_offset = addr % PAGE_SIZE;
+	struct rb_root_cached *const allowed[] = { &iopt->allowed_itree };
+	unsigned long align, max_align;
+	struct iova_span_iter span;
+
 	lockdep_assert_held(&iopt->iova_rwsem);
 
-	iter->done = false;
-	iter->next = 0;
-	iter->node = interval_tree_iter_first(&iopt->reserved_itree, 0,
-					      ULONG_MAX);
-	iopt_hole_iter_advance(iter);
+	if (length >= ULONG_MAX / 2)
+		return -EOVERFLOW;
+
+	align = roundup_pow_of_two(length);
+	if (addr)
+		align = min(align, 1UL << __ffs(addr));
+	max_align = IS_ENABLED(CONFIG_TRANSPARENT_HUGEPAGE) ? HPAGE_PMD_SIZE :
+							      PAGE_SIZE;
+	align = min(align, max_align);
+	if (align < iopt->iova_alignment)
+		return -EINVAL;
+
+	if (RB_EMPTY_ROOT(&iopt->allowed_itree.rb_root)) {
+		if (iopt_find_hole(iopt, first, last, align, page_offset,
+				   length, iova))
+			return 0;
+		return -ENOSPC;
+	}
+
+	for_each_iova_span(&span, allowed, ARRAY_SIZE(allowed), first, last) {
+		if (span.is_hole)
+			continue;
+		if (iopt_find_hole(iopt, span.start, span.last, align,
+				   page_offset, length, iova))
+			return 0;
+	}
+	return -ENOSPC;
 }
 
-void iopt_hole_iter_next(struct iopt_hole_iter *iter)
+/* Is a caller-chosen IOVA range usable? */
+static int iopt_check_iova(struct io_pagetable *iopt, unsigned long iova,
+			   unsigned long length)
 {
-	if (iter->last == ULONG_MAX) {
-		iter->done = true;
-		return;
+	unsigned long last;
+
+	lockdep_assert_held(&iopt->iova_rwsem);
+
+	if (iova & (iopt->iova_alignment - 1))
+		return -EINVAL;
+	if (check_add_overflow(iova, length - 1, &last))
+		return -EOVERFLOW;
+	if (iopt_reserved_first(&iopt->reserved_itree, iova, last))
+		return -EINVAL;
+	if (iopt_area_first(&iopt->area_itree, iova, last))
+		return -EEXIST;
+	return 0;
+}
+
+/**
+ * iopt_free_pages_list() - drop a list made by iopt_get_pages()
+ * @pages_list: the list; empty afterwards
+ */
+void iopt_free_pages_list(struct list_head *pages_list)
+{
+	struct iopt_pages_list *elm, *tmp;
+
+	list_for_each_entry_safe(elm, tmp, pages_list, next) {
+		WARN_ON(elm->area);
+		if (elm->pages)
+			iopt_put_pages(elm->pages);
+		list_del(&elm->next);
+		kfree(elm);
 	}
-	iter->next = iter->last + 1;
-	iopt_hole_iter_advance(iter);
+}
+
+/* Insert an area with no page set yet: this reserves its IOVA. */
+static int iopt_insert_area(struct io_pagetable *iopt,
+			    struct iopt_pages_list *elm, unsigned long iova,
+			    int iommu_prot)
+{
+	struct iopt_area *area;
+
+	lockdep_assert_held_write(&iopt->iova_rwsem);
+
+	if ((iommu_prot & IOMMU_WRITE) && !elm->pages->writable)
+		return -EPERM;
+	/* The memory must sit at an offset the IOAS can map. */
+	if ((elm->start_byte % PAGE_SIZE) & (iopt->iova_alignment - 1))
+		return -EINVAL;
+
+	area = kzalloc(sizeof(*area), GFP_KERNEL_ACCOUNT);
+	if (!area)
+		return -ENOMEM;
+	area->iopt = iopt;
+	area->iommu_prot = iommu_prot;
+	area->page_offset = elm->start_byte % PAGE_SIZE;
+	area->pages_node.start = elm->start_byte / PAGE_SIZE;
+	area->pages_node.last = (elm->start_byte + elm->length - 1) / PAGE_SIZE;
+	area->node.start = iova;
+	area->node.last = iova + elm->length - 1;
+	if (WARN_ON(area->pages_node.last >= elm->pages->npages)) {
+		kfree(area);
+		return -EOVERFLOW;
+	}
+	interval_tree_insert(&area->node, &iopt->area_itree);
+	elm->area = area;
+	return 0;
+}
+
+static void iopt_abort_area(struct iopt_area *area)
+{
+	lockdep_assert_held_write(&area->iopt->iova_rwsem);
+
+	WARN_ON(area->pages);
+	interval_tree_remove(&area->node, &area->iopt->area_itree);
+	kfree(area);
+}
+
+/**
+ * iopt_map_pages_list() - map pieces of page sets at consecutive IOVA
+ * @iopt: the table
+ * @pages_list: &struct iopt_pages_list entries, in IOVA order
+ * @length: total bytes of the entries
+ * @iova: in: the first IOVA (unless @flags has IOPT_ALLOC_IOVA); out: the
+ *	first IOVA used
+ * @iommu_prot: IOMMU_READ / IOMMU_WRITE, plus IOMMU_CACHE
+ * @flags: IOPT_ALLOC_IOVA: choose the IOVA, aligned as the first entry's
+ *	memory is
+ *
+ * Each entry becomes one area. All or nothing.
+ *
+ * Return: 0 or the errno of the first check that failed.
+ */
+int iopt_map_pages_list(struct io_pagetable *iopt,
+			struct list_head *pages_list, unsigned long length,
+			unsigned long *iova, int iommu_prot, unsigned int flags)
+{
+	struct iopt_pages_list *elm;
+	unsigned long align_addr, cur;
+	int rc;
+
+	elm = list_first_entry(pages_list, struct iopt_pages_list, next);
+	align_addr = (unsigned long)elm->pages->uptr + elm->start_byte;
+
+	if (!length)
+		return -EINVAL;
+
+	down_write(&iopt->iova_rwsem);
+	if (length & (iopt->iova_alignment - 1)) {
+		rc = -EINVAL;
+		goto out_unlock;
+	}
+	if (flags & IOPT_ALLOC_IOVA)
+		rc = iopt_alloc_iova(iopt, iova, align_addr, length);
+	else
+		rc = iopt_check_iova(iopt, *iova, length);
+	if (rc)
+		goto out_unlock;
+
+	cur = *iova;
+	list_for_each_entry(elm, pages_list, next) {
+		rc = iopt_insert_area(iopt, elm, cur, iommu_prot);
+		if (rc)
+			goto out_abort;
+		cur += elm->length;
+	}
+
+	/* Publish: each area takes its own reference on its page set. */
+	list_for_each_entry(elm, pages_list, next) {
+		kref_get(&elm->pages->kref);
+		elm->area->pages = elm->pages;
+		elm->area = NULL;
+	}
+	up_write(&iopt->iova_rwsem);
+	return 0;
+
+out_abort:
+	list_for_each_entry(elm, pages_list, next) {
+		if (!elm->area)
+			break;
+		iopt_abort_area(elm->area);
+		elm->area = NULL;
+	}
+out_unlock:
+	up_write(&iopt->iova_rwsem);
+	return rc;
+}
+
+/**
+ * iopt_map_user_pages() - map user memory into an IOAS
+ * @ictx: the context, whose accounting mode charges the pins
+ * @iopt: the IOAS's table
+ * @iova: in: the IOVA to use (unless @flags has IOPT_ALLOC_IOVA); out: the
+ *	IOVA used
+ * @uptr: user address of the memory, in the calling process
+ * @length: bytes
+ * @iommu_prot: IOMMU_READ / IOMMU_WRITE, plus IOMMU_CACHE
+ * @flags: IOPT_ALLOC_IOVA
+ *
+ * Return: 0, or the errno of the first check that failed; on failure
+ * nothing is mapped.
+ */
+int iopt_map_user_pages(struct iommufd_ctx *ictx, struct io_pagetable *iopt,
+			unsigned long *iova, void __user *uptr,
+			unsigned long length, int iommu_prot,
+			unsigned int flags)
+{
+	struct iopt_pages_list elm = {};
+	LIST_HEAD(pages_list);
+	int rc;
+
+	elm.pages = iopt_alloc_pages(uptr, length, iommu_prot & IOMMU_WRITE,
+				     iommufd_ctx_account_mode(ictx));
+	if (IS_ERR(elm.pages))
+		return PTR_ERR(elm.pages);
+	elm.start_byte = (unsigned long)uptr % PAGE_SIZE;
+	elm.length = length;
+	list_add(&elm.next, &pages_list);
+
+	rc = iopt_map_pages_list(iopt, &pages_list, length, iova, iommu_prot,
+				 flags);
+	iopt_put_pages(elm.pages);
+	return rc;
+}
+
+/**
+ * iopt_get_pages() - collect the page sets behind an IOVA range
+ * @iopt: the table
+ * @iova: first IOVA
+ * @length: bytes
+ * @pages_list: list to append one &struct iopt_pages_list per area touched
+ *
+ * The range must be covered by complete areas with no gap between them,
+ * though it need not match how they were mapped. The entries keep their
+ * page sets referenced after the lock is dropped, for COPY.
+ *
+ * Return: 0; EINVAL or EOVERFLOW for a bad range; ENOENT for a gap or an
+ * area still being built; ENOMEM. On failure the list is left empty.
+ */
+int iopt_get_pages(struct io_pagetable *iopt, unsigned long iova,
+		   unsigned long length, struct list_head *pages_list)
+{
+	unsigned long last, expect = iova;
+	struct iopt_pages_list *elm;
+	struct iopt_area *area;
+	int rc = 0;
+
+	if (!length)
+		return -EINVAL;
+	if (check_add_overflow(iova, length - 1, &last))
+		return -EOVERFLOW;
+
+	down_read(&iopt->iova_rwsem);
+	for_each_iopt_area(area, &iopt->area_itree, iova, last) {
+		unsigned long piece_start = max(iova, iopt_area_iova(area));
+		unsigned long piece_last = min(last, iopt_area_last_iova(area));
+
+		if (iopt_area_iova(area) > expect || !area->pages) {
+			rc = -ENOENT;
+			goto out_unlock;
+		}
+		elm = kzalloc(sizeof(*elm), GFP_KERNEL_ACCOUNT);
+		if (!elm) {
+			rc = -ENOMEM;
+			goto out_unlock;
+		}
+		elm->start_byte = iopt_area_start_byte(area, piece_start);
+		elm->length = piece_last - piece_start + 1;
+		elm->pages = area->pages;
+		kref_get(&elm->pages->kref);
+		list_add_tail(&elm->next, pages_list);
+		if (piece_last == last)
+			goto out_unlock;
+		expect = piece_last + 1;
+	}
+	/* Ran out of areas before the end of the range. */
+	rc = -ENOENT;
+out_unlock:
+	up_read(&iopt->iova_rwsem);
+	if (rc)
+		iopt_free_pages_list(pages_list);
+	return rc;
+}
+
+/*
+ * Remove every area within [start, last]. An area that sticks out of the
+ * range stops the walk with ENOENT, one still being built with EBUSY;
+ * what was removed before stays removed.
+ */
+static int iopt_unmap_iova_range(struct io_pagetable *iopt, unsigned long start,
+				 unsigned long last, unsigned long *unmapped)
+{
+	unsigned long unmapped_bytes = 0;
+	struct iopt_pages *pages;
+	struct iopt_area *area;
+	int rc = -ENOENT;
+
+	down_write(&iopt->iova_rwsem);
+	while ((area = iopt_area_first(&iopt->area_itree, start, last))) {
+		if (iopt_area_iova(area) < start ||
+		    iopt_area_last_iova(area) > last) {
+			rc = -ENOENT;
+			break;
+		}
+		if (!area->pages) {
+			rc = -EBUSY;
+			break;
+		}
+		pages = area->pages;
+		area->pages = NULL;
+		unmapped_bytes += iopt_area_length(area);
+		interval_tree_remove(&area->node, &iopt->area_itree);
+		kfree(area);
+		iopt_put_pages(pages);
+		rc = 0;
+	}
+	up_write(&iopt->iova_rwsem);
+	if (unmapped)
+		*unmapped = unmapped_bytes;
+	return rc;
+}
+
+/**
+ * iopt_unmap_iova() - unmap whole areas within a range
+ * @iopt: the table
+ * @iova: first IOVA
+ * @length: bytes, not zero
+ * @unmapped: if not NULL, the bytes unmapped
+ *
+ * Return: 0; ENOENT when nothing is mapped in the range or an area is only
+ * partly inside it; EBUSY for an area still being built; EINVAL, EOVERFLOW
+ * for a bad range.
+ */
+int iopt_unmap_iova(struct io_pagetable *iopt, unsigned long iova,
+		    unsigned long length, unsigned long *unmapped)
+{
+	unsigned long last;
+
+	if (!length)
+		return -EINVAL;
+	if (check_add_overflow(iova, length - 1, &last))
+		return -EOVERFLOW;
+	return iopt_unmap_iova_range(iopt, iova, last, unmapped);
+}
+
+/**
+ * iopt_unmap_all() - unmap everything
+ * @iopt: the table
+ * @unmapped: if not NULL, the bytes unmapped
+ *
+ * Return: 0 (also when nothing was mapped), or EBUSY.
+ */
+int iopt_unmap_all(struct io_pagetable *iopt, unsigned long *unmapped)
+{
+	int rc;
+
+	rc = iopt_unmap_iova_range(iopt, 0, ULONG_MAX, unmapped);
+	return rc == -ENOENT ? 0 : rc;
+}
+
+/**
+ * iopt_set_allow_iova() - replace the allowed ranges
+ * @iopt: the table
+ * @allowed_iova: in: the new ranges, non-overlapping; out: the ranges to
+ *	free (the old list on success, the new one on failure)
+ *
+ * Return: 0, or EADDRINUSE if a new range intersects a reserved one, in
+ * which case the old list stays in force.
+ */
+int iopt_set_allow_iova(struct io_pagetable *iopt,
+			struct rb_root_cached *allowed_iova)
+{
+	struct iopt_allowed *allowed;
+
+	down_write(&iopt->iova_rwsem);
+	swap(*allowed_iova, iopt->allowed_itree);
+	for (allowed = iopt_allowed_first(&iopt->allowed_itree, 0, ULONG_MAX);
+	     allowed; allowed = iopt_allowed_next(allowed, 0, ULONG_MAX)) {
+		if (iopt_reserved_first(&iopt->reserved_itree,
+					allowed->node.start,
+					allowed->node.last)) {
+			swap(*allowed_iova, iopt->allowed_itree);
+			up_write(&iopt->iova_rwsem);
+			return -EADDRINUSE;
+		}
+	}
+	up_write(&iopt->iova_rwsem);
+	return 0;
+}
+
+static int __iopt_reserve_iova(struct io_pagetable *iopt, unsigned long start,
+			       unsigned long last, void *owner)
+{
+	struct iopt_reserved *reserved;
+
+	lockdep_assert_held_write(&iopt->iova_rwsem);
+
+	if (iopt_area_first(&iopt->area_itree, start, last) ||
+	    iopt_allowed_first(&iopt->allowed_itree, start, last))
+		return -EADDRINUSE;
+
+	reserved = kzalloc(sizeof(*reserved), GFP_KERNEL_ACCOUNT);
+	if (!reserved)
+		return -ENOMEM;
+	reserved->node.start = start;
+	reserved->node.last = last;
+	reserved->owner = owner;
+	interval_tree_insert(&reserved->node, &iopt->reserved_itree);
+	return 0;
+}
+
+/**
+ * iopt_reserve_iova() - forbid mapping a range
+ * @iopt: the table
+ * @start: first IOVA
+ * @last: last IOVA (inclusive)
+ * @owner: what the reservation belongs to, for iopt_remove_reserved_iova();
+ *	NULL keeps it until the IOAS is destroyed
+ *
+ * Return: 0; EADDRINUSE if the range is mapped or allowed; ENOMEM.
+ */
+int iopt_reserve_iova(struct io_pagetable *iopt, unsigned long start,
+		      unsigned long last, void *owner)
+{
+	int rc;
+
+	if (start > last)
+		return -EINVAL;
+	down_write(&iopt->iova_rwsem);
+	rc = __iopt_reserve_iova(iopt, start, last, owner);
+	up_write(&iopt->iova_rwsem);
+	return rc;
+}
+
+/**
+ * iopt_remove_reserved_iova() - drop every reservation of an owner
+ * @iopt: the table
+ * @owner: as given to iopt_reserve_iova()
+ */
+void iopt_remove_reserved_iova(struct io_pagetable *iopt, void *owner)
+{
+	down_write(&iopt->iova_rwsem);
+	__iopt_remove_reserved_iova(iopt, owner);
+	up_write(&iopt->iova_rwsem);
+}
+
+/* Would every existing area still be mappable at @align? */
+static int iopt_check_alignment(struct io_pagetable *iopt, unsigned long align)
+{
+	struct iopt_area *area;
+
+	lockdep_assert_held(&iopt->iova_rwsem);
+
+	for_each_iopt_area(area, &iopt->area_itree, 0, ULONG_MAX) {
+		if ((iopt_area_iova(area) | iopt_area_length(area) |
+		     area->page_offset) & (align - 1))
+			return -EADDRINUSE;
+	}
+	return 0;
+}
+
+/* The alignment every user of the table needs, see IOMMU_IOAS_IOVA_RANGES. */
+static unsigned long iopt_needed_alignment(struct io_pagetable *iopt)
+{
+	unsigned long align = 1;
+
+	lockdep_assert_held(&iopt->iova_rwsem);
+
+	if (iopt->disable_large_pages)
+		align = max_t(unsigned long, align, PAGE_SIZE);
+	return align;
+}
+
+/**
+ * iopt_disable_large_pages() - map only PAGE_SIZE IOPTEs from now on
+ * @iopt: the table
+ *
+ * The IOVA alignment becomes at least PAGE_SIZE.
+ *
+ * Return: 0, or EADDRINUSE if an existing area is not page aligned.
+ */
+int iopt_disable_large_pages(struct io_pagetable *iopt)
+{
+	int rc = 0;
+
+	down_write(&iopt->iova_rwsem);
+	if (iopt->disable_large_pages)
+		goto out_unlock;
+	rc = iopt_check_alignment(iopt, PAGE_SIZE);
+	if (rc)
+		goto out_unlock;
+	iopt->disable_large_pages = true;
+	iopt->iova_alignment = iopt_needed_alignment(iopt);
+out_unlock:
+	up_write(&iopt->iova_rwsem);
+	return rc;
+}
+
+/**
+ * iopt_enable_large_pages() - allow large IOPTEs again
+ * @iopt: the table
+ */
+void iopt_enable_large_pages(struct io_pagetable *iopt)
+{
+	down_write(&iopt->iova_rwsem);
+	iopt->disable_large_pages = false;
+	iopt->iova_alignment = iopt_needed_alignment(iopt);
+	up_write(&iopt->iova_rwsem);
 }

@@ -1,18 +1,27 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * IOAS objects: the ioctls that create and inspect I/O address spaces.
- * The address space itself is an &struct io_pagetable (io_pagetable.c).
+ * IOAS objects: the ioctls that create, inspect and change I/O address
+ * spaces. The address space itself is an &struct io_pagetable
+ * (io_pagetable.c). Checks appear in the order upstream applies them,
+ * because which errno wins when several apply is part of the ABI.
  */
+#include <linux/interval_tree.h>
+#include <linux/iommu.h>
 #include <linux/slab.h>
 #include <linux/iommufd.h>
 #include <uapi/linux/iommufd.h>
 
 #include "iommufd_private.h"
+#include "iova_span.h"
 
 void iommufd_ioas_destroy(struct iommufd_object *obj)
 {
 	struct iommufd_ioas *ioas = container_of(obj, struct iommufd_ioas, obj);
+	int rc;
 
+	/* Nothing else holds the IOAS, so nothing can be half-built. */
+	rc = iopt_unmap_all(&ioas->iopt, NULL);
+	WARN_ON(rc);
 	iopt_destroy_table(&ioas->iopt);
 }
 
@@ -37,7 +46,7 @@ int iommufd_ioas_alloc_ioctl(struct iommufd_ucmd *ucmd)
 {
 	struct iommu_ioas_alloc *cmd = ucmd->cmd;
 	struct iommufd_ioas *ioas;
-	int ret;
+	int rc;
 
 	if (cmd->flags)
 		return -EOPNOTSUPP;
@@ -47,11 +56,11 @@ int iommufd_ioas_alloc_ioctl(struct iommufd_ucmd *ucmd)
 		return PTR_ERR(ioas);
 
 	cmd->out_ioas_id = ioas->obj.id;
-	ret = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
-	if (ret) {
+	rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
+	if (rc) {
 		/* The user never learnt the ID, so it must not stay taken. */
 		iommufd_object_abort_and_destroy(ucmd->ictx, &ioas->obj);
-		return ret;
+		return rc;
 	}
 	iommufd_object_finalize(ucmd->ictx, &ioas->obj);
 	return 0;
@@ -61,11 +70,12 @@ int iommufd_ioas_iova_ranges(struct iommufd_ucmd *ucmd)
 {
 	struct iommu_ioas_iova_ranges *cmd = ucmd->cmd;
 	struct iommu_iova_range __user *uranges;
+	struct rb_root_cached *reserved[1];
 	struct iommu_iova_range range;
+	struct iova_span_iter span;
 	struct iommufd_ioas *ioas;
-	struct iopt_hole_iter iter;
 	u32 max_iovas;
-	int ret;
+	int rc = 0;
 
 	if (cmd->__reserved)
 		return -EOPNOTSUPP;
@@ -77,29 +87,250 @@ int iommufd_ioas_iova_ranges(struct iommufd_ucmd *ucmd)
 	uranges = u64_to_user_ptr(cmd->allowed_iovas);
 	max_iovas = cmd->num_iovas;
 	cmd->num_iovas = 0;
+	reserved[0] = &ioas->iopt.reserved_itree;
 
 	/* One snapshot: the reserved set cannot change while we count. */
 	down_read(&ioas->iopt.iova_rwsem);
-	for (iopt_hole_iter_first(&iter, &ioas->iopt); !iter.done;
-	     iopt_hole_iter_next(&iter)) {
+	for_each_iova_span(&span, reserved, 1, 0, ULONG_MAX) {
+		if (!span.is_hole)
+			continue;
 		if (cmd->num_iovas < max_iovas) {
-			range.start = iter.start;
-			range.last = iter.last;
+			range.start = span.start;
+			range.last = span.last;
 			if (copy_to_user(&uranges[cmd->num_iovas], &range,
 					 sizeof(range))) {
-				ret = -EFAULT;
+				rc = -EFAULT;
 				goto out_unlock;
 			}
 		}
 		cmd->num_iovas++;
 	}
 	cmd->out_iova_alignment = ioas->iopt.iova_alignment;
-	ret = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
+	rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
 	/* The counts are reported even when the array was too small. */
-	if (!ret && cmd->num_iovas > max_iovas)
-		ret = -EMSGSIZE;
+	if (!rc && cmd->num_iovas > max_iovas)
+		rc = -EMSGSIZE;
 out_unlock:
 	up_read(&ioas->iopt.iova_rwsem);
 	iommufd_put_object(ucmd->ictx, &ioas->obj);
-	return ret;
+	return rc;
+}
+
+static void iommufd_free_allowed(struct rb_root_cached *root)
+{
+	struct iopt_allowed *allowed;
+
+	while ((allowed = iopt_allowed_first(root, 0, ULONG_MAX))) {
+		interval_tree_remove(&allowed->node, root);
+		kfree(allowed);
+	}
+}
+
+int iommufd_ioas_allow_iovas(struct iommufd_ucmd *ucmd)
+{
+	struct iommu_ioas_allow_iovas *cmd = ucmd->cmd;
+	struct rb_root_cached allowed_iova = RB_ROOT_CACHED;
+	struct iommu_iova_range __user *uranges;
+	struct iommu_iova_range range;
+	struct iopt_allowed *allowed;
+	struct iommufd_ioas *ioas;
+	u32 i;
+	int rc;
+
+	if (cmd->__reserved)
+		return -EOPNOTSUPP;
+
+	ioas = iommufd_get_ioas(ucmd->ictx, cmd->ioas_id);
+	if (IS_ERR(ioas))
+		return PTR_ERR(ioas);
+
+	/* Build the whole new list first, so that failure changes nothing. */
+	uranges = u64_to_user_ptr(cmd->allowed_iovas);
+	for (i = 0; i != cmd->num_iovas; i++) {
+		if (copy_from_user(&range, &uranges[i], sizeof(range))) {
+			rc = -EFAULT;
+			goto out_free;
+		}
+		if (range.start >= range.last ||
+		    interval_tree_iter_first(&allowed_iova, range.start,
+					     range.last)) {
+			rc = -EINVAL;
+			goto out_free;
+		}
+		allowed = kzalloc(sizeof(*allowed), GFP_KERNEL_ACCOUNT);
+		if (!allowed) {
+			rc = -ENOMEM;
+			goto out_free;
+		}
+		allowed->node.start = range.start;
+		allowed->node.last = range.last;
+		interval_tree_insert(&allowed->node, &allowed_iova);
+	}
+	rc = iopt_set_allow_iova(&ioas->iopt, &allowed_iova);
+out_free:
+	/* The old list after a swap, or the rejected new one. */
+	iommufd_free_allowed(&allowed_iova);
+	iommufd_put_object(ucmd->ictx, &ioas->obj);
+	return rc;
+}
+
+/* Mappings are always cache coherent; devices that can't do that can't bind. */
+static int conv_iommu_prot(u32 map_flags)
+{
+	int iommu_prot = IOMMU_CACHE;
+
+	if (map_flags & IOMMU_IOAS_MAP_WRITEABLE)
+		iommu_prot |= IOMMU_WRITE;
+	if (map_flags & IOMMU_IOAS_MAP_READABLE)
+		iommu_prot |= IOMMU_READ;
+	return iommu_prot;
+}
+
+#define IOMMUFD_MAP_FLAGS                                                  \
+	(IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_WRITEABLE |           \
+	 IOMMU_IOAS_MAP_READABLE)
+
+int iommufd_ioas_map(struct iommufd_ucmd *ucmd)
+{
+	struct iommu_ioas_map *cmd = ucmd->cmd;
+	unsigned long iova = cmd->iova;
+	struct iommufd_ioas *ioas;
+	unsigned int flags = 0;
+	int rc;
+
+	if ((cmd->flags & ~IOMMUFD_MAP_FLAGS) || cmd->__reserved)
+		return -EOPNOTSUPP;
+	if (cmd->iova >= ULONG_MAX || cmd->length >= ULONG_MAX)
+		return -EOVERFLOW;
+	if (!(cmd->flags &
+	      (IOMMU_IOAS_MAP_WRITEABLE | IOMMU_IOAS_MAP_READABLE)))
+		return -EINVAL;
+
+	ioas = iommufd_get_ioas(ucmd->ictx, cmd->ioas_id);
+	if (IS_ERR(ioas))
+		return PTR_ERR(ioas);
+
+	if (!(cmd->flags & IOMMU_IOAS_MAP_FIXED_IOVA))
+		flags = IOPT_ALLOC_IOVA;
+	rc = iopt_map_user_pages(ucmd->ictx, &ioas->iopt, &iova,
+				 u64_to_user_ptr(cmd->user_va), cmd->length,
+				 conv_iommu_prot(cmd->flags), flags);
+	if (rc)
+		goto out_put;
+
+	cmd->iova = iova;
+	rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
+out_put:
+	iommufd_put_object(ucmd->ictx, &ioas->obj);
+	return rc;
+}
+
+int iommufd_ioas_copy(struct iommufd_ucmd *ucmd)
+{
+	struct iommu_ioas_copy *cmd = ucmd->cmd;
+	struct iommufd_ioas *src_ioas, *dst_ioas;
+	unsigned long iova = cmd->dst_iova;
+	unsigned int flags = 0;
+	LIST_HEAD(pages_list);
+	int rc;
+
+	iommufd_test_syz_conv_copy(ucmd, cmd);
+
+	if (cmd->flags & ~IOMMUFD_MAP_FLAGS)
+		return -EOPNOTSUPP;
+	if (cmd->length >= ULONG_MAX || cmd->src_iova >= ULONG_MAX ||
+	    cmd->dst_iova >= ULONG_MAX)
+		return -EOVERFLOW;
+	if (!(cmd->flags &
+	      (IOMMU_IOAS_MAP_WRITEABLE | IOMMU_IOAS_MAP_READABLE)))
+		return -EINVAL;
+
+	src_ioas = iommufd_get_ioas(ucmd->ictx, cmd->src_ioas_id);
+	if (IS_ERR(src_ioas))
+		return PTR_ERR(src_ioas);
+	rc = iopt_get_pages(&src_ioas->iopt, cmd->src_iova, cmd->length,
+			    &pages_list);
+	iommufd_put_object(ucmd->ictx, &src_ioas->obj);
+	if (rc)
+		return rc;
+
+	dst_ioas = iommufd_get_ioas(ucmd->ictx, cmd->dst_ioas_id);
+	if (IS_ERR(dst_ioas)) {
+		rc = PTR_ERR(dst_ioas);
+		goto out_pages;
+	}
+
+	if (!(cmd->flags & IOMMU_IOAS_MAP_FIXED_IOVA))
+		flags = IOPT_ALLOC_IOVA;
+	rc = iopt_map_pages_list(&dst_ioas->iopt, &pages_list, cmd->length,
+				 &iova, conv_iommu_prot(cmd->flags), flags);
+	if (rc)
+		goto out_put_dst;
+
+	cmd->dst_iova = iova;
+	rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
+out_put_dst:
+	iommufd_put_object(ucmd->ictx, &dst_ioas->obj);
+out_pages:
+	iopt_free_pages_list(&pages_list);
+	return rc;
+}
+
+int iommufd_ioas_unmap(struct iommufd_ucmd *ucmd)
+{
+	struct iommu_ioas_unmap *cmd = ucmd->cmd;
+	struct iommufd_ioas *ioas;
+	unsigned long unmapped = 0;
+	int rc;
+
+	ioas = iommufd_get_ioas(ucmd->ictx, cmd->ioas_id);
+	if (IS_ERR(ioas))
+		return PTR_ERR(ioas);
+
+	if (cmd->iova == 0 && cmd->length == U64_MAX) {
+		rc = iopt_unmap_all(&ioas->iopt, &unmapped);
+	} else if (cmd->iova >= ULONG_MAX || cmd->length >= ULONG_MAX) {
+		rc = -EOVERFLOW;
+	} else {
+		rc = iopt_unmap_iova(&ioas->iopt, cmd->iova, cmd->length,
+				     &unmapped);
+	}
+	if (rc)
+		goto out_put;
+
+	cmd->length = unmapped;
+	rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
+out_put:
+	iommufd_put_object(ucmd->ictx, &ioas->obj);
+	return rc;
+}
+
+/* IOMMU_OPTION_HUGE_PAGES, for the IOAS in object_id. */
+int iommufd_ioas_option(struct iommufd_ucmd *ucmd)
+{
+	struct iommu_option *cmd = ucmd->cmd;
+	struct iommufd_ioas *ioas;
+	int rc = 0;
+
+	ioas = iommufd_get_ioas(ucmd->ictx, cmd->object_id);
+	if (IS_ERR(ioas))
+		return PTR_ERR(ioas);
+
+	if (cmd->op == IOMMU_OPTION_OP_SET) {
+		if (cmd->val64 == 0)
+			rc = iopt_disable_large_pages(&ioas->iopt);
+		else if (cmd->val64 == 1)
+			iopt_enable_large_pages(&ioas->iopt);
+		else
+			rc = -EINVAL;
+	} else if (cmd->op == IOMMU_OPTION_OP_GET) {
+		down_read(&ioas->iopt.iova_rwsem);
+		cmd->val64 = !ioas->iopt.disable_large_pages;
+		up_read(&ioas->iopt.iova_rwsem);
+	} else {
+		rc = -EOPNOTSUPP;
+	}
+
+	iommufd_put_object(ucmd->ictx, &ioas->obj);
+	return rc;
 }

@@ -5,11 +5,11 @@
  * Lock order, outermost first. Take them in this order only; a path that
  * needs two of them and cannot follow it must drop the first.
  *
- *   iommufd_ctx::objects xa_lock (spinlock; nothing sleeps under it)
  *   io_pagetable::iova_rwsem
+ *     iopt_pages::mutex
  *
- * The xa_lock is only ever held across short, non-sleeping lookups and the
- * table edits in main.c; no other lock nests inside it.
+ * iommufd_ctx::objects' xa_lock is a spinlock held only across short,
+ * non-sleeping lookups and table edits; nothing else is taken inside it.
  */
 #ifndef __IOMMUFD_PRIVATE_H
 #define __IOMMUFD_PRIVATE_H
@@ -22,47 +22,9 @@
 #include <linux/wait.h>
 #include <linux/xarray.h>
 
+#include "io_pagetable.h"
+
 struct iommufd_ctx;
-
-/**
- * struct io_pagetable - the IOVA space of one IOAS
- * @iova_rwsem: guards the three interval trees and @iova_alignment
- * @area_itree: mapped areas, keyed by IOVA (filled by MAP/COPY)
- * @allowed_itree: ranges set by ALLOW_IOVAS; empty means "anywhere"
- * @reserved_itree: IOVA that must never be mapped (apertures, MSI windows,
- *	test reservations)
- * @iova_alignment: the smallest IOVA/length granule MAP and COPY accept
- */
-struct io_pagetable {
-	struct rw_semaphore iova_rwsem;
-	struct rb_root_cached area_itree;
-	struct rb_root_cached allowed_itree;
-	struct rb_root_cached reserved_itree;
-	unsigned long iova_alignment;
-};
-
-void iopt_init_table(struct io_pagetable *iopt);
-void iopt_destroy_table(struct io_pagetable *iopt);
-
-/**
- * struct iopt_hole_iter - walks the IOVA ranges no reservation covers
- * @node: the first reserved node not consumed yet, or NULL
- * @next: the lowest IOVA not known to be reserved
- * @start: first IOVA of the current hole
- * @last: last IOVA of the current hole (inclusive)
- * @done: no more holes
- */
-struct iopt_hole_iter {
-	struct interval_tree_node *node;
-	unsigned long next;
-	unsigned long start;
-	unsigned long last;
-	bool done;
-};
-
-void iopt_hole_iter_first(struct iopt_hole_iter *iter,
-			  struct io_pagetable *iopt);
-void iopt_hole_iter_next(struct iopt_hole_iter *iter);
 
 /**
  * enum iommufd_object_type - the kinds of object a context can hold
@@ -108,12 +70,18 @@ struct iommufd_object {
  * @objects: ID → object table. Allocation starts at 1 and takes the lowest
  *	free index. Its xa_lock guards lookups against removal.
  * @destroy_wait: woken when an object's @shortterm_users drops to zero
+ * @account_mode: &enum iopt_account_mode for new mappings
+ *	(IOMMU_OPTION_RLIMIT_MODE); changed only while @objects is empty,
+ *	under its xa_lock
  */
 struct iommufd_ctx {
 	struct file *file;
 	struct xarray objects;
 	wait_queue_head_t destroy_wait;
+	u8 account_mode;
 };
+
+u8 iommufd_ctx_account_mode(struct iommufd_ctx *ictx);
 
 struct iommufd_ctx *iommufd_ctx_alloc(void);
 void iommufd_ctx_destroy_objects(struct iommufd_ctx *ictx);
@@ -210,15 +178,30 @@ struct iommufd_ioas *iommufd_ioas_alloc(struct iommufd_ctx *ictx);
 void iommufd_ioas_destroy(struct iommufd_object *obj);
 int iommufd_ioas_alloc_ioctl(struct iommufd_ucmd *ucmd);
 int iommufd_ioas_iova_ranges(struct iommufd_ucmd *ucmd);
+int iommufd_ioas_allow_iovas(struct iommufd_ucmd *ucmd);
+int iommufd_ioas_map(struct iommufd_ucmd *ucmd);
+int iommufd_ioas_copy(struct iommufd_ucmd *ucmd);
+int iommufd_ioas_unmap(struct iommufd_ucmd *ucmd);
+int iommufd_ioas_option(struct iommufd_ucmd *ucmd);
 
 int iommufd_destroy(struct iommufd_ucmd *ucmd);
+int iommufd_option(struct iommufd_ucmd *ucmd);
+
+struct iommu_ioas_copy;
 
 #if IS_ENABLED(CONFIG_IOMMUFD_TEST)
 int iommufd_test(struct iommufd_ucmd *ucmd);
 void iommufd_test_init(void);
 void iommufd_test_exit(void);
 bool iommufd_should_fail(void);
+void iommufd_test_syz_conv_copy(struct iommufd_ucmd *ucmd,
+				struct iommu_ioas_copy *cmd);
 #else
+static inline void iommufd_test_syz_conv_copy(struct iommufd_ucmd *ucmd,
+					      struct iommu_ioas_copy *cmd)
+{
+}
+
 static inline void iommufd_test_init(void)
 {
 }

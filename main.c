@@ -197,6 +197,80 @@ int iommufd_destroy(struct iommufd_ucmd *ucmd)
 }
 
 /**
+ * iommufd_ctx_account_mode() - who pays for pins of a new mapping
+ * @ictx: the context the mapping is made through
+ *
+ * Holders of CAP_IPC_LOCK may lock memory without limit, so their pins are
+ * not charged at all.
+ *
+ * Return: an &enum iopt_account_mode.
+ */
+u8 iommufd_ctx_account_mode(struct iommufd_ctx *ictx)
+{
+	if (capable(CAP_IPC_LOCK))
+		return IOPT_PAGES_ACCOUNT_NONE;
+	return READ_ONCE(ictx->account_mode);
+}
+
+static int iommufd_option_rlimit_mode(struct iommu_option *cmd,
+				      struct iommufd_ctx *ictx)
+{
+	int rc = 0;
+
+	if (cmd->object_id)
+		return -EOPNOTSUPP;
+
+	if (cmd->op == IOMMU_OPTION_OP_GET) {
+		cmd->val64 = ictx->account_mode == IOPT_PAGES_ACCOUNT_MM;
+		return 0;
+	}
+	if (cmd->op != IOMMU_OPTION_OP_SET)
+		return -EOPNOTSUPP;
+
+	if (!capable(CAP_SYS_RESOURCE))
+		return -EPERM;
+	/* Existing page sets keep their mode; only an empty context may switch. */
+	xa_lock(&ictx->objects);
+	if (!xa_empty(&ictx->objects))
+		rc = -EBUSY;
+	else if (cmd->val64 == 0)
+		WRITE_ONCE(ictx->account_mode, IOPT_PAGES_ACCOUNT_USER);
+	else if (cmd->val64 == 1)
+		WRITE_ONCE(ictx->account_mode, IOPT_PAGES_ACCOUNT_MM);
+	else
+		rc = -EINVAL;
+	xa_unlock(&ictx->objects);
+	return rc;
+}
+
+int iommufd_option(struct iommufd_ucmd *ucmd)
+{
+	struct iommu_option *cmd = ucmd->cmd;
+	int rc;
+
+	if (cmd->__reserved)
+		return -EOPNOTSUPP;
+
+	switch (cmd->option_id) {
+	case IOMMU_OPTION_RLIMIT_MODE:
+		rc = iommufd_option_rlimit_mode(cmd, ucmd->ictx);
+		break;
+	case IOMMU_OPTION_HUGE_PAGES:
+		rc = iommufd_ioas_option(ucmd);
+		break;
+	default:
+		return -EOPNOTSUPP;
+	}
+	if (rc)
+		return rc;
+	/* Unlike other commands, OPTION writes back only val64. */
+	if (copy_to_user(&((struct iommu_option __user *)ucmd->ubuffer)->val64,
+			 &cmd->val64, sizeof(cmd->val64)))
+		return -EFAULT;
+	return 0;
+}
+
+/**
  * iommufd_ctx_alloc() - make an empty context that no file owns yet
  *
  * Return: the context, or NULL when out of memory.
@@ -210,6 +284,7 @@ struct iommufd_ctx *iommufd_ctx_alloc(void)
 		return NULL;
 	xa_init_flags(&ictx->objects, XA_FLAGS_ALLOC1 | XA_FLAGS_ACCOUNT);
 	init_waitqueue_head(&ictx->destroy_wait);
+	ictx->account_mode = IOPT_PAGES_ACCOUNT_USER;
 	return ictx;
 }
 
@@ -333,18 +408,17 @@ static const struct iommufd_ioctl_op iommufd_ioctl_ops[] = {
 	IOCTL_OP(IOMMU_DESTROY, iommufd_destroy, struct iommu_destroy, id),
 	IOCTL_OP(IOMMU_IOAS_ALLOC, iommufd_ioas_alloc_ioctl,
 		 struct iommu_ioas_alloc, out_ioas_id),
-	IOCTL_OP(IOMMU_IOAS_ALLOW_IOVAS, iommufd_not_implemented,
+	IOCTL_OP(IOMMU_IOAS_ALLOW_IOVAS, iommufd_ioas_allow_iovas,
 		 struct iommu_ioas_allow_iovas, allowed_iovas),
-	IOCTL_OP(IOMMU_IOAS_COPY, iommufd_not_implemented,
+	IOCTL_OP(IOMMU_IOAS_COPY, iommufd_ioas_copy,
 		 struct iommu_ioas_copy, src_iova),
 	IOCTL_OP(IOMMU_IOAS_IOVA_RANGES, iommufd_ioas_iova_ranges,
 		 struct iommu_ioas_iova_ranges, out_iova_alignment),
-	IOCTL_OP(IOMMU_IOAS_MAP, iommufd_not_implemented,
+	IOCTL_OP(IOMMU_IOAS_MAP, iommufd_ioas_map,
 		 struct iommu_ioas_map, iova),
-	IOCTL_OP(IOMMU_IOAS_UNMAP, iommufd_not_implemented,
+	IOCTL_OP(IOMMU_IOAS_UNMAP, iommufd_ioas_unmap,
 		 struct iommu_ioas_unmap, length),
-	IOCTL_OP(IOMMU_OPTION, iommufd_not_implemented, struct iommu_option,
-		 val64),
+	IOCTL_OP(IOMMU_OPTION, iommufd_option, struct iommu_option, val64),
 	IOCTL_OP(IOMMU_VFIO_IOAS, iommufd_not_implemented,
 		 struct iommu_vfio_ioas, __reserved),
 	IOCTL_OP(IOMMU_HWPT_ALLOC, iommufd_not_implemented,

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * KUnit tests for iommufd's pure logic: the object table and the walk over
- * unreserved IOVA ranges. They run when the module is loaded, before its
+ * KUnit tests for iommufd's pure logic: the object table, span walks over
+ * interval trees and IOVA allocation. They run when the module is loaded, before its
  * init function, so they build their own contexts instead of opening
  * /dev/iommu.
  */
@@ -9,6 +9,7 @@
 #include <linux/slab.h>
 
 #include "iommufd_private.h"
+#include "iova_span.h"
 
 static struct iommufd_ctx *objtable_ctx(struct kunit *test)
 {
@@ -132,121 +133,288 @@ static struct kunit_suite objtable_suite = {
 	.test_cases = objtable_cases,
 };
 
-struct hole_test {
-	struct io_pagetable iopt;
+/* A test-owned set of nodes in up to two trees, for span walks. */
+struct span_test {
+	struct rb_root_cached roots[2];
 	struct interval_tree_node nodes[8];
 	unsigned int nr_nodes;
 };
 
-static int hole_test_init(struct kunit *test)
+static int span_test_init(struct kunit *test)
 {
-	struct hole_test *ht;
+	struct span_test *st;
 
-	ht = kunit_kzalloc(test, sizeof(*ht), GFP_KERNEL);
-	if (!ht)
+	st = kunit_kzalloc(test, sizeof(*st), GFP_KERNEL);
+	if (!st)
 		return -ENOMEM;
-	iopt_init_table(&ht->iopt);
-	test->priv = ht;
+	st->roots[0] = RB_ROOT_CACHED;
+	st->roots[1] = RB_ROOT_CACHED;
+	test->priv = st;
 	return 0;
 }
 
-static void hole_reserve(struct kunit *test, unsigned long start,
-			 unsigned long last)
+static void span_add(struct kunit *test, unsigned int tree,
+		     unsigned long start, unsigned long last)
 {
-	struct hole_test *ht = test->priv;
+	struct span_test *st = test->priv;
 	struct interval_tree_node *node;
 
-	KUNIT_ASSERT_LT(test, ht->nr_nodes, ARRAY_SIZE(ht->nodes));
-	node = &ht->nodes[ht->nr_nodes++];
+	KUNIT_ASSERT_LT(test, st->nr_nodes, ARRAY_SIZE(st->nodes));
+	node = &st->nodes[st->nr_nodes++];
 	node->start = start;
 	node->last = last;
-	interval_tree_insert(node, &ht->iopt.reserved_itree);
+	interval_tree_insert(node, &st->roots[tree]);
 }
 
 /*
- * Walk the holes and compare with @expect, pairs of {start, last}. The
- * reserved nodes live in the test's memory, so they are simply dropped.
+ * Walk [first, last] over both trees and compare with @expect: triples of
+ * {is_hole, start, last}.
  */
-static void hole_expect(struct kunit *test, const unsigned long *expect,
+static void span_expect(struct kunit *test, unsigned long first,
+			unsigned long last, const unsigned long *expect,
 			unsigned int nr)
 {
-	struct hole_test *ht = test->priv;
-	struct iopt_hole_iter iter;
+	struct span_test *st = test->priv;
+	struct rb_root_cached *const roots[] = { &st->roots[0],
+						 &st->roots[1] };
+	struct iova_span_iter span;
 	unsigned int i = 0;
 
-	down_read(&ht->iopt.iova_rwsem);
-	for (iopt_hole_iter_first(&iter, &ht->iopt); !iter.done;
-	     iopt_hole_iter_next(&iter)) {
+	for_each_iova_span(&span, roots, 2, first, last) {
 		KUNIT_ASSERT_LT(test, i, nr);
-		KUNIT_EXPECT_EQ(test, iter.start, expect[2 * i]);
-		KUNIT_EXPECT_EQ(test, iter.last, expect[2 * i + 1]);
+		KUNIT_EXPECT_EQ(test, (unsigned long)span.is_hole,
+				expect[3 * i]);
+		KUNIT_EXPECT_EQ(test, span.start, expect[3 * i + 1]);
+		KUNIT_EXPECT_EQ(test, span.last, expect[3 * i + 2]);
 		i++;
 	}
-	up_read(&ht->iopt.iova_rwsem);
 	KUNIT_EXPECT_EQ(test, i, nr);
-	ht->iopt.reserved_itree = RB_ROOT_CACHED;
 }
 
-static void hole_empty(struct kunit *test)
+#define HOLE 1UL
+#define USED 0UL
+
+static void span_empty(struct kunit *test)
 {
-	static const unsigned long expect[] = { 0, ULONG_MAX };
+	static const unsigned long expect[] = { HOLE, 0, ULONG_MAX };
 
-	hole_expect(test, expect, 1);
+	span_expect(test, 0, ULONG_MAX, expect, 1);
 }
 
-static void hole_middle(struct kunit *test)
-{
-	static const unsigned long expect[] = { 0, 9, 20, ULONG_MAX };
-
-	hole_reserve(test, 10, 19);
-	hole_expect(test, expect, 2);
-}
-
-/* Reserved: [0, 9] and [ULONG_MAX - 9, ULONG_MAX] (both edges). */
-static void hole_edges(struct kunit *test)
-{
-	static const unsigned long expect[] = { 10, ULONG_MAX - 10 };
-
-	hole_reserve(test, ULONG_MAX - 9, ULONG_MAX);
-	hole_reserve(test, 0, 9);
-	hole_expect(test, expect, 1);
-}
-
-/* Reserved: [10,50] [20,30] [40,60] [61,70] [100,100]: overlap, nest, touch */
-static void hole_overlapping(struct kunit *test)
+static void span_middle(struct kunit *test)
 {
 	static const unsigned long expect[] = {
-		0, 9, 71, 99, 101, ULONG_MAX,
+		HOLE, 0, 9, USED, 10, 19, HOLE, 20, ULONG_MAX,
 	};
 
-	hole_reserve(test, 20, 30);
-	hole_reserve(test, 10, 50);
-	hole_reserve(test, 61, 70);
-	hole_reserve(test, 40, 60);
-	hole_reserve(test, 100, 100);
-	hole_expect(test, expect, 3);
+	span_add(test, 0, 10, 19);
+	span_expect(test, 0, ULONG_MAX, expect, 3);
 }
 
-static void hole_everything_reserved(struct kunit *test)
+/* Nodes at both ends of the space. */
+static void span_edges(struct kunit *test)
 {
-	hole_reserve(test, 0, ULONG_MAX / 2);
-	hole_reserve(test, ULONG_MAX / 2 + 1, ULONG_MAX);
-	hole_expect(test, NULL, 0);
+	static const unsigned long expect[] = {
+		USED, 0, 9, HOLE, 10, ULONG_MAX - 10,
+		USED, ULONG_MAX - 9, ULONG_MAX,
+	};
+
+	span_add(test, 0, ULONG_MAX - 9, ULONG_MAX);
+	span_add(test, 1, 0, 9);
+	span_expect(test, 0, ULONG_MAX, expect, 3);
 }
 
-static struct kunit_case hole_cases[] = {
-	KUNIT_CASE(hole_empty),
-	KUNIT_CASE(hole_middle),
-	KUNIT_CASE(hole_edges),
-	KUNIT_CASE(hole_overlapping),
-	KUNIT_CASE(hole_everything_reserved),
+/* Overlapping, nested and touching nodes, spread over both trees. */
+static void span_merge(struct kunit *test)
+{
+	static const unsigned long expect[] = {
+		HOLE, 0, 9, USED, 10, 70, HOLE, 71, 99, USED, 100, 100,
+		HOLE, 101, ULONG_MAX,
+	};
+
+	span_add(test, 0, 20, 30);
+	span_add(test, 1, 10, 50);
+	span_add(test, 0, 61, 70);
+	span_add(test, 1, 40, 60);
+	span_add(test, 0, 100, 100);
+	span_expect(test, 0, ULONG_MAX, expect, 5);
+}
+
+/* The window clips spans, and nodes outside it are ignored. */
+static void span_window(struct kunit *test)
+{
+	static const unsigned long expect[] = {
+		USED, 15, 19, HOLE, 20, 29, USED, 30, 35,
+	};
+
+	span_add(test, 0, 0, 5);
+	span_add(test, 0, 10, 19);
+	span_add(test, 1, 30, 40);
+	span_add(test, 1, 90, 99);
+	span_expect(test, 15, 35, expect, 3);
+}
+
+static void span_all_used(struct kunit *test)
+{
+	static const unsigned long expect[] = { USED, 0, ULONG_MAX };
+
+	span_add(test, 0, 0, ULONG_MAX / 2);
+	span_add(test, 1, ULONG_MAX / 2 + 1, ULONG_MAX);
+	span_expect(test, 0, ULONG_MAX, expect, 1);
+}
+
+static struct kunit_case span_cases[] = {
+	KUNIT_CASE(span_empty),
+	KUNIT_CASE(span_middle),
+	KUNIT_CASE(span_edges),
+	KUNIT_CASE(span_merge),
+	KUNIT_CASE(span_window),
+	KUNIT_CASE(span_all_used),
 	{}
 };
 
-static struct kunit_suite hole_suite = {
-	.name = "iommufd_iova_holes",
-	.init = hole_test_init,
-	.test_cases = hole_cases,
+static struct kunit_suite span_suite = {
+	.name = "iommufd_iova_span",
+	.init = span_test_init,
+	.test_cases = span_cases,
 };
 
-kunit_test_suites(&objtable_suite, &hole_suite);
+/* IOVA allocation, on a bare table the test fills in directly. */
+struct alloc_test {
+	struct io_pagetable iopt;
+	struct iopt_reserved reserved[4];
+	struct iopt_allowed allowed[4];
+	unsigned int nr_reserved;
+	unsigned int nr_allowed;
+};
+
+static int alloc_test_init(struct kunit *test)
+{
+	struct alloc_test *at;
+
+	at = kunit_kzalloc(test, sizeof(*at), GFP_KERNEL);
+	if (!at)
+		return -ENOMEM;
+	iopt_init_table(&at->iopt);
+	test->priv = at;
+	return 0;
+}
+
+static void alloc_reserve(struct kunit *test, unsigned long start,
+			  unsigned long last)
+{
+	struct alloc_test *at = test->priv;
+	struct iopt_reserved *r;
+
+	KUNIT_ASSERT_LT(test, at->nr_reserved, ARRAY_SIZE(at->reserved));
+	r = &at->reserved[at->nr_reserved++];
+	r->node.start = start;
+	r->node.last = last;
+	interval_tree_insert(&r->node, &at->iopt.reserved_itree);
+}
+
+static void alloc_allow(struct kunit *test, unsigned long start,
+			unsigned long last)
+{
+	struct alloc_test *at = test->priv;
+	struct iopt_allowed *a;
+
+	KUNIT_ASSERT_LT(test, at->nr_allowed, ARRAY_SIZE(at->allowed));
+	a = &at->allowed[at->nr_allowed++];
+	a->node.start = start;
+	a->node.last = last;
+	interval_tree_insert(&a->node, &at->iopt.allowed_itree);
+}
+
+static int alloc_one(struct kunit *test, unsigned long addr,
+		     unsigned long length, unsigned long *iova)
+{
+	struct alloc_test *at = test->priv;
+	int rc;
+
+	down_write(&at->iopt.iova_rwsem);
+	rc = iopt_alloc_iova(&at->iopt, iova, addr, length);
+	up_write(&at->iopt.iova_rwsem);
+	return rc;
+}
+
+/* IOVA 0 is never used, and the page offset of the memory is kept. */
+static void alloc_basic(struct kunit *test)
+{
+	unsigned long iova;
+
+	KUNIT_EXPECT_EQ(test, alloc_one(test, 0x7f0000001000, 4096, &iova), 0);
+	KUNIT_EXPECT_EQ(test, iova, PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, alloc_one(test, 0x7f0000001800, 2048, &iova), 0);
+	KUNIT_EXPECT_EQ(test, iova, PAGE_SIZE + 2048);
+}
+
+/* Huge-page aligned memory gets huge-page aligned IOVA. */
+static void alloc_huge_aligned(struct kunit *test)
+{
+	unsigned long iova;
+
+	KUNIT_EXPECT_EQ(test, alloc_one(test, 0x7f0000200000, 0x400000, &iova),
+			0);
+	if (IS_ENABLED(CONFIG_TRANSPARENT_HUGEPAGE))
+		KUNIT_EXPECT_EQ(test, iova, 0x200000);
+	else
+		KUNIT_EXPECT_EQ(test, iova, PAGE_SIZE);
+}
+
+static void alloc_skips_reserved(struct kunit *test)
+{
+	unsigned long iova;
+
+	alloc_reserve(test, PAGE_SIZE, 0x10000 - 1);
+	alloc_reserve(test, 0x11000, 0x11fff);
+	KUNIT_EXPECT_EQ(test, alloc_one(test, 0x1000, 0x1000, &iova), 0);
+	KUNIT_EXPECT_EQ(test, iova, 0x10000);
+	/* Two pages do not fit in the one-page hole at 0x10000. */
+	KUNIT_EXPECT_EQ(test, alloc_one(test, 0x1000, 0x2000, &iova), 0);
+	KUNIT_EXPECT_EQ(test, iova, 0x12000);
+}
+
+static void alloc_in_allowed(struct kunit *test)
+{
+	unsigned long iova;
+
+	alloc_allow(test, 0x100000, 0x100fff);
+	alloc_allow(test, 0x200000, 0x20ffff);
+	KUNIT_EXPECT_EQ(test, alloc_one(test, 0x1000, 0x1000, &iova), 0);
+	KUNIT_EXPECT_EQ(test, iova, 0x100000);
+	KUNIT_EXPECT_EQ(test, alloc_one(test, 0x1000, 0x4000, &iova), 0);
+	KUNIT_EXPECT_EQ(test, iova, 0x200000);
+	KUNIT_EXPECT_EQ(test, alloc_one(test, 0x1000, 0x20000, &iova), -ENOSPC);
+}
+
+static void alloc_errors(struct kunit *test)
+{
+	struct alloc_test *at = test->priv;
+	unsigned long iova;
+
+	KUNIT_EXPECT_EQ(test, alloc_one(test, 0x1000, ULONG_MAX / 2, &iova),
+			-EOVERFLOW);
+	/* Memory at a 2 KiB offset cannot map into a page-aligned IOAS. */
+	at->iopt.iova_alignment = PAGE_SIZE;
+	KUNIT_EXPECT_EQ(test, alloc_one(test, 0x1800, 0x800, &iova), -EINVAL);
+	alloc_reserve(test, 0, ULONG_MAX);
+	KUNIT_EXPECT_EQ(test, alloc_one(test, 0x1000, 0x1000, &iova), -ENOSPC);
+}
+
+static struct kunit_case alloc_cases[] = {
+	KUNIT_CASE(alloc_basic),
+	KUNIT_CASE(alloc_huge_aligned),
+	KUNIT_CASE(alloc_skips_reserved),
+	KUNIT_CASE(alloc_in_allowed),
+	KUNIT_CASE(alloc_errors),
+	{}
+};
+
+static struct kunit_suite alloc_suite = {
+	.name = "iommufd_iova_alloc",
+	.init = alloc_test_init,
+	.test_cases = alloc_cases,
+};
+
+kunit_test_suites(&objtable_suite, &span_suite, &alloc_suite);

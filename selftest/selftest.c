@@ -7,6 +7,8 @@
 #include <linux/debugfs.h>
 #include <linux/fault-inject.h>
 #include <linux/iommufd.h>
+#include <linux/overflow.h>
+#include <linux/string.h>
 
 #include "iommufd_private.h"
 #include "selftest/iommufd_test.h"
@@ -53,13 +55,84 @@ static void iommufd_fault_exit(void)
 }
 #endif
 
+/*
+ * The "syzkaller" IOVA encoding: with MOCK_FLAGS_ACCESS_SYZ an IOVA field
+ * holds {u32 nth_area, u32 offset} (in memory order) and means that offset
+ * into the nth area of the IOAS in IOVA order, or 0 if there is no such
+ * area. It lets a fuzzer name mapped IOVA without knowing where MAP put
+ * things.
+ */
+static unsigned long iommufd_test_syz_conv_iova(struct io_pagetable *iopt,
+						u64 *iova)
+{
+	struct syz_iova {
+		u32 nth_area;
+		u32 offset;
+	} syz;
+	unsigned long ret = 0;
+	struct iopt_area *area;
+	unsigned int n = 0;
+
+	memcpy(&syz, iova, sizeof(syz));
+	down_read(&iopt->iova_rwsem);
+	for_each_iopt_area(area, &iopt->area_itree, 0, ULONG_MAX) {
+		if (n++ == syz.nth_area) {
+			ret = iopt_area_iova(area) + syz.offset;
+			break;
+		}
+	}
+	up_read(&iopt->iova_rwsem);
+	return ret;
+}
+
+void iommufd_test_syz_conv_copy(struct iommufd_ucmd *ucmd,
+				struct iommu_ioas_copy *cmd)
+{
+	struct iommufd_ioas *ioas;
+
+	if (!(cmd->flags & MOCK_FLAGS_ACCESS_SYZ))
+		return;
+	cmd->flags &= ~MOCK_FLAGS_ACCESS_SYZ;
+
+	/* A bad ID is left for COPY itself to report. */
+	ioas = iommufd_get_ioas(ucmd->ictx, cmd->src_ioas_id);
+	if (IS_ERR(ioas))
+		return;
+	cmd->src_iova = iommufd_test_syz_conv_iova(&ioas->iopt,
+						   &cmd->src_iova);
+	iommufd_put_object(ucmd->ictx, &ioas->obj);
+}
+
+static int iommufd_test_add_reserved(struct iommufd_ucmd *ucmd, u32 ioas_id,
+				     u64 start, u64 length)
+{
+	struct iommufd_ioas *ioas;
+	unsigned long last;
+	int rc;
+
+	if (!length || start >= ULONG_MAX ||
+	    check_add_overflow((unsigned long)start,
+			       (unsigned long)length - 1, &last))
+		return -EINVAL;
+
+	ioas = iommufd_get_ioas(ucmd->ictx, ioas_id);
+	if (IS_ERR(ioas))
+		return PTR_ERR(ioas);
+	rc = iopt_reserve_iova(&ioas->iopt, start, last, NULL);
+	iommufd_put_object(ucmd->ictx, &ioas->obj);
+	return rc;
+}
+
 int iommufd_test(struct iommufd_ucmd *ucmd)
 {
 	struct iommu_test_cmd *cmd = ucmd->cmd;
 
 	switch (cmd->op) {
+	case IOMMU_TEST_OP_ADD_RESERVED:
+		return iommufd_test_add_reserved(ucmd, cmd->id,
+						 cmd->add_reserved.start,
+						 cmd->add_reserved.length);
 	default:
-		/* No test op is implemented yet; unknown ops are EOPNOTSUPP. */
 		return -EOPNOTSUPP;
 	}
 }

@@ -1,0 +1,229 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The IOVA space of an IOAS and the page sets behind its mappings.
+ *
+ * An IOAS maps IOVA ranges ("areas") onto byte ranges of page sets
+ * (&struct iopt_pages). A page set describes user memory (or, later, a
+ * file range) and owns the long-term pins and the memlock charge for it.
+ * MAP makes a page set and one area on it; COPY adds areas on the page
+ * sets of existing areas, so one pin serves every IOVA that maps a page.
+ */
+#ifndef __IOMMUFD_IO_PAGETABLE_H
+#define __IOMMUFD_IO_PAGETABLE_H
+
+#include <linux/interval_tree.h>
+#include <linux/kref.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/rwsem.h>
+
+struct iommufd_ctx;
+struct iopt_pages;
+
+/**
+ * struct io_pagetable - the IOVA space of one IOAS
+ * @iova_rwsem: guards the three interval trees, @iova_alignment and
+ *	@disable_large_pages
+ * @area_itree: &struct iopt_area by IOVA
+ * @allowed_itree: &struct iopt_allowed; empty means the whole space is
+ *	allowed for automatic IOVA allocation
+ * @reserved_itree: &struct iopt_reserved: IOVA that must never be mapped
+ * @iova_alignment: the granule of IOVA and length that MAP and COPY accept
+ * @disable_large_pages: map only PAGE_SIZE IOPTEs (IOMMU_OPTION_HUGE_PAGES)
+ */
+struct io_pagetable {
+	struct rw_semaphore iova_rwsem;
+	struct rb_root_cached area_itree;
+	struct rb_root_cached allowed_itree;
+	struct rb_root_cached reserved_itree;
+	unsigned long iova_alignment;
+	bool disable_large_pages;
+};
+
+/**
+ * struct iopt_area - one mapping of an IOVA range onto part of a page set
+ * @node: IOVA range, in &io_pagetable.area_itree
+ * @pages_node: page index range within @pages that this area uses
+ * @iopt: the table the area belongs to
+ * @pages: the page set; NULL while the area is being built, which makes
+ *	UNMAP fail with EBUSY instead of tearing down a half-made mapping
+ * @page_offset: byte offset of the area's first IOVA within its first page
+ * @iommu_prot: IOMMU_READ / IOMMU_WRITE / IOMMU_CACHE
+ *
+ * All fields are guarded by &io_pagetable.iova_rwsem.
+ */
+struct iopt_area {
+	struct interval_tree_node node;
+	struct interval_tree_node pages_node;
+	struct io_pagetable *iopt;
+	struct iopt_pages *pages;
+	unsigned int page_offset;
+	int iommu_prot;
+};
+
+static inline unsigned long iopt_area_iova(struct iopt_area *area)
+{
+	return area->node.start;
+}
+
+static inline unsigned long iopt_area_last_iova(struct iopt_area *area)
+{
+	return area->node.last;
+}
+
+static inline size_t iopt_area_length(struct iopt_area *area)
+{
+	return area->node.last - area->node.start + 1;
+}
+
+/* Byte offset within the page set of the area's first IOVA. */
+static inline unsigned long iopt_area_start_byte(struct iopt_area *area,
+						 unsigned long iova)
+{
+	return (iova - iopt_area_iova(area)) + area->page_offset +
+	       area->pages_node.start * PAGE_SIZE;
+}
+
+/**
+ * struct iopt_allowed - a range ALLOW_IOVAS permits for automatic IOVA
+ * @node: the range
+ */
+struct iopt_allowed {
+	struct interval_tree_node node;
+};
+
+/**
+ * struct iopt_reserved - IOVA that must never be mapped
+ * @node: the range
+ * @owner: who reserved it (a device, a domain); NULL for reservations that
+ *	last as long as the IOAS (IOMMU_TEST_OP_ADD_RESERVED)
+ */
+struct iopt_reserved {
+	struct interval_tree_node node;
+	void *owner;
+};
+
+#define __make_iopt_iter(name, type)                                        \
+	static inline struct type *iopt_##name##_first(                      \
+		struct rb_root_cached *root, unsigned long start,           \
+		unsigned long last)                                          \
+	{                                                                    \
+		struct interval_tree_node *node;                             \
+									     \
+		node = interval_tree_iter_first(root, start, last);          \
+		return node ? container_of(node, struct type, node) : NULL;  \
+	}                                                                    \
+	static inline struct type *iopt_##name##_next(struct type *cur,      \
+						       unsigned long start,  \
+						       unsigned long last)   \
+	{                                                                    \
+		struct interval_tree_node *node;                             \
+									     \
+		node = interval_tree_iter_next(&cur->node, start, last);     \
+		return node ? container_of(node, struct type, node) : NULL;  \
+	}
+
+__make_iopt_iter(area, iopt_area)
+__make_iopt_iter(allowed, iopt_allowed)
+__make_iopt_iter(reserved, iopt_reserved)
+
+/* Visit every area that intersects [start, last], in IOVA order. */
+#define for_each_iopt_area(area, root, start, last)                    \
+	for (area = iopt_area_first(root, start, last); area;          \
+	     area = iopt_area_next(area, start, last))
+
+/**
+ * enum iopt_account_mode - whose RLIMIT_MEMLOCK pays for pinned pages
+ * @IOPT_PAGES_ACCOUNT_NONE: nobody (the owner has CAP_IPC_LOCK)
+ * @IOPT_PAGES_ACCOUNT_USER: the owning user's locked_vm
+ * @IOPT_PAGES_ACCOUNT_MM: the owning process's locked_vm
+ */
+enum iopt_account_mode {
+	IOPT_PAGES_ACCOUNT_NONE,
+	IOPT_PAGES_ACCOUNT_USER,
+	IOPT_PAGES_ACCOUNT_MM,
+};
+
+/**
+ * struct iopt_pages - a set of user pages that areas map
+ * @kref: one reference per area using the set, plus transient ones
+ * @mutex: guards @npinned and the pin bookkeeping of later stages
+ * @npages: pages spanned, from the page holding @uptr onwards
+ * @npinned: pages currently pinned (and charged)
+ * @uptr: user address of the first byte, page aligned
+ * @source_mm: the mm the pages come from (mmgrab'd)
+ * @source_task: the group leader that made the mapping, for accounting
+ * @source_user: the user charged in %IOPT_PAGES_ACCOUNT_USER mode
+ * @account_mode: &enum iopt_account_mode
+ * @writable: pins may be FOLL_WRITE; only WRITEABLE areas need it
+ *
+ * @uptr, @npages, the source fields and @writable never change.
+ */
+struct iopt_pages {
+	struct kref kref;
+	struct mutex mutex;
+	unsigned long npages;
+	unsigned long npinned;
+	void __user *uptr;
+	struct mm_struct *source_mm;
+	struct task_struct *source_task;
+	struct user_struct *source_user;
+	u8 account_mode;
+	bool writable;
+};
+
+struct iopt_pages *iopt_alloc_pages(void __user *uptr, unsigned long length,
+				    bool writable, u8 account_mode);
+void iopt_release_pages(struct kref *kref);
+
+static inline void iopt_put_pages(struct iopt_pages *pages)
+{
+	kref_put(&pages->kref, iopt_release_pages);
+}
+
+void iopt_init_table(struct io_pagetable *iopt);
+void iopt_destroy_table(struct io_pagetable *iopt);
+int iopt_map_user_pages(struct iommufd_ctx *ictx, struct io_pagetable *iopt,
+			unsigned long *iova, void __user *uptr,
+			unsigned long length, int iommu_prot,
+			unsigned int flags);
+
+/**
+ * struct iopt_pages_list - one piece of memory to map
+ * @pages: the page set, referenced by the entry
+ * @area: the area made for it, while a map is in progress
+ * @start_byte: offset of the first byte within @pages
+ * @length: bytes
+ * @next: list linkage
+ */
+struct iopt_pages_list {
+	struct iopt_pages *pages;
+	struct iopt_area *area;
+	unsigned long start_byte;
+	unsigned long length;
+	struct list_head next;
+};
+
+int iopt_alloc_iova(struct io_pagetable *iopt, unsigned long *iova,
+		    unsigned long addr, unsigned long length);
+int iopt_get_pages(struct io_pagetable *iopt, unsigned long iova,
+		   unsigned long length, struct list_head *pages_list);
+void iopt_free_pages_list(struct list_head *pages_list);
+int iopt_map_pages_list(struct io_pagetable *iopt,
+			struct list_head *pages_list, unsigned long length,
+			unsigned long *iova, int iommu_prot, unsigned int flags);
+int iopt_unmap_iova(struct io_pagetable *iopt, unsigned long iova,
+		    unsigned long length, unsigned long *unmapped);
+int iopt_unmap_all(struct io_pagetable *iopt, unsigned long *unmapped);
+int iopt_set_allow_iova(struct io_pagetable *iopt,
+			struct rb_root_cached *allowed_iova);
+int iopt_reserve_iova(struct io_pagetable *iopt, unsigned long start,
+		      unsigned long last, void *owner);
+void iopt_remove_reserved_iova(struct io_pagetable *iopt, void *owner);
+int iopt_disable_large_pages(struct io_pagetable *iopt);
+void iopt_enable_large_pages(struct io_pagetable *iopt);
+
+/* MAP flag for the internal API: the caller chose the IOVA. */
+#define IOPT_ALLOC_IOVA BIT(0)
+
+#endif
