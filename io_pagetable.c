@@ -29,6 +29,8 @@
 
 void iopt_init_table(struct io_pagetable *iopt)
 {
+	init_rwsem(&iopt->domains_rwsem);
+	xa_init(&iopt->domains);
 	init_rwsem(&iopt->iova_rwsem);
 	iopt->area_itree = RB_ROOT_CACHED;
 	iopt->allowed_itree = RB_ROOT_CACHED;
@@ -78,6 +80,56 @@ void iopt_destroy_table(struct io_pagetable *iopt)
 
 	WARN_ON(!RB_EMPTY_ROOT(&iopt->area_itree.rb_root));
 	WARN_ON(!RB_EMPTY_ROOT(&iopt->reserved_itree.rb_root));
+	WARN_ON(iopt->num_domains);
+	xa_destroy(&iopt->domains);
+}
+
+/*
+ * Unmap @area from the first @limit domains of the table. The other
+ * domains go first, so that the one left for last, where pages are
+ * unpinned, is index 0, which by then is the area's storage domain.
+ */
+static void iopt_unfill_domains(struct io_pagetable *iopt,
+				struct iopt_area *area,
+				struct iopt_pages *pages, unsigned long limit)
+{
+	struct iommu_domain *first, *domain;
+	unsigned long index;
+
+	lockdep_assert_held(&iopt->domains_rwsem);
+
+	if (!limit)
+		return;
+	first = xa_load(&iopt->domains, 0);
+	for (index = 1; index < limit; index++) {
+		domain = xa_load(&iopt->domains, index);
+		iopt_area_unfill_domain(area, pages, domain, first);
+	}
+	iopt_area_unfill_domain(area, pages, first, NULL);
+}
+
+/*
+ * Map a new area, not yet published, into every domain of the table; all
+ * or nothing.
+ */
+static int iopt_fill_domains(struct io_pagetable *iopt, struct iopt_area *area,
+			     struct iopt_pages *pages, bool page_by_page)
+{
+	struct iommu_domain *domain;
+	unsigned long index;
+	int rc;
+
+	lockdep_assert_held(&iopt->domains_rwsem);
+
+	for (index = 0; index != iopt->num_domains; index++) {
+		domain = xa_load(&iopt->domains, index);
+		rc = iopt_area_fill_domain(area, pages, domain, page_by_page);
+		if (rc) {
+			iopt_unfill_domains(iopt, area, pages, index);
+			return rc;
+		}
+	}
+	return 0;
 }
 
 /*
@@ -147,7 +199,7 @@ static bool iopt_find_hole(struct io_pagetable *iopt, unsigned long first,
  * below the table's; EOVERFLOW for a length of half the space or more.
  */
 int iopt_alloc_iova(struct io_pagetable *iopt, unsigned long *iova,
-			   unsigned long addr, unsigned long length)
+		    unsigned long addr, unsigned long length)
 {
 	unsigned long first = PAGE_SIZE, last = ULONG_MAX - PAGE_SIZE;
 	unsigned long page_offset = addr % PAGE_SIZE;
@@ -286,6 +338,7 @@ int iopt_map_pages_list(struct io_pagetable *iopt,
 {
 	struct iopt_pages_list *elm;
 	unsigned long align_addr, cur;
+	bool page_by_page;
 	int rc;
 
 	elm = list_first_entry(pages_list, struct iopt_pages_list, next);
@@ -294,6 +347,7 @@ int iopt_map_pages_list(struct io_pagetable *iopt,
 	if (!length)
 		return -EINVAL;
 
+	down_read(&iopt->domains_rwsem);
 	down_write(&iopt->iova_rwsem);
 	if (length & (iopt->iova_alignment - 1)) {
 		rc = -EINVAL;
@@ -314,6 +368,25 @@ int iopt_map_pages_list(struct io_pagetable *iopt,
 		cur += elm->length;
 	}
 
+	/*
+	 * The areas now reserve their IOVA, so drop the IOVA lock for the
+	 * slow part: pinning and filling the domains. Other users of the
+	 * IOAS carry on meanwhile; an UNMAP of these areas sees no page set
+	 * and fails with EBUSY. domains_rwsem stays held, so the set of
+	 * domains cannot change under the fill.
+	 */
+	page_by_page = iopt->disable_large_pages;
+	up_write(&iopt->iova_rwsem);
+	list_for_each_entry(elm, pages_list, next) {
+		rc = iopt_fill_domains(iopt, elm->area, elm->pages,
+				       page_by_page);
+		if (rc)
+			break;
+	}
+	down_write(&iopt->iova_rwsem);
+	if (rc)
+		goto out_unfill;
+
 	/* Publish: each area takes its own reference on its page set. */
 	list_for_each_entry(elm, pages_list, next) {
 		kref_get(&elm->pages->kref);
@@ -321,8 +394,20 @@ int iopt_map_pages_list(struct io_pagetable *iopt,
 		elm->area = NULL;
 	}
 	up_write(&iopt->iova_rwsem);
+	up_read(&iopt->domains_rwsem);
 	return 0;
 
+out_unfill:
+	{
+		struct iopt_pages_list *failed = elm;
+
+		list_for_each_entry(elm, pages_list, next) {
+			if (elm == failed)
+				break;
+			iopt_unfill_domains(iopt, elm->area, elm->pages,
+					    iopt->num_domains);
+		}
+	}
 out_abort:
 	list_for_each_entry(elm, pages_list, next) {
 		if (!elm->area)
@@ -332,6 +417,7 @@ out_abort:
 	}
 out_unlock:
 	up_write(&iopt->iova_rwsem);
+	up_read(&iopt->domains_rwsem);
 	return rc;
 }
 
@@ -444,6 +530,7 @@ static int iopt_unmap_iova_range(struct io_pagetable *iopt, unsigned long start,
 	struct iopt_area *area;
 	int rc = -ENOENT;
 
+	down_read(&iopt->domains_rwsem);
 	down_write(&iopt->iova_rwsem);
 	while ((area = iopt_area_first(&iopt->area_itree, start, last))) {
 		if (iopt_area_iova(area) < start ||
@@ -456,6 +543,7 @@ static int iopt_unmap_iova_range(struct io_pagetable *iopt, unsigned long start,
 			break;
 		}
 		pages = area->pages;
+		iopt_unfill_domains(iopt, area, pages, iopt->num_domains);
 		area->pages = NULL;
 		unmapped_bytes += iopt_area_length(area);
 		interval_tree_remove(&area->node, &iopt->area_itree);
@@ -464,6 +552,7 @@ static int iopt_unmap_iova_range(struct io_pagetable *iopt, unsigned long start,
 		rc = 0;
 	}
 	up_write(&iopt->iova_rwsem);
+	up_read(&iopt->domains_rwsem);
 	if (unmapped)
 		*unmapped = unmapped_bytes;
 	return rc;
@@ -611,13 +700,158 @@ static int iopt_check_alignment(struct io_pagetable *iopt, unsigned long align)
 /* The alignment every user of the table needs, see IOMMU_IOAS_IOVA_RANGES. */
 static unsigned long iopt_needed_alignment(struct io_pagetable *iopt)
 {
+	struct iommu_domain *domain;
 	unsigned long align = 1;
+	unsigned long index;
 
+	lockdep_assert_held(&iopt->domains_rwsem);
 	lockdep_assert_held(&iopt->iova_rwsem);
 
 	if (iopt->disable_large_pages)
 		align = max_t(unsigned long, align, PAGE_SIZE);
+	xa_for_each(&iopt->domains, index, domain)
+		align = max(align, 1UL << __ffs(domain->pgsize_bitmap));
 	return align;
+}
+
+/* Reserve what lies outside the domain's aperture, owned by the domain. */
+static int iopt_reserve_aperture(struct io_pagetable *iopt,
+				 struct iommu_domain *domain)
+{
+	dma_addr_t start = domain->geometry.aperture_start;
+	dma_addr_t end = domain->geometry.aperture_end;
+	int rc;
+
+	if (!domain->geometry.force_aperture)
+		return 0;
+	if (start) {
+		rc = __iopt_reserve_iova(iopt, 0, start - 1, domain);
+		if (rc)
+			return rc;
+	}
+	if (end < ULONG_MAX) {
+		rc = __iopt_reserve_iova(iopt, end + 1, ULONG_MAX, domain);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+/**
+ * iopt_table_add_domain() - make a domain mirror the IOAS
+ * @iopt: the table
+ * @domain: an empty paging domain
+ *
+ * The domain gets every existing area, and from now on every new one. Its
+ * aperture becomes reserved IOVA and its smallest page size a lower bound
+ * of the IOVA alignment.
+ *
+ * Return: 0; EINVAL if its smallest page is larger than PAGE_SIZE;
+ * EADDRINUSE if an existing area does not fit the new alignment or lies
+ * outside the aperture (or an allowed range does); errors of pinning
+ * (EFAULT, ENOMEM over RLIMIT_MEMLOCK). On failure nothing changed.
+ */
+int iopt_table_add_domain(struct io_pagetable *iopt,
+			  struct iommu_domain *domain)
+{
+	unsigned long min_pgsize = 1UL << __ffs(domain->pgsize_bitmap);
+	struct iopt_area *area, *failed;
+	int rc;
+
+	down_write(&iopt->domains_rwsem);
+	down_write(&iopt->iova_rwsem);
+
+	if (min_pgsize > PAGE_SIZE) {
+		rc = -EINVAL;
+		goto out_unlock;
+	}
+	rc = iopt_check_alignment(iopt, max(iopt->iova_alignment, min_pgsize));
+	if (rc)
+		goto out_unlock;
+	rc = iopt_reserve_aperture(iopt, domain);
+	if (rc)
+		goto out_reserved;
+	/* Take the slot now, so that nothing can fail after filling. */
+	rc = xa_reserve(&iopt->domains, iopt->num_domains, GFP_KERNEL_ACCOUNT);
+	if (rc)
+		goto out_reserved;
+
+	for_each_iopt_area(area, &iopt->area_itree, 0, ULONG_MAX) {
+		rc = iopt_area_fill_domain(area, area->pages, domain,
+					   iopt->disable_large_pages);
+		if (rc)
+			goto out_unfill;
+	}
+
+	xa_store(&iopt->domains, iopt->num_domains, domain, GFP_KERNEL);
+	iopt->num_domains++;
+	iopt->iova_alignment = iopt_needed_alignment(iopt);
+	up_write(&iopt->iova_rwsem);
+	up_write(&iopt->domains_rwsem);
+	return 0;
+
+out_unfill:
+	failed = area;
+	for_each_iopt_area(area, &iopt->area_itree, 0, ULONG_MAX) {
+		if (area == failed)
+			break;
+		iopt_area_unfill_domain(area, area->pages, domain,
+					iopt->num_domains ?
+						xa_load(&iopt->domains, 0) :
+						NULL);
+	}
+	xa_release(&iopt->domains, iopt->num_domains);
+out_reserved:
+	__iopt_remove_reserved_iova(iopt, domain);
+out_unlock:
+	up_write(&iopt->iova_rwsem);
+	up_write(&iopt->domains_rwsem);
+	return rc;
+}
+
+/**
+ * iopt_table_remove_domain() - stop a domain mirroring the IOAS
+ * @iopt: the table
+ * @domain: a domain added with iopt_table_add_domain()
+ *
+ * Every area is unmapped from the domain; pages that only this domain kept
+ * in use are unpinned. The aperture reservation goes away.
+ */
+void iopt_table_remove_domain(struct io_pagetable *iopt,
+			      struct iommu_domain *domain)
+{
+	struct iommu_domain *other = NULL, *iter;
+	unsigned long index, found = ULONG_MAX;
+	struct iopt_area *area;
+
+	down_write(&iopt->domains_rwsem);
+	down_write(&iopt->iova_rwsem);
+
+	xa_for_each(&iopt->domains, index, iter) {
+		if (iter == domain)
+			found = index;
+		else if (!other)
+			other = iter;
+	}
+	if (WARN_ON(found == ULONG_MAX))
+		goto out_unlock;
+
+	for_each_iopt_area(area, &iopt->area_itree, 0, ULONG_MAX)
+		iopt_area_unfill_domain(area, area->pages, domain, other);
+
+	/* Keep the indices dense: the last domain takes the freed slot. */
+	iopt->num_domains--;
+	if (found != iopt->num_domains)
+		xa_store(&iopt->domains, found,
+			 xa_load(&iopt->domains, iopt->num_domains),
+			 GFP_KERNEL);
+	xa_erase(&iopt->domains, iopt->num_domains);
+
+	__iopt_remove_reserved_iova(iopt, domain);
+	iopt->iova_alignment = iopt_needed_alignment(iopt);
+out_unlock:
+	up_write(&iopt->iova_rwsem);
+	up_write(&iopt->domains_rwsem);
 }
 
 /**
@@ -632,9 +866,16 @@ int iopt_disable_large_pages(struct io_pagetable *iopt)
 {
 	int rc = 0;
 
+	down_read(&iopt->domains_rwsem);
 	down_write(&iopt->iova_rwsem);
 	if (iopt->disable_large_pages)
 		goto out_unlock;
+	/* Mapped domains already hold large IOPTEs that would stay. */
+	if (iopt->num_domains &&
+	    !RB_EMPTY_ROOT(&iopt->area_itree.rb_root)) {
+		rc = -EINVAL;
+		goto out_unlock;
+	}
 	rc = iopt_check_alignment(iopt, PAGE_SIZE);
 	if (rc)
 		goto out_unlock;
@@ -642,6 +883,7 @@ int iopt_disable_large_pages(struct io_pagetable *iopt)
 	iopt->iova_alignment = iopt_needed_alignment(iopt);
 out_unlock:
 	up_write(&iopt->iova_rwsem);
+	up_read(&iopt->domains_rwsem);
 	return rc;
 }
 
@@ -651,8 +893,10 @@ out_unlock:
  */
 void iopt_enable_large_pages(struct io_pagetable *iopt)
 {
+	down_read(&iopt->domains_rwsem);
 	down_write(&iopt->iova_rwsem);
 	iopt->disable_large_pages = false;
 	iopt->iova_alignment = iopt_needed_alignment(iopt);
 	up_write(&iopt->iova_rwsem);
+	up_read(&iopt->domains_rwsem);
 }

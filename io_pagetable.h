@@ -16,12 +16,19 @@
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/rwsem.h>
+#include <linux/xarray.h>
 
+struct iommu_domain;
 struct iommufd_ctx;
 struct iopt_pages;
 
 /**
  * struct io_pagetable - the IOVA space of one IOAS
+ * @domains_rwsem: guards @domains and @num_domains; held for read while an
+ *	area is filled into or unfilled from the domains
+ * @domains: the IOMMU domains every area is mapped into, at indices
+ *	0 .. @num_domains - 1
+ * @num_domains: how many
  * @iova_rwsem: guards the three interval trees, @iova_alignment and
  *	@disable_large_pages
  * @area_itree: &struct iopt_area by IOVA
@@ -32,6 +39,9 @@ struct iopt_pages;
  * @disable_large_pages: map only PAGE_SIZE IOPTEs (IOMMU_OPTION_HUGE_PAGES)
  */
 struct io_pagetable {
+	struct rw_semaphore domains_rwsem;
+	struct xarray domains;
+	unsigned int num_domains;
 	struct rw_semaphore iova_rwsem;
 	struct rb_root_cached area_itree;
 	struct rb_root_cached allowed_itree;
@@ -49,8 +59,13 @@ struct io_pagetable {
  *	UNMAP fail with EBUSY instead of tearing down a half-made mapping
  * @page_offset: byte offset of the area's first IOVA within its first page
  * @iommu_prot: IOMMU_READ / IOMMU_WRITE / IOMMU_CACHE
+ * @storage_domain: a domain the area is fully mapped in, from which the
+ *	PFNs of its pages can be read back; NULL while it is in none. Guarded
+ *	by &iopt_pages.mutex, as is @pages_node's place in
+ *	&iopt_pages.domains_itree (the area is there exactly while
+ *	@storage_domain is set).
  *
- * All fields are guarded by &io_pagetable.iova_rwsem.
+ * The other fields are guarded by &io_pagetable.iova_rwsem.
  */
 struct iopt_area {
 	struct interval_tree_node node;
@@ -59,6 +74,7 @@ struct iopt_area {
 	struct iopt_pages *pages;
 	unsigned int page_offset;
 	int iommu_prot;
+	struct iommu_domain *storage_domain;
 };
 
 static inline unsigned long iopt_area_iova(struct iopt_area *area)
@@ -147,9 +163,12 @@ enum iopt_account_mode {
 /**
  * struct iopt_pages - a set of user pages that areas map
  * @kref: one reference per area using the set, plus transient ones
- * @mutex: guards @npinned and the pin bookkeeping of later stages
+ * @mutex: guards @npinned and @domains_itree
  * @npages: pages spanned, from the page holding @uptr onwards
  * @npinned: pages currently pinned (and charged)
+ * @domains_itree: the areas using this set that are mapped in a domain,
+ *	by page index (&iopt_area.pages_node). A page is pinned exactly when
+ *	one of them covers it.
  * @uptr: user address of the first byte, page aligned
  * @source_mm: the mm the pages come from (mmgrab'd)
  * @source_task: the group leader that made the mapping, for accounting
@@ -164,6 +183,7 @@ struct iopt_pages {
 	struct mutex mutex;
 	unsigned long npages;
 	unsigned long npinned;
+	struct rb_root_cached domains_itree;
 	void __user *uptr;
 	struct mm_struct *source_mm;
 	struct task_struct *source_task;
@@ -175,6 +195,12 @@ struct iopt_pages {
 struct iopt_pages *iopt_alloc_pages(void __user *uptr, unsigned long length,
 				    bool writable, u8 account_mode);
 void iopt_release_pages(struct kref *kref);
+int iopt_area_fill_domain(struct iopt_area *area, struct iopt_pages *pages,
+			  struct iommu_domain *domain, bool page_by_page);
+void iopt_area_unfill_domain(struct iopt_area *area, struct iopt_pages *pages,
+			     struct iommu_domain *domain,
+			     struct iommu_domain *other);
+void iommufd_test_set_temp_mem_limit(unsigned long limit);
 
 static inline void iopt_put_pages(struct iopt_pages *pages)
 {
@@ -220,6 +246,10 @@ int iopt_set_allow_iova(struct io_pagetable *iopt,
 int iopt_reserve_iova(struct io_pagetable *iopt, unsigned long start,
 		      unsigned long last, void *owner);
 void iopt_remove_reserved_iova(struct io_pagetable *iopt, void *owner);
+int iopt_table_add_domain(struct io_pagetable *iopt,
+			  struct iommu_domain *domain);
+void iopt_table_remove_domain(struct io_pagetable *iopt,
+			      struct iommu_domain *domain);
 int iopt_disable_large_pages(struct io_pagetable *iopt);
 void iopt_enable_large_pages(struct io_pagetable *iopt);
 

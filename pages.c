@@ -12,16 +12,20 @@
  * Nothing is pinned while no domain or in-kernel access needs the pages:
  * a MAP into an IOAS with nothing attached only records the range.
  */
+#include <linux/iommu.h>
 #include <linux/kref.h>
+#include <linux/mm.h>
 #include <linux/cred.h>
 #include <linux/overflow.h>
 #include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
 #include <linux/sched/task.h>
 #include <linux/sched/user.h>
 #include <linux/slab.h>
 
 #include "io_pagetable.h"
 #include "iommufd_private.h"
+#include "iova_span.h"
 
 /**
  * iopt_alloc_pages() - describe user memory of the calling process
@@ -50,6 +54,7 @@ struct iopt_pages *iopt_alloc_pages(void __user *uptr, unsigned long length,
 		return ERR_PTR(-ENOMEM);
 	kref_init(&pages->kref);
 	mutex_init(&pages->mutex);
+	pages->domains_itree = RB_ROOT_CACHED;
 	pages->uptr = (void __user *)ALIGN_DOWN(start, PAGE_SIZE);
 	pages->npages = DIV_ROUND_UP(end - ALIGN_DOWN(start, PAGE_SIZE),
 				     PAGE_SIZE);
@@ -70,9 +75,575 @@ void iopt_release_pages(struct kref *kref)
 	struct iopt_pages *pages = container_of(kref, struct iopt_pages, kref);
 
 	WARN_ON(pages->npinned);
+	WARN_ON(!RB_EMPTY_ROOT(&pages->domains_itree.rb_root));
 	put_task_struct(pages->source_task);
 	mmdrop(pages->source_mm);
 	free_uid(pages->source_user);
 	mutex_destroy(&pages->mutex);
 	kfree(pages);
+}
+
+/*
+ * ----------------------------------------------------------------------
+ * Pinning and filling IOMMU domains
+ *
+ * Where the PFNs of pinned pages live
+ *
+ * Keeping a PFN per pinned page would cost 8 bytes per 4 KiB of guest
+ * memory for nothing: every attached IOMMU domain already records where
+ * each IOVA goes. So a page set keeps no PFN array of its own. It knows
+ * which of its pages are pinned from the areas in @domains_itree (each area
+ * there is mapped, in full, in its @storage_domain), and it reads PFNs back
+ * from a storage domain with iommu_iova_to_phys() when another domain, or
+ * another area sharing the pages, needs them.
+ *
+ * A page is pinned exactly once: when the first area covering it is filled
+ * into its first domain, and only for the pages no area in @domains_itree
+ * covers yet ("holes"). It is unpinned when the last such area leaves its
+ * last domain, again only for the pages no remaining area covers. Pins and
+ * the memlock charge therefore follow the union of the areas in use, not
+ * how many domains or copies there are.
+ *
+ * The map/unmap grid
+ *
+ * Filling calls iommu_map() per contiguous run of PFNs, never across an
+ * IOPT_FILL_CHUNK boundary of the page set's index space; unfilling calls
+ * iommu_unmap() once per such chunk (or once per area when no unpin is
+ * needed). Every unmap is thus a superset of the maps it undoes, which is
+ * what IOMMU drivers (and the mock's checker) expect, whatever the
+ * temporary-memory limit was when the pages went in. A chunk is 2 MiB of
+ * memory, so huge pages still get huge IOPTEs.
+ *
+ * Why tearing down never fails
+ *
+ * Unfilling needs a buffer for one chunk's PFNs (4 KiB). It is allocated
+ * with __GFP_NOFAIL: destroying an IOAS or detaching a device has no way
+ * to report failure, and leaving pages pinned would be worse.
+ * ----------------------------------------------------------------------
+ */
+
+#define IOPT_FILL_CHUNK 512UL
+
+/* The temporary memory, in bytes, one fill step may use. */
+static unsigned long iommufd_temp_mem_limit = 65536;
+
+/* The IOVA that page @index of @area's page set would have in @area. */
+static unsigned long iopt_area_index_to_iova(struct iopt_area *area,
+					     unsigned long index)
+{
+	return iopt_area_iova(area) - area->page_offset +
+	       (index - area->pages_node.start) * PAGE_SIZE;
+}
+
+/* Last index of the fill chunk that @index is in. */
+static unsigned long iopt_chunk_last(unsigned long index)
+{
+	return round_down(index, IOPT_FILL_CHUNK) + IOPT_FILL_CHUNK - 1;
+}
+
+/* The area's IOVA range for pages [index, last] of its page set. */
+static void iopt_area_index_range(struct iopt_area *area, unsigned long index,
+				  unsigned long last, unsigned long *iova,
+				  unsigned long *iova_last)
+{
+	*iova = max(iopt_area_index_to_iova(area, index), iopt_area_iova(area));
+	*iova_last = min(iopt_area_index_to_iova(area, last) + PAGE_SIZE - 1,
+			 iopt_area_last_iova(area));
+}
+
+/* Where page @index of @area's page set is, read from @domain. */
+static unsigned long iopt_area_read_pfn(struct iopt_area *area,
+					struct iommu_domain *domain,
+					unsigned long index)
+{
+	unsigned long iova, iova_last;
+
+	iopt_area_index_range(area, index, index, &iova, &iova_last);
+	return PHYS_PFN(iommu_iova_to_phys(domain, iova));
+}
+
+static int iopt_charge_user(struct iopt_pages *pages, unsigned long npages)
+{
+	unsigned long limit, cur, new;
+
+	limit = task_rlimit(pages->source_task, RLIMIT_MEMLOCK) >> PAGE_SHIFT;
+	cur = atomic_long_read(&pages->source_user->locked_vm);
+	do {
+		if (check_add_overflow(cur, npages, &new) || new > limit)
+			return -ENOMEM;
+	} while (!atomic_long_try_cmpxchg(&pages->source_user->locked_vm,
+					  (long *)&cur, new));
+	return 0;
+}
+
+/*
+ * Charge @npages to the owner before pinning them: to the user's or the
+ * process's locked_vm, checked against RLIMIT_MEMLOCK, and in every mode
+ * to the process's pinned_vm (VmPin in /proc/<pid>/status).
+ */
+static int iopt_pages_charge(struct iopt_pages *pages, unsigned long npages)
+{
+	struct mm_struct *mm = pages->source_mm;
+	int rc = 0;
+
+	if (iommufd_should_fail())
+		return -ENOMEM;
+
+	switch (pages->account_mode) {
+	case IOPT_PAGES_ACCOUNT_NONE:
+		break;
+	case IOPT_PAGES_ACCOUNT_USER:
+		rc = iopt_charge_user(pages, npages);
+		break;
+	case IOPT_PAGES_ACCOUNT_MM:
+		mmap_write_lock(mm);
+		rc = __account_locked_vm(mm, npages, true, pages->source_task,
+					 false);
+		mmap_write_unlock(mm);
+		break;
+	}
+	if (rc)
+		return rc;
+	atomic64_add(npages, &mm->pinned_vm);
+	return 0;
+}
+
+static void iopt_pages_uncharge(struct iopt_pages *pages, unsigned long npages)
+{
+	struct mm_struct *mm = pages->source_mm;
+
+	switch (pages->account_mode) {
+	case IOPT_PAGES_ACCOUNT_NONE:
+		break;
+	case IOPT_PAGES_ACCOUNT_USER:
+		atomic_long_sub(npages, &pages->source_user->locked_vm);
+		break;
+	case IOPT_PAGES_ACCOUNT_MM:
+		mmap_write_lock(mm);
+		__account_locked_vm(mm, npages, false, pages->source_task,
+				    false);
+		mmap_write_unlock(mm);
+		break;
+	}
+	atomic64_sub(npages, &mm->pinned_vm);
+}
+
+/* One long-term GUP call from the page set's mm; may pin fewer pages. */
+static long iopt_pages_gup(struct iopt_pages *pages, unsigned long uptr,
+			   unsigned long npages, struct page **page_buf)
+{
+	unsigned int gup_flags = FOLL_LONGTERM;
+	struct mm_struct *mm = pages->source_mm;
+	long rc;
+
+	if (iommufd_should_fail())
+		return -EFAULT;
+	if (pages->writable)
+		gup_flags |= FOLL_WRITE;
+
+	if (current->mm == mm)
+		return pin_user_pages_fast(uptr, min_t(unsigned long, npages,
+						       INT_MAX),
+					   gup_flags, page_buf);
+
+	/* Another process's memory, e.g. after the owner handed the fd on. */
+	if (!mmget_not_zero(mm))
+		return -EFAULT;
+	mmap_read_lock(mm);
+	rc = pin_user_pages_remote(mm, uptr, npages, gup_flags, page_buf, NULL,
+				   NULL);
+	mmap_read_unlock(mm);
+	mmput(mm);
+	return rc;
+}
+
+/* Unpin PFNs pinned by this page set, in runs, and uncharge them. */
+static void iopt_pages_unpin_pfns(struct iopt_pages *pages,
+				  const unsigned long *pfns, unsigned long npfns)
+{
+	unsigned long i = 0, run;
+
+	lockdep_assert_held(&pages->mutex);
+
+	while (i != npfns) {
+		for (run = 1; i + run != npfns; run++)
+			if (pfns[i + run] != pfns[i] + run)
+				break;
+		/* A device may have written through a writable pin. */
+		unpin_user_page_range_dirty_lock(pfn_to_page(pfns[i]), run,
+						 pages->writable);
+		i += run;
+	}
+	if (WARN_ON(pages->npinned < npfns))
+		pages->npinned = npfns;
+	pages->npinned -= npfns;
+	iopt_pages_uncharge(pages, npfns);
+}
+
+/* Pin pages [index, index + npages) into @pfns; all or nothing. */
+static int iopt_pages_pin(struct iopt_pages *pages, unsigned long index,
+			  unsigned long npages, unsigned long *pfns,
+			  struct page **page_buf)
+{
+	unsigned long done = 0, i;
+	long rc;
+
+	lockdep_assert_held(&pages->mutex);
+
+	rc = iopt_pages_charge(pages, npages);
+	if (rc)
+		return rc;
+
+	while (done != npages) {
+		rc = iopt_pages_gup(pages,
+				    (unsigned long)pages->uptr +
+					    (index + done) * PAGE_SIZE,
+				    npages - done, page_buf);
+		if (rc <= 0) {
+			rc = rc ? rc : -EFAULT;
+			goto err_unpin;
+		}
+		for (i = 0; i != rc; i++)
+			pfns[done + i] = page_to_pfn(page_buf[i]);
+		done += rc;
+	}
+	pages->npinned += npages;
+	if (WARN_ON(pages->npinned > pages->npages)) {
+		rc = -EOVERFLOW;
+		pages->npinned -= npages;
+		goto err_unpin;
+	}
+	return 0;
+
+err_unpin:
+	for (i = 0; i != done; i++)
+		unpin_user_page(pfn_to_page(pfns[i]));
+	iopt_pages_uncharge(pages, npages);
+	return rc;
+}
+
+/*
+ * Unpin the pages in [start, last] that no area in domains_itree covers;
+ * @pfns[i - start] holds the PFN of page i.
+ */
+static void iopt_pages_unpin_holes(struct iopt_pages *pages,
+				   unsigned long start, unsigned long last,
+				   const unsigned long *pfns)
+{
+	struct rb_root_cached *const trees[] = { &pages->domains_itree };
+	struct iova_span_iter span;
+
+	lockdep_assert_held(&pages->mutex);
+
+	for_each_iova_span(&span, trees, 1, start, last) {
+		if (span.is_hole)
+			iopt_pages_unpin_pfns(pages, pfns + (span.start - start),
+					      span.last - span.start + 1);
+	}
+}
+
+/*
+ * Fill @pfns with pages [start, last]: pages other areas already hold are
+ * read from their storage domains, the rest are pinned now.
+ */
+static int iopt_pages_collect(struct iopt_pages *pages, unsigned long start,
+			      unsigned long last, unsigned long *pfns,
+			      struct page **page_buf)
+{
+	struct rb_root_cached *const trees[] = { &pages->domains_itree };
+	struct interval_tree_node *node;
+	struct iova_span_iter span;
+	struct iopt_area *other;
+	unsigned long i;
+	int rc;
+
+	lockdep_assert_held(&pages->mutex);
+
+	for_each_iova_span(&span, trees, 1, start, last) {
+		if (span.is_hole) {
+			rc = iopt_pages_pin(pages, span.start,
+					    span.last - span.start + 1,
+					    pfns + (span.start - start),
+					    page_buf);
+			if (rc)
+				goto err_unpin;
+			continue;
+		}
+		other = NULL;
+		for (i = span.start; i <= span.last; i++) {
+			/* Any area that covers page i holds its PFN. */
+			if (!other || i > other->pages_node.last) {
+				node = interval_tree_iter_first(trees[0], i, i);
+				other = container_of(node, struct iopt_area,
+						     pages_node);
+			}
+			pfns[i - start] = iopt_area_read_pfn(other,
+							     other->storage_domain,
+							     i);
+		}
+	}
+	return 0;
+
+err_unpin:
+	/* The holes before the failing one were pinned by this call. */
+	if (span.start != start)
+		iopt_pages_unpin_holes(pages, start, span.start - 1, pfns);
+	return rc;
+}
+
+/*
+ * Map pages [start, last] of @area, whose PFNs are in @pfns, into @domain,
+ * one iommu_map() per run of contiguous PFNs (or per page when large
+ * IOPTEs are disabled). Callers keep [start, last] within one fill chunk.
+ * On failure nothing of this range stays mapped.
+ */
+static int iopt_area_map_pfns(struct iopt_area *area,
+			      struct iommu_domain *domain, unsigned long start,
+			      unsigned long last, const unsigned long *pfns,
+			      bool page_by_page)
+{
+	unsigned long i = start, run_last, iova, iova_last, first_iova, ignored;
+	int rc;
+
+	iopt_area_index_range(area, start, start, &first_iova, &ignored);
+	while (i <= last) {
+		run_last = i;
+		while (!page_by_page && run_last < last &&
+		       pfns[run_last + 1 - start] == pfns[run_last - start] + 1)
+			run_last++;
+		iopt_area_index_range(area, i, run_last, &iova, &iova_last);
+		rc = iommu_map(domain, iova,
+			       PFN_PHYS(pfns[i - start]) +
+				       (iova - iopt_area_index_to_iova(area, i)),
+			       iova_last - iova + 1, area->iommu_prot);
+		if (rc) {
+			if (iova != first_iova)
+				iommu_unmap(domain, first_iova,
+					    iova - first_iova);
+			return rc;
+		}
+		i = run_last + 1;
+	}
+	return 0;
+}
+
+/*
+ * Take pages [start, last] of an area that is in no domain any more out of
+ * @domain, its last one, and unpin what no other area holds. Works a chunk
+ * at a time: read the PFNs, unmap the chunk, then unpin, so that nothing
+ * is unpinned while the device can still reach it.
+ */
+static void iopt_area_unfill_last(struct iopt_area *area,
+				  struct iopt_pages *pages,
+				  struct iommu_domain *domain,
+				  unsigned long start, unsigned long last)
+{
+	unsigned long index, chunk_last, i, iova, iova_last;
+	unsigned long *pfns;
+
+	lockdep_assert_held(&pages->mutex);
+
+	pfns = kmalloc_array(IOPT_FILL_CHUNK, sizeof(*pfns),
+			     GFP_KERNEL | __GFP_NOFAIL);
+	for (index = start; index <= last; index = chunk_last + 1) {
+		chunk_last = min(last, iopt_chunk_last(index));
+		for (i = index; i <= chunk_last; i++)
+			pfns[i - index] = iopt_area_read_pfn(area, domain, i);
+		iopt_area_index_range(area, index, chunk_last, &iova,
+				      &iova_last);
+		iommu_unmap(domain, iova, iova_last - iova + 1);
+		iopt_pages_unpin_holes(pages, index, chunk_last, pfns);
+	}
+	kfree(pfns);
+}
+
+struct iopt_fill_buf {
+	unsigned long *pfns;
+	struct page **pages;
+	unsigned long npages;
+};
+
+/* Temporary arrays for one fill step, sized by the temp memory limit. */
+static int iopt_fill_buf_init(struct iopt_fill_buf *buf, bool pinning)
+{
+	size_t per_page = sizeof(*buf->pfns) +
+			  (pinning ? sizeof(*buf->pages) : 0);
+
+	buf->npages = clamp_t(unsigned long,
+			      READ_ONCE(iommufd_temp_mem_limit) / per_page, 1,
+			      IOPT_FILL_CHUNK);
+	buf->pages = NULL;
+	buf->pfns = kmalloc_array(buf->npages, sizeof(*buf->pfns),
+				  GFP_KERNEL_ACCOUNT);
+	if (!buf->pfns)
+		return -ENOMEM;
+	if (pinning) {
+		buf->pages = kmalloc_array(buf->npages, sizeof(*buf->pages),
+					   GFP_KERNEL_ACCOUNT);
+		if (!buf->pages) {
+			kfree(buf->pfns);
+			return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+static void iopt_fill_buf_destroy(struct iopt_fill_buf *buf)
+{
+	kfree(buf->pages);
+	kfree(buf->pfns);
+}
+
+/* The last page of the next fill step starting at @index. */
+static unsigned long iopt_fill_step_last(struct iopt_fill_buf *buf,
+					 unsigned long index,
+					 unsigned long last)
+{
+	return min3(last, iopt_chunk_last(index), index + buf->npages - 1);
+}
+
+/* Fill @area into @domain, the first domain it goes into: this pins. */
+static int iopt_area_fill_first(struct iopt_area *area,
+				struct iopt_pages *pages,
+				struct iommu_domain *domain, bool page_by_page)
+{
+	unsigned long start = area->pages_node.start;
+	unsigned long last = area->pages_node.last;
+	struct iopt_fill_buf buf;
+	unsigned long index, step_last;
+	int rc;
+
+	lockdep_assert_held(&pages->mutex);
+
+	rc = iopt_fill_buf_init(&buf, true);
+	if (rc)
+		return rc;
+	for (index = start; index <= last; index = step_last + 1) {
+		step_last = iopt_fill_step_last(&buf, index, last);
+		rc = iopt_pages_collect(pages, index, step_last, buf.pfns,
+					buf.pages);
+		if (rc)
+			goto err_unfill;
+		rc = iopt_area_map_pfns(area, domain, index, step_last,
+					buf.pfns, page_by_page);
+		if (rc) {
+			iopt_pages_unpin_holes(pages, index, step_last,
+					       buf.pfns);
+			goto err_unfill;
+		}
+	}
+	iopt_fill_buf_destroy(&buf);
+	area->storage_domain = domain;
+	interval_tree_insert(&area->pages_node, &pages->domains_itree);
+	return 0;
+
+err_unfill:
+	if (index != start)
+		iopt_area_unfill_last(area, pages, domain, start, index - 1);
+	iopt_fill_buf_destroy(&buf);
+	return rc;
+}
+
+/* Fill @area into one more domain, copying from its storage domain. */
+static int iopt_area_fill_more(struct iopt_area *area,
+			       struct iommu_domain *domain, bool page_by_page)
+{
+	unsigned long start = area->pages_node.start;
+	unsigned long last = area->pages_node.last;
+	unsigned long index, step_last, i, iova, iova_last;
+	struct iopt_fill_buf buf;
+	int rc;
+
+	rc = iopt_fill_buf_init(&buf, false);
+	if (rc)
+		return rc;
+	for (index = start; index <= last; index = step_last + 1) {
+		step_last = iopt_fill_step_last(&buf, index, last);
+		for (i = index; i <= step_last; i++)
+			buf.pfns[i - index] =
+				iopt_area_read_pfn(area, area->storage_domain,
+						   i);
+		rc = iopt_area_map_pfns(area, domain, index, step_last,
+					buf.pfns, page_by_page);
+		if (rc)
+			goto err_unmap;
+	}
+	iopt_fill_buf_destroy(&buf);
+	return 0;
+
+err_unmap:
+	if (index != start) {
+		iopt_area_index_range(area, start, index - 1, &iova,
+				      &iova_last);
+		iommu_unmap(domain, iova, iova_last - iova + 1);
+	}
+	iopt_fill_buf_destroy(&buf);
+	return rc;
+}
+
+/**
+ * iopt_area_fill_domain() - map an area into one more domain
+ * @area: the area, with its page set
+ * @pages: the area's page set
+ * @domain: the domain
+ * @page_by_page: map only PAGE_SIZE IOPTEs
+ *
+ * The first domain an area goes into pins what no other area of the page
+ * set holds yet; later domains copy the PFNs from it.
+ *
+ * Return: 0, or an errno with nothing changed.
+ */
+int iopt_area_fill_domain(struct iopt_area *area, struct iopt_pages *pages,
+			  struct iommu_domain *domain, bool page_by_page)
+{
+	int rc;
+
+	mutex_lock(&pages->mutex);
+	if (area->storage_domain)
+		rc = iopt_area_fill_more(area, domain, page_by_page);
+	else
+		rc = iopt_area_fill_first(area, pages, domain, page_by_page);
+	mutex_unlock(&pages->mutex);
+	return rc;
+}
+
+/**
+ * iopt_area_unfill_domain() - unmap an area from one of its domains
+ * @area: the area
+ * @pages: the area's page set
+ * @domain: a domain the area is mapped in
+ * @other: another domain the area stays mapped in, or NULL if @domain is
+ *	its last, in which case pages only this area held are unpinned
+ */
+void iopt_area_unfill_domain(struct iopt_area *area, struct iopt_pages *pages,
+			     struct iommu_domain *domain,
+			     struct iommu_domain *other)
+{
+	mutex_lock(&pages->mutex);
+	if (other) {
+		iommu_unmap(domain, iopt_area_iova(area),
+			    iopt_area_length(area));
+		if (area->storage_domain == domain)
+			area->storage_domain = other;
+	} else {
+		WARN_ON(area->storage_domain != domain);
+		interval_tree_remove(&area->pages_node, &pages->domains_itree);
+		area->storage_domain = NULL;
+		iopt_area_unfill_last(area, pages, domain,
+				      area->pages_node.start,
+				      area->pages_node.last);
+	}
+	mutex_unlock(&pages->mutex);
+}
+
+/**
+ * iommufd_test_set_temp_mem_limit() - bound the memory of one fill step
+ * @limit: bytes; at least one page's worth of entries
+ *
+ * Small limits force fills into many small steps, which the selftests use
+ * to exercise step boundaries.
+ */
+void iommufd_test_set_temp_mem_limit(unsigned long limit)
+{
+	WRITE_ONCE(iommufd_temp_mem_limit, limit);
 }
