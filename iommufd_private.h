@@ -5,8 +5,12 @@
  * Lock order, outermost first. Take them in this order only; a path that
  * needs two of them and cannot follow it must drop the first.
  *
- *   io_pagetable::iova_rwsem
- *     iopt_pages::mutex
+ *   iommufd_ioas::mutex
+ *     iommufd_group::lock
+ *   io_pagetable::domains_rwsem
+ *     io_pagetable::iova_rwsem
+ *       iopt_pages::mutex
+ *         mm_struct::mmap_lock (GUP and locked_vm accounting)
  *
  * iommufd_ctx::objects' xa_lock is a spinlock held only across short,
  * non-sleeping lookups and table edits; nothing else is taken inside it.
@@ -30,13 +34,20 @@ struct iommufd_ctx;
  * enum iommufd_object_type - the kinds of object a context can hold
  * @IOMMUFD_OBJ_NONE: never stored; as a lookup type it means "any type"
  * @IOMMUFD_OBJ_ANY: alias of @IOMMUFD_OBJ_NONE for lookups
+ * @IOMMUFD_OBJ_DEVICE: a bound device, &struct iommufd_device
+ * @IOMMUFD_OBJ_HWPT_PAGING: a paging HW pagetable,
+ *	&struct iommufd_hwpt_paging
  * @IOMMUFD_OBJ_IOAS: an I/O address space, &struct iommufd_ioas
+ * @IOMMUFD_OBJ_SELFTEST: a mock device of the test build
  * @IOMMUFD_OBJ_MAX: number of types, sizes the ops table
  */
 enum iommufd_object_type {
 	IOMMUFD_OBJ_NONE,
 	IOMMUFD_OBJ_ANY = IOMMUFD_OBJ_NONE,
+	IOMMUFD_OBJ_DEVICE,
+	IOMMUFD_OBJ_HWPT_PAGING,
 	IOMMUFD_OBJ_IOAS,
+	IOMMUFD_OBJ_SELFTEST,
 	IOMMUFD_OBJ_MAX,
 };
 
@@ -112,6 +123,10 @@ void iommufd_object_abort_and_destroy(struct iommufd_ctx *ictx,
 struct iommufd_object *iommufd_get_object(struct iommufd_ctx *ictx, u32 id,
 					  enum iommufd_object_type type);
 int iommufd_object_remove(struct iommufd_ctx *ictx, u32 id);
+void iommufd_object_destroy_user(struct iommufd_ctx *ictx,
+				 struct iommufd_object *obj);
+void iommufd_object_put_and_try_destroy(struct iommufd_ctx *ictx,
+					struct iommufd_object *obj);
 
 /*
  * Drop a reference taken by iommufd_get_object(). @users goes first, so
@@ -157,10 +172,15 @@ static inline int iommufd_ucmd_respond(struct iommufd_ucmd *ucmd,
  * struct iommufd_ioas - an I/O address space object
  * @obj: common header
  * @iopt: the IOVA space and what is mapped in it
+ * @mutex: guards @hwpt_list; held while an automatic HWPT is chosen or
+ *	made, so that two devices attaching at once share one
+ * @hwpt_list: the automatic paging HWPTs of this IOAS
  */
 struct iommufd_ioas {
 	struct iommufd_object obj;
 	struct io_pagetable iopt;
+	struct mutex mutex;
+	struct list_head hwpt_list;
 };
 
 static inline struct iommufd_ioas *iommufd_get_ioas(struct iommufd_ctx *ictx,
@@ -173,6 +193,106 @@ static inline struct iommufd_ioas *iommufd_get_ioas(struct iommufd_ctx *ictx,
 		return ERR_CAST(obj);
 	return container_of(obj, struct iommufd_ioas, obj);
 }
+
+struct iommufd_device;
+
+/**
+ * struct iommufd_dev_ops - how the IOMMU of a bound device is driven
+ * @domain_alloc: make an empty paging domain suitable for the device;
+ *	@flags are IOMMU_HWPT_ALLOC_* flags
+ * @attach: make the device's group translate through @domain
+ * @replace: switch the group from @old to @new; on failure @old must
+ *	still be in place
+ * @detach: stop translating through @domain; DMA is blocked afterwards
+ */
+struct iommufd_dev_ops {
+	struct iommu_domain *(*domain_alloc)(struct iommufd_device *idev,
+					     u32 flags);
+	int (*attach)(struct iommufd_device *idev, struct iommu_domain *domain);
+	int (*replace)(struct iommufd_device *idev, struct iommu_domain *old,
+		       struct iommu_domain *new);
+	void (*detach)(struct iommufd_device *idev,
+		       struct iommu_domain *domain);
+};
+
+/**
+ * struct iommufd_hwpt_paging - a paging HW pagetable object
+ * @obj: common header
+ * @ioas: the IOAS it mirrors; referenced
+ * @domain: the IOMMU domain
+ * @ops: the provider that made @domain; only its devices can attach
+ * @auto_domain: made by attaching to an IOAS; reused and freed
+ *	automatically
+ * @domain_added: @domain is in @ioas's table (for teardown of a
+ *	half-made HWPT)
+ * @hwpt_item: in &iommufd_ioas.hwpt_list if automatic
+ */
+struct iommufd_hwpt_paging {
+	struct iommufd_object obj;
+	struct iommufd_ioas *ioas;
+	struct iommu_domain *domain;
+	const struct iommufd_dev_ops *ops;
+	bool auto_domain;
+	bool domain_added;
+	struct list_head hwpt_item;
+};
+
+/**
+ * struct iommufd_group - the attachment shared by a group's devices
+ * @lock: guards @hwpt and the &iommufd_device.hwpt of its devices
+ * @hwpt: what the group is attached to, or NULL
+ */
+struct iommufd_group {
+	struct mutex lock;
+	struct iommufd_hwpt_paging *hwpt;
+};
+
+/**
+ * struct iommufd_device - a device bound to a context
+ * @obj: common header
+ * @ictx: the context
+ * @igroup: its group's attachment
+ * @dev: the device; referenced
+ * @ops: how its IOMMU is driven
+ * @hwpt: the HWPT it is attached to, or NULL; guarded by @igroup's lock
+ */
+struct iommufd_device {
+	struct iommufd_object obj;
+	struct iommufd_ctx *ictx;
+	struct iommufd_group *igroup;
+	struct device *dev;
+	const struct iommufd_dev_ops *ops;
+	struct iommufd_hwpt_paging *hwpt;
+};
+
+static inline struct iommufd_device *
+iommufd_get_device(struct iommufd_ctx *ictx, u32 id)
+{
+	struct iommufd_object *obj;
+
+	obj = iommufd_get_object(ictx, id, IOMMUFD_OBJ_DEVICE);
+	if (IS_ERR(obj))
+		return ERR_CAST(obj);
+	return container_of(obj, struct iommufd_device, obj);
+}
+
+struct iommufd_device *
+iommufd_device_bind_ops(struct iommufd_ctx *ictx, struct device *dev,
+			const struct iommufd_dev_ops *ops, u32 *id);
+void iommufd_device_unbind(struct iommufd_device *idev);
+int iommufd_device_attach(struct iommufd_device *idev, u32 *pt_id);
+int iommufd_device_replace(struct iommufd_device *idev, u32 *pt_id);
+void iommufd_device_detach(struct iommufd_device *idev);
+void iommufd_device_destroy(struct iommufd_object *obj);
+
+struct iommufd_hwpt_paging *
+iommufd_hwpt_paging_alloc(struct iommufd_ctx *ictx, struct iommufd_ioas *ioas,
+			  struct iommufd_device *idev, u32 flags,
+			  bool auto_domain);
+void iommufd_hwpt_paging_put(struct iommufd_ctx *ictx,
+			     struct iommufd_hwpt_paging *hwpt);
+void iommufd_hwpt_paging_destroy(struct iommufd_object *obj);
+int iommufd_hwpt_alloc(struct iommufd_ucmd *ucmd);
 
 struct iommufd_ioas *iommufd_ioas_alloc(struct iommufd_ctx *ictx);
 void iommufd_ioas_destroy(struct iommufd_object *obj);
@@ -191,8 +311,9 @@ struct iommu_ioas_copy;
 
 #if IS_ENABLED(CONFIG_IOMMUFD_TEST)
 int iommufd_test(struct iommufd_ucmd *ucmd);
-void iommufd_test_init(void);
+int iommufd_test_init(void);
 void iommufd_test_exit(void);
+void iommufd_selftest_destroy(struct iommufd_object *obj);
 bool iommufd_should_fail(void);
 void iommufd_test_syz_conv_copy(struct iommufd_ucmd *ucmd,
 				struct iommu_ioas_copy *cmd);
@@ -202,8 +323,9 @@ static inline void iommufd_test_syz_conv_copy(struct iommufd_ucmd *ucmd,
 {
 }
 
-static inline void iommufd_test_init(void)
+static inline int iommufd_test_init(void)
 {
+	return 0;
 }
 
 static inline void iommufd_test_exit(void)

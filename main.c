@@ -28,9 +28,20 @@ struct iommufd_object_ops {
 };
 
 static const struct iommufd_object_ops iommufd_object_ops[IOMMUFD_OBJ_MAX] = {
+	[IOMMUFD_OBJ_DEVICE] = {
+		.destroy = iommufd_device_destroy,
+	},
+	[IOMMUFD_OBJ_HWPT_PAGING] = {
+		.destroy = iommufd_hwpt_paging_destroy,
+	},
 	[IOMMUFD_OBJ_IOAS] = {
 		.destroy = iommufd_ioas_destroy,
 	},
+#if IS_ENABLED(CONFIG_IOMMUFD_TEST)
+	[IOMMUFD_OBJ_SELFTEST] = {
+		.destroy = iommufd_selftest_destroy,
+	},
+#endif
 };
 
 static void iommufd_object_free(struct iommufd_object *obj)
@@ -187,6 +198,66 @@ int iommufd_object_remove(struct iommufd_ctx *ictx, u32 id)
 	WARN_ON_ONCE(!refcount_dec_and_test(&obj->shortterm_users));
 	iommufd_object_free(obj);
 	return 0;
+}
+
+/**
+ * iommufd_object_destroy_user() - destroy an object its kernel owner holds
+ * @ictx: context holding the object
+ * @obj: a published object with exactly one reference of the caller's
+ *	besides the table's (a bound device, say)
+ *
+ * The object leaves the table at once, so no new lookup finds it; then
+ * this waits for ioctls that had already found it to put it.
+ */
+void iommufd_object_destroy_user(struct iommufd_ctx *ictx,
+				 struct iommufd_object *obj)
+{
+	void *old;
+
+	xa_lock(&ictx->objects);
+	old = __xa_erase(&ictx->objects, obj->id);
+	xa_unlock(&ictx->objects);
+	WARN_ON_ONCE(old != obj);
+
+	/* Pairs with the wake-up in iommufd_put_object(). */
+	if (!refcount_dec_and_test(&obj->shortterm_users))
+		wait_event(ictx->destroy_wait,
+			   refcount_read(&obj->shortterm_users) == 0);
+	/* The table's reference and the owner's are all that remain. */
+	WARN_ON_ONCE(refcount_read(&obj->users) != 2);
+	iommufd_object_free(obj);
+}
+
+/**
+ * iommufd_object_put_and_try_destroy() - drop a reference, and the object
+ *	too if only the table still holds it
+ * @ictx: context holding the object
+ * @obj: a published object the caller holds a reference on
+ *
+ * Used for objects that live only while something uses them (automatic
+ * HWPTs). The check and the removal happen under the table lock, the same
+ * lock IOMMU_DESTROY and lookups take, so neither can race with it.
+ */
+void iommufd_object_put_and_try_destroy(struct iommufd_ctx *ictx,
+					struct iommufd_object *obj)
+{
+	bool destroy = false;
+
+	xa_lock(&ictx->objects);
+	if (refcount_read(&obj->users) == 2 &&
+	    xa_load(&ictx->objects, obj->id) == obj) {
+		__xa_erase(&ictx->objects, obj->id);
+		refcount_set(&obj->users, 0);
+		destroy = true;
+	} else {
+		refcount_dec(&obj->users);
+	}
+	xa_unlock(&ictx->objects);
+
+	if (destroy) {
+		WARN_ON_ONCE(!refcount_dec_and_test(&obj->shortterm_users));
+		iommufd_object_free(obj);
+	}
 }
 
 int iommufd_destroy(struct iommufd_ucmd *ucmd)
@@ -421,7 +492,7 @@ static const struct iommufd_ioctl_op iommufd_ioctl_ops[] = {
 	IOCTL_OP(IOMMU_OPTION, iommufd_option, struct iommu_option, val64),
 	IOCTL_OP(IOMMU_VFIO_IOAS, iommufd_not_implemented,
 		 struct iommu_vfio_ioas, __reserved),
-	IOCTL_OP(IOMMU_HWPT_ALLOC, iommufd_not_implemented,
+	IOCTL_OP(IOMMU_HWPT_ALLOC, iommufd_hwpt_alloc,
 		 struct iommu_hwpt_alloc, __reserved),
 	IOCTL_OP(IOMMU_GET_HW_INFO, iommufd_not_implemented,
 		 struct iommu_hw_info, __reserved),
@@ -582,18 +653,22 @@ static int __init iommufd_init(void)
 {
 	int ret;
 
-	ret = misc_register(&iommu_misc_dev);
+	ret = iommufd_test_init();
 	if (ret)
 		return ret;
-	iommufd_test_init();
+	ret = misc_register(&iommu_misc_dev);
+	if (ret) {
+		iommufd_test_exit();
+		return ret;
+	}
 	iommufd_rig_fault();
 	return 0;
 }
 
 static void __exit iommufd_exit(void)
 {
-	iommufd_test_exit();
 	misc_deregister(&iommu_misc_dev);
+	iommufd_test_exit();
 }
 
 module_init(iommufd_init);

@@ -1,0 +1,259 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * DEVICE objects: devices bound to an iommufd context, and their
+ * attachment to HW pagetables.
+ *
+ * How a device's IOMMU is driven is behind &struct iommufd_dev_ops: the
+ * test build's mock devices provide one, so the attach, replace and detach
+ * logic here is the same code whatever the IOMMU is.
+ *
+ * Devices of one IOMMU group share one attachment (&struct iommufd_group):
+ * the group is attached when its first device attaches and detached when
+ * its last one detaches, and every device must name the same HWPT.
+ */
+#include <linux/device.h>
+#include <linux/iommu.h>
+#include <linux/slab.h>
+#include <linux/iommufd.h>
+
+#include "iommufd_private.h"
+
+void iommufd_device_destroy(struct iommufd_object *obj)
+{
+	struct iommufd_device *idev =
+		container_of(obj, struct iommufd_device, obj);
+
+	WARN_ON(idev->hwpt);
+	mutex_destroy(&idev->igroup->lock);
+	kfree(idev->igroup);
+	put_device(idev->dev);
+}
+
+/**
+ * iommufd_device_bind_ops() - bind a device whose IOMMU @ops drive
+ * @ictx: the context
+ * @dev: the device
+ * @ops: how to allocate domains for and attach @dev
+ * @id: out: the DEVICE object's ID
+ *
+ * The caller owns the device object until iommufd_device_unbind(), so
+ * userspace cannot DESTROY it. Each device here is its own IOMMU group.
+ *
+ * Return: the device, or ERR_PTR(-ENOMEM).
+ */
+struct iommufd_device *
+iommufd_device_bind_ops(struct iommufd_ctx *ictx, struct device *dev,
+			const struct iommufd_dev_ops *ops, u32 *id)
+{
+	struct iommufd_device *idev;
+
+	idev = iommufd_object_alloc(ictx, idev, IOMMUFD_OBJ_DEVICE);
+	if (IS_ERR(idev))
+		return idev;
+	idev->igroup = kzalloc(sizeof(*idev->igroup), GFP_KERNEL_ACCOUNT);
+	if (!idev->igroup) {
+		iommufd_object_abort(ictx, &idev->obj);
+		return ERR_PTR(-ENOMEM);
+	}
+	mutex_init(&idev->igroup->lock);
+	idev->ictx = ictx;
+	idev->dev = get_device(dev);
+	idev->ops = ops;
+
+	/* The binder's reference: DESTROY of a bound device is EBUSY. */
+	refcount_inc(&idev->obj.users);
+	iommufd_object_finalize(ictx, &idev->obj);
+	*id = idev->obj.id;
+	return idev;
+}
+
+/**
+ * iommufd_device_unbind() - undo iommufd_device_bind_ops()
+ * @idev: a detached device
+ *
+ * Waits for ioctls that are looking at the device object to finish.
+ */
+void iommufd_device_unbind(struct iommufd_device *idev)
+{
+	iommufd_object_destroy_user(idev->ictx, &idev->obj);
+}
+
+/*
+ * Attach, or with @replace switch, @idev's group to @hwpt. The group is
+ * only touched in the IOMMU when this changes its HWPT.
+ */
+static int iommufd_device_do_attach(struct iommufd_device *idev,
+				    struct iommufd_hwpt_paging *hwpt,
+				    bool replace,
+				    struct iommufd_hwpt_paging **old_hwpt)
+{
+	struct iommufd_group *igroup = idev->igroup;
+	struct iommufd_hwpt_paging *old;
+	int rc;
+
+	mutex_lock(&igroup->lock);
+	old = idev->hwpt;
+	if (replace ? !old : !!old) {
+		rc = -EINVAL;
+		goto out_unlock;
+	}
+	if (old == hwpt) {
+		/* Replacing with the HWPT already attached changes nothing. */
+		*old_hwpt = NULL;
+		rc = 0;
+		goto out_unlock;
+	}
+	if (hwpt->ops != idev->ops) {
+		rc = -EINVAL;
+		goto out_unlock;
+	}
+	if (old)
+		rc = idev->ops->replace(idev, old->domain, hwpt->domain);
+	else
+		rc = idev->ops->attach(idev, hwpt->domain);
+	if (rc)
+		goto out_unlock;
+
+	refcount_inc(&hwpt->obj.users);
+	idev->hwpt = hwpt;
+	igroup->hwpt = hwpt;
+	*old_hwpt = old;
+out_unlock:
+	mutex_unlock(&igroup->lock);
+	return rc;
+}
+
+/*
+ * Attach to an IOAS: reuse one of its automatic HWPTs that suits the
+ * device (EINVAL from a candidate means "incompatible, try the next"),
+ * else make a new one.
+ */
+static int iommufd_device_auto_attach(struct iommufd_device *idev,
+				      struct iommufd_ioas *ioas, bool replace,
+				      struct iommufd_hwpt_paging **out_hwpt,
+				      struct iommufd_hwpt_paging **old_hwpt)
+{
+	struct iommufd_hwpt_paging *hwpt;
+	int rc;
+
+	mutex_lock(&ioas->mutex);
+	list_for_each_entry(hwpt, &ioas->hwpt_list, hwpt_item) {
+		/* Skip one whose last reference is being dropped. */
+		if (!refcount_inc_not_zero(&hwpt->obj.users))
+			continue;
+		rc = iommufd_device_do_attach(idev, hwpt, replace, old_hwpt);
+		refcount_dec(&hwpt->obj.users);
+		if (rc == -EINVAL)
+			continue;
+		if (!rc)
+			*out_hwpt = hwpt;
+		goto out_unlock;
+	}
+
+	hwpt = iommufd_hwpt_paging_alloc(idev->ictx, ioas, idev, 0, true);
+	if (IS_ERR(hwpt)) {
+		rc = PTR_ERR(hwpt);
+		goto out_unlock;
+	}
+	rc = iommufd_device_do_attach(idev, hwpt, replace, old_hwpt);
+	if (rc) {
+		iommufd_object_abort_and_destroy(idev->ictx, &hwpt->obj);
+		goto out_unlock;
+	}
+	list_add_tail(&hwpt->hwpt_item, &ioas->hwpt_list);
+	iommufd_object_finalize(idev->ictx, &hwpt->obj);
+	*out_hwpt = hwpt;
+out_unlock:
+	mutex_unlock(&ioas->mutex);
+	return rc;
+}
+
+static int iommufd_device_change_pt(struct iommufd_device *idev, u32 *pt_id,
+				    bool replace)
+{
+	struct iommufd_hwpt_paging *hwpt = NULL, *old = NULL;
+	struct iommufd_object *pt_obj;
+	struct iommufd_ioas *ioas;
+	int rc;
+
+	pt_obj = iommufd_get_object(idev->ictx, *pt_id, IOMMUFD_OBJ_ANY);
+	if (IS_ERR(pt_obj))
+		return PTR_ERR(pt_obj);
+
+	switch (pt_obj->type) {
+	case IOMMUFD_OBJ_HWPT_PAGING:
+		hwpt = container_of(pt_obj, struct iommufd_hwpt_paging, obj);
+		rc = iommufd_device_do_attach(idev, hwpt, replace, &old);
+		break;
+	case IOMMUFD_OBJ_IOAS:
+		ioas = container_of(pt_obj, struct iommufd_ioas, obj);
+		rc = iommufd_device_auto_attach(idev, ioas, replace, &hwpt,
+						&old);
+		break;
+	default:
+		rc = -EINVAL;
+		break;
+	}
+	if (!rc) {
+		*pt_id = hwpt->obj.id;
+		/* The old HWPT is dropped only once the new one is in place. */
+		if (old)
+			iommufd_hwpt_paging_put(idev->ictx, old);
+	}
+	iommufd_put_object(idev->ictx, pt_obj);
+	return rc;
+}
+
+/**
+ * iommufd_device_attach() - connect a device to an IOAS or HWPT
+ * @idev: a bound, detached device
+ * @pt_id: in: an IOAS (an automatic HWPT is found or made) or a paging
+ *	HWPT; out: the HWPT used
+ *
+ * Return: 0; ENOENT for no such object; EINVAL for the wrong type of
+ * object or an already attached device; the errors of filling a new
+ * domain (EADDRINUSE, EINVAL, EFAULT, ENOMEM).
+ */
+int iommufd_device_attach(struct iommufd_device *idev, u32 *pt_id)
+{
+	return iommufd_device_change_pt(idev, pt_id, false);
+}
+
+/**
+ * iommufd_device_replace() - move an attached device to another IOAS/HWPT
+ * @idev: an attached device
+ * @pt_id: as for iommufd_device_attach()
+ *
+ * On failure the old attachment stays as it was. Replacing with the HWPT
+ * already attached succeeds and changes nothing.
+ *
+ * Return: 0, EINVAL if @idev is not attached, or an attach error.
+ */
+int iommufd_device_replace(struct iommufd_device *idev, u32 *pt_id)
+{
+	return iommufd_device_change_pt(idev, pt_id, true);
+}
+
+/**
+ * iommufd_device_detach() - disconnect a device from its HWPT
+ * @idev: an attached device
+ *
+ * An automatic HWPT that loses its last device is destroyed.
+ */
+void iommufd_device_detach(struct iommufd_device *idev)
+{
+	struct iommufd_group *igroup = idev->igroup;
+	struct iommufd_hwpt_paging *hwpt;
+
+	mutex_lock(&igroup->lock);
+	hwpt = idev->hwpt;
+	if (WARN_ON(!hwpt)) {
+		mutex_unlock(&igroup->lock);
+		return;
+	}
+	idev->ops->detach(idev, hwpt->domain);
+	idev->hwpt = NULL;
+	igroup->hwpt = NULL;
+	mutex_unlock(&igroup->lock);
+	iommufd_hwpt_paging_put(idev->ictx, hwpt);
+}

@@ -1,0 +1,341 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * A mock IOMMU for the selftests.
+ *
+ * Mock devices live on a private bus, "iommufd_mock". Their IOMMU is a
+ * software page table: one xarray entry per MOCK_IO_PAGE_SIZE (PAGE_SIZE/2)
+ * of IOVA, holding the physical address and marker bits. Mock domains are
+ * ordinary &struct iommu_domain objects with their own ops, so iommufd maps
+ * and unmaps them through the 6.1 IOMMU core's iommu_map() and
+ * iommu_unmap(), just as it does real domains.
+ *
+ * Besides storing translations, the mock checks how it is used: an unmap
+ * must begin where some map began and end where some map ended (unless the
+ * domain has 1 MiB pages, where the core itself splits calls), unmapping or
+ * translating an unmapped IOVA warns, and so does freeing a domain that
+ * still maps something. The selftests rely on these warnings staying quiet.
+ */
+#include <linux/device.h>
+#include <linux/idr.h>
+#include <linux/iommu.h>
+#include <linux/slab.h>
+#include <linux/xarray.h>
+
+#include "iommufd_private.h"
+#include "selftest/iommufd_test.h"
+#include "selftest/mock.h"
+
+#define MOCK_IO_PAGE_SIZE (PAGE_SIZE / 2)
+#define MOCK_HUGE_PAGE_SIZE (512 * MOCK_IO_PAGE_SIZE)
+
+/* Marker bits kept above the page frame in each entry. */
+enum {
+	MOCK_PFN_START_IOVA = 1UL << (BITS_PER_LONG - 2),
+	MOCK_PFN_LAST_IOVA = 1UL << (BITS_PER_LONG - 3),
+	MOCK_PFN_MASK = MOCK_PFN_LAST_IOVA - 1,
+};
+
+/**
+ * struct mock_dev - a device behind the mock IOMMU
+ * @dev: the device, on the iommufd_mock bus
+ * @flags: MOCK_FLAGS_DEVICE_*
+ * @id: instance number, for the name
+ * @cache: the per-device cache slots DEV_CHECK_CACHE reads
+ */
+struct mock_dev {
+	struct device dev;
+	u32 flags;
+	int id;
+	u32 cache[MOCK_DEV_CACHE_NUM];
+};
+
+/**
+ * struct mock_iommu_domain - a mock paging domain
+ * @domain: the generic domain
+ * @pfns: IOVA / MOCK_IO_PAGE_SIZE → physical address / MOCK_IO_PAGE_SIZE
+ *	plus MOCK_PFN_* markers, as xarray values; guarded by the xarray's
+ *	own lock
+ * @dirty_tracking: allocated with IOMMU_HWPT_ALLOC_DIRTY_TRACKING, so only
+ *	devices that can track dirty pages may attach
+ */
+struct mock_iommu_domain {
+	struct iommu_domain domain;
+	struct xarray pfns;
+	bool dirty_tracking;
+};
+
+static struct bus_type iommufd_mock_bus_type = {
+	.name = "iommufd_mock",
+};
+
+static DEFINE_IDA(mock_dev_ida);
+
+static const struct iommu_domain_ops mock_domain_ops;
+
+static struct mock_iommu_domain *to_mock_domain(struct iommu_domain *domain)
+{
+	return container_of(domain, struct mock_iommu_domain, domain);
+}
+
+bool is_mock_domain(struct iommu_domain *domain)
+{
+	return domain->ops == &mock_domain_ops;
+}
+
+static int mock_domain_map_pages(struct iommu_domain *domain,
+				 unsigned long iova, phys_addr_t paddr,
+				 size_t pgsize, size_t pgcount, int prot,
+				 gfp_t gfp, size_t *mapped)
+{
+	struct mock_iommu_domain *mock = to_mock_domain(domain);
+	unsigned long start_iova = iova;
+	size_t total = pgsize * pgcount;
+	size_t done;
+	void *old;
+
+	/* Markers record where this call began and ended. */
+	for (done = 0; done != total; done += MOCK_IO_PAGE_SIZE) {
+		unsigned long ent = (paddr + done) / MOCK_IO_PAGE_SIZE;
+
+		if (!done)
+			ent |= MOCK_PFN_START_IOVA;
+		if (done + MOCK_IO_PAGE_SIZE == total)
+			ent |= MOCK_PFN_LAST_IOVA;
+		old = iommufd_should_fail() ?
+			      XA_ERROR(-ENOENT) :
+			      xa_store(&mock->pfns, (iova + done) /
+							    MOCK_IO_PAGE_SIZE,
+				       xa_mk_value(ent), gfp);
+		if (xa_is_err(old)) {
+			for (; done; done -= MOCK_IO_PAGE_SIZE)
+				xa_erase(&mock->pfns,
+					 (start_iova + done -
+					  MOCK_IO_PAGE_SIZE) /
+						 MOCK_IO_PAGE_SIZE);
+			return xa_err(old);
+		}
+		WARN_ON(old);
+	}
+	*mapped = total;
+	return 0;
+}
+
+static size_t mock_domain_unmap_pages(struct iommu_domain *domain,
+				      unsigned long iova, size_t pgsize,
+				      size_t pgcount,
+				      struct iommu_iotlb_gather *gather)
+{
+	struct mock_iommu_domain *mock = to_mock_domain(domain);
+	bool check = !(domain->pgsize_bitmap & MOCK_HUGE_PAGE_SIZE);
+	size_t total = pgsize * pgcount;
+	size_t done;
+	void *ent;
+
+	for (done = 0; done != total; done += MOCK_IO_PAGE_SIZE) {
+		ent = xa_erase(&mock->pfns, (iova + done) / MOCK_IO_PAGE_SIZE);
+		if (WARN_ON(!ent))
+			continue;
+		/*
+		 * iommufd must unmap whole map calls, possibly several at
+		 * once: every unmap starts on a map's first page and ends on
+		 * a map's last.
+		 */
+		if (check && !done)
+			WARN_ON(!(xa_to_value(ent) & MOCK_PFN_START_IOVA));
+		if (check && done + MOCK_IO_PAGE_SIZE == total)
+			WARN_ON(!(xa_to_value(ent) & MOCK_PFN_LAST_IOVA));
+	}
+	return total;
+}
+
+static phys_addr_t mock_domain_iova_to_phys(struct iommu_domain *domain,
+					    dma_addr_t iova)
+{
+	struct mock_iommu_domain *mock = to_mock_domain(domain);
+	void *ent;
+
+	ent = xa_load(&mock->pfns, iova / MOCK_IO_PAGE_SIZE);
+	if (WARN_ON(!ent))
+		return 0;
+	return (xa_to_value(ent) & MOCK_PFN_MASK) * MOCK_IO_PAGE_SIZE +
+	       iova % MOCK_IO_PAGE_SIZE;
+}
+
+static void mock_domain_free(struct iommu_domain *domain)
+{
+	struct mock_iommu_domain *mock = to_mock_domain(domain);
+
+	WARN_ON(!xa_empty(&mock->pfns));
+	xa_destroy(&mock->pfns);
+	kfree(mock);
+}
+
+static const struct iommu_domain_ops mock_domain_ops = {
+	.map_pages = mock_domain_map_pages,
+	.unmap_pages = mock_domain_unmap_pages,
+	.iova_to_phys = mock_domain_iova_to_phys,
+	.free = mock_domain_free,
+};
+
+/**
+ * mock_domain_check_map() - read one translation of a mock domain
+ * @domain: a mock domain
+ * @iova: the IOVA
+ * @paddr: out: the physical address it maps to
+ *
+ * Return: false if nothing is mapped there.
+ */
+bool mock_domain_check_map(struct iommu_domain *domain, unsigned long iova,
+			   phys_addr_t *paddr)
+{
+	void *ent = xa_load(&to_mock_domain(domain)->pfns,
+			    iova / MOCK_IO_PAGE_SIZE);
+
+	if (!ent)
+		return false;
+	*paddr = (xa_to_value(ent) & MOCK_PFN_MASK) * MOCK_IO_PAGE_SIZE +
+		 iova % MOCK_IO_PAGE_SIZE;
+	return true;
+}
+
+struct mock_dev *to_mock_dev(struct device *dev)
+{
+	if (dev->bus != &iommufd_mock_bus_type)
+		return NULL;
+	return container_of(dev, struct mock_dev, dev);
+}
+
+#define MOCK_HWPT_ALLOC_FLAGS                                             \
+	(IOMMU_HWPT_ALLOC_NEST_PARENT | IOMMU_HWPT_ALLOC_DIRTY_TRACKING)
+
+static struct iommu_domain *mock_dev_domain_alloc(struct iommufd_device *idev,
+						  u32 flags)
+{
+	struct mock_dev *mdev = to_mock_dev(idev->dev);
+	struct mock_iommu_domain *mock;
+
+	if (flags & ~MOCK_HWPT_ALLOC_FLAGS)
+		return ERR_PTR(-EOPNOTSUPP);
+	if ((flags & IOMMU_HWPT_ALLOC_DIRTY_TRACKING) &&
+	    (mdev->flags & MOCK_FLAGS_DEVICE_NO_DIRTY))
+		return ERR_PTR(-EOPNOTSUPP);
+
+	mock = kzalloc(sizeof(*mock), GFP_KERNEL_ACCOUNT);
+	if (!mock)
+		return ERR_PTR(-ENOMEM);
+	xa_init(&mock->pfns);
+	mock->domain.type = IOMMU_DOMAIN_UNMANAGED;
+	mock->domain.ops = &mock_domain_ops;
+	mock->domain.pgsize_bitmap = MOCK_IO_PAGE_SIZE;
+	if (mdev->flags & MOCK_FLAGS_DEVICE_HUGE_IOVA)
+		mock->domain.pgsize_bitmap |= MOCK_HUGE_PAGE_SIZE;
+	mock->domain.geometry.aperture_start = MOCK_APERTURE_START;
+	mock->domain.geometry.aperture_end = MOCK_APERTURE_LAST;
+	mock->domain.geometry.force_aperture = true;
+	mock->dirty_tracking = flags & IOMMU_HWPT_ALLOC_DIRTY_TRACKING;
+	return &mock->domain;
+}
+
+/*
+ * The mock needs no hardware programming: the domain is the translation.
+ * Only a device without dirty tracking cannot use a domain that tracks.
+ */
+static int mock_dev_attach(struct iommufd_device *idev,
+			   struct iommu_domain *domain)
+{
+	struct mock_dev *mdev = to_mock_dev(idev->dev);
+
+	if (to_mock_domain(domain)->dirty_tracking &&
+	    (mdev->flags & MOCK_FLAGS_DEVICE_NO_DIRTY))
+		return -EINVAL;
+	return 0;
+}
+
+static int mock_dev_replace(struct iommufd_device *idev,
+			    struct iommu_domain *old, struct iommu_domain *new)
+{
+	return mock_dev_attach(idev, new);
+}
+
+static void mock_dev_detach(struct iommufd_device *idev,
+			    struct iommu_domain *domain)
+{
+}
+
+const struct iommufd_dev_ops mock_dev_ops = {
+	.domain_alloc = mock_dev_domain_alloc,
+	.attach = mock_dev_attach,
+	.replace = mock_dev_replace,
+	.detach = mock_dev_detach,
+};
+
+static void mock_dev_release(struct device *dev)
+{
+	struct mock_dev *mdev = container_of(dev, struct mock_dev, dev);
+
+	ida_free(&mock_dev_ida, mdev->id);
+	kfree(mdev);
+}
+
+/**
+ * mock_dev_create() - add a device to the mock bus
+ * @dev_flags: MOCK_FLAGS_DEVICE_*
+ *
+ * Return: the device or an ERR_PTR.
+ */
+struct mock_dev *mock_dev_create(u32 dev_flags)
+{
+	struct mock_dev *mdev;
+	unsigned int i;
+	int rc;
+
+	mdev = kzalloc(sizeof(*mdev), GFP_KERNEL);
+	if (!mdev)
+		return ERR_PTR(-ENOMEM);
+	mdev->flags = dev_flags;
+	for (i = 0; i != MOCK_DEV_CACHE_NUM; i++)
+		mdev->cache[i] = IOMMU_TEST_DEV_CACHE_DEFAULT;
+	rc = ida_alloc(&mock_dev_ida, GFP_KERNEL);
+	if (rc < 0) {
+		kfree(mdev);
+		return ERR_PTR(rc);
+	}
+	mdev->id = rc;
+
+	device_initialize(&mdev->dev);
+	mdev->dev.release = mock_dev_release;
+	mdev->dev.bus = &iommufd_mock_bus_type;
+	rc = dev_set_name(&mdev->dev, "iommufd_mock%d", mdev->id);
+	if (!rc)
+		rc = device_add(&mdev->dev);
+	if (rc) {
+		put_device(&mdev->dev);
+		return ERR_PTR(rc);
+	}
+	return mdev;
+}
+
+void mock_dev_destroy(struct mock_dev *mdev)
+{
+	device_unregister(&mdev->dev);
+}
+
+struct device *mock_dev_device(struct mock_dev *mdev)
+{
+	return &mdev->dev;
+}
+
+u32 mock_dev_cache(struct mock_dev *mdev, unsigned int slot)
+{
+	return mdev->cache[slot];
+}
+
+int mock_bus_init(void)
+{
+	return bus_register(&iommufd_mock_bus_type);
+}
+
+void mock_bus_exit(void)
+{
+	bus_unregister(&iommufd_mock_bus_type);
+}

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The mock IOMMU of test builds: devices on a private bus whose IOMMU is
+ * a software page table. Used only by selftest.c.
+ */
+#ifndef __IOMMUFD_SELFTEST_MOCK_H
+#define __IOMMUFD_SELFTEST_MOCK_H
+
+#include <linux/types.h>
+
+struct device;
+struct iommu_domain;
+struct mock_dev;
+
+extern const struct iommufd_dev_ops mock_dev_ops;
+
+int mock_bus_init(void);
+void mock_bus_exit(void);
+struct mock_dev *mock_dev_create(u32 dev_flags);
+void mock_dev_destroy(struct mock_dev *mdev);
+struct device *mock_dev_device(struct mock_dev *mdev);
+struct mock_dev *to_mock_dev(struct device *dev);
+u32 mock_dev_cache(struct mock_dev *mdev, unsigned int slot);
+bool mock_domain_check_map(struct iommu_domain *domain, unsigned long iova,
+			   phys_addr_t *paddr);
+bool is_mock_domain(struct iommu_domain *domain);
+
+#endif
