@@ -2,9 +2,11 @@
 /*
  * Functional tests of the /dev/iommu user ABI.
  *
- * Covered so far: opening the device, the size and request number rules
- * of every command, the object ID allocator, IOMMU_DESTROY,
- * IOMMU_IOAS_ALLOC and IOMMU_IOAS_IOVA_RANGES. The unimplemented_cmds test
+ * Covered here: opening the device, the size and request number rules of
+ * every command, the object ID allocator, IOMMU_DESTROY, IOMMU_IOAS_ALLOC
+ * and IOMMU_IOAS_IOVA_RANGES. The IOAS data path is tested in
+ * iommufd_ioas.c; domains, pinning and HWPT_ALLOC in iommufd_domain.c.
+ * The unimplemented_cmds test
  * lists the commands that are recognised but have no implementation yet;
  * drop a command from it when it gets one, together with adding its tests.
  */
@@ -619,51 +621,10 @@ static void check_unimplemented(struct __test_metadata *_metadata, int fd,
 				__u32 ioas_id, int mfd, void *buf)
 {
 	const __u32 rw = IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_WRITEABLE;
-	struct iommu_iova_range range = { .start = 0x100000, .last = 0x1fffff };
-	struct iommu_ioas_allow_iovas allow_iovas = {
-		.size = sizeof(allow_iovas),
-		.ioas_id = ioas_id,
-		.num_iovas = 1,
-		.allowed_iovas = (uintptr_t)&range,
-	};
-	struct iommu_ioas_copy copy = {
-		.size = sizeof(copy),
-		.flags = rw | IOMMU_IOAS_MAP_FIXED_IOVA,
-		.dst_ioas_id = ioas_id,
-		.src_ioas_id = ioas_id,
-		.length = 4096,
-		.dst_iova = 0x200000,
-		.src_iova = 0x100000,
-	};
-	struct iommu_ioas_map map = {
-		.size = sizeof(map),
-		.flags = rw | IOMMU_IOAS_MAP_FIXED_IOVA,
-		.ioas_id = ioas_id,
-		.user_va = (uintptr_t)buf,
-		.length = 4096,
-		.iova = 0x100000,
-	};
-	struct iommu_ioas_unmap unmap = {
-		.size = sizeof(unmap),
-		.ioas_id = ioas_id,
-		.iova = 0,
-		.length = UINT64_MAX,
-	};
-	struct iommu_option option = {
-		.size = sizeof(option),
-		.option_id = IOMMU_OPTION_HUGE_PAGES,
-		.op = IOMMU_OPTION_OP_GET,
-		.object_id = ioas_id,
-	};
 	struct iommu_vfio_ioas vfio_ioas = {
 		.size = sizeof(vfio_ioas),
 		.ioas_id = ioas_id,
 		.op = IOMMU_VFIO_IOAS_SET,
-	};
-	struct iommu_hwpt_alloc hwpt_alloc = {
-		.size = sizeof(hwpt_alloc),
-		.dev_id = ioas_id + 1,
-		.pt_id = ioas_id,
 	};
 	struct iommu_hw_info hw_info = {
 		.size = sizeof(hw_info),
@@ -738,13 +699,7 @@ static void check_unimplemented(struct __test_metadata *_metadata, int fd,
 		unsigned long request;
 		void *arg;
 	} cmds[] = {
-		{ "IOAS_ALLOW_IOVAS", IOMMU_IOAS_ALLOW_IOVAS, &allow_iovas },
-		{ "IOAS_COPY", IOMMU_IOAS_COPY, &copy },
-		{ "IOAS_MAP", IOMMU_IOAS_MAP, &map },
-		{ "IOAS_UNMAP", IOMMU_IOAS_UNMAP, &unmap },
-		{ "OPTION", IOMMU_OPTION, &option },
 		{ "VFIO_IOAS", IOMMU_VFIO_IOAS, &vfio_ioas },
-		{ "HWPT_ALLOC", IOMMU_HWPT_ALLOC, &hwpt_alloc },
 		{ "GET_HW_INFO", IOMMU_GET_HW_INFO, &hw_info },
 		{ "HWPT_SET_DIRTY_TRACKING", IOMMU_HWPT_SET_DIRTY_TRACKING,
 		  &set_dirty },

@@ -1,0 +1,2303 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Tests of /dev/iommu with mock IOMMU domains attached: what attaching a
+ * device does to an IOAS, when user memory gets pinned and how often, how
+ * pins are charged, huge pages, the temporary memory limit, IOMMU_HWPT_ALLOC,
+ * device replace, and teardown with everything live.
+ *
+ * Pins are observed with IOMMU_TEST_OP_MD_CHECK_REFS (pin count of every
+ * page behind a user range) and translations with IOMMU_TEST_OP_MD_CHECK_MAP
+ * (every mock IO page of an IOVA range must lead to the page behind a user
+ * pointer). Charges are read from VmPin and VmLck in /proc/self/status.
+ *
+ * Buffers are private anonymous memory, written before use (so that no page
+ * is the shared zero page) and, unless a test is about huge pages, marked
+ * MADV_NOHUGEPAGE: MD_CHECK_REFS skips compound pages, so a THP would make a
+ * pin-count check pass whatever the count.
+ */
+#include "iommufd_utils.h"
+
+#include <grp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+
+#define SZ_1M 0x100000UL
+#define SZ_2M 0x200000UL
+#define SZ_4M 0x400000UL
+
+#define PAGE_SZ ((size_t)sysconf(_SC_PAGESIZE))
+/* The mock IOMMU's page: half a CPU page (2048 bytes with 4 KiB pages) */
+#define MOCK_PAGE (PAGE_SZ / 2)
+
+/* Fixed IOVAs used below, all inside the mock aperture */
+#define IOVA_A MOCK_APERTURE_START
+#define IOVA_B (MOCK_APERTURE_START + 0x10000000ULL)
+#define IOVA_C (MOCK_APERTURE_START + 0x20000000ULL)
+
+#define MAP_RW (IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_WRITEABLE)
+
+/* The default of IOMMU_TEST_OP_SET_TEMP_MEMORY_LIMIT */
+#define TEMP_LIMIT_DEFAULT 65536
+
+/* Memory every fixture test may map: small pages, 2 MiB aligned */
+#define BUF_SIZE SZ_4M
+
+#define NOBODY 65534
+
+/* === Command wrappers: 0 or -errno === */
+
+static int map_va(int fd, __u32 ioas_id, __u32 flags, const void *va,
+		  __u64 length, __u64 *iova)
+{
+	struct iommu_ioas_map cmd = {
+		.size = sizeof(cmd),
+		.flags = flags,
+		.ioas_id = ioas_id,
+		.user_va = (uintptr_t)va,
+		.length = length,
+		.iova = *iova,
+	};
+	int ret;
+
+	ret = iommufd_ioctl(fd, IOMMU_IOAS_MAP, &cmd);
+	if (!ret)
+		*iova = cmd.iova;
+	return ret;
+}
+
+/* Read/write map at a fixed IOVA */
+static int map_at(int fd, __u32 ioas_id, const void *va, __u64 length,
+		  __u64 iova)
+{
+	return map_va(fd, ioas_id, IOMMU_IOAS_MAP_FIXED_IOVA | MAP_RW, va,
+		      length, &iova);
+}
+
+/* Read/write map at an IOVA of the kernel's choice */
+static int map_any(int fd, __u32 ioas_id, const void *va, __u64 length,
+		   __u64 *iova)
+{
+	*iova = 0;
+	return map_va(fd, ioas_id, MAP_RW, va, length, iova);
+}
+
+static int unmap_range(int fd, __u32 ioas_id, __u64 iova, __u64 length,
+		       __u64 *unmapped)
+{
+	struct iommu_ioas_unmap cmd = {
+		.size = sizeof(cmd),
+		.ioas_id = ioas_id,
+		.iova = iova,
+		.length = length,
+	};
+	int ret;
+
+	ret = iommufd_ioctl(fd, IOMMU_IOAS_UNMAP, &cmd);
+	if (!ret && unmapped)
+		*unmapped = cmd.length;
+	return ret;
+}
+
+static int copy_at(int fd, __u32 dst_id, __u64 dst_iova, __u32 src_id,
+		   __u64 src_iova, __u64 length)
+{
+	struct iommu_ioas_copy cmd = {
+		.size = sizeof(cmd),
+		.flags = IOMMU_IOAS_MAP_FIXED_IOVA | MAP_RW,
+		.dst_ioas_id = dst_id,
+		.src_ioas_id = src_id,
+		.length = length,
+		.dst_iova = dst_iova,
+		.src_iova = src_iova,
+	};
+
+	return iommufd_ioctl(fd, IOMMU_IOAS_COPY, &cmd);
+}
+
+static int allow_range(int fd, __u32 ioas_id, __u64 start, __u64 last)
+{
+	struct iommu_iova_range r = { .start = start, .last = last };
+	struct iommu_ioas_allow_iovas cmd = {
+		.size = sizeof(cmd),
+		.ioas_id = ioas_id,
+		.num_iovas = 1,
+		.allowed_iovas = (uintptr_t)&r,
+	};
+
+	return iommufd_ioctl(fd, IOMMU_IOAS_ALLOW_IOVAS, &cmd);
+}
+
+static int option_set(int fd, __u32 option_id, __u32 object_id, __u64 val)
+{
+	struct iommu_option cmd = {
+		.size = sizeof(cmd),
+		.option_id = option_id,
+		.op = IOMMU_OPTION_OP_SET,
+		.object_id = object_id,
+		.val64 = val,
+	};
+
+	return iommufd_ioctl(fd, IOMMU_OPTION, &cmd);
+}
+
+static int hwpt_alloc_cmd(int fd, struct iommu_hwpt_alloc *cmd)
+{
+	cmd->size = sizeof(*cmd);
+	return iommufd_ioctl(fd, IOMMU_HWPT_ALLOC, cmd);
+}
+
+/* A paging HWPT for device @dev_id on IOAS @ioas_id */
+static int hwpt_alloc(int fd, __u32 flags, __u32 dev_id, __u32 ioas_id,
+		      __u32 *hwpt_id)
+{
+	struct iommu_hwpt_alloc cmd = {
+		.flags = flags,
+		.dev_id = dev_id,
+		.pt_id = ioas_id,
+	};
+	int ret;
+
+	ret = hwpt_alloc_cmd(fd, &cmd);
+	if (!ret && hwpt_id)
+		*hwpt_id = cmd.out_hwpt_id;
+	return ret;
+}
+
+static int mock_domain_flags(int fd, __u32 pt_id, __u32 dev_flags,
+			     __u32 *stdev_id, __u32 *hwpt_id, __u32 *idev_id)
+{
+	struct iommu_test_cmd cmd = {
+		.op = IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS,
+		.id = pt_id,
+		.mock_domain_flags = { .dev_flags = dev_flags },
+	};
+	int ret;
+
+	ret = test_cmd(fd, &cmd);
+	if (ret)
+		return ret;
+	if (stdev_id)
+		*stdev_id = cmd.mock_domain_flags.out_stdev_id;
+	if (hwpt_id)
+		*hwpt_id = cmd.mock_domain_flags.out_hwpt_id;
+	if (idev_id)
+		*idev_id = cmd.mock_domain_flags.out_idev_id;
+	return 0;
+}
+
+/* MOCK_DOMAIN_REPLACE; *pt_id receives the HWPT used */
+static int mock_replace(int fd, __u32 stdev_id, __u32 *pt_id)
+{
+	struct iommu_test_cmd cmd = {
+		.op = IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE,
+		.id = stdev_id,
+		.mock_domain_replace = { .pt_id = *pt_id },
+	};
+	int ret;
+
+	ret = test_cmd(fd, &cmd);
+	if (!ret)
+		*pt_id = cmd.mock_domain_replace.pt_id;
+	return ret;
+}
+
+static int check_map(int fd, __u32 hwpt_id, __u64 iova, __u64 length,
+		     const void *uptr)
+{
+	struct iommu_test_cmd cmd = {
+		.op = IOMMU_TEST_OP_MD_CHECK_MAP,
+		.id = hwpt_id,
+		.check_map = {
+			.iova = iova,
+			.length = length,
+			.uptr = (uintptr_t)uptr,
+		},
+	};
+
+	return test_cmd(fd, &cmd);
+}
+
+static int check_refs(int fd, const void *uptr, __u64 length, __u32 refs)
+{
+	struct iommu_test_cmd cmd = {
+		.op = IOMMU_TEST_OP_MD_CHECK_REFS,
+		.check_refs = {
+			.length = length,
+			.uptr = (uintptr_t)uptr,
+			.refs = refs,
+		},
+	};
+
+	return test_cmd(fd, &cmd);
+}
+
+static int set_temp_limit(int fd, __u32 limit)
+{
+	struct iommu_test_cmd cmd = {
+		.op = IOMMU_TEST_OP_SET_TEMP_MEMORY_LIMIT,
+		.memory_limit = { .limit = limit },
+	};
+
+	return test_cmd(fd, &cmd);
+}
+
+static int dev_check_cache(int fd, __u32 idev_id, __u32 slot, __u32 value)
+{
+	struct iommu_test_cmd cmd = {
+		.op = IOMMU_TEST_OP_DEV_CHECK_CACHE,
+		.id = idev_id,
+		.check_dev_cache = { .id = slot, .cache = value },
+	};
+
+	return test_cmd(fd, &cmd);
+}
+
+/* === Process state === */
+
+/* A "Key:   N kB" line of /proc/self/status, or -1 */
+static long status_kb(const char *key)
+{
+	size_t len = strlen(key);
+	char line[256];
+	long val = -1;
+	FILE *f;
+
+	f = fopen("/proc/self/status", "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, key, len) && line[len] == ':') {
+			val = strtol(line + len + 1, NULL, 10);
+			break;
+		}
+	}
+	fclose(f);
+	return val;
+}
+
+/* The effective capability set, from /proc/self/status */
+static unsigned long long cap_eff(void)
+{
+	unsigned long long val = ~0ULL;
+	char line[256];
+	FILE *f;
+
+	f = fopen("/proc/self/status", "r");
+	if (!f)
+		return val;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, "CapEff:", 7)) {
+			val = strtoull(line + 7, NULL, 16);
+			break;
+		}
+	}
+	fclose(f);
+	return val;
+}
+
+/*
+ * Become user and group "nobody" with no capabilities at all: in
+ * particular no CAP_IPC_LOCK, which would exempt every pin from
+ * accounting. File descriptors and mappings made before stay usable.
+ */
+static bool drop_privileges(void)
+{
+	if (setgroups(0, NULL) || setresgid(NOBODY, NOBODY, NOBODY) ||
+	    setresuid(NOBODY, NOBODY, NOBODY))
+		return false;
+	/* Changing the UIDs made us undumpable; keep /proc/self ours */
+	prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
+	return cap_eff() == 0;
+}
+
+static bool set_memlock(rlim_t bytes)
+{
+	struct rlimit rl = { .rlim_cur = bytes, .rlim_max = bytes };
+
+	return !setrlimit(RLIMIT_MEMLOCK, &rl);
+}
+
+/* === Memory === */
+
+/*
+ * @size bytes of written, private anonymous memory aligned to @align, in
+ * small pages unless @thp. *raw and *raw_size are what to munmap.
+ */
+static char *alloc_buf(size_t size, size_t align, bool thp, void **raw,
+		       size_t *raw_size)
+{
+	char *p;
+
+	*raw_size = size + align;
+	*raw = mmap(NULL, *raw_size, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (*raw == MAP_FAILED)
+		return NULL;
+	p = (char *)(((uintptr_t)*raw + align - 1) & ~(uintptr_t)(align - 1));
+	madvise(p, size, thp ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
+	memset(p, 0x5a, size);
+	return p;
+}
+
+/* @npages of address space that is certainly not mapped */
+static void *unmapped_va(size_t npages)
+{
+	void *p = mmap(NULL, npages * PAGE_SZ, PROT_NONE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	munmap(p, npages * PAGE_SZ);
+	return p;
+}
+
+/* === Checks shared by several tests === */
+
+/* IOVA_RANGES must be exactly [start, last] with @align */
+static void expect_one_range(struct __test_metadata *_metadata, int fd,
+			     __u32 ioas_id, __u64 start, __u64 last,
+			     __u64 align)
+{
+	struct iommu_iova_range r[4];
+	__u64 alignment = 0;
+	__u32 num = 4;
+
+	memset(r, 0xff, sizeof(r));
+	ASSERT_EQ(0, ioas_iova_ranges(fd, ioas_id, r, &num, &alignment));
+	EXPECT_EQ(1U, num);
+	EXPECT_EQ(start, r[0].start);
+	EXPECT_EQ(last, r[0].last);
+	EXPECT_EQ(align, alignment);
+}
+
+static void expect_no_domain_ranges(struct __test_metadata *_metadata,
+				    int fd, __u32 ioas_id)
+{
+	expect_one_range(_metadata, fd, ioas_id, 0, UINT64_MAX, 1);
+}
+
+static void expect_mock_ranges(struct __test_metadata *_metadata, int fd,
+			       __u32 ioas_id)
+{
+	expect_one_range(_metadata, fd, ioas_id, MOCK_APERTURE_START,
+			 MOCK_APERTURE_LAST, MOCK_PAGE);
+}
+
+/* Unmap everything there is */
+#define EXPECT_UNMAPPED_ALL(fd, ioas_id)				\
+	EXPECT_EQ(0, unmap_range(fd, ioas_id, 0, UINT64_MAX, NULL))
+
+/* Unmap [iova, iova + length - 1], which must be whole areas */
+#define EXPECT_UNMAPPED(fd, ioas_id, iova, length)			\
+	do {								\
+		__u64 __done = 0;					\
+									\
+		EXPECT_EQ(0, unmap_range(fd, ioas_id, iova, length,	\
+					 &__done));			\
+		EXPECT_EQ((__u64)(length), __done);			\
+	} while (0)
+
+/* === Fixture: an IOAS with 0, 1 or 2 mock domains === */
+
+/*
+ * With two domains, the first is the automatic HWPT of a device attached
+ * to the IOAS, the second a manual HWPT (IOMMU_HWPT_ALLOC) with a second
+ * device attached to it: automatic attach would have reused the first.
+ */
+FIXTURE(domain) {
+	int fd;
+	__u32 ioas_id;
+	unsigned int ndomains;
+	__u32 stdev_id[2];
+	__u32 hwpt_id[2];
+	__u32 idev_id[2];
+	void *raw;
+	size_t raw_size;
+	char *buf;	/* BUF_SIZE bytes, small pages, written */
+};
+
+FIXTURE_VARIANT(domain) {
+	unsigned int ndomains;
+};
+
+FIXTURE_VARIANT_ADD(domain, no_domain) {
+	.ndomains = 0,
+};
+
+FIXTURE_VARIANT_ADD(domain, one_domain) {
+	.ndomains = 1,
+};
+
+FIXTURE_VARIANT_ADD(domain, two_domains) {
+	.ndomains = 2,
+};
+
+FIXTURE_SETUP(domain)
+{
+	self->fd = open(IOMMUFD_DEV, O_RDWR);
+	ASSERT_LE(0, self->fd);
+	ASSERT_EQ(0, ioas_alloc(self->fd, &self->ioas_id));
+	self->buf = alloc_buf(BUF_SIZE, SZ_2M, false, &self->raw,
+			      &self->raw_size);
+	ASSERT_NE(NULL, self->buf);
+
+	self->ndomains = variant->ndomains;
+	if (self->ndomains >= 1)
+		ASSERT_EQ(0, mock_domain(self->fd, self->ioas_id,
+					 &self->stdev_id[0],
+					 &self->hwpt_id[0],
+					 &self->idev_id[0]));
+	if (self->ndomains >= 2) {
+		ASSERT_EQ(0, hwpt_alloc(self->fd, 0, self->idev_id[0],
+					self->ioas_id, &self->hwpt_id[1]));
+		ASSERT_EQ(0, mock_domain(self->fd, self->hwpt_id[1],
+					 &self->stdev_id[1], NULL,
+					 &self->idev_id[1]));
+	}
+}
+
+FIXTURE_TEARDOWN(domain)
+{
+	/* The limit is global: never leave a test's value behind */
+	if (self->fd >= 0) {
+		set_temp_limit(self->fd, TEMP_LIMIT_DEFAULT);
+		close(self->fd);
+	}
+	if (self->raw && self->raw != MAP_FAILED)
+		munmap(self->raw, self->raw_size);
+}
+
+/* Pin count expected for memory mapped once into the fixture's IOAS */
+static __u32 fixture_refs(FIXTURE_DATA(domain) *self)
+{
+	return self->ndomains ? 1 : 0;
+}
+
+/* MD_CHECK_MAP on every domain of the fixture's IOAS */
+static void expect_mapped_all(struct __test_metadata *_metadata,
+			      FIXTURE_DATA(domain) *self, __u64 iova,
+			      __u64 length, const void *uptr)
+{
+	unsigned int i;
+
+	for (i = 0; i != self->ndomains; i++)
+		EXPECT_EQ(0, check_map(self->fd, self->hwpt_id[i], iova,
+				       length, uptr));
+}
+
+/* An IOAS of its own, with a domain of its own; returns the HWPT */
+static void new_ioas_with_domain(struct __test_metadata *_metadata, int fd,
+				 __u32 *ioas_id, __u32 *stdev_id,
+				 __u32 *hwpt_id)
+{
+	ASSERT_EQ(0, ioas_alloc(fd, ioas_id));
+	ASSERT_EQ(0, mock_domain(fd, *ioas_id, stdev_id, hwpt_id, NULL));
+}
+
+/* === Fixture: an IOAS with nothing attached, for tests that attach === */
+
+FIXTURE(attach) {
+	int fd;
+	__u32 ioas_id;
+	void *raw;
+	size_t raw_size;
+	char *buf;	/* BUF_SIZE bytes, small pages, written */
+};
+
+FIXTURE_SETUP(attach)
+{
+	self->fd = open(IOMMUFD_DEV, O_RDWR);
+	ASSERT_LE(0, self->fd);
+	ASSERT_EQ(0, ioas_alloc(self->fd, &self->ioas_id));
+	self->buf = alloc_buf(BUF_SIZE, SZ_2M, false, &self->raw,
+			      &self->raw_size);
+	ASSERT_NE(NULL, self->buf);
+}
+
+FIXTURE_TEARDOWN(attach)
+{
+	if (self->fd >= 0) {
+		set_temp_limit(self->fd, TEMP_LIMIT_DEFAULT);
+		close(self->fd);
+	}
+	if (self->raw && self->raw != MAP_FAILED)
+		munmap(self->raw, self->raw_size);
+}
+
+/* === 1. What attaching does to the IOAS === */
+
+TEST_F(attach, ranges_follow_the_aperture)
+{
+	__u32 stdev_id, hwpt_id, idev_id;
+
+	expect_no_domain_ranges(_metadata, self->fd, self->ioas_id);
+	ASSERT_EQ(0, mock_domain(self->fd, self->ioas_id, &stdev_id,
+				 &hwpt_id, &idev_id));
+	expect_mock_ranges(_metadata, self->fd, self->ioas_id);
+
+	/* Outside the aperture is now reserved: FIXED maps there fail */
+	EXPECT_EQ(-EINVAL, map_at(self->fd, self->ioas_id, self->buf,
+				  PAGE_SZ, MOCK_APERTURE_START - PAGE_SZ));
+	EXPECT_EQ(-EINVAL, map_at(self->fd, self->ioas_id, self->buf,
+				  PAGE_SZ, MOCK_APERTURE_LAST + 1));
+	/* Straddling either edge too */
+	EXPECT_EQ(-EINVAL, map_at(self->fd, self->ioas_id, self->buf,
+				  2 * PAGE_SZ, MOCK_APERTURE_START - PAGE_SZ));
+	EXPECT_EQ(-EINVAL, map_at(self->fd, self->ioas_id, self->buf,
+				  2 * PAGE_SZ,
+				  MOCK_APERTURE_LAST + 1 - PAGE_SZ));
+	/* The first and the last page of the aperture are fine */
+	EXPECT_EQ(0, map_at(self->fd, self->ioas_id, self->buf, PAGE_SZ,
+			    MOCK_APERTURE_START));
+	EXPECT_EQ(0, map_at(self->fd, self->ioas_id, self->buf + PAGE_SZ,
+			    PAGE_SZ, MOCK_APERTURE_LAST + 1 - PAGE_SZ));
+	EXPECT_EQ(0, check_map(self->fd, hwpt_id, MOCK_APERTURE_START,
+			       PAGE_SZ, self->buf));
+	EXPECT_EQ(0, check_map(self->fd, hwpt_id,
+			       MOCK_APERTURE_LAST + 1 - PAGE_SZ, PAGE_SZ,
+			       self->buf + PAGE_SZ));
+	/* Lengths only need the mock page alignment */
+	EXPECT_EQ(0, map_at(self->fd, self->ioas_id, self->buf, MOCK_PAGE,
+			    IOVA_B));
+	EXPECT_EQ(-EINVAL, map_at(self->fd, self->ioas_id, self->buf,
+				  MOCK_PAGE / 2, IOVA_C));
+	/* and memory at a mock page offset within its CPU page */
+	EXPECT_EQ(-EINVAL, map_at(self->fd, self->ioas_id, self->buf + 512,
+				  MOCK_PAGE, IOVA_C));
+	EXPECT_EQ(0, map_at(self->fd, self->ioas_id, self->buf + MOCK_PAGE,
+			    MOCK_PAGE, IOVA_C));
+	EXPECT_EQ(0, check_map(self->fd, hwpt_id, IOVA_C, MOCK_PAGE,
+			       self->buf + MOCK_PAGE));
+
+	/* The device gone, the automatic HWPT goes and the IOAS is free */
+	EXPECT_EQ(0, obj_destroy(self->fd, stdev_id));
+	expect_no_domain_ranges(_metadata, self->fd, self->ioas_id);
+	EXPECT_EQ(0, map_at(self->fd, self->ioas_id, self->buf, PAGE_SZ,
+			    0));
+}
+
+TEST_F(attach, auto_iova_lands_in_the_aperture)
+{
+	__u64 iova;
+	int i;
+
+	ASSERT_EQ(0, mock_domain(self->fd, self->ioas_id, NULL, NULL, NULL));
+	for (i = 0; i != 4; i++) {
+		ASSERT_EQ(0, map_any(self->fd, self->ioas_id,
+				     self->buf + i * SZ_1M, SZ_1M, &iova));
+		EXPECT_LE(MOCK_APERTURE_START, iova);
+		EXPECT_GE(MOCK_APERTURE_LAST, iova + SZ_1M - 1);
+	}
+}
+
+TEST_F(attach, ids_are_distinct_and_auto_hwpt_is_shared)
+{
+	__u32 stdev[2], hwpt[2], idev[2];
+
+	ASSERT_EQ(0, mock_domain(self->fd, self->ioas_id, &stdev[0],
+				 &hwpt[0], &idev[0]));
+	EXPECT_NE(0U, stdev[0]);
+	EXPECT_NE(0U, hwpt[0]);
+	EXPECT_NE(0U, idev[0]);
+	EXPECT_NE(self->ioas_id, stdev[0]);
+	EXPECT_NE(self->ioas_id, hwpt[0]);
+	EXPECT_NE(self->ioas_id, idev[0]);
+	EXPECT_NE(stdev[0], hwpt[0]);
+	EXPECT_NE(stdev[0], idev[0]);
+	EXPECT_NE(hwpt[0], idev[0]);
+
+	/* A second device on the same IOAS reuses the automatic HWPT */
+	ASSERT_EQ(0, mock_domain(self->fd, self->ioas_id, &stdev[1],
+				 &hwpt[1], &idev[1]));
+	EXPECT_EQ(hwpt[0], hwpt[1]);
+	EXPECT_NE(stdev[0], stdev[1]);
+	EXPECT_NE(idev[0], idev[1]);
+	EXPECT_NE(stdev[1], idev[1]);
+	EXPECT_NE(hwpt[0], stdev[1]);
+	EXPECT_NE(hwpt[0], idev[1]);
+
+	/* Still one domain's view of the IOAS */
+	expect_mock_ranges(_metadata, self->fd, self->ioas_id);
+
+	/* The HWPT stays while either device is attached */
+	EXPECT_EQ(0, obj_destroy(self->fd, stdev[0]));
+	EXPECT_EQ(-EBUSY, obj_destroy(self->fd, hwpt[0]));
+	expect_mock_ranges(_metadata, self->fd, self->ioas_id);
+	EXPECT_EQ(0, obj_destroy(self->fd, stdev[1]));
+	EXPECT_EQ(-ENOENT, obj_destroy(self->fd, hwpt[0]));
+	expect_no_domain_ranges(_metadata, self->fd, self->ioas_id);
+}
+
+TEST_F(attach, destroy_ordering)
+{
+	__u32 stdev_id, hwpt_id, idev_id;
+
+	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, self->buf, SZ_1M,
+			    IOVA_A));
+	ASSERT_EQ(0, mock_domain(self->fd, self->ioas_id, &stdev_id,
+				 &hwpt_id, &idev_id));
+
+	EXPECT_EQ(-EBUSY, obj_destroy(self->fd, self->ioas_id));
+	EXPECT_EQ(-EBUSY, obj_destroy(self->fd, hwpt_id));
+	EXPECT_EQ(-EBUSY, obj_destroy(self->fd, idev_id));
+	/* None of the refusals changed anything */
+	EXPECT_EQ(0, check_map(self->fd, hwpt_id, IOVA_A, SZ_1M, self->buf));
+	EXPECT_EQ(0, check_refs(self->fd, self->buf, SZ_1M, 1));
+
+	EXPECT_EQ(0, obj_destroy(self->fd, stdev_id));
+	/* The device, its automatic HWPT and the pins went with it */
+	EXPECT_EQ(-ENOENT, obj_destroy(self->fd, stdev_id));
+	EXPECT_EQ(-ENOENT, obj_destroy(self->fd, idev_id));
+	EXPECT_EQ(-ENOENT, obj_destroy(self->fd, hwpt_id));
+	EXPECT_EQ(-ENOENT, check_map(self->fd, hwpt_id, IOVA_A, SZ_1M,
+				     self->buf));
+	EXPECT_EQ(0, check_refs(self->fd, self->buf, SZ_1M, 0));
+	EXPECT_EQ(0, obj_destroy(self->fd, self->ioas_id));
+	EXPECT_FALSE(ioas_exists(self->fd, self->ioas_id));
+}
+
+TEST_F(attach, mapping_outside_aperture_eaddrinuse)
+{
+	static const __u64 outside[] = {
+		0,					/* below */
+		MOCK_APERTURE_START - 0x1000,		/* last page below */
+		MOCK_APERTURE_START - 0x1000,		/* straddles start */
+		MOCK_APERTURE_LAST + 1,			/* just above */
+		MOCK_APERTURE_LAST + 1 - 0x1000,	/* straddles end */
+		1ULL << 40,				/* far above */
+	};
+	__u64 lengths[] = { 0x1000, 0x1000, 0x2000, 0x1000, 0x2000, 0x1000 };
+	unsigned int i;
+
+	for (i = 0; i != sizeof(outside) / sizeof(outside[0]); i++) {
+		ASSERT_EQ(0, map_at(self->fd, self->ioas_id, self->buf,
+				    lengths[i], outside[i]));
+		EXPECT_EQ(-EADDRINUSE, mock_domain(self->fd, self->ioas_id,
+						   NULL, NULL, NULL));
+		/* Nothing changed: no domain, the mapping is still there */
+		expect_no_domain_ranges(_metadata, self->fd, self->ioas_id);
+		EXPECT_EQ(0, check_refs(self->fd, self->buf, 2 * PAGE_SZ, 0));
+		EXPECT_UNMAPPED(self->fd, self->ioas_id, outside[i],
+				lengths[i]);
+	}
+
+	/* Inside the aperture the same mapping is fine */
+	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, self->buf, 0x2000,
+			    MOCK_APERTURE_START));
+	EXPECT_EQ(0, mock_domain(self->fd, self->ioas_id, NULL, NULL, NULL));
+}
+
+TEST_F(attach, allowed_range_outside_aperture_eaddrinuse)
+{
+	__u32 stdev_id;
+
+	ASSERT_EQ(0, allow_range(self->fd, self->ioas_id, 0x1000, 0x1fff));
+	EXPECT_EQ(-EADDRINUSE, mock_domain(self->fd, self->ioas_id, NULL,
+					   NULL, NULL));
+	expect_no_domain_ranges(_metadata, self->fd, self->ioas_id);
+
+	ASSERT_EQ(0, allow_range(self->fd, self->ioas_id,
+				 MOCK_APERTURE_LAST - 0xfff,
+				 MOCK_APERTURE_LAST + 0x1000));
+	EXPECT_EQ(-EADDRINUSE, mock_domain(self->fd, self->ioas_id, NULL,
+					   NULL, NULL));
+	expect_no_domain_ranges(_metadata, self->fd, self->ioas_id);
+
+	/* An allowed range inside the aperture does not conflict */
+	ASSERT_EQ(0, allow_range(self->fd, self->ioas_id, IOVA_B,
+				 IOVA_B + SZ_1M - 1));
+	ASSERT_EQ(0, mock_domain(self->fd, self->ioas_id, &stdev_id, NULL,
+				 NULL));
+	expect_mock_ranges(_metadata, self->fd, self->ioas_id);
+	/* While attached, allowing outside the aperture conflicts */
+	EXPECT_EQ(-EADDRINUSE, allow_range(self->fd, self->ioas_id, 0x1000,
+					   0x1fff));
+	EXPECT_EQ(0, obj_destroy(self->fd, stdev_id));
+	EXPECT_EQ(0, allow_range(self->fd, self->ioas_id, 0x1000, 0x1fff));
+}
+
+TEST_F(attach, misaligned_area_eaddrinuse)
+{
+	/* Fine with no domain (alignment 1); not a multiple of 2048 */
+	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, self->buf, 1000,
+			    IOVA_A));
+	EXPECT_EQ(-EADDRINUSE, mock_domain(self->fd, self->ioas_id, NULL,
+					   NULL, NULL));
+	expect_no_domain_ranges(_metadata, self->fd, self->ioas_id);
+	EXPECT_UNMAPPED(self->fd, self->ioas_id, IOVA_A, 1000);
+
+	/* A misaligned IOVA is no better */
+	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, self->buf, MOCK_PAGE,
+			    IOVA_A + 512));
+	EXPECT_EQ(-EADDRINUSE, mock_domain(self->fd, self->ioas_id, NULL,
+					   NULL, NULL));
+	EXPECT_UNMAPPED(self->fd, self->ioas_id, IOVA_A + 512, MOCK_PAGE);
+
+	/* Nor a user_va that is misaligned within its page */
+	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, self->buf + 512,
+			    MOCK_PAGE, IOVA_A));
+	EXPECT_EQ(-EADDRINUSE, mock_domain(self->fd, self->ioas_id, NULL,
+					   NULL, NULL));
+	EXPECT_UNMAPPED(self->fd, self->ioas_id, IOVA_A, MOCK_PAGE);
+
+	/* Half a page, mock page aligned, is fine */
+	ASSERT_EQ(0, map_at(self->fd, self->ioas_id,
+			    self->buf + MOCK_PAGE, MOCK_PAGE,
+			    IOVA_A + MOCK_PAGE));
+	EXPECT_EQ(0, mock_domain(self->fd, self->ioas_id, NULL, NULL, NULL));
+	EXPECT_EQ(0, check_refs(self->fd, self->buf, PAGE_SZ, 1));
+}
+
+TEST_F(attach, bad_pt_ids)
+{
+	__u32 stdev_id, hwpt_id, idev_id;
+
+	EXPECT_EQ(-ENOENT, mock_domain(self->fd, 0, NULL, NULL, NULL));
+	EXPECT_EQ(-ENOENT, mock_domain(self->fd, 0xfffff, NULL, NULL, NULL));
+	ASSERT_EQ(0, mock_domain(self->fd, self->ioas_id, &stdev_id,
+				 &hwpt_id, &idev_id));
+	/* Objects that are neither an IOAS nor a paging HWPT */
+	EXPECT_EQ(-EINVAL, mock_domain(self->fd, stdev_id, NULL, NULL, NULL));
+	EXPECT_EQ(-EINVAL, mock_domain(self->fd, idev_id, NULL, NULL, NULL));
+
+	/* The failed attempts left nothing behind that holds the IOAS */
+	EXPECT_EQ(0, obj_destroy(self->fd, stdev_id));
+	EXPECT_EQ(0, obj_destroy(self->fd, self->ioas_id));
+}
+
+TEST_F(attach, attach_pins_and_fails_on_bad_user_va)
+{
+	void *hole = unmapped_va(4);
+	__u32 stdev_id, hwpt_id;
+
+	ASSERT_NE(NULL, hole);
+	/* With no domain a MAP records the range without looking at it */
+	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, self->buf, SZ_1M,
+			    IOVA_A));
+	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, hole, 4 * PAGE_SZ,
+			    IOVA_B));
+	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, self->buf + SZ_1M,
+			    SZ_1M, IOVA_C));
+	EXPECT_EQ(0, check_refs(self->fd, self->buf, SZ_2M, 0));
+
+	/* Attaching pins, and fails on the bogus range */
+	EXPECT_EQ(-EFAULT, mock_domain(self->fd, self->ioas_id, NULL, NULL,
+				       NULL));
+	/* All undone: nothing pinned, no domain, every mapping kept */
+	EXPECT_EQ(0, check_refs(self->fd, self->buf, SZ_2M, 0));
+	expect_no_domain_ranges(_metadata, self->fd, self->ioas_id);
+
+	EXPECT_UNMAPPED(self->fd, self->ioas_id, IOVA_B, 4 * PAGE_SZ);
+	ASSERT_EQ(0, mock_domain(self->fd, self->ioas_id, &stdev_id,
+				 &hwpt_id, NULL));
+	EXPECT_EQ(0, check_refs(self->fd, self->buf, SZ_2M, 1));
+	EXPECT_EQ(0, check_map(self->fd, hwpt_id, IOVA_A, SZ_1M, self->buf));
+	EXPECT_EQ(0, check_map(self->fd, hwpt_id, IOVA_C, SZ_1M,
+			       self->buf + SZ_1M));
+	EXPECT_UNMAPPED(self->fd, self->ioas_id, IOVA_A, SZ_1M);
+	EXPECT_EQ(0, check_refs(self->fd, self->buf, SZ_1M, 0));
+	EXPECT_EQ(0, check_refs(self->fd, self->buf + SZ_1M, SZ_1M, 1));
+	EXPECT_EQ(0, obj_destroy(self->fd, stdev_id));
+	EXPECT_EQ(0, check_refs(self->fd, self->buf, SZ_2M, 0));
+}
+
+/* === 2. Pinning: once per page set, whatever the number of domains === */
+
+TEST_F(domain, map_pins_once)
+{
+	__u32 refs = fixture_refs(self);
+	__u64 iova;
+
+	EXPECT_EQ(0, check_refs(self->fd, self->buf, BUF_SIZE, 0));
+	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, self->buf, SZ_1M,
+			    IOVA_A));
+	EXPECT_EQ(0, check_refs(self->fd, self->buf, SZ_1M, refs));
+	/* Only the mapped pages */
+	EXPECT_EQ(0, check_refs(self->fd, self->buf + SZ_1M, SZ_1M, 0));
+	expect_mapped_all(_metadata, self, IOVA_A, SZ_1M, self->buf);
+
+	/* Automatic IOVA, a single page */
+	ASSERT_EQ(0, map_any(self->fd, self->ioas_id, self->buf + SZ_2M,
+			     PAGE_SZ, &iova));
+	EXPECT_EQ(0, check_refs(self->fd, self->buf + SZ_2M, PAGE_SZ, refs));
+	expect_mapped_all(_metadata, self, iova, PAGE_SZ, self->buf + SZ_2M);
+
+	EXPECT_UNMAPPED(self->fd, self->ioas_id, IOVA_A, SZ_1M);
+	EXPECT_EQ(0, check_refs(self->fd, self->buf, SZ_1M, 0));
+	EXPECT_EQ(0, check_refs(self->fd, self->buf + SZ_2M, PAGE_SZ, refs));
+	/* Unmapped IOVA is gone from every domain */
+	if (self->ndomains)
+		EXPECT_EQ(-EINVAL, check_map(self->fd, self->hwpt_id[0],
+					     IOVA_A, MOCK_PAGE, self->buf));
+	EXPECT_UNMAPPED(self->fd, self->ioas_id, iova, PAGE_SZ);
+	EXPECT_EQ(0, check_refs(self->fd, self->buf, BUF_SIZE, 0));
+}
+
+/*
+ * Two MAPs of the same memory are two page sets, each pinning on its own:
+ * the pin count is the number of page sets with a domain to fill.
+ */
+TEST_F(domain, same_memory_mapped_twice)
+{
+	__u32 refs = fixture_refs(self);
+
+	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, self->buf, SZ_1M,
+			    IOVA_A));
+	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, self->buf, SZ_1M,
+			    IOVA_B));
+	EXPECT_EQ(0, check_refs(self->fd, self->buf, SZ_1M, 2 * refs));
+	expect_mapped_all(_metadata, self, IOVA_A, SZ_1M, self->buf);
+	expect_mapped_all(_metadata, self, IOVA_B, SZ_1M, self->buf);
+	EXPECT_UNMAPPED(self->fd, self->ioas_id, IOVA_A, SZ_1M);
+	EXPECT_EQ(0, check_refs(self->fd, self->buf, SZ_1M, refs));
+	expect_mapped_all(_metadata, self, IOVA_B, SZ_1M, self->buf);
+	EXPECT_UNMAPPED(self->fd, self->ioas_id, IOVA_B, SZ_1M);
+	EXPECT_EQ(0, check_refs(self->fd, self->buf, SZ_1M, 0));
+}
+
+/*
+ * A mapping that starts half way into a page: the IOMMU maps mock pages,
+ * so the first and last CPU pages are only half used, but all three are
+ * pinned.
+ */
+TEST_F(domain, map_at_half_page_offset)
+{
+	__u32 refs = fixture_refs(self);
+	__u64 iova;
+
+	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, self->buf + MOCK_PAGE,
+			    2 * PAGE_SZ, IOVA_A));
+	EXPECT_EQ(0, check_refs(self->fd, self->buf, 3 * PAGE_SZ, refs));
+	EXPECT_EQ(0, check_refs(self->fd, self->buf + 3 * PAGE_SZ, PAGE_SZ,
+				0));
+	expect_mapped_all(_metadata, self, IOVA_A, 2 * PAGE_SZ,
+			  self->buf + MOCK_PAGE);
+
+	/* Automatic IOVA keeps the offset within the page */
+	ASSERT_EQ(0, map_any(self->fd, self->ioas_id,
+			     self->buf + SZ_1M + MOCK_PAGE, MOCK_PAGE, &iova));
+	EXPECT_EQ(MOCK_PAGE, iova % PAGE_SZ);
+	expect_mapped_all(_metadata, self, iova, MOCK_PAGE,
+			  self->buf + SZ_1M + MOCK_PAGE);
+	EXPECT_EQ(0, check_refs(self->fd, self->buf + SZ_1M, PAGE_SZ, refs));
+
+	/* Two areas of two page sets sharing one page: two pins on it */
+	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, self->buf + SZ_1M,
+			    MOCK_PAGE, IOVA_B));
+	EXPECT_EQ(0, check_refs(self->fd, self->buf + SZ_1M, PAGE_SZ,
+				2 * refs));
+	EXPECT_UNMAPPED(self->fd, self->ioas_id, iova, MOCK_PAGE);
+	EXPECT_EQ(0, check_refs(self->fd, self->buf + SZ_1M, PAGE_SZ, refs));
+
+	EXPECT_UNMAPPED_ALL(self->fd, self->ioas_id);
+	EXPECT_EQ(0, check_refs(self->fd, self->buf, BUF_SIZE, 0));
+}
+
+/*
+ * COPY maps the source's page set again: a destination IOAS with a domain
+ * of its own shares the pins. Unmapping either side keeps the other.
+ */
+TEST_F(domain, copy_shares_pins)
+{
+	__u32 dst_ioas, dst_stdev, dst_hwpt;
+
+	new_ioas_with_domain(_metadata, self->fd, &dst_ioas, &dst_stdev,
+			     &dst_hwpt);
+	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, self->buf, SZ_1M,
+			    IOVA_A));
+	ASSERT_EQ(0, copy_at(self->fd, dst_ioas, IOVA_B, self->ioas_id,
+			     IOVA_A, SZ_1M));
+	/* With no source domain the destination's domain did the pinning */
+	EXPECT_EQ(0, check_refs(self->fd, self->buf, SZ_1M, 1));
+	expect_mapped_all(_metadata, self, IOVA_A, SZ_1M, self->buf);
+	EXPECT_EQ(0, check_map(self->fd, dst_hwpt, IOVA_B, SZ_1M, self->buf));
+
+	/* A second copy within the destination changes nothing either */
+	ASSERT_EQ(0, copy_at(self->fd, dst_ioas, IOVA_C, dst_ioas, IOVA_B,
+			     SZ_1M));
+	EXPECT_EQ(0, check_refs(self->fd, self->buf, SZ_1M, 1));
+	EXPECT_EQ(0, check_map(self->fd, dst_hwpt, IOVA_C, SZ_1M, self->buf));
+	EXPECT_UNMAPPED(self->fd, dst_ioas, IOVA_C, SZ_1M);
+
+	EXPECT_UNMAPPED(self->fd, self->ioas_id, IOVA_A, SZ_1M);
+	EXPECT_EQ(0, check_refs(self->fd, self->buf, SZ_1M, 1));
+	EXPECT_EQ(0, check_map(self->fd, dst_hwpt, IOVA_B, SZ_1M, self->buf));
+
+	EXPECT_UNMAPPED(self->fd, dst_ioas, IOVA_B, SZ_1M);
+	EXPECT_EQ(0, check_refs(self->fd, self->buf, SZ_1M, 0));
+
+	/* And the other way round: the copy goes first */
+	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, self->buf, SZ_1M,
+			    IOVA_A));
+	ASSERT_EQ(0, copy_at(self->fd, dst_ioas, IOVA_B, self->ioas_id,
+			     IOVA_A, SZ_1M));
+	EXPECT_UNMAPPED(self->fd, dst_ioas, IOVA_B, SZ_1M);
+	EXPECT_EQ(0, check_refs(self->fd, self->buf, SZ_1M,
+				fixture_refs(self)));
+	expect_mapped_all(_metadata, self, IOVA_A, SZ_1M, self->buf);
+	EXPECT_UNMAPPED(self->fd, self->ioas_id, IOVA_A, SZ_1M);
+	EXPECT_EQ(0, check_refs(self->fd, self->buf, SZ_1M, 0));
+}
+
+/*
+ * Copying part of an area: once the source goes, only the pages the copy
+ * covers stay pinned.
+ */
+TEST_F(domain, partial_copy_keeps_only_its_pages)
+{
+	__u32 dst_ioas, dst_stdev, dst_hwpt;
+	size_t quarter = SZ_1M / 4;
+
+	new_ioas_with_domain(_metadata, self->fd, &dst_ioas, &dst_stdev,
+			     &dst_hwpt);
+	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, self->buf, SZ_1M,
+			    IOVA_A));
+	/* The middle half, and a piece that starts half way into a page */
+	ASSERT_EQ(0, copy_at(self->fd, dst_ioas, IOVA_B, self->ioas_id,
+			     IOVA_A + quarter, 2 * quarter));
+	ASSERT_EQ(0, copy_at(self->fd, dst_ioas, IOVA_C + MOCK_PAGE,
+			     self->ioas_id, IOVA_A + MOCK_PAGE, PAGE_SZ));
+	EXPECT_EQ(0, check_map(self->fd, dst_hwpt, IOVA_B, 2 * quarter,
+			       self->buf + quarter));
+	EXPECT_EQ(0, check_map(self->fd, dst_hwpt, IOVA_C + MOCK_PAGE,
+			       PAGE_SZ, self->buf + MOCK_PAGE));
+	if (self->ndomains) {
+		EXPECT_EQ(0, check_refs(self->fd, self->buf, SZ_1M, 1));
+	} else {
+		/* Only what the destination's domain uses is pinned. */
+		EXPECT_EQ(0, check_refs(self->fd, self->buf, 2 * PAGE_SZ, 1));
+		EXPECT_EQ(0, check_refs(self->fd, self->buf + 2 * PAGE_SZ,
+					quarter - 2 * PAGE_SZ, 0));
+		EXPECT_EQ(0, check_refs(self->fd, self->buf + quarter,
+					2 * quarter, 1));
+		EXPECT_EQ(0, check_refs(self->fd, self->buf + 3 * quarter,
+					quarter, 0));
+	}
+
+	EXPECT_UNMAPPED(self->fd, self->ioas_id, IOVA_A, SZ_1M);
+	EXPECT_EQ(0, check_refs(self->fd, self->buf, 2 * PAGE_SZ, 1));
+	EXPECT_EQ(0, check_refs(self->fd, self->buf + 2 * PAGE_SZ,
+				quarter - 2 * PAGE_SZ, 0));
+	EXPECT_EQ(0, check_refs(self->fd, self->buf + quarter, 2 * quarter,
+				1));
+	EXPECT_EQ(0, check_refs(self->fd, self->buf + 3 * quarter, quarter,
+				0));
+	EXPECT_EQ(0, check_map(self->fd, dst_hwpt, IOVA_B, 2 * quarter,
+			       self->buf + quarter));
+	EXPECT_EQ(0, check_map(self->fd, dst_hwpt, IOVA_C + MOCK_PAGE,
+			       PAGE_SZ, self->buf + MOCK_PAGE));
+
+	EXPECT_UNMAPPED_ALL(self->fd, dst_ioas);
+	EXPECT_EQ(0, check_refs(self->fd, self->buf, SZ_1M, 0));
+}
+
+/*
+ * Domains come and go under live mappings: pins follow whether any domain
+ * is left, never how many there are.
+ */
+TEST_F(domain, detach_unpins_and_attach_pins)
+{
+	__u32 stdev_id, hwpt_id;
+	unsigned int i;
+
+	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, self->buf, SZ_1M,
+			    IOVA_A));
+	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, self->buf + SZ_2M,
+			    SZ_1M, IOVA_B));
+
+	/* The devices go, then the manual HWPT of the second one */
+	for (i = self->ndomains; i--;) {
+		EXPECT_EQ(0, obj_destroy(self->fd, self->stdev_id[i]));
+		/* The manual HWPT of the second variant still pins */
+		EXPECT_EQ(0, check_refs(self->fd, self->buf, SZ_1M,
+					self->ndomains == 2 ? 1 : 0));
+		if (i == 1) {
+			/* Manual: still there, still mapping, still pinning */
+			EXPECT_EQ(0, check_map(self->fd, self->hwpt_id[1],
+					       IOVA_A, SZ_1M, self->buf));
+			EXPECT_EQ(-EBUSY, obj_destroy(self->fd,
+						      self->ioas_id));
+		}
+	}
+	if (self->ndomains == 2) {
+		/* The automatic HWPT went with its device; this one stays */
+		EXPECT_EQ(-ENOENT, obj_destroy(self->fd, self->hwpt_id[0]));
+		EXPECT_EQ(0, check_refs(self->fd, self->buf, SZ_1M, 1));
+		EXPECT_EQ(0, obj_destroy(self->fd, self->hwpt_id[1]));
+	}
+	self->ndomains = 0;
+	EXPECT_EQ(0, check_refs(self->fd, self->buf, BUF_SIZE, 0));
+	expect_no_domain_ranges(_metadata, self->fd, self->ioas_id);
+
+	/* Attach again: the mappings left are pinned and mapped again */
+	ASSERT_EQ(0, mock_domain(self->fd, self->ioas_id, &stdev_id, &hwpt_id,
+				 NULL));
+	EXPECT_EQ(0, check_refs(self->fd, self->buf, SZ_1M, 1));
+	EXPECT_EQ(0, check_refs(self->fd, self->buf + SZ_2M, SZ_1M, 1));
+	EXPECT_EQ(0, check_refs(self->fd, self->buf + SZ_1M, SZ_1M, 0));
+	EXPECT_EQ(0, check_map(self->fd, hwpt_id, IOVA_A, SZ_1M, self->buf));
+	EXPECT_EQ(0, check_map(self->fd, hwpt_id, IOVA_B, SZ_1M,
+			       self->buf + SZ_2M));
+	EXPECT_EQ(0, obj_destroy(self->fd, stdev_id));
+	EXPECT_EQ(0, check_refs(self->fd, self->buf, BUF_SIZE, 0));
+}
+
+/* A domain added to an IOAS that already has several is filled from them */
+TEST_F(domain, added_domain_gets_every_mapping)
+{
+	__u32 helper_ioas, helper_idev, hwpt_id;
+
+	/* A device of its own to allocate with, attached elsewhere */
+	ASSERT_EQ(0, ioas_alloc(self->fd, &helper_ioas));
+	ASSERT_EQ(0, mock_domain(self->fd, helper_ioas, NULL, NULL,
+				 &helper_idev));
+	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, self->buf, SZ_1M,
+			    IOVA_A));
+	ASSERT_EQ(0, map_at(self->fd, self->ioas_id,
+			    self->buf + SZ_1M + MOCK_PAGE, SZ_1M, IOVA_B));
+
+	ASSERT_EQ(0, hwpt_alloc(self->fd, 0, helper_idev, self->ioas_id,
+				&hwpt_id));
+	EXPECT_EQ(0, check_map(self->fd, hwpt_id, IOVA_A, SZ_1M, self->buf));
+	EXPECT_EQ(0, check_map(self->fd, hwpt_id, IOVA_B, SZ_1M,
+			       self->buf + SZ_1M + MOCK_PAGE));
+	EXPECT_EQ(0, check_refs(self->fd, self->buf, SZ_2M + PAGE_SZ, 1));
+	expect_mapped_all(_metadata, self, IOVA_A, SZ_1M, self->buf);
+
+	/* New maps reach it too */
+	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, self->buf + SZ_2M + SZ_1M,
+			    SZ_1M, IOVA_C));
+	EXPECT_EQ(0, check_map(self->fd, hwpt_id, IOVA_C, SZ_1M,
+			       self->buf + SZ_2M + SZ_1M));
+
+	EXPECT_EQ(0, obj_destroy(self->fd, hwpt_id));
+	EXPECT_EQ(0, check_refs(self->fd, self->buf, SZ_2M + PAGE_SZ,
+				fixture_refs(self)));
+	EXPECT_EQ(0, check_refs(self->fd, self->buf + SZ_2M + PAGE_SZ,
+				SZ_1M - PAGE_SZ, 0));
+	EXPECT_EQ(0, check_refs(self->fd, self->buf + SZ_2M + SZ_1M, SZ_1M,
+				fixture_refs(self)));
+	expect_mapped_all(_metadata, self, IOVA_B, SZ_1M,
+			  self->buf + SZ_1M + MOCK_PAGE);
+}
+
+TEST_F(attach, check_ops_bad_args)
+{
+	__u32 stdev_id, hwpt_id, idev_id;
+
+	ASSERT_EQ(0, mock_domain(self->fd, self->ioas_id, &stdev_id,
+				 &hwpt_id, &idev_id));
+	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, self->buf, SZ_1M,
+			    IOVA_A));
+	ASSERT_EQ(0, check_map(self->fd, hwpt_id, IOVA_A, SZ_1M, self->buf));
+
+	/* MD_CHECK_MAP wants a paging HWPT */
+	EXPECT_EQ(-ENOENT, check_map(self->fd, self->ioas_id, IOVA_A, SZ_1M,
+				     self->buf));
+	EXPECT_EQ(-ENOENT, check_map(self->fd, stdev_id, IOVA_A, SZ_1M,
+				     self->buf));
+	EXPECT_EQ(-ENOENT, check_map(self->fd, idev_id, IOVA_A, SZ_1M,
+				     self->buf));
+	EXPECT_EQ(-ENOENT, check_map(self->fd, 0, IOVA_A, SZ_1M, self->buf));
+	/* Mock page alignment of iova, length and uptr */
+	EXPECT_EQ(-EINVAL, check_map(self->fd, hwpt_id, IOVA_A + 8, MOCK_PAGE,
+				     self->buf + 8));
+	EXPECT_EQ(-EINVAL, check_map(self->fd, hwpt_id, IOVA_A, MOCK_PAGE + 8,
+				     self->buf));
+	EXPECT_EQ(-EINVAL, check_map(self->fd, hwpt_id, IOVA_A, MOCK_PAGE,
+				     self->buf + 8));
+	/* Wrong memory, or beyond what is mapped */
+	EXPECT_EQ(-EINVAL, check_map(self->fd, hwpt_id, IOVA_A, SZ_1M,
+				     self->buf + PAGE_SZ));
+	EXPECT_EQ(-EINVAL, check_map(self->fd, hwpt_id, IOVA_A, SZ_1M,
+				     self->buf + MOCK_PAGE));
+	EXPECT_EQ(-EINVAL, check_map(self->fd, hwpt_id, IOVA_A, SZ_1M + MOCK_PAGE,
+				     self->buf));
+	EXPECT_EQ(-EINVAL, check_map(self->fd, hwpt_id, IOVA_B, MOCK_PAGE,
+				     self->buf));
+	/* A sub-range, starting half way into a page, is fine */
+	EXPECT_EQ(0, check_map(self->fd, hwpt_id, IOVA_A + MOCK_PAGE,
+			       PAGE_SZ, self->buf + MOCK_PAGE));
+
+	/* MD_CHECK_REFS wants page alignment */
+	EXPECT_EQ(-EINVAL, check_refs(self->fd, self->buf + MOCK_PAGE,
+				      PAGE_SZ, 1));
+	EXPECT_EQ(-EINVAL, check_refs(self->fd, self->buf, MOCK_PAGE, 1));
+	/* and says EIO for a wrong count */
+	EXPECT_EQ(-EIO, check_refs(self->fd, self->buf, SZ_1M, 0));
+	EXPECT_EQ(-EIO, check_refs(self->fd, self->buf, SZ_1M, 2));
+	EXPECT_EQ(-EIO, check_refs(self->fd, self->buf, SZ_1M + PAGE_SZ, 1));
+}
+
+/* === 3. Pinning errors: nothing is left mapped or pinned === */
+
+/* Nothing at all is mapped in the IOAS */
+static void expect_ioas_empty(struct __test_metadata *_metadata, int fd,
+			      __u32 ioas_id)
+{
+	__u64 unmapped = 1;
+
+	EXPECT_EQ(0, unmap_range(fd, ioas_id, 0, UINT64_MAX, &unmapped));
+	EXPECT_EQ(0ULL, unmapped);
+}
+
+TEST_F(domain, map_unmapped_user_va)
+{
+	void *hole = unmapped_va(4);
+	char *gap;
+
+	ASSERT_NE(NULL, hole);
+	if (!self->ndomains) {
+		/* Nothing looks at the memory yet */
+		EXPECT_EQ(0, map_at(self->fd, self->ioas_id, hole,
+				    4 * PAGE_SZ, IOVA_A));
+		EXPECT_UNMAPPED(self->fd, self->ioas_id, IOVA_A, 4 * PAGE_SZ);
+		return;
+	}
+	EXPECT_EQ(-EFAULT, map_at(self->fd, self->ioas_id, hole, 4 * PAGE_SZ,
+				  IOVA_A));
+	expect_ioas_empty(_metadata, self->fd, self->ioas_id);
+	/* The IOVA is free again */
+	EXPECT_EQ(-ENOENT, unmap_range(self->fd, self->ioas_id, IOVA_A,
+				       4 * PAGE_SZ, NULL));
+	EXPECT_EQ(0, map_at(self->fd, self->ioas_id, self->buf, 4 * PAGE_SZ,
+			    IOVA_A));
+	expect_mapped_all(_metadata, self, IOVA_A, 4 * PAGE_SZ, self->buf);
+	EXPECT_UNMAPPED(self->fd, self->ioas_id, IOVA_A, 4 * PAGE_SZ);
+
+	/*
+	 * Good memory with a hole after 1 MiB: the pages before the hole
+	 * get pinned (and mapped) first, and must be released again.
+	 */
+	gap = self->buf + SZ_1M;
+	ASSERT_EQ(0, munmap(gap, PAGE_SZ));
+	EXPECT_EQ(-EFAULT, map_at(self->fd, self->ioas_id, self->buf,
+				  SZ_2M, IOVA_A));
+	EXPECT_EQ(-EFAULT, map_at(self->fd, self->ioas_id,
+				  gap - MOCK_PAGE, 2 * PAGE_SZ, IOVA_B));
+	expect_ioas_empty(_metadata, self->fd, self->ioas_id);
+	EXPECT_EQ(0, check_refs(self->fd, self->buf, SZ_1M, 0));
+	EXPECT_EQ(0, check_refs(self->fd, gap + PAGE_SZ, SZ_1M - PAGE_SZ, 0));
+	EXPECT_EQ(-EINVAL, check_map(self->fd, self->hwpt_id[0], IOVA_A,
+				     MOCK_PAGE, self->buf));
+	/* Both IOVA ranges can be mapped again */
+	EXPECT_EQ(0, map_at(self->fd, self->ioas_id, self->buf, SZ_1M,
+			    IOVA_A));
+	EXPECT_EQ(0, map_at(self->fd, self->ioas_id, gap + PAGE_SZ, SZ_1M,
+			    IOVA_B));
+	EXPECT_EQ(0, check_refs(self->fd, self->buf, SZ_1M, 1));
+	EXPECT_EQ(0, check_refs(self->fd, gap + PAGE_SZ, SZ_1M, 1));
+	expect_mapped_all(_metadata, self, IOVA_A, SZ_1M, self->buf);
+	expect_mapped_all(_metadata, self, IOVA_B, SZ_1M, gap + PAGE_SZ);
+}
+
+/*
+ * A WRITEABLE mapping pins with FOLL_WRITE, which read-only memory refuses
+ * (EFAULT from GUP). A read-only mapping of it is fine.
+ */
+TEST_F(domain, map_writeable_of_read_only_memory)
+{
+	char *ro = self->buf + SZ_2M;
+	__u64 iova;
+
+	/* The second half of the buffer becomes read-only (and is written) */
+	ASSERT_EQ(0, mprotect(ro, SZ_2M, PROT_READ));
+
+	if (!self->ndomains) {
+		EXPECT_EQ(0, map_at(self->fd, self->ioas_id, ro, SZ_1M,
+				    IOVA_A));
+		EXPECT_EQ(0, check_refs(self->fd, ro, SZ_1M, 0));
+		return;
+	}
+	EXPECT_EQ(-EFAULT, map_at(self->fd, self->ioas_id, ro, SZ_1M,
+				  IOVA_A));
+	EXPECT_EQ(-EFAULT, map_va(self->fd, self->ioas_id,
+				  IOMMU_IOAS_MAP_WRITEABLE, ro, SZ_1M,
+				  &(__u64){ 0 }));
+	/* Writable memory first, read-only after it */
+	EXPECT_EQ(-EFAULT, map_at(self->fd, self->ioas_id, ro - SZ_1M, SZ_2M,
+				  IOVA_A));
+	expect_ioas_empty(_metadata, self->fd, self->ioas_id);
+	EXPECT_EQ(0, check_refs(self->fd, self->buf, BUF_SIZE, 0));
+
+	/* Read-only mappings pin without FOLL_WRITE */
+	iova = IOVA_A;
+	ASSERT_EQ(0, map_va(self->fd, self->ioas_id,
+			    IOMMU_IOAS_MAP_FIXED_IOVA |
+				    IOMMU_IOAS_MAP_READABLE,
+			    ro, SZ_1M, &iova));
+	EXPECT_EQ(0, check_refs(self->fd, ro, SZ_1M, 1));
+	expect_mapped_all(_metadata, self, IOVA_A, SZ_1M, ro);
+	/* and cannot be copied into a writeable one */
+	EXPECT_EQ(-EPERM, copy_at(self->fd, self->ioas_id, IOVA_B,
+				  self->ioas_id, IOVA_A, SZ_1M));
+	EXPECT_EQ(0, check_refs(self->fd, ro, SZ_1M, 1));
+	EXPECT_UNMAPPED(self->fd, self->ioas_id, IOVA_A, SZ_1M);
+	EXPECT_EQ(0, check_refs(self->fd, ro, SZ_1M, 0));
+}
+
+/* === 4. Accounting: VmPin, and locked_vm against RLIMIT_MEMLOCK === */
+
+#define KB(bytes) ((long)((bytes) / 1024))
+
+TEST_F(domain, vmpin_follows_page_sets)
+{
+	long pin0 = status_kb("VmPin"), lck0 = status_kb("VmLck");
+	long per_map = self->ndomains ? KB(SZ_1M) : 0;
+	__u32 plain_ioas, dom_ioas, dom_stdev, dom_hwpt;
+
+	ASSERT_LE(0, pin0);
+	ASSERT_LE(0, lck0);
+	ASSERT_EQ(0, ioas_alloc(self->fd, &plain_ioas));
+	new_ioas_with_domain(_metadata, self->fd, &dom_ioas, &dom_stdev,
+			     &dom_hwpt);
+
+	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, self->buf, SZ_1M,
+			    IOVA_A));
+	EXPECT_EQ(pin0 + per_map, status_kb("VmPin"));
+
+	/* COPY reuses the page set: nothing new to charge */
+	ASSERT_EQ(0, copy_at(self->fd, plain_ioas, IOVA_A, self->ioas_id,
+			     IOVA_A, SZ_1M));
+	EXPECT_EQ(pin0 + per_map, status_kb("VmPin"));
+	ASSERT_EQ(0, copy_at(self->fd, dom_ioas, IOVA_A, self->ioas_id,
+			     IOVA_A, SZ_1M));
+	/* charged once, by whichever domain pinned first */
+	EXPECT_EQ(pin0 + KB(SZ_1M), status_kb("VmPin"));
+
+	/* A second MAP of the same memory is another page set */
+	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, self->buf, SZ_1M,
+			    IOVA_B));
+	EXPECT_EQ(pin0 + KB(SZ_1M) + per_map, status_kb("VmPin"));
+
+	EXPECT_UNMAPPED_ALL(self->fd, self->ioas_id);
+	EXPECT_EQ(pin0 + KB(SZ_1M), status_kb("VmPin"));
+	EXPECT_UNMAPPED_ALL(self->fd, dom_ioas);
+	EXPECT_EQ(pin0, status_kb("VmPin"));
+	EXPECT_UNMAPPED_ALL(self->fd, plain_ioas);
+	EXPECT_EQ(pin0, status_kb("VmPin"));
+
+	/* Root has CAP_IPC_LOCK: nothing went to the process's locked_vm */
+	EXPECT_EQ(lck0, status_kb("VmLck"));
+}
+
+/* Skip unless we can become someone without CAP_IPC_LOCK */
+#define REQUIRE_ROOT()							\
+	do {								\
+		if (geteuid() != 0)					\
+			SKIP(return, "needs root to drop privileges");	\
+	} while (0)
+
+/*
+ * Per-user accounting (the default) for a process without CAP_IPC_LOCK:
+ * pins are charged to the user's locked_vm against RLIMIT_MEMLOCK, VmPin
+ * grows, VmLck does not. This assumes nothing else charges user "nobody"
+ * while it runs.
+ */
+TEST(rlimit_user_mode)
+{
+	__u32 ioas_id, ioas2, ioas3, stdev_id, hwpt_id;
+	long pin0, lck0;
+	size_t raw_size;
+	void *raw;
+	char *buf;
+	int fd;
+
+	REQUIRE_ROOT();
+	fd = open(IOMMUFD_DEV, O_RDWR);
+	ASSERT_LE(0, fd);
+	buf = alloc_buf(SZ_4M, SZ_2M, false, &raw, &raw_size);
+	ASSERT_NE(NULL, buf);
+	ASSERT_TRUE(set_memlock(SZ_1M));
+	ASSERT_TRUE(drop_privileges());
+
+	ASSERT_EQ(0, ioas_alloc(fd, &ioas_id));
+	ASSERT_EQ(0, mock_domain(fd, ioas_id, &stdev_id, &hwpt_id, NULL));
+	pin0 = status_kb("VmPin");
+	lck0 = status_kb("VmLck");
+	ASSERT_LE(0, pin0);
+
+	/* Over the limit: ENOMEM, and nothing pinned or charged */
+	EXPECT_EQ(-ENOMEM, map_at(fd, ioas_id, buf, SZ_2M, IOVA_A));
+	EXPECT_EQ(pin0, status_kb("VmPin"));
+	EXPECT_EQ(0, check_refs(fd, buf, SZ_2M, 0));
+	expect_ioas_empty(_metadata, fd, ioas_id);
+
+	/* Under it */
+	ASSERT_EQ(0, map_at(fd, ioas_id, buf, SZ_1M / 2, IOVA_A));
+	EXPECT_EQ(pin0 + KB(SZ_1M / 2), status_kb("VmPin"));
+	EXPECT_EQ(lck0, status_kb("VmLck"));
+	EXPECT_EQ(0, check_refs(fd, buf, SZ_1M / 2, 1));
+	EXPECT_EQ(0, check_map(fd, hwpt_id, IOVA_A, SZ_1M / 2, buf));
+
+	/* 768 KiB alone would fit; on top of the 512 KiB it does not */
+	EXPECT_EQ(-ENOMEM, map_at(fd, ioas_id, buf + SZ_1M, 3 * SZ_1M / 4,
+				  IOVA_B));
+	EXPECT_EQ(pin0 + KB(SZ_1M / 2), status_kb("VmPin"));
+	EXPECT_EQ(0, check_refs(fd, buf + SZ_1M, 3 * SZ_1M / 4, 0));
+	/* Up to the limit exactly is allowed */
+	EXPECT_EQ(0, map_at(fd, ioas_id, buf + SZ_1M, SZ_1M / 2, IOVA_B));
+	EXPECT_EQ(pin0 + KB(SZ_1M), status_kb("VmPin"));
+	EXPECT_EQ(-ENOMEM, map_at(fd, ioas_id, buf + SZ_2M, PAGE_SZ, IOVA_C));
+
+	/* COPY into another domain charges nothing: it would not fit */
+	ASSERT_EQ(0, ioas_alloc(fd, &ioas3));
+	ASSERT_EQ(0, mock_domain(fd, ioas3, NULL, NULL, NULL));
+	EXPECT_EQ(0, copy_at(fd, ioas3, IOVA_A, ioas_id, IOVA_A, SZ_1M / 2));
+	EXPECT_EQ(pin0 + KB(SZ_1M), status_kb("VmPin"));
+
+	EXPECT_UNMAPPED_ALL(fd, ioas_id);
+	EXPECT_EQ(pin0 + KB(SZ_1M / 2), status_kb("VmPin"));
+	EXPECT_UNMAPPED_ALL(fd, ioas3);
+	EXPECT_EQ(pin0, status_kb("VmPin"));
+	EXPECT_EQ(0, check_refs(fd, buf, SZ_4M, 0));
+
+	/* Attaching is where an unpinned MAP gets charged, and can fail */
+	ASSERT_EQ(0, ioas_alloc(fd, &ioas2));
+	ASSERT_EQ(0, map_at(fd, ioas2, buf, SZ_2M, IOVA_A));
+	EXPECT_EQ(pin0, status_kb("VmPin"));
+	EXPECT_EQ(-ENOMEM, mock_domain(fd, ioas2, NULL, NULL, NULL));
+	EXPECT_EQ(pin0, status_kb("VmPin"));
+	EXPECT_EQ(0, check_refs(fd, buf, SZ_2M, 0));
+	expect_no_domain_ranges(_metadata, fd, ioas2);
+	EXPECT_UNMAPPED(fd, ioas2, IOVA_A, SZ_2M);
+	EXPECT_EQ(lck0, status_kb("VmLck"));
+
+	close(fd);
+	munmap(raw, raw_size);
+}
+
+/*
+ * Per-process accounting (RLIMIT_MODE 1, set as root on an empty context):
+ * pins go to the process's locked_vm, seen as VmLck, against the same
+ * limit. A context in the default mode next to it charges no VmLck.
+ */
+TEST(rlimit_mm_mode)
+{
+	__u32 mm_ioas, user_ioas, mm_hwpt;
+	long pin0, lck0;
+	int mm_fd, user_fd;
+	size_t raw_size;
+	void *raw;
+	char *buf;
+
+	REQUIRE_ROOT();
+	mm_fd = open(IOMMUFD_DEV, O_RDWR);
+	ASSERT_LE(0, mm_fd);
+	user_fd = open(IOMMUFD_DEV, O_RDWR);
+	ASSERT_LE(0, user_fd);
+	ASSERT_EQ(0, option_set(mm_fd, IOMMU_OPTION_RLIMIT_MODE, 0, 1));
+	buf = alloc_buf(SZ_4M, SZ_2M, false, &raw, &raw_size);
+	ASSERT_NE(NULL, buf);
+	ASSERT_TRUE(set_memlock(SZ_1M));
+	ASSERT_TRUE(drop_privileges());
+
+	ASSERT_EQ(0, ioas_alloc(mm_fd, &mm_ioas));
+	ASSERT_EQ(0, mock_domain(mm_fd, mm_ioas, NULL, &mm_hwpt, NULL));
+	ASSERT_EQ(0, ioas_alloc(user_fd, &user_ioas));
+	ASSERT_EQ(0, mock_domain(user_fd, user_ioas, NULL, NULL, NULL));
+	pin0 = status_kb("VmPin");
+	lck0 = status_kb("VmLck");
+	ASSERT_LE(0, pin0);
+	ASSERT_LE(0, lck0);
+
+	EXPECT_EQ(-ENOMEM, map_at(mm_fd, mm_ioas, buf, SZ_2M, IOVA_A));
+	EXPECT_EQ(lck0, status_kb("VmLck"));
+	EXPECT_EQ(pin0, status_kb("VmPin"));
+
+	ASSERT_EQ(0, map_at(mm_fd, mm_ioas, buf, SZ_1M / 2, IOVA_A));
+	EXPECT_EQ(lck0 + KB(SZ_1M / 2), status_kb("VmLck"));
+	EXPECT_EQ(pin0 + KB(SZ_1M / 2), status_kb("VmPin"));
+	EXPECT_EQ(0, check_map(mm_fd, mm_hwpt, IOVA_A, SZ_1M / 2, buf));
+
+	EXPECT_EQ(-ENOMEM, map_at(mm_fd, mm_ioas, buf + SZ_1M,
+				  3 * SZ_1M / 4, IOVA_B));
+	EXPECT_EQ(lck0 + KB(SZ_1M / 2), status_kb("VmLck"));
+	EXPECT_EQ(pin0 + KB(SZ_1M / 2), status_kb("VmPin"));
+
+	/* The per-user context: VmPin grows, VmLck does not */
+	ASSERT_EQ(0, map_at(user_fd, user_ioas, buf + SZ_2M, SZ_1M / 4,
+			    IOVA_A));
+	EXPECT_EQ(lck0 + KB(SZ_1M / 2), status_kb("VmLck"));
+	EXPECT_EQ(pin0 + KB(3 * SZ_1M / 4), status_kb("VmPin"));
+
+	EXPECT_UNMAPPED_ALL(mm_fd, mm_ioas);
+	EXPECT_EQ(lck0, status_kb("VmLck"));
+	EXPECT_EQ(pin0 + KB(SZ_1M / 4), status_kb("VmPin"));
+	/* Closing uncharges too */
+	close(user_fd);
+	EXPECT_EQ(pin0, status_kb("VmPin"));
+	EXPECT_EQ(0, check_refs(mm_fd, buf, SZ_4M, 0));
+
+	close(mm_fd);
+	munmap(raw, raw_size);
+}
+
+/* CAP_IPC_LOCK exempts from accounting in both modes; VmPin still counts */
+TEST(rlimit_cap_ipc_lock_not_charged)
+{
+	__u32 ioas_id, mm_ioas, hwpt_id;
+	long pin0, lck0;
+	int fd, mm_fd;
+	size_t raw_size;
+	void *raw;
+	char *buf;
+
+	if (!(cap_eff() & (1ULL << 14)))	/* CAP_IPC_LOCK */
+		SKIP(return, "needs CAP_IPC_LOCK");
+	fd = open(IOMMUFD_DEV, O_RDWR);
+	ASSERT_LE(0, fd);
+	mm_fd = open(IOMMUFD_DEV, O_RDWR);
+	ASSERT_LE(0, mm_fd);
+	if (option_set(mm_fd, IOMMU_OPTION_RLIMIT_MODE, 0, 1))
+		SKIP(return, "needs CAP_SYS_RESOURCE");
+	buf = alloc_buf(SZ_4M, SZ_2M, false, &raw, &raw_size);
+	ASSERT_NE(NULL, buf);
+	ASSERT_TRUE(set_memlock(SZ_1M));
+
+	ASSERT_EQ(0, ioas_alloc(fd, &ioas_id));
+	ASSERT_EQ(0, mock_domain(fd, ioas_id, NULL, &hwpt_id, NULL));
+	ASSERT_EQ(0, ioas_alloc(mm_fd, &mm_ioas));
+	ASSERT_EQ(0, mock_domain(mm_fd, mm_ioas, NULL, NULL, NULL));
+	pin0 = status_kb("VmPin");
+	lck0 = status_kb("VmLck");
+
+	ASSERT_EQ(0, map_at(fd, ioas_id, buf, SZ_2M, IOVA_A));
+	EXPECT_EQ(0, check_map(fd, hwpt_id, IOVA_A, SZ_2M, buf));
+	ASSERT_EQ(0, map_at(mm_fd, mm_ioas, buf + SZ_2M, SZ_2M, IOVA_A));
+	EXPECT_EQ(pin0 + KB(SZ_4M), status_kb("VmPin"));
+	EXPECT_EQ(lck0, status_kb("VmLck"));
+
+	EXPECT_UNMAPPED_ALL(fd, ioas_id);
+	EXPECT_UNMAPPED_ALL(mm_fd, mm_ioas);
+	EXPECT_EQ(pin0, status_kb("VmPin"));
+	close(mm_fd);
+	close(fd);
+	munmap(raw, raw_size);
+}
+
+/*
+ * One more (manual) domain on @ioas_id, allocated for a new device with
+ * @dev_flags. The device itself is attached to an IOAS of its own.
+ */
+static void extra_domain(struct __test_metadata *_metadata, int fd,
+			 __u32 ioas_id, __u32 dev_flags, __u32 *hwpt_id)
+{
+	__u32 helper_ioas, idev_id;
+
+	ASSERT_EQ(0, ioas_alloc(fd, &helper_ioas));
+	ASSERT_EQ(0, mock_domain_flags(fd, helper_ioas, dev_flags, NULL, NULL,
+				       &idev_id));
+	ASSERT_EQ(0, hwpt_alloc(fd, 0, idev_id, ioas_id, hwpt_id));
+}
+
+/* === 5. Huge pages: THP and hugetlbfs memory, 1 MiB IOMMU pages === */
+
+TEST_F(domain, thp_memory)
+{
+	__u32 huge_hwpt, ioas2, hwpt2;
+	long pin0 = status_kb("VmPin");
+	size_t raw_size;
+	void *raw;
+	char *thp;
+
+	thp = alloc_buf(SZ_4M, SZ_2M, true, &raw, &raw_size);
+	ASSERT_NE(NULL, thp);
+	/* A domain with 1 MiB pages as well; the IOAS alignment stays */
+	extra_domain(_metadata, self->fd, self->ioas_id,
+		     MOCK_FLAGS_DEVICE_HUGE_IOVA, &huge_hwpt);
+	expect_mock_ranges(_metadata, self->fd, self->ioas_id);
+
+	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, thp, SZ_4M, IOVA_A));
+	/* Not 1 MiB aligned in IOVA, though the memory is */
+	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, thp + PAGE_SZ, SZ_2M,
+			    IOVA_B + PAGE_SZ));
+	/* Half a page in */
+	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, thp + MOCK_PAGE, SZ_1M,
+			    IOVA_C + MOCK_PAGE));
+	expect_mapped_all(_metadata, self, IOVA_A, SZ_4M, thp);
+	expect_mapped_all(_metadata, self, IOVA_B + PAGE_SZ, SZ_2M,
+			  thp + PAGE_SZ);
+	expect_mapped_all(_metadata, self, IOVA_C + MOCK_PAGE, SZ_1M,
+			  thp + MOCK_PAGE);
+	EXPECT_EQ(0, check_map(self->fd, huge_hwpt, IOVA_A, SZ_4M, thp));
+	EXPECT_EQ(0, check_map(self->fd, huge_hwpt, IOVA_B + PAGE_SZ, SZ_2M,
+			       thp + PAGE_SZ));
+	EXPECT_EQ(0, check_map(self->fd, huge_hwpt, IOVA_C + MOCK_PAGE,
+			       SZ_1M, thp + MOCK_PAGE));
+	/* Three page sets, each charged per page; the last has 257 pages */
+	EXPECT_EQ(pin0 + KB(SZ_4M + SZ_2M + SZ_1M + PAGE_SZ),
+		  status_kb("VmPin"));
+
+	EXPECT_UNMAPPED(self->fd, self->ioas_id, IOVA_B + PAGE_SZ, SZ_2M);
+	EXPECT_EQ(0, check_map(self->fd, huge_hwpt, IOVA_A, SZ_4M, thp));
+	EXPECT_UNMAPPED_ALL(self->fd, self->ioas_id);
+	EXPECT_EQ(pin0, status_kb("VmPin"));
+	EXPECT_EQ(0, obj_destroy(self->fd, huge_hwpt));
+
+	/* An IOAS whose only domain has 1 MiB pages, through auto attach */
+	ASSERT_EQ(0, ioas_alloc(self->fd, &ioas2));
+	ASSERT_EQ(0, mock_domain_flags(self->fd, ioas2,
+				       MOCK_FLAGS_DEVICE_HUGE_IOVA, NULL,
+				       &hwpt2, NULL));
+	expect_mock_ranges(_metadata, self->fd, ioas2);
+	ASSERT_EQ(0, map_at(self->fd, ioas2, thp, SZ_1M, IOVA_A));
+	ASSERT_EQ(0, map_at(self->fd, ioas2, thp + SZ_1M, 3 * SZ_1M,
+			    IOVA_A + SZ_1M));
+	EXPECT_EQ(0, check_map(self->fd, hwpt2, IOVA_A, SZ_4M, thp));
+	EXPECT_UNMAPPED(self->fd, ioas2, IOVA_A, SZ_1M);
+	EXPECT_EQ(-EINVAL, check_map(self->fd, hwpt2, IOVA_A, MOCK_PAGE, thp));
+	EXPECT_EQ(0, check_map(self->fd, hwpt2, IOVA_A + SZ_1M, 3 * SZ_1M,
+			       thp + SZ_1M));
+	EXPECT_UNMAPPED(self->fd, ioas2, IOVA_A + SZ_1M, 3 * SZ_1M);
+	EXPECT_EQ(pin0, status_kb("VmPin"));
+	munmap(raw, raw_size);
+}
+
+/*
+ * hugetlbfs memory (the test VM reserves 2 MiB huge pages). MD_CHECK_REFS
+ * skips compound pages, so it passes whatever count it is given.
+ */
+TEST_F(domain, hugetlb_memory)
+{
+	long pin0 = status_kb("VmPin");
+	__u32 huge_hwpt;
+	char *huge;
+
+	huge = mmap(NULL, SZ_2M, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
+	if (huge == MAP_FAILED)
+		SKIP(return, "no 2 MiB hugetlb page available");
+	memset(huge, 0xa5, SZ_2M);
+	extra_domain(_metadata, self->fd, self->ioas_id,
+		     MOCK_FLAGS_DEVICE_HUGE_IOVA, &huge_hwpt);
+
+	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, huge, SZ_2M, IOVA_A));
+	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, huge + MOCK_PAGE, SZ_1M,
+			    IOVA_B + MOCK_PAGE));
+	expect_mapped_all(_metadata, self, IOVA_A, SZ_2M, huge);
+	expect_mapped_all(_metadata, self, IOVA_B + MOCK_PAGE, SZ_1M,
+			  huge + MOCK_PAGE);
+	EXPECT_EQ(0, check_map(self->fd, huge_hwpt, IOVA_A, SZ_2M, huge));
+	EXPECT_EQ(0, check_map(self->fd, huge_hwpt, IOVA_B + MOCK_PAGE,
+			       SZ_1M, huge + MOCK_PAGE));
+	EXPECT_EQ(0, check_refs(self->fd, huge, SZ_2M, 0));
+	EXPECT_EQ(0, check_refs(self->fd, huge, SZ_2M, 1));
+	EXPECT_EQ(0, check_refs(self->fd, huge, SZ_2M, 1000));
+	EXPECT_EQ(pin0 + KB(SZ_2M + SZ_1M + PAGE_SZ), status_kb("VmPin"));
+
+	EXPECT_UNMAPPED(self->fd, self->ioas_id, IOVA_A, SZ_2M);
+	EXPECT_EQ(0, check_map(self->fd, huge_hwpt, IOVA_B + MOCK_PAGE,
+			       SZ_1M, huge + MOCK_PAGE));
+	EXPECT_UNMAPPED_ALL(self->fd, self->ioas_id);
+	EXPECT_EQ(pin0, status_kb("VmPin"));
+	EXPECT_EQ(0, obj_destroy(self->fd, huge_hwpt));
+	munmap(huge, SZ_2M);
+}
+
+/* === 6. A small temporary memory limit: many small fill steps === */
+
+TEST_F(domain, small_temp_memory_limit)
+{
+	static const __u32 limits[] = { 12, 100, 4096, TEMP_LIMIT_DEFAULT };
+	__u32 dst_ioas, dst_stdev, dst_hwpt, extra_hwpt;
+	char *b = self->buf + SZ_1M + MOCK_PAGE;
+	unsigned int i;
+
+	EXPECT_EQ(-EINVAL, set_temp_limit(self->fd, 0));
+	EXPECT_EQ(-EINVAL, set_temp_limit(self->fd, 11));
+	new_ioas_with_domain(_metadata, self->fd, &dst_ioas, &dst_stdev,
+			     &dst_hwpt);
+
+	for (i = 0; i != sizeof(limits) / sizeof(limits[0]); i++) {
+		ASSERT_EQ(0, set_temp_limit(self->fd, limits[i]));
+
+		/* MAP fills the fixture's domains */
+		ASSERT_EQ(0, map_at(self->fd, self->ioas_id, self->buf, SZ_1M,
+				    IOVA_A));
+		ASSERT_EQ(0, map_at(self->fd, self->ioas_id, b, SZ_1M,
+				    IOVA_B));
+		expect_mapped_all(_metadata, self, IOVA_A, SZ_1M, self->buf);
+		expect_mapped_all(_metadata, self, IOVA_B, SZ_1M, b);
+		EXPECT_EQ(0, check_refs(self->fd, self->buf, SZ_2M + PAGE_SZ,
+					fixture_refs(self)));
+
+		/* A new domain is filled from them, or pins */
+		extra_domain(_metadata, self->fd, self->ioas_id, 0,
+			     &extra_hwpt);
+		EXPECT_EQ(0, check_map(self->fd, extra_hwpt, IOVA_A, SZ_1M,
+				       self->buf));
+		EXPECT_EQ(0, check_map(self->fd, extra_hwpt, IOVA_B, SZ_1M,
+				       b));
+		EXPECT_EQ(0, check_refs(self->fd, self->buf, SZ_2M + PAGE_SZ,
+					1));
+
+		/* COPY fills another IOAS's domain */
+		ASSERT_EQ(0, copy_at(self->fd, dst_ioas, IOVA_A,
+				     self->ioas_id, IOVA_A, SZ_1M));
+		ASSERT_EQ(0, copy_at(self->fd, dst_ioas, IOVA_B + MOCK_PAGE,
+				     self->ioas_id, IOVA_B, SZ_1M));
+		EXPECT_EQ(0, check_map(self->fd, dst_hwpt, IOVA_A, SZ_1M,
+				       self->buf));
+		EXPECT_EQ(0, check_map(self->fd, dst_hwpt, IOVA_B + MOCK_PAGE,
+				       SZ_1M, b));
+
+		/* Tear down in small steps too */
+		EXPECT_EQ(0, obj_destroy(self->fd, extra_hwpt));
+		EXPECT_EQ(0, check_refs(self->fd, self->buf, SZ_2M + PAGE_SZ,
+					1));
+		EXPECT_UNMAPPED_ALL(self->fd, self->ioas_id);
+		EXPECT_EQ(0, check_refs(self->fd, self->buf, SZ_2M + PAGE_SZ,
+					1));
+		EXPECT_EQ(0, check_map(self->fd, dst_hwpt, IOVA_B + MOCK_PAGE,
+				       SZ_1M, b));
+		EXPECT_UNMAPPED_ALL(self->fd, dst_ioas);
+		EXPECT_EQ(0, check_refs(self->fd, self->buf, BUF_SIZE, 0));
+	}
+	EXPECT_EQ(0, set_temp_limit(self->fd, TEMP_LIMIT_DEFAULT));
+}
+
+/* === 10. IOMMU_OPTION_HUGE_PAGES with domains === */
+
+TEST_F(domain, option_huge_pages)
+{
+	__u64 small_align = self->ndomains ? MOCK_PAGE : 1;
+	__u64 first = self->ndomains ? MOCK_APERTURE_START : 0;
+	__u64 last = self->ndomains ? MOCK_APERTURE_LAST : UINT64_MAX;
+
+	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, self->buf, SZ_1M,
+			    IOVA_A));
+	if (self->ndomains) {
+		/* Domains already hold large IOPTEs: refused */
+		EXPECT_EQ(-EINVAL, option_set(self->fd,
+					      IOMMU_OPTION_HUGE_PAGES,
+					      self->ioas_id, 0));
+		expect_one_range(_metadata, self->fd, self->ioas_id, first,
+				 last, small_align);
+		EXPECT_UNMAPPED_ALL(self->fd, self->ioas_id);
+	}
+	ASSERT_EQ(0, option_set(self->fd, IOMMU_OPTION_HUGE_PAGES,
+				self->ioas_id, 0));
+	expect_one_range(_metadata, self->fd, self->ioas_id, first, last,
+			 PAGE_SZ);
+	EXPECT_EQ(-EINVAL, map_at(self->fd, self->ioas_id, self->buf + SZ_2M,
+				  MOCK_PAGE, IOVA_B));
+	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, self->buf + SZ_2M, SZ_1M,
+			    IOVA_B));
+	expect_mapped_all(_metadata, self, IOVA_B, SZ_1M, self->buf + SZ_2M);
+	EXPECT_EQ(0, check_refs(self->fd, self->buf + SZ_2M, SZ_1M,
+				fixture_refs(self)));
+	/* Setting the current value again is a no-op, domain or not */
+	EXPECT_EQ(0, option_set(self->fd, IOMMU_OPTION_HUGE_PAGES,
+				self->ioas_id, 0));
+
+	/* A domain added now gets page-sized IOPTEs and the same mapping */
+	if (self->ndomains) {
+		__u32 hwpt_id;
+
+		extra_domain(_metadata, self->fd, self->ioas_id, 0, &hwpt_id);
+		EXPECT_EQ(0, check_map(self->fd, hwpt_id, IOVA_B, SZ_1M,
+				       self->buf + SZ_2M));
+		EXPECT_EQ(0, obj_destroy(self->fd, hwpt_id));
+	}
+
+	ASSERT_EQ(0, option_set(self->fd, IOMMU_OPTION_HUGE_PAGES,
+				self->ioas_id, 1));
+	expect_one_range(_metadata, self->fd, self->ioas_id, first, last,
+			 small_align);
+	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, self->buf + 3 * SZ_1M,
+			    MOCK_PAGE, IOVA_C));
+	expect_mapped_all(_metadata, self, IOVA_C, MOCK_PAGE,
+			  self->buf + 3 * SZ_1M);
+	/* Now refused for either reason */
+	EXPECT_EQ(self->ndomains ? -EINVAL : -EADDRINUSE,
+		  option_set(self->fd, IOMMU_OPTION_HUGE_PAGES, self->ioas_id,
+			     0));
+	EXPECT_UNMAPPED_ALL(self->fd, self->ioas_id);
+	EXPECT_EQ(0, check_refs(self->fd, self->buf, BUF_SIZE, 0));
+}
+
+/* === 11. Closing with everything live === */
+
+TEST_F(domain, close_with_everything_live)
+{
+	__u32 dst_ioas, dst_stdev, dst_hwpt, plain_ioas, extra_hwpt;
+	long pin0 = status_kb("VmPin");
+	char *b = self->buf + SZ_1M + MOCK_PAGE;
+	int fd2;
+
+	ASSERT_LE(0, pin0);
+	new_ioas_with_domain(_metadata, self->fd, &dst_ioas, &dst_stdev,
+			     &dst_hwpt);
+	ASSERT_EQ(0, ioas_alloc(self->fd, &plain_ioas));
+	extra_domain(_metadata, self->fd, dst_ioas, 0, &extra_hwpt);
+
+	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, self->buf, SZ_1M,
+			    IOVA_A));
+	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, b, SZ_1M, IOVA_B));
+	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, self->buf + SZ_2M,
+			    SZ_1M, IOVA_C));
+	ASSERT_EQ(0, copy_at(self->fd, dst_ioas, IOVA_A, self->ioas_id,
+			     IOVA_A, SZ_1M));
+	ASSERT_EQ(0, copy_at(self->fd, dst_ioas, IOVA_B, self->ioas_id,
+			     IOVA_B, SZ_1M / 2));
+	ASSERT_EQ(0, copy_at(self->fd, plain_ioas, IOVA_B, self->ioas_id,
+			     IOVA_B, SZ_1M));
+	ASSERT_EQ(0, copy_at(self->fd, plain_ioas, IOVA_C, dst_ioas, IOVA_A,
+			     SZ_1M));
+	EXPECT_EQ(0, check_refs(self->fd, self->buf, SZ_1M, 1));
+	EXPECT_EQ(0, check_map(self->fd, extra_hwpt, IOVA_B, SZ_1M / 2, b));
+	ASSERT_LT(pin0, status_kb("VmPin"));
+
+	ASSERT_EQ(0, close(self->fd));
+	self->fd = -1;
+
+	/* Everything was released: look from a new context */
+	fd2 = open(IOMMUFD_DEV, O_RDWR);
+	ASSERT_LE(0, fd2);
+	EXPECT_EQ(0, check_refs(fd2, self->buf, BUF_SIZE, 0));
+	EXPECT_EQ(pin0, status_kb("VmPin"));
+	EXPECT_EQ(0, set_temp_limit(fd2, TEMP_LIMIT_DEFAULT));
+	close(fd2);
+}
+
+/* === 7. IOMMU_HWPT_ALLOC === */
+
+static int hwpt_try(int fd, __u32 flags, __u32 dev_id, __u32 pt_id,
+		    __u32 reserved, __u32 data_type, __u32 data_len,
+		    const void *data)
+{
+	struct iommu_hwpt_alloc cmd = {
+		.flags = flags,
+		.dev_id = dev_id,
+		.pt_id = pt_id,
+		.__reserved = reserved,
+		.data_type = data_type,
+		.data_len = data_len,
+		.data_uptr = (uintptr_t)data,
+	};
+
+	return hwpt_alloc_cmd(fd, &cmd);
+}
+
+TEST_F(attach, hwpt_alloc_errors)
+{
+	__u32 stdev_id, hwpt_id, idev_id, nd_stdev, nd_idev;
+	__u32 data[4] = { 0 };
+	__u32 ioas = self->ioas_id;
+
+	ASSERT_EQ(0, mock_domain(self->fd, ioas, &stdev_id, &hwpt_id,
+				 &idev_id));
+	ASSERT_EQ(0, mock_domain_flags(self->fd, ioas,
+				       MOCK_FLAGS_DEVICE_NO_DIRTY, &nd_stdev,
+				       NULL, &nd_idev));
+
+	/* Unknown flags and __reserved */
+	EXPECT_EQ(-EOPNOTSUPP, hwpt_try(self->fd, 1 << 4, idev_id, ioas, 0,
+					IOMMU_HWPT_DATA_NONE, 0, NULL));
+	EXPECT_EQ(-EOPNOTSUPP, hwpt_try(self->fd, 1U << 31, idev_id, ioas, 0,
+					IOMMU_HWPT_DATA_NONE, 0, NULL));
+	EXPECT_EQ(-EOPNOTSUPP, hwpt_try(self->fd, 0, idev_id, ioas, 1,
+					IOMMU_HWPT_DATA_NONE, 0, NULL));
+	/* __reserved comes before the object lookups */
+	EXPECT_EQ(-EOPNOTSUPP, hwpt_try(self->fd, 0, 0, 0, 1,
+					IOMMU_HWPT_DATA_NONE, 0, NULL));
+
+	/* data_type and data_len must agree, before the lookups too */
+	EXPECT_EQ(-EINVAL, hwpt_try(self->fd, 0, idev_id, ioas, 0,
+				    IOMMU_HWPT_DATA_NONE, sizeof(data),
+				    data));
+	EXPECT_EQ(-EINVAL, hwpt_try(self->fd, 0, idev_id, ioas, 0,
+				    IOMMU_HWPT_DATA_SELFTEST, 0, data));
+	EXPECT_EQ(-EINVAL, hwpt_try(self->fd, 0, 0, 0, 0,
+				    IOMMU_HWPT_DATA_NONE, sizeof(data),
+				    data));
+	EXPECT_EQ(-EINVAL, hwpt_try(self->fd, 0, 0, 0, 0,
+				    IOMMU_HWPT_DATA_SELFTEST, 0, NULL));
+
+	/* dev_id must be a device */
+	EXPECT_EQ(-ENOENT, hwpt_try(self->fd, 0, 0, ioas, 0,
+				    IOMMU_HWPT_DATA_NONE, 0, NULL));
+	EXPECT_EQ(-ENOENT, hwpt_try(self->fd, 0, 0xfffff, ioas, 0,
+				    IOMMU_HWPT_DATA_NONE, 0, NULL));
+	EXPECT_EQ(-ENOENT, hwpt_try(self->fd, 0, ioas, ioas, 0,
+				    IOMMU_HWPT_DATA_NONE, 0, NULL));
+	EXPECT_EQ(-ENOENT, hwpt_try(self->fd, 0, stdev_id, ioas, 0,
+				    IOMMU_HWPT_DATA_NONE, 0, NULL));
+	EXPECT_EQ(-ENOENT, hwpt_try(self->fd, 0, hwpt_id, ioas, 0,
+				    IOMMU_HWPT_DATA_NONE, 0, NULL));
+
+	/* A bad pt_id is EINVAL, not ENOENT */
+	EXPECT_EQ(-EINVAL, hwpt_try(self->fd, 0, idev_id, 0, 0,
+				    IOMMU_HWPT_DATA_NONE, 0, NULL));
+	EXPECT_EQ(-EINVAL, hwpt_try(self->fd, 0, idev_id, 0xfffff, 0,
+				    IOMMU_HWPT_DATA_NONE, 0, NULL));
+	EXPECT_EQ(-EINVAL, hwpt_try(self->fd, 0, idev_id, idev_id, 0,
+				    IOMMU_HWPT_DATA_NONE, 0, NULL));
+	EXPECT_EQ(-EINVAL, hwpt_try(self->fd, 0, idev_id, stdev_id, 0,
+				    IOMMU_HWPT_DATA_NONE, 0, NULL));
+	/* An automatic HWPT cannot be a nesting parent */
+	EXPECT_EQ(-EINVAL, hwpt_try(self->fd, 0, idev_id, hwpt_id, 0,
+				    IOMMU_HWPT_DATA_NONE, 0, NULL));
+
+	/* Driver data on a paging HWPT */
+	EXPECT_EQ(-EOPNOTSUPP, hwpt_try(self->fd, 0, idev_id, ioas, 0,
+					IOMMU_HWPT_DATA_SELFTEST,
+					sizeof(data[0]), data));
+	EXPECT_EQ(-EOPNOTSUPP, hwpt_try(self->fd, 0, idev_id, ioas, 0,
+					IOMMU_HWPT_DATA_VTD_S1, sizeof(data),
+					data));
+
+	/* Flags the mock cannot honour */
+	EXPECT_EQ(-EOPNOTSUPP, hwpt_try(self->fd, IOMMU_HWPT_FAULT_ID_VALID,
+					idev_id, ioas, 0,
+					IOMMU_HWPT_DATA_NONE, 0, NULL));
+	EXPECT_EQ(-EOPNOTSUPP, hwpt_try(self->fd, IOMMU_HWPT_ALLOC_PASID,
+					idev_id, ioas, 0,
+					IOMMU_HWPT_DATA_NONE, 0, NULL));
+	EXPECT_EQ(-EOPNOTSUPP, hwpt_try(self->fd,
+					IOMMU_HWPT_ALLOC_DIRTY_TRACKING,
+					nd_idev, ioas, 0,
+					IOMMU_HWPT_DATA_NONE, 0, NULL));
+	EXPECT_EQ(-EOPNOTSUPP, hwpt_try(self->fd,
+					IOMMU_HWPT_ALLOC_DIRTY_TRACKING |
+						IOMMU_HWPT_ALLOC_NEST_PARENT,
+					nd_idev, ioas, 0,
+					IOMMU_HWPT_DATA_NONE, 0, NULL));
+
+	/* None of it left an object holding the IOAS */
+	EXPECT_EQ(0, obj_destroy(self->fd, stdev_id));
+	EXPECT_EQ(0, obj_destroy(self->fd, nd_stdev));
+	EXPECT_EQ(0, obj_destroy(self->fd, ioas));
+}
+
+TEST_F(attach, hwpt_alloc_min_size)
+{
+	struct iommu_hwpt_alloc cmd = {};
+	__u32 idev_id;
+
+	ASSERT_EQ(0, mock_domain(self->fd, self->ioas_id, NULL, NULL,
+				 &idev_id));
+	/* Old userspace: the struct up to __reserved only */
+	cmd.size = offsetofend(struct iommu_hwpt_alloc, __reserved);
+	cmd.dev_id = idev_id;
+	cmd.pt_id = self->ioas_id;
+	cmd.data_type = 0xffff;	/* beyond the size: never read */
+	ASSERT_EQ(0, iommufd_ioctl(self->fd, IOMMU_HWPT_ALLOC, &cmd));
+	EXPECT_NE(0U, cmd.out_hwpt_id);
+	EXPECT_EQ(0xffffU, cmd.data_type);
+	EXPECT_EQ(0, obj_destroy(self->fd, cmd.out_hwpt_id));
+}
+
+TEST_F(attach, hwpt_alloc_manual_domain)
+{
+	__u32 helper_ioas, helper_idev, manual, auto_hwpt, out_hwpt;
+	__u32 stdev_m, stdev_a;
+
+	/* The allocating device is attached somewhere else entirely */
+	ASSERT_EQ(0, ioas_alloc(self->fd, &helper_ioas));
+	ASSERT_EQ(0, mock_domain(self->fd, helper_ioas, NULL, NULL,
+				 &helper_idev));
+	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, self->buf, SZ_1M,
+			    IOVA_A));
+
+	ASSERT_EQ(0, hwpt_alloc(self->fd, 0, helper_idev, self->ioas_id,
+				&manual));
+	/* Filled, pinning, and applied to the IOAS with no device on it */
+	EXPECT_EQ(0, check_map(self->fd, manual, IOVA_A, SZ_1M, self->buf));
+	EXPECT_EQ(0, check_refs(self->fd, self->buf, SZ_1M, 1));
+	expect_mock_ranges(_metadata, self->fd, self->ioas_id);
+	/* It holds the IOAS */
+	EXPECT_EQ(-EBUSY, obj_destroy(self->fd, self->ioas_id));
+
+	/* Explicit attach uses it */
+	ASSERT_EQ(0, mock_domain(self->fd, manual, &stdev_m, &out_hwpt, NULL));
+	EXPECT_EQ(manual, out_hwpt);
+	/* Automatic attach does not */
+	ASSERT_EQ(0, mock_domain(self->fd, self->ioas_id, &stdev_a,
+				 &auto_hwpt, NULL));
+	EXPECT_NE(manual, auto_hwpt);
+	EXPECT_EQ(0, check_refs(self->fd, self->buf, SZ_1M, 1));
+
+	/* New mappings reach both */
+	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, self->buf + SZ_1M,
+			    SZ_1M, IOVA_B));
+	EXPECT_EQ(0, check_map(self->fd, manual, IOVA_B, SZ_1M,
+			       self->buf + SZ_1M));
+	EXPECT_EQ(0, check_map(self->fd, auto_hwpt, IOVA_B, SZ_1M,
+			       self->buf + SZ_1M));
+	EXPECT_EQ(0, check_refs(self->fd, self->buf, SZ_2M, 1));
+
+	/* Busy while a device is attached, and outlives its device */
+	EXPECT_EQ(-EBUSY, obj_destroy(self->fd, manual));
+	EXPECT_EQ(0, obj_destroy(self->fd, stdev_m));
+	EXPECT_EQ(0, check_map(self->fd, manual, IOVA_A, SZ_1M, self->buf));
+	EXPECT_EQ(0, obj_destroy(self->fd, manual));
+	EXPECT_EQ(-ENOENT, obj_destroy(self->fd, manual));
+	EXPECT_EQ(0, check_refs(self->fd, self->buf, SZ_2M, 1));
+	EXPECT_EQ(-EBUSY, obj_destroy(self->fd, self->ioas_id));
+
+	EXPECT_EQ(0, obj_destroy(self->fd, stdev_a));
+	EXPECT_EQ(0, check_refs(self->fd, self->buf, SZ_2M, 0));
+	EXPECT_EQ(0, obj_destroy(self->fd, self->ioas_id));
+}
+
+TEST_F(attach, hwpt_alloc_flags)
+{
+	static const __u32 flags[] = {
+		IOMMU_HWPT_ALLOC_NEST_PARENT,
+		IOMMU_HWPT_ALLOC_DIRTY_TRACKING,
+		IOMMU_HWPT_ALLOC_NEST_PARENT | IOMMU_HWPT_ALLOC_DIRTY_TRACKING,
+	};
+	__u32 idev_id, hwpt_id, stdev_id, out_hwpt, nd_idev, nd_hwpt;
+	unsigned int i;
+
+	ASSERT_EQ(0, mock_domain(self->fd, self->ioas_id, NULL, NULL,
+				 &idev_id));
+	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, self->buf, SZ_1M,
+			    IOVA_A));
+	for (i = 0; i != sizeof(flags) / sizeof(flags[0]); i++) {
+		ASSERT_EQ(0, hwpt_alloc(self->fd, flags[i], idev_id,
+					self->ioas_id, &hwpt_id));
+		EXPECT_EQ(0, check_map(self->fd, hwpt_id, IOVA_A, SZ_1M,
+				       self->buf));
+		ASSERT_EQ(0, mock_domain(self->fd, hwpt_id, &stdev_id,
+					 &out_hwpt, NULL));
+		EXPECT_EQ(hwpt_id, out_hwpt);
+		EXPECT_EQ(0, obj_destroy(self->fd, stdev_id));
+		EXPECT_EQ(0, obj_destroy(self->fd, hwpt_id));
+	}
+
+	/* A device without dirty tracking: plain HWPTs are fine for it */
+	ASSERT_EQ(0, mock_domain_flags(self->fd, self->ioas_id,
+				       MOCK_FLAGS_DEVICE_NO_DIRTY, NULL, NULL,
+				       &nd_idev));
+	ASSERT_EQ(0, hwpt_alloc(self->fd, IOMMU_HWPT_ALLOC_NEST_PARENT,
+				nd_idev, self->ioas_id, &nd_hwpt));
+	ASSERT_EQ(0, mock_domain_flags(self->fd, nd_hwpt,
+				       MOCK_FLAGS_DEVICE_NO_DIRTY, &stdev_id,
+				       NULL, NULL));
+	EXPECT_EQ(0, obj_destroy(self->fd, stdev_id));
+
+	/* but it cannot attach to one that tracks dirty pages */
+	ASSERT_EQ(0, hwpt_alloc(self->fd, IOMMU_HWPT_ALLOC_DIRTY_TRACKING,
+				idev_id, self->ioas_id, &hwpt_id));
+	stdev_id = 0;
+	EXPECT_EQ(-EINVAL, mock_domain_flags(self->fd, hwpt_id,
+					     MOCK_FLAGS_DEVICE_NO_DIRTY,
+					     &stdev_id, NULL, NULL));
+	/* (Should it have attached, detach it so the rest still runs) */
+	if (stdev_id)
+		EXPECT_EQ(0, obj_destroy(self->fd, stdev_id));
+	/* The refused attach left no device on it */
+	EXPECT_EQ(0, obj_destroy(self->fd, hwpt_id));
+}
+
+TEST_F(attach, hwpt_alloc_fill_errors)
+{
+	void *hole = unmapped_va(2);
+	__u32 helper_ioas, idev_id;
+
+	ASSERT_NE(NULL, hole);
+	ASSERT_EQ(0, ioas_alloc(self->fd, &helper_ioas));
+	ASSERT_EQ(0, mock_domain(self->fd, helper_ioas, NULL, NULL,
+				 &idev_id));
+
+	/* A mapping outside the aperture */
+	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, self->buf, PAGE_SZ,
+			    MOCK_APERTURE_LAST + 1));
+	EXPECT_EQ(-EADDRINUSE, hwpt_alloc(self->fd, 0, idev_id,
+					  self->ioas_id, NULL));
+	expect_no_domain_ranges(_metadata, self->fd, self->ioas_id);
+	EXPECT_UNMAPPED_ALL(self->fd, self->ioas_id);
+
+	/* An allowed range outside it */
+	ASSERT_EQ(0, allow_range(self->fd, self->ioas_id, 0x1000, 0x1fff));
+	EXPECT_EQ(-EADDRINUSE, hwpt_alloc(self->fd, 0, idev_id,
+					  self->ioas_id, NULL));
+	ASSERT_EQ(0, allow_range(self->fd, self->ioas_id, IOVA_A,
+				 IOVA_C - 1));
+
+	/* An area the mock page size does not fit */
+	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, self->buf, 1000,
+			    IOVA_A));
+	EXPECT_EQ(-EADDRINUSE, hwpt_alloc(self->fd, 0, idev_id,
+					  self->ioas_id, NULL));
+	EXPECT_UNMAPPED_ALL(self->fd, self->ioas_id);
+
+	/* Memory that is not there, after some that is */
+	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, self->buf, SZ_1M,
+			    IOVA_A));
+	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, hole, 2 * PAGE_SZ,
+			    IOVA_B));
+	EXPECT_EQ(-EFAULT, hwpt_alloc(self->fd, 0, idev_id, self->ioas_id,
+				      NULL));
+	EXPECT_EQ(0, check_refs(self->fd, self->buf, SZ_1M, 0));
+	expect_no_domain_ranges(_metadata, self->fd, self->ioas_id);
+
+	/* Nothing holds the IOAS */
+	EXPECT_EQ(0, obj_destroy(self->fd, self->ioas_id));
+}
+
+/* === 8. MOCK_DOMAIN_REPLACE === */
+
+/*
+ * Two IOASes map the same memory with MAPs of their own, so each has its
+ * own page set and pins on its own: a page's count is the number of those
+ * page sets that have a domain. Moving the only device from one IOAS to
+ * the other frees the old automatic HWPT, so the old IOAS's pins go and
+ * the new one's come: the count over the shared memory stays 1.
+ */
+TEST_F(attach, replace_between_ioas)
+{
+	__u32 a = self->ioas_id, b, stdev_id, idev_id, hwpt_a, hwpt_b, pt;
+	char *shared = self->buf, *only_b = self->buf + SZ_1M;
+
+	ASSERT_EQ(0, ioas_alloc(self->fd, &b));
+	ASSERT_EQ(0, map_at(self->fd, a, shared, SZ_1M, IOVA_A));
+	ASSERT_EQ(0, map_at(self->fd, b, shared, SZ_1M, IOVA_B));
+	ASSERT_EQ(0, map_at(self->fd, b, only_b, SZ_1M, IOVA_A));
+
+	ASSERT_EQ(0, mock_domain(self->fd, a, &stdev_id, &hwpt_a, &idev_id));
+	EXPECT_EQ(0, check_refs(self->fd, shared, SZ_1M, 1));
+	EXPECT_EQ(0, check_refs(self->fd, only_b, SZ_1M, 0));
+
+	pt = b;
+	ASSERT_EQ(0, mock_replace(self->fd, stdev_id, &pt));
+	hwpt_b = pt;
+	EXPECT_NE(hwpt_a, hwpt_b);
+	EXPECT_NE(b, hwpt_b);
+	/* The old automatic HWPT is gone, with its domain and pins */
+	EXPECT_EQ(-ENOENT, obj_destroy(self->fd, hwpt_a));
+	expect_no_domain_ranges(_metadata, self->fd, a);
+	expect_mock_ranges(_metadata, self->fd, b);
+	EXPECT_EQ(0, check_map(self->fd, hwpt_b, IOVA_A, SZ_1M, only_b));
+	EXPECT_EQ(0, check_map(self->fd, hwpt_b, IOVA_B, SZ_1M, shared));
+	EXPECT_EQ(0, check_refs(self->fd, shared, SZ_1M, 1));
+	EXPECT_EQ(0, check_refs(self->fd, only_b, SZ_1M, 1));
+	/* The device is still bound */
+	EXPECT_EQ(-EBUSY, obj_destroy(self->fd, idev_id));
+	EXPECT_EQ(-EBUSY, obj_destroy(self->fd, b));
+	EXPECT_EQ(-EBUSY, obj_destroy(self->fd, hwpt_b));
+
+	/* To what it is attached to already: nothing changes */
+	pt = b;
+	ASSERT_EQ(0, mock_replace(self->fd, stdev_id, &pt));
+	EXPECT_EQ(hwpt_b, pt);
+	pt = hwpt_b;
+	ASSERT_EQ(0, mock_replace(self->fd, stdev_id, &pt));
+	EXPECT_EQ(hwpt_b, pt);
+	EXPECT_EQ(0, check_map(self->fd, hwpt_b, IOVA_A, SZ_1M, only_b));
+	EXPECT_EQ(0, check_refs(self->fd, shared, SZ_1M, 1));
+
+	/* Back to the first IOAS: a new automatic HWPT */
+	pt = a;
+	ASSERT_EQ(0, mock_replace(self->fd, stdev_id, &pt));
+	EXPECT_NE(hwpt_b, pt);
+	EXPECT_EQ(-ENOENT, obj_destroy(self->fd, hwpt_b));
+	EXPECT_EQ(0, check_map(self->fd, pt, IOVA_A, SZ_1M, shared));
+	EXPECT_EQ(0, check_refs(self->fd, shared, SZ_1M, 1));
+	EXPECT_EQ(0, check_refs(self->fd, only_b, SZ_1M, 0));
+	EXPECT_EQ(0, obj_destroy(self->fd, b));
+
+	EXPECT_EQ(0, obj_destroy(self->fd, stdev_id));
+	EXPECT_EQ(0, check_refs(self->fd, self->buf, SZ_2M, 0));
+}
+
+TEST_F(attach, replace_errors_keep_the_old_attachment)
+{
+	__u32 stdev_id, idev_id, hwpt_id, bad_ioas, hole_ioas, pt;
+	void *hole = unmapped_va(2);
+
+	ASSERT_NE(NULL, hole);
+	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, self->buf, SZ_1M,
+			    IOVA_A));
+	ASSERT_EQ(0, mock_domain(self->fd, self->ioas_id, &stdev_id,
+				 &hwpt_id, &idev_id));
+
+	/* No such target, or not a target */
+	pt = 0xfffff;
+	EXPECT_EQ(-ENOENT, mock_replace(self->fd, stdev_id, &pt));
+	pt = 0;
+	EXPECT_EQ(-ENOENT, mock_replace(self->fd, stdev_id, &pt));
+	pt = idev_id;
+	EXPECT_EQ(-EINVAL, mock_replace(self->fd, stdev_id, &pt));
+	pt = stdev_id;
+	EXPECT_EQ(-EINVAL, mock_replace(self->fd, stdev_id, &pt));
+	/* id must be the selftest device object */
+	pt = self->ioas_id;
+	EXPECT_EQ(-ENOENT, mock_replace(self->fd, idev_id, &pt));
+	EXPECT_EQ(-ENOENT, mock_replace(self->fd, hwpt_id, &pt));
+	EXPECT_EQ(-ENOENT, mock_replace(self->fd, self->ioas_id, &pt));
+	EXPECT_EQ(-ENOENT, mock_replace(self->fd, 0xfffff, &pt));
+
+	/* Targets whose domain cannot be built */
+	ASSERT_EQ(0, ioas_alloc(self->fd, &bad_ioas));
+	ASSERT_EQ(0, map_at(self->fd, bad_ioas, self->buf, PAGE_SZ,
+			    MOCK_APERTURE_START - PAGE_SZ));
+	pt = bad_ioas;
+	EXPECT_EQ(-EADDRINUSE, mock_replace(self->fd, stdev_id, &pt));
+	expect_no_domain_ranges(_metadata, self->fd, bad_ioas);
+
+	ASSERT_EQ(0, ioas_alloc(self->fd, &hole_ioas));
+	ASSERT_EQ(0, map_at(self->fd, hole_ioas, self->buf + SZ_1M, SZ_1M,
+			    IOVA_A));
+	ASSERT_EQ(0, map_at(self->fd, hole_ioas, hole, 2 * PAGE_SZ, IOVA_B));
+	pt = hole_ioas;
+	EXPECT_EQ(-EFAULT, mock_replace(self->fd, stdev_id, &pt));
+	expect_no_domain_ranges(_metadata, self->fd, hole_ioas);
+	EXPECT_EQ(0, check_refs(self->fd, self->buf + SZ_1M, SZ_1M, 0));
+
+	/* The old attachment is as it was */
+	EXPECT_EQ(0, check_map(self->fd, hwpt_id, IOVA_A, SZ_1M, self->buf));
+	EXPECT_EQ(0, check_refs(self->fd, self->buf, SZ_1M, 1));
+	EXPECT_EQ(-EBUSY, obj_destroy(self->fd, hwpt_id));
+	expect_mock_ranges(_metadata, self->fd, self->ioas_id);
+	EXPECT_EQ(0, obj_destroy(self->fd, bad_ioas));
+	EXPECT_EQ(0, obj_destroy(self->fd, hole_ioas));
+
+	EXPECT_EQ(0, obj_destroy(self->fd, stdev_id));
+	EXPECT_EQ(-ENOENT, obj_destroy(self->fd, hwpt_id));
+}
+
+/*
+ * Replacing to and from a manual HWPT: the manual one is never freed by
+ * a detach, the automatic one always is.
+ */
+TEST_F(attach, replace_with_manual_hwpt)
+{
+	__u32 a = self->ioas_id, b, stdev_id, idev_id, hwpt_b, manual, pt;
+
+	ASSERT_EQ(0, ioas_alloc(self->fd, &b));
+	ASSERT_EQ(0, map_at(self->fd, a, self->buf, SZ_1M, IOVA_A));
+	ASSERT_EQ(0, map_at(self->fd, b, self->buf, SZ_1M, IOVA_A));
+	ASSERT_EQ(0, mock_domain(self->fd, b, &stdev_id, &hwpt_b, &idev_id));
+	EXPECT_EQ(0, check_refs(self->fd, self->buf, SZ_1M, 1));
+
+	/* A manual HWPT on the other IOAS pins that IOAS's page set too */
+	ASSERT_EQ(0, hwpt_alloc(self->fd, 0, idev_id, a, &manual));
+	EXPECT_EQ(0, check_refs(self->fd, self->buf, SZ_1M, 2));
+
+	pt = manual;
+	ASSERT_EQ(0, mock_replace(self->fd, stdev_id, &pt));
+	EXPECT_EQ(manual, pt);
+	EXPECT_EQ(-ENOENT, obj_destroy(self->fd, hwpt_b));
+	EXPECT_EQ(0, check_refs(self->fd, self->buf, SZ_1M, 1));
+	EXPECT_EQ(0, check_map(self->fd, manual, IOVA_A, SZ_1M, self->buf));
+	EXPECT_EQ(-EBUSY, obj_destroy(self->fd, manual));
+
+	/* From the manual HWPT to its own IOAS: a new automatic HWPT */
+	pt = a;
+	ASSERT_EQ(0, mock_replace(self->fd, stdev_id, &pt));
+	EXPECT_NE(manual, pt);
+	EXPECT_EQ(0, check_map(self->fd, pt, IOVA_A, SZ_1M, self->buf));
+	/* The manual one stays, unattached, until destroyed */
+	EXPECT_EQ(0, check_map(self->fd, manual, IOVA_A, SZ_1M, self->buf));
+	EXPECT_EQ(0, obj_destroy(self->fd, manual));
+	EXPECT_EQ(0, check_refs(self->fd, self->buf, SZ_1M, 1));
+
+	EXPECT_EQ(0, obj_destroy(self->fd, stdev_id));
+	EXPECT_EQ(0, check_refs(self->fd, self->buf, SZ_1M, 0));
+	EXPECT_EQ(0, obj_destroy(self->fd, a));
+	EXPECT_EQ(0, obj_destroy(self->fd, b));
+}
+
+/* === 9. MOCK_DOMAIN_FLAGS and DEV_CHECK_CACHE === */
+
+TEST_F(attach, mock_domain_flags)
+{
+	static const __u32 good[] = {
+		0,
+		MOCK_FLAGS_DEVICE_NO_DIRTY,
+		MOCK_FLAGS_DEVICE_HUGE_IOVA,
+		MOCK_FLAGS_DEVICE_PASID,
+		MOCK_FLAGS_DEVICE_NO_DIRTY | MOCK_FLAGS_DEVICE_HUGE_IOVA |
+			MOCK_FLAGS_DEVICE_PASID,
+	};
+	__u32 stdev_id, hwpt_id, idev_id, ioas2, out;
+	unsigned int i;
+
+	EXPECT_EQ(-EINVAL, mock_domain_flags(self->fd, self->ioas_id, 1 << 3,
+					     NULL, NULL, NULL));
+	EXPECT_EQ(-EINVAL, mock_domain_flags(self->fd, self->ioas_id,
+					     1U << 31, NULL, NULL, NULL));
+	EXPECT_EQ(-EINVAL, mock_domain_flags(self->fd, self->ioas_id,
+					     MOCK_FLAGS_DEVICE_HUGE_IOVA |
+						     1 << 5,
+					     NULL, NULL, NULL));
+	/* Nothing was attached by the refusals */
+	expect_no_domain_ranges(_metadata, self->fd, self->ioas_id);
+
+	for (i = 0; i != sizeof(good) / sizeof(good[0]); i++) {
+		ASSERT_EQ(0, ioas_alloc(self->fd, &ioas2));
+		ASSERT_EQ(0, mock_domain_flags(self->fd, ioas2, good[i],
+					       &stdev_id, &hwpt_id, &idev_id));
+		EXPECT_NE(stdev_id, hwpt_id);
+		EXPECT_NE(stdev_id, idev_id);
+		EXPECT_NE(hwpt_id, idev_id);
+		expect_mock_ranges(_metadata, self->fd, ioas2);
+		ASSERT_EQ(0, map_at(self->fd, ioas2, self->buf, SZ_2M,
+				    IOVA_A));
+		EXPECT_EQ(0, check_map(self->fd, hwpt_id, IOVA_A, SZ_2M,
+				       self->buf));
+		/* Explicit attach of a second such device */
+		ASSERT_EQ(0, mock_domain_flags(self->fd, hwpt_id, good[i],
+					       NULL, &out, NULL));
+		EXPECT_EQ(hwpt_id, out);
+		EXPECT_EQ(-EBUSY, obj_destroy(self->fd, idev_id));
+		EXPECT_EQ(0, obj_destroy(self->fd, stdev_id));
+	}
+	/*
+	 * Every IOAS made its own page set of the buffer and keeps a device
+	 * (the second one) and so a domain: one pin per IOAS.
+	 */
+	EXPECT_EQ(0, check_refs(self->fd, self->buf, SZ_2M,
+				sizeof(good) / sizeof(good[0])));
+}
+
+TEST_F(attach, dev_check_cache)
+{
+	__u32 stdev_id, hwpt_id, idev_id, idev2, slot;
+
+	ASSERT_EQ(0, mock_domain(self->fd, self->ioas_id, &stdev_id,
+				 &hwpt_id, &idev_id));
+	for (slot = 0; slot <= MOCK_DEV_CACHE_ID_MAX; slot++) {
+		EXPECT_EQ(0, dev_check_cache(self->fd, idev_id, slot,
+					     IOMMU_TEST_DEV_CACHE_DEFAULT));
+		EXPECT_EQ(-EINVAL, dev_check_cache(self->fd, idev_id, slot,
+						   0));
+		EXPECT_EQ(-EINVAL,
+			  dev_check_cache(self->fd, idev_id, slot,
+					  IOMMU_TEST_DEV_CACHE_DEFAULT + 1));
+	}
+	EXPECT_EQ(-EINVAL, dev_check_cache(self->fd, idev_id,
+					   MOCK_DEV_CACHE_ID_MAX + 1,
+					   IOMMU_TEST_DEV_CACHE_DEFAULT));
+	EXPECT_EQ(-EINVAL, dev_check_cache(self->fd, idev_id, UINT32_MAX,
+					   IOMMU_TEST_DEV_CACHE_DEFAULT));
+	/* Only a DEVICE object has a cache */
+	EXPECT_EQ(-ENOENT, dev_check_cache(self->fd, stdev_id, 0,
+					   IOMMU_TEST_DEV_CACHE_DEFAULT));
+	EXPECT_EQ(-ENOENT, dev_check_cache(self->fd, hwpt_id, 0,
+					   IOMMU_TEST_DEV_CACHE_DEFAULT));
+	EXPECT_EQ(-ENOENT, dev_check_cache(self->fd, self->ioas_id, 0,
+					   IOMMU_TEST_DEV_CACHE_DEFAULT));
+	EXPECT_EQ(-ENOENT, dev_check_cache(self->fd, 0, 0,
+					   IOMMU_TEST_DEV_CACHE_DEFAULT));
+	/* A device flagged otherwise starts the same */
+	ASSERT_EQ(0, mock_domain_flags(self->fd, self->ioas_id,
+				       MOCK_FLAGS_DEVICE_HUGE_IOVA, NULL, NULL,
+				       &idev2));
+	EXPECT_EQ(0, dev_check_cache(self->fd, idev2, MOCK_DEV_CACHE_ID_MAX,
+				     IOMMU_TEST_DEV_CACHE_DEFAULT));
+	/* Gone with its device */
+	EXPECT_EQ(0, obj_destroy(self->fd, stdev_id));
+	EXPECT_EQ(-ENOENT, dev_check_cache(self->fd, idev_id, 0,
+					   IOMMU_TEST_DEV_CACHE_DEFAULT));
+	EXPECT_EQ(0, dev_check_cache(self->fd, idev2, 0,
+				     IOMMU_TEST_DEV_CACHE_DEFAULT));
+}
+
+TEST_HARNESS_MAIN
