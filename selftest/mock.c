@@ -4,7 +4,9 @@
  *
  * Mock devices live on a private bus, "iommufd_mock". Their IOMMU is a
  * software page table: one xarray entry per MOCK_IO_PAGE_SIZE (PAGE_SIZE/2)
- * of IOVA, holding the physical address and marker bits. Mock domains are
+ * of IOVA, holding the physical address and marker bits, or, for a 1 MiB
+ * IOPTE of a HUGE_IOVA device, one multi-index entry spanning the whole
+ * 1 MiB, as a real IOMMU writes one PTE for a huge page. Mock domains are
  * ordinary &struct iommu_domain objects with their own ops, so iommufd maps
  * and unmaps them through the 6.1 IOMMU core's iommu_map() and
  * iommu_unmap(), just as it does real domains.
@@ -32,8 +34,23 @@
 enum {
 	MOCK_PFN_START_IOVA = 1UL << (BITS_PER_LONG - 2),
 	MOCK_PFN_LAST_IOVA = 1UL << (BITS_PER_LONG - 3),
-	MOCK_PFN_MASK = MOCK_PFN_LAST_IOVA - 1,
+	MOCK_PFN_HUGE_IOVA = 1UL << (BITS_PER_LONG - 4),
+	MOCK_PFN_MASK = MOCK_PFN_HUGE_IOVA - 1,
 };
+
+#define MOCK_HUGE_INDICES (MOCK_HUGE_PAGE_SIZE / MOCK_IO_PAGE_SIZE)
+
+/* The physical address an entry gives @iova, which it covers. */
+static phys_addr_t mock_entry_phys(void *ent, unsigned long iova)
+{
+	unsigned long val = xa_to_value(ent);
+
+	if (val & MOCK_PFN_HUGE_IOVA)
+		return (val & MOCK_PFN_MASK) * MOCK_IO_PAGE_SIZE +
+		       iova % MOCK_HUGE_PAGE_SIZE;
+	return (val & MOCK_PFN_MASK) * MOCK_IO_PAGE_SIZE +
+	       iova % MOCK_IO_PAGE_SIZE;
+}
 
 /**
  * struct mock_dev - a device behind the mock IOMMU
@@ -90,8 +107,33 @@ static int mock_domain_map_pages(struct iommu_domain *domain,
 	struct mock_iommu_domain *mock = to_mock_domain(domain);
 	unsigned long start_iova = iova;
 	size_t total = pgsize * pgcount;
+	unsigned long index;
 	size_t done;
 	void *old;
+
+	if (pgsize == MOCK_HUGE_PAGE_SIZE) {
+		/* One entry per huge IOPTE. */
+		for (done = 0; done != total; done += pgsize) {
+			index = (iova + done) / MOCK_IO_PAGE_SIZE;
+			old = iommufd_should_fail() ?
+				      XA_ERROR(-ENOENT) :
+				      xa_store_range(&mock->pfns, index,
+						     index + MOCK_HUGE_INDICES - 1,
+						     xa_mk_value((paddr + done) /
+								 MOCK_IO_PAGE_SIZE |
+							 MOCK_PFN_HUGE_IOVA),
+						     gfp);
+			if (xa_is_err(old)) {
+				for (; done; done -= pgsize)
+					xa_erase(&mock->pfns,
+						 (iova + done - pgsize) /
+							 MOCK_IO_PAGE_SIZE);
+				return xa_err(old);
+			}
+		}
+		*mapped = total;
+		return 0;
+	}
 
 	/* Markers record where this call began and ended. */
 	for (done = 0; done != total; done += MOCK_IO_PAGE_SIZE) {
@@ -135,6 +177,13 @@ static size_t mock_domain_unmap_pages(struct iommu_domain *domain,
 		ent = xa_erase(&mock->pfns, (iova + done) / MOCK_IO_PAGE_SIZE);
 		if (WARN_ON(!ent))
 			continue;
+		if (xa_to_value(ent) & MOCK_PFN_HUGE_IOVA) {
+			/* A huge IOPTE goes whole; splitting it is a bug. */
+			WARN_ON((iova + done) % MOCK_HUGE_PAGE_SIZE ||
+				total - done < MOCK_HUGE_PAGE_SIZE);
+			done += MOCK_HUGE_PAGE_SIZE - MOCK_IO_PAGE_SIZE;
+			continue;
+		}
 		/*
 		 * iommufd must unmap whole map calls, possibly several at
 		 * once: every unmap starts on a map's first page and ends on
@@ -157,8 +206,7 @@ static phys_addr_t mock_domain_iova_to_phys(struct iommu_domain *domain,
 	ent = xa_load(&mock->pfns, iova / MOCK_IO_PAGE_SIZE);
 	if (WARN_ON(!ent))
 		return 0;
-	return (xa_to_value(ent) & MOCK_PFN_MASK) * MOCK_IO_PAGE_SIZE +
-	       iova % MOCK_IO_PAGE_SIZE;
+	return mock_entry_phys(ent, iova);
 }
 
 static void mock_domain_free(struct iommu_domain *domain)
@@ -193,8 +241,7 @@ bool mock_domain_check_map(struct iommu_domain *domain, unsigned long iova,
 
 	if (!ent)
 		return false;
-	*paddr = (xa_to_value(ent) & MOCK_PFN_MASK) * MOCK_IO_PAGE_SIZE +
-		 iova % MOCK_IO_PAGE_SIZE;
+	*paddr = mock_entry_phys(ent, iova);
 	return true;
 }
 
