@@ -141,6 +141,17 @@ static unsigned long iopt_chunk_last(unsigned long index)
 	return round_down(index, IOPT_FILL_CHUNK) + IOPT_FILL_CHUNK - 1;
 }
 
+/* How many of @pfns[0 .. n - 1], from the first, are consecutive PFNs. */
+static unsigned long iopt_pfn_run(const unsigned long *pfns, unsigned long n)
+{
+	unsigned long run;
+
+	for (run = 1; run < n; run++)
+		if (pfns[run] != pfns[0] + run)
+			break;
+	return run;
+}
+
 /* The area's IOVA range for pages [index, last] of its page set. */
 static void iopt_area_index_range(struct iopt_area *area, unsigned long index,
 				  unsigned long last, unsigned long *iova,
@@ -266,9 +277,7 @@ static void iopt_pages_unpin_pfns(struct iopt_pages *pages,
 	lockdep_assert_held(&pages->mutex);
 
 	while (i != npfns) {
-		for (run = 1; i + run != npfns; run++)
-			if (pfns[i + run] != pfns[i] + run)
-				break;
+		run = iopt_pfn_run(pfns + i, npfns - i);
 		/* A device may have written through a writable pin. */
 		unpin_user_page_range_dirty_lock(pfn_to_page(pfns[i]), run,
 						 pages->writable);
@@ -408,9 +417,9 @@ static int iopt_area_map_pfns(struct iopt_area *area,
 	iopt_area_index_range(area, start, start, &first_iova, &ignored);
 	while (i <= last) {
 		run_last = i;
-		while (!page_by_page && run_last < last &&
-		       pfns[run_last + 1 - start] == pfns[run_last - start] + 1)
-			run_last++;
+		if (!page_by_page)
+			run_last += iopt_pfn_run(pfns + (i - start),
+						 last - i + 1) - 1;
 		iopt_area_index_range(area, i, run_last, &iova, &iova_last);
 		rc = iommu_map(domain, iova,
 			       PFN_PHYS(pfns[i - start]) +
@@ -494,12 +503,15 @@ static void iopt_fill_buf_destroy(struct iopt_fill_buf *buf)
 	kfree(buf->pfns);
 }
 
-/* The last page of the next fill step starting at @index. */
-static unsigned long iopt_fill_step_last(struct iopt_fill_buf *buf,
+/*
+ * The last page of the fill step that starts at @index: no further than
+ * @last, the end of @index's chunk, or what @step_pages allows.
+ */
+static unsigned long iopt_fill_step_last(unsigned long step_pages,
 					 unsigned long index,
 					 unsigned long last)
 {
-	return min3(last, iopt_chunk_last(index), index + buf->npages - 1);
+	return min3(last, iopt_chunk_last(index), index + step_pages - 1);
 }
 
 /* Fill @area into @domain, the first domain it goes into: this pins. */
@@ -519,7 +531,7 @@ static int iopt_area_fill_first(struct iopt_area *area,
 	if (rc)
 		return rc;
 	for (index = start; index <= last; index = step_last + 1) {
-		step_last = iopt_fill_step_last(&buf, index, last);
+		step_last = iopt_fill_step_last(buf.npages, index, last);
 		rc = iopt_pages_collect(pages, index, step_last, buf.pfns,
 					buf.pages);
 		if (rc)
@@ -558,7 +570,7 @@ static int iopt_area_fill_more(struct iopt_area *area,
 	if (rc)
 		return rc;
 	for (index = start; index <= last; index = step_last + 1) {
-		step_last = iopt_fill_step_last(&buf, index, last);
+		step_last = iopt_fill_step_last(buf.npages, index, last);
 		for (i = index; i <= step_last; i++)
 			buf.pfns[i - index] =
 				iopt_area_read_pfn(area, area->storage_domain,
@@ -647,3 +659,7 @@ void iommufd_test_set_temp_mem_limit(unsigned long limit)
 {
 	WRITE_ONCE(iommufd_temp_mem_limit, limit);
 }
+
+#if IS_ENABLED(CONFIG_IOMMUFD_KUNIT_TEST)
+#include "selftest/pages_kunit.c"
+#endif
