@@ -416,6 +416,7 @@ FIXTURE(domain) {
 	void *raw;
 	size_t raw_size;
 	char *buf;	/* BUF_SIZE bytes, small pages, written */
+	long vmpin0;	/* VmPin before the test */
 };
 
 FIXTURE_VARIANT(domain) {
@@ -436,6 +437,7 @@ FIXTURE_VARIANT_ADD(domain, two_domains) {
 
 FIXTURE_SETUP(domain)
 {
+	self->vmpin0 = status_kb("VmPin");
 	self->fd = open(IOMMUFD_DEV, O_RDWR);
 	ASSERT_LE(0, self->fd);
 	ASSERT_EQ(0, ioas_alloc(self->fd, &self->ioas_id));
@@ -460,11 +462,24 @@ FIXTURE_SETUP(domain)
 
 FIXTURE_TEARDOWN(domain)
 {
+	int fd;
+
 	/* The limit is global: never leave a test's value behind */
 	if (self->fd >= 0) {
 		set_temp_limit(self->fd, TEMP_LIMIT_DEFAULT);
 		close(self->fd);
 	}
+
+	/*
+	 * Whatever the test did, closing the fd must leave no page of the
+	 * buffer pinned and no pin charged.
+	 */
+	fd = open(IOMMUFD_DEV, O_RDWR);
+	if (fd >= 0 && self->buf) {
+		EXPECT_EQ(0, check_refs(fd, self->buf, BUF_SIZE, 0));
+		close(fd);
+	}
+	EXPECT_EQ(self->vmpin0, status_kb("VmPin"));
 	if (self->raw && self->raw != MAP_FAILED)
 		munmap(self->raw, self->raw_size);
 }
@@ -1191,6 +1206,10 @@ TEST_F(domain, map_unmapped_user_va)
 	EXPECT_EQ(0, check_refs(self->fd, gap + PAGE_SZ, SZ_1M, 1));
 	expect_mapped_all(_metadata, self, IOVA_A, SZ_1M, self->buf);
 	expect_mapped_all(_metadata, self, IOVA_B, SZ_1M, gap + PAGE_SZ);
+
+	/* Fill the hole again, for the teardown's check of the buffer */
+	ASSERT_EQ(gap, mmap(gap, PAGE_SZ, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0));
 }
 
 /*
