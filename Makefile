@@ -8,12 +8,13 @@
 #                                      debug kernel (sets everything up)
 #   make check-rig                     prove the test judge catches splats
 #   make run [INTERACTIVE=1]           boot a VM with the module and a demo
+#   make bench                         MAP/UNMAP cost against a pinning floor
 #   make clean
 
 # The newest installed Debian 6.1 headers; the host may run another kernel.
 KDIR ?= $(lastword $(sort $(wildcard /lib/modules/6.1.*/build)))
 
-.PHONY: modules clean check check-rig run
+.PHONY: modules clean check check-rig run bench
 
 modules:
 	@test -n "$(KDIR)" || { echo "no 6.1 kernel headers found; set KDIR" >&2; exit 1; }
@@ -31,3 +32,6 @@ check-rig:
 
 run:
 	tools/vm/run.sh
+
+bench:
+	tools/vm/bench.sh

@@ -73,6 +73,9 @@
  *	only in this project. Numbers below it follow upstream's list and
  *	grow with it; numbers from here up are kept for this project, far
  *	above anything upstream's list will reach.
+ * @IOMMU_TEST_OP_PIN_FLOOR: Pin the user memory of &iommu_test_cmd.pin_floor
+ *	long term, as MAP would, then unpin it: the floor that make bench
+ *	measures MAP against
  *
  * An op number the kernel does not know gives EOPNOTSUPP.
  */
@@ -102,6 +105,7 @@ enum iommu_test_op {
 	IOMMU_TEST_OP_DMABUF_REVOKE = 23,
 
 	IOMMU_TEST_OP_PRIVATE_BASE = 0x1000,
+	IOMMU_TEST_OP_PIN_FLOOR = IOMMU_TEST_OP_PRIVATE_BASE,
 };
 
 /* The IOVA window of a mock paging domain, [16 MiB, 2 GiB - 1]. */
@@ -293,6 +297,9 @@ enum iommu_test_invalidate_flags {
  * @dmabuf_revoke: DMABUF_REVOKE arguments
  * @dmabuf_revoke.dmabuf_fd: A dma-buf made by DMABUF_GET
  * @dmabuf_revoke.revoked: Nonzero to revoke, 0 to restore
+ * @pin_floor: PIN_FLOOR arguments
+ * @pin_floor.uptr: First byte, page aligned
+ * @pin_floor.length: Bytes, page aligned
  * @last: Marks the end of the struct; pass 0
  *
  * The minimum size ends at @last. Ops of this project's own, from
@@ -408,6 +415,10 @@ struct iommu_test_cmd {
 			__s32 dmabuf_fd;
 			__u32 revoked;
 		} dmabuf_revoke;
+		struct {
+			__aligned_u64 uptr;
+			__aligned_u64 length;
+		} pin_floor;
 	};
 	__u32 last;
 };

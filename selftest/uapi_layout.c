@@ -387,6 +387,8 @@ FIELD(iommu_test_cmd, dmabuf_get.length, 16, 4);
 FIELD(iommu_test_cmd, dmabuf_get.open_flags, 20, 4);
 FIELD(iommu_test_cmd, dmabuf_revoke.dmabuf_fd, 16, 4);
 FIELD(iommu_test_cmd, dmabuf_revoke.revoked, 20, 4);
+FIELD(iommu_test_cmd, pin_floor.uptr, 16, 8);
+FIELD(iommu_test_cmd, pin_floor.length, 24, 8);
 
 /* IOMMU_TEST_CMD constants */
 _Static_assert(MOCK_APERTURE_START == 1ULL << 24, "aperture start");

@@ -265,6 +265,18 @@ build_tests() {
 }
 
 # Build the demo into .build/demo.
+# The benchmark program of `make bench`, into $BUILD/bench-bin.
+build_bench() {
+	local out=$BUILD/bench-bin.log
+
+	rm -rf "$BUILD/bench-bin"
+	mkdir -p "$BUILD/bench-bin"
+	if ! make -C "$REPO/tools/bench" OUT="$BUILD/bench-bin" >"$out" 2>&1; then
+		tail -n 40 "$out" >&2
+		die "build bench: make failed, see $out"
+	fi
+}
+
 build_demo() {
 	local out=$BUILD/demo.log
 
@@ -312,7 +324,7 @@ make_initramfs() {
 	local ours=() deps=()
 
 	rm -rf "$root"
-	mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,dev,proc,sys,tmp,etc,mod,tests,demo}
+	mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,dev,proc,sys,tmp,etc,mod,tests,demo,bench}
 	# Debian's busybox package is dynamic; busybox-static replaces it.
 	if ldd /bin/busybox >/dev/null 2>&1; then
 		die "/bin/busybox is not static (install busybox-static)"
@@ -366,6 +378,10 @@ make_initramfs() {
 	done
 	if [[ -x $BUILD/demo/iommufd-demo ]]; then
 		cp "$BUILD/demo/iommufd-demo" "$root/demo/"
+	fi
+	# Only `make bench` builds it; other images leave /bench empty.
+	if [[ $name == bench && -x $BUILD/bench-bin/iommufd_bench ]]; then
+		cp "$BUILD/bench-bin/iommufd_bench" "$root/bench/"
 	fi
 
 	cat >"$root/etc/rig.env" <<-EOF

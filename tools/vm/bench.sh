@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+#
+# bench.sh - `make bench`: run tools/bench/iommufd_bench in a VM on the
+# stock Debian 6.1 kernel with a test build of the module, and print its
+# "name: value" lines. Ratios are against floors measured in the same run
+# (see the comment at the top of tools/bench/iommufd_bench.c), so they do
+# not depend on how fast this machine or QEMU is.
+#
+# The guest gets VM_MEM (default 3G here: two 1 GiB buffers, one at a
+# time, plus pinning). Logs: .build/logs/bench.{console,results,qemu}.
+set -euo pipefail
+
+VM_MEM=${VM_MEM:-3G}
+# shellcheck source=tools/vm/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+ensure_packages
+find_stock_kernel
+
+rc=0
+build_module bench "$STOCK_KDIR" || rc=$?
+((rc != 1)) || exit 1
+build_qexit
+build_bench
+make_initramfs bench stock none
+
+log "running the benchmark on $STOCK_RELEASE"
+run_vm bench "$STOCK_BZIMAGE" bench
+
+if ! verdict=$("$RIG_DIR/judge.sh" stock "$LOGS/bench" "$QEMU_RC"); then
+	printf '%s\n' "$verdict"
+	exit 1
+fi
+grep -E '^[a-z0-9_]+: ' "$LOGS/bench.results"
