@@ -548,6 +548,30 @@ TEST_F(iommufd, reserved_fields)
 	munmap(buf, 4096);
 }
 
+/* Run @check on a new IOAS, a page of memory and a one page memfd */
+static void with_ioas_and_memfd(struct __test_metadata *_metadata, int fd,
+				void (*check)(struct __test_metadata *_metadata,
+					      int fd, __u32 ioas_id, int mfd,
+					      void *buf))
+{
+	__u32 ioas_id;
+	char *buf;
+	int mfd;
+
+	buf = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, buf);
+	mfd = memfd_create("iommufd-test", 0);
+	ASSERT_LE(0, mfd);
+	ASSERT_EQ(0, ftruncate(mfd, 4096));
+	ASSERT_EQ(0, ioas_alloc(fd, &ioas_id));
+
+	check(_metadata, fd, ioas_id, mfd, buf);
+
+	close(mfd);
+	munmap(buf, 4096);
+}
+
 /*
  * Unknown flag bits are refused with EOPNOTSUPP. Apart from the flag,
  * each struct asks for something sensible.
@@ -593,22 +617,7 @@ static void check_unknown_flags(struct __test_metadata *_metadata, int fd,
 
 TEST_F(iommufd, unknown_flags)
 {
-	__u32 ioas_id;
-	char *buf;
-	int mfd;
-
-	buf = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(MAP_FAILED, buf);
-	mfd = memfd_create("iommufd-test", 0);
-	ASSERT_LE(0, mfd);
-	ASSERT_EQ(0, ftruncate(mfd, 4096));
-	ASSERT_EQ(0, ioas_alloc(self->fd, &ioas_id));
-
-	check_unknown_flags(_metadata, self->fd, ioas_id, mfd, buf);
-
-	close(mfd);
-	munmap(buf, 4096);
+	with_ioas_and_memfd(_metadata, self->fd, check_unknown_flags);
 }
 
 /*
@@ -727,22 +736,7 @@ static void check_unimplemented(struct __test_metadata *_metadata, int fd,
 
 TEST_F(iommufd, unimplemented_cmds)
 {
-	__u32 ioas_id;
-	char *buf;
-	int mfd;
-
-	buf = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(MAP_FAILED, buf);
-	mfd = memfd_create("iommufd-test", 0);
-	ASSERT_LE(0, mfd);
-	ASSERT_EQ(0, ftruncate(mfd, 4096));
-	ASSERT_EQ(0, ioas_alloc(self->fd, &ioas_id));
-
-	check_unimplemented(_metadata, self->fd, ioas_id, mfd, buf);
-
-	close(mfd);
-	munmap(buf, 4096);
+	with_ioas_and_memfd(_metadata, self->fd, check_unimplemented);
 }
 
 /* IOMMU_TEST_CMD answers EOPNOTSUPP for an op it does not know */

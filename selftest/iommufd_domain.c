@@ -23,20 +23,14 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 
-#define SZ_1M 0x100000UL
-#define SZ_2M 0x200000UL
-#define SZ_4M 0x400000UL
-
 #define PAGE_SZ ((size_t)sysconf(_SC_PAGESIZE))
 /* The mock IOMMU's page: half a CPU page (2048 bytes with 4 KiB pages) */
-#define MOCK_PAGE (PAGE_SZ / 2)
+#define MOCK_PAGE mock_page_size()
 
 /* Fixed IOVAs used below, all inside the mock aperture */
 #define IOVA_A MOCK_APERTURE_START
 #define IOVA_B (MOCK_APERTURE_START + 0x10000000ULL)
 #define IOVA_C (MOCK_APERTURE_START + 0x20000000ULL)
-
-#define MAP_RW (IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_WRITEABLE)
 
 /* The default of IOMMU_TEST_OP_SET_TEMP_MEMORY_LIMIT */
 #define TEMP_LIMIT_DEFAULT 65536
@@ -46,203 +40,7 @@
 
 #define NOBODY 65534
 
-/* === Command wrappers: 0 or -errno === */
-
-static int map_va(int fd, __u32 ioas_id, __u32 flags, const void *va,
-		  __u64 length, __u64 *iova)
-{
-	struct iommu_ioas_map cmd = {
-		.size = sizeof(cmd),
-		.flags = flags,
-		.ioas_id = ioas_id,
-		.user_va = (uintptr_t)va,
-		.length = length,
-		.iova = *iova,
-	};
-	int ret;
-
-	ret = iommufd_ioctl(fd, IOMMU_IOAS_MAP, &cmd);
-	if (!ret)
-		*iova = cmd.iova;
-	return ret;
-}
-
-/* Read/write map at a fixed IOVA */
-static int map_at(int fd, __u32 ioas_id, const void *va, __u64 length,
-		  __u64 iova)
-{
-	return map_va(fd, ioas_id, IOMMU_IOAS_MAP_FIXED_IOVA | MAP_RW, va,
-		      length, &iova);
-}
-
-/* Read/write map at an IOVA of the kernel's choice */
-static int map_any(int fd, __u32 ioas_id, const void *va, __u64 length,
-		   __u64 *iova)
-{
-	*iova = 0;
-	return map_va(fd, ioas_id, MAP_RW, va, length, iova);
-}
-
-static int unmap_range(int fd, __u32 ioas_id, __u64 iova, __u64 length,
-		       __u64 *unmapped)
-{
-	struct iommu_ioas_unmap cmd = {
-		.size = sizeof(cmd),
-		.ioas_id = ioas_id,
-		.iova = iova,
-		.length = length,
-	};
-	int ret;
-
-	ret = iommufd_ioctl(fd, IOMMU_IOAS_UNMAP, &cmd);
-	if (!ret && unmapped)
-		*unmapped = cmd.length;
-	return ret;
-}
-
-static int copy_at(int fd, __u32 dst_id, __u64 dst_iova, __u32 src_id,
-		   __u64 src_iova, __u64 length)
-{
-	struct iommu_ioas_copy cmd = {
-		.size = sizeof(cmd),
-		.flags = IOMMU_IOAS_MAP_FIXED_IOVA | MAP_RW,
-		.dst_ioas_id = dst_id,
-		.src_ioas_id = src_id,
-		.length = length,
-		.dst_iova = dst_iova,
-		.src_iova = src_iova,
-	};
-
-	return iommufd_ioctl(fd, IOMMU_IOAS_COPY, &cmd);
-}
-
-static int allow_range(int fd, __u32 ioas_id, __u64 start, __u64 last)
-{
-	struct iommu_iova_range r = { .start = start, .last = last };
-	struct iommu_ioas_allow_iovas cmd = {
-		.size = sizeof(cmd),
-		.ioas_id = ioas_id,
-		.num_iovas = 1,
-		.allowed_iovas = (uintptr_t)&r,
-	};
-
-	return iommufd_ioctl(fd, IOMMU_IOAS_ALLOW_IOVAS, &cmd);
-}
-
-static int option_set(int fd, __u32 option_id, __u32 object_id, __u64 val)
-{
-	struct iommu_option cmd = {
-		.size = sizeof(cmd),
-		.option_id = option_id,
-		.op = IOMMU_OPTION_OP_SET,
-		.object_id = object_id,
-		.val64 = val,
-	};
-
-	return iommufd_ioctl(fd, IOMMU_OPTION, &cmd);
-}
-
-static int hwpt_alloc_cmd(int fd, struct iommu_hwpt_alloc *cmd)
-{
-	cmd->size = sizeof(*cmd);
-	return iommufd_ioctl(fd, IOMMU_HWPT_ALLOC, cmd);
-}
-
-/* A paging HWPT for device @dev_id on IOAS @ioas_id */
-static int hwpt_alloc(int fd, __u32 flags, __u32 dev_id, __u32 ioas_id,
-		      __u32 *hwpt_id)
-{
-	struct iommu_hwpt_alloc cmd = {
-		.flags = flags,
-		.dev_id = dev_id,
-		.pt_id = ioas_id,
-	};
-	int ret;
-
-	ret = hwpt_alloc_cmd(fd, &cmd);
-	if (!ret && hwpt_id)
-		*hwpt_id = cmd.out_hwpt_id;
-	return ret;
-}
-
-static int mock_domain_flags(int fd, __u32 pt_id, __u32 dev_flags,
-			     __u32 *stdev_id, __u32 *hwpt_id, __u32 *idev_id)
-{
-	struct iommu_test_cmd cmd = {
-		.op = IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS,
-		.id = pt_id,
-		.mock_domain_flags = { .dev_flags = dev_flags },
-	};
-	int ret;
-
-	ret = test_cmd(fd, &cmd);
-	if (ret)
-		return ret;
-	if (stdev_id)
-		*stdev_id = cmd.mock_domain_flags.out_stdev_id;
-	if (hwpt_id)
-		*hwpt_id = cmd.mock_domain_flags.out_hwpt_id;
-	if (idev_id)
-		*idev_id = cmd.mock_domain_flags.out_idev_id;
-	return 0;
-}
-
-/* MOCK_DOMAIN_REPLACE; *pt_id receives the HWPT used */
-static int mock_replace(int fd, __u32 stdev_id, __u32 *pt_id)
-{
-	struct iommu_test_cmd cmd = {
-		.op = IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE,
-		.id = stdev_id,
-		.mock_domain_replace = { .pt_id = *pt_id },
-	};
-	int ret;
-
-	ret = test_cmd(fd, &cmd);
-	if (!ret)
-		*pt_id = cmd.mock_domain_replace.pt_id;
-	return ret;
-}
-
-static int check_map(int fd, __u32 hwpt_id, __u64 iova, __u64 length,
-		     const void *uptr)
-{
-	struct iommu_test_cmd cmd = {
-		.op = IOMMU_TEST_OP_MD_CHECK_MAP,
-		.id = hwpt_id,
-		.check_map = {
-			.iova = iova,
-			.length = length,
-			.uptr = (uintptr_t)uptr,
-		},
-	};
-
-	return test_cmd(fd, &cmd);
-}
-
-static int check_refs(int fd, const void *uptr, __u64 length, __u32 refs)
-{
-	struct iommu_test_cmd cmd = {
-		.op = IOMMU_TEST_OP_MD_CHECK_REFS,
-		.check_refs = {
-			.length = length,
-			.uptr = (uintptr_t)uptr,
-			.refs = refs,
-		},
-	};
-
-	return test_cmd(fd, &cmd);
-}
-
-static int set_temp_limit(int fd, __u32 limit)
-{
-	struct iommu_test_cmd cmd = {
-		.op = IOMMU_TEST_OP_SET_TEMP_MEMORY_LIMIT,
-		.memory_limit = { .limit = limit },
-	};
-
-	return test_cmd(fd, &cmd);
-}
-
+/* DEV_CHECK_CACHE: does cache entry @slot of @idev_id hold @value? */
 static int dev_check_cache(int fd, __u32 idev_id, __u32 slot, __u32 value)
 {
 	struct iommu_test_cmd cmd = {
@@ -256,47 +54,6 @@ static int dev_check_cache(int fd, __u32 idev_id, __u32 slot, __u32 value)
 
 /* === Process state === */
 
-/* A "Key:   N kB" line of /proc/self/status, or -1 */
-static long status_kb(const char *key)
-{
-	size_t len = strlen(key);
-	char line[256];
-	long val = -1;
-	FILE *f;
-
-	f = fopen("/proc/self/status", "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		if (!strncmp(line, key, len) && line[len] == ':') {
-			val = strtol(line + len + 1, NULL, 10);
-			break;
-		}
-	}
-	fclose(f);
-	return val;
-}
-
-/* The effective capability set, from /proc/self/status */
-static unsigned long long cap_eff(void)
-{
-	unsigned long long val = ~0ULL;
-	char line[256];
-	FILE *f;
-
-	f = fopen("/proc/self/status", "r");
-	if (!f)
-		return val;
-	while (fgets(line, sizeof(line), f)) {
-		if (!strncmp(line, "CapEff:", 7)) {
-			val = strtoull(line + 7, NULL, 16);
-			break;
-		}
-	}
-	fclose(f);
-	return val;
-}
-
 /*
  * Become user and group "nobody" with no capabilities at all: in
  * particular no CAP_IPC_LOCK, which would exempt every pin from
@@ -309,7 +66,7 @@ static bool drop_privileges(void)
 		return false;
 	/* Changing the UIDs made us undumpable; keep /proc/self ours */
 	prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
-	return cap_eff() == 0;
+	return proc_status_cap_eff() == 0;
 }
 
 static bool set_memlock(rlim_t bytes)
@@ -320,26 +77,6 @@ static bool set_memlock(rlim_t bytes)
 }
 
 /* === Memory === */
-
-/*
- * @size bytes of written, private anonymous memory aligned to @align, in
- * small pages unless @thp. *raw and *raw_size are what to munmap.
- */
-static char *alloc_buf(size_t size, size_t align, bool thp, void **raw,
-		       size_t *raw_size)
-{
-	char *p;
-
-	*raw_size = size + align;
-	*raw = mmap(NULL, *raw_size, PROT_READ | PROT_WRITE,
-		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (*raw == MAP_FAILED)
-		return NULL;
-	p = (char *)(((uintptr_t)*raw + align - 1) & ~(uintptr_t)(align - 1));
-	madvise(p, size, thp ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
-	memset(p, 0x5a, size);
-	return p;
-}
 
 /* @npages of address space that is certainly not mapped */
 static void *unmapped_va(size_t npages)
@@ -355,49 +92,9 @@ static void *unmapped_va(size_t npages)
 
 /* === Checks shared by several tests === */
 
-/* IOVA_RANGES must be exactly [start, last] with @align */
-static void expect_one_range(struct __test_metadata *_metadata, int fd,
-			     __u32 ioas_id, __u64 start, __u64 last,
-			     __u64 align)
-{
-	struct iommu_iova_range r[4];
-	__u64 alignment = 0;
-	__u32 num = 4;
-
-	memset(r, 0xff, sizeof(r));
-	ASSERT_EQ(0, ioas_iova_ranges(fd, ioas_id, r, &num, &alignment));
-	EXPECT_EQ(1U, num);
-	EXPECT_EQ(start, r[0].start);
-	EXPECT_EQ(last, r[0].last);
-	EXPECT_EQ(align, alignment);
-}
-
-static void expect_no_domain_ranges(struct __test_metadata *_metadata,
-				    int fd, __u32 ioas_id)
-{
-	expect_one_range(_metadata, fd, ioas_id, 0, UINT64_MAX, 1);
-}
-
-static void expect_mock_ranges(struct __test_metadata *_metadata, int fd,
-			       __u32 ioas_id)
-{
-	expect_one_range(_metadata, fd, ioas_id, MOCK_APERTURE_START,
-			 MOCK_APERTURE_LAST, MOCK_PAGE);
-}
-
-/* Unmap everything there is */
+/* Unmap everything there is, whatever its size */
 #define EXPECT_UNMAPPED_ALL(fd, ioas_id)				\
-	EXPECT_EQ(0, unmap_range(fd, ioas_id, 0, UINT64_MAX, NULL))
-
-/* Unmap [iova, iova + length - 1], which must be whole areas */
-#define EXPECT_UNMAPPED(fd, ioas_id, iova, length)			\
-	do {								\
-		__u64 __done = 0;					\
-									\
-		EXPECT_EQ(0, unmap_range(fd, ioas_id, iova, length,	\
-					 &__done));			\
-		EXPECT_EQ((__u64)(length), __done);			\
-	} while (0)
+	EXPECT_EQ(0, ioas_unmap(fd, ioas_id, 0, UINT64_MAX, NULL))
 
 /* === Fixture: an IOAS with 0, 1 or 2 mock domains === */
 
@@ -437,12 +134,12 @@ FIXTURE_VARIANT_ADD(domain, two_domains) {
 
 FIXTURE_SETUP(domain)
 {
-	self->vmpin0 = status_kb("VmPin");
+	self->vmpin0 = proc_status_kb("VmPin");
 	self->fd = open(IOMMUFD_DEV, O_RDWR);
 	ASSERT_LE(0, self->fd);
 	ASSERT_EQ(0, ioas_alloc(self->fd, &self->ioas_id));
-	self->buf = alloc_buf(BUF_SIZE, SZ_2M, false, &self->raw,
-			      &self->raw_size);
+	self->buf = alloc_touched(BUF_SIZE, SZ_2M, false, &self->raw,
+				  &self->raw_size);
 	ASSERT_NE(NULL, self->buf);
 
 	self->ndomains = variant->ndomains;
@@ -466,7 +163,7 @@ FIXTURE_TEARDOWN(domain)
 
 	/* The limit is global: never leave a test's value behind */
 	if (self->fd >= 0) {
-		set_temp_limit(self->fd, TEMP_LIMIT_DEFAULT);
+		set_temp_memory_limit(self->fd, TEMP_LIMIT_DEFAULT);
 		close(self->fd);
 	}
 
@@ -476,10 +173,10 @@ FIXTURE_TEARDOWN(domain)
 	 */
 	fd = open(IOMMUFD_DEV, O_RDWR);
 	if (fd >= 0 && self->buf) {
-		EXPECT_EQ(0, check_refs(fd, self->buf, BUF_SIZE, 0));
+		EXPECT_EQ(0, md_check_refs(fd, self->buf, BUF_SIZE, 0));
 		close(fd);
 	}
-	EXPECT_EQ(self->vmpin0, status_kb("VmPin"));
+	EXPECT_EQ(self->vmpin0, proc_status_kb("VmPin"));
 	if (self->raw && self->raw != MAP_FAILED)
 		munmap(self->raw, self->raw_size);
 }
@@ -498,8 +195,8 @@ static void expect_mapped_all(struct __test_metadata *_metadata,
 	unsigned int i;
 
 	for (i = 0; i != self->ndomains; i++)
-		EXPECT_EQ(0, check_map(self->fd, self->hwpt_id[i], iova,
-				       length, uptr));
+		EXPECT_EQ(0, md_check_map(self->fd, self->hwpt_id[i], iova,
+					  length, uptr));
 }
 
 /* An IOAS of its own, with a domain of its own; returns the HWPT */
@@ -526,15 +223,15 @@ FIXTURE_SETUP(attach)
 	self->fd = open(IOMMUFD_DEV, O_RDWR);
 	ASSERT_LE(0, self->fd);
 	ASSERT_EQ(0, ioas_alloc(self->fd, &self->ioas_id));
-	self->buf = alloc_buf(BUF_SIZE, SZ_2M, false, &self->raw,
-			      &self->raw_size);
+	self->buf = alloc_touched(BUF_SIZE, SZ_2M, false, &self->raw,
+				  &self->raw_size);
 	ASSERT_NE(NULL, self->buf);
 }
 
 FIXTURE_TEARDOWN(attach)
 {
 	if (self->fd >= 0) {
-		set_temp_limit(self->fd, TEMP_LIMIT_DEFAULT);
+		set_temp_memory_limit(self->fd, TEMP_LIMIT_DEFAULT);
 		close(self->fd);
 	}
 	if (self->raw && self->raw != MAP_FAILED)
@@ -553,44 +250,47 @@ TEST_F(attach, ranges_follow_the_aperture)
 	expect_mock_ranges(_metadata, self->fd, self->ioas_id);
 
 	/* Outside the aperture is now reserved: FIXED maps there fail */
-	EXPECT_EQ(-EINVAL, map_at(self->fd, self->ioas_id, self->buf,
-				  PAGE_SZ, MOCK_APERTURE_START - PAGE_SZ));
-	EXPECT_EQ(-EINVAL, map_at(self->fd, self->ioas_id, self->buf,
-				  PAGE_SZ, MOCK_APERTURE_LAST + 1));
+	EXPECT_EQ(-EINVAL,
+		  ioas_map_fixed(self->fd, self->ioas_id, self->buf, PAGE_SZ,
+				 MOCK_APERTURE_START - PAGE_SZ));
+	EXPECT_EQ(-EINVAL, ioas_map_fixed(self->fd, self->ioas_id, self->buf,
+					  PAGE_SZ, MOCK_APERTURE_LAST + 1));
 	/* Straddling either edge too */
-	EXPECT_EQ(-EINVAL, map_at(self->fd, self->ioas_id, self->buf,
-				  2 * PAGE_SZ, MOCK_APERTURE_START - PAGE_SZ));
-	EXPECT_EQ(-EINVAL, map_at(self->fd, self->ioas_id, self->buf,
-				  2 * PAGE_SZ,
-				  MOCK_APERTURE_LAST + 1 - PAGE_SZ));
+	EXPECT_EQ(-EINVAL,
+		  ioas_map_fixed(self->fd, self->ioas_id, self->buf,
+				 2 * PAGE_SZ, MOCK_APERTURE_START - PAGE_SZ));
+	EXPECT_EQ(-EINVAL, ioas_map_fixed(self->fd, self->ioas_id, self->buf,
+					  2 * PAGE_SZ,
+					  MOCK_APERTURE_LAST + 1 - PAGE_SZ));
 	/* The first and the last page of the aperture are fine */
-	EXPECT_EQ(0, map_at(self->fd, self->ioas_id, self->buf, PAGE_SZ,
-			    MOCK_APERTURE_START));
-	EXPECT_EQ(0, map_at(self->fd, self->ioas_id, self->buf + PAGE_SZ,
-			    PAGE_SZ, MOCK_APERTURE_LAST + 1 - PAGE_SZ));
-	EXPECT_EQ(0, check_map(self->fd, hwpt_id, MOCK_APERTURE_START,
-			       PAGE_SZ, self->buf));
-	EXPECT_EQ(0, check_map(self->fd, hwpt_id,
-			       MOCK_APERTURE_LAST + 1 - PAGE_SZ, PAGE_SZ,
-			       self->buf + PAGE_SZ));
+	EXPECT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, self->buf, PAGE_SZ,
+				    MOCK_APERTURE_START));
+	EXPECT_EQ(0,
+		  ioas_map_fixed(self->fd, self->ioas_id, self->buf + PAGE_SZ,
+				 PAGE_SZ, MOCK_APERTURE_LAST + 1 - PAGE_SZ));
+	EXPECT_EQ(0, md_check_map(self->fd, hwpt_id, MOCK_APERTURE_START,
+				  PAGE_SZ, self->buf));
+	EXPECT_EQ(0, md_check_map(self->fd, hwpt_id,
+				  MOCK_APERTURE_LAST + 1 - PAGE_SZ, PAGE_SZ,
+				  self->buf + PAGE_SZ));
 	/* Lengths only need the mock page alignment */
-	EXPECT_EQ(0, map_at(self->fd, self->ioas_id, self->buf, MOCK_PAGE,
-			    IOVA_B));
-	EXPECT_EQ(-EINVAL, map_at(self->fd, self->ioas_id, self->buf,
-				  MOCK_PAGE / 2, IOVA_C));
+	EXPECT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, self->buf,
+				    MOCK_PAGE, IOVA_B));
+	EXPECT_EQ(-EINVAL, ioas_map_fixed(self->fd, self->ioas_id, self->buf,
+					  MOCK_PAGE / 2, IOVA_C));
 	/* and memory at a mock page offset within its CPU page */
-	EXPECT_EQ(-EINVAL, map_at(self->fd, self->ioas_id, self->buf + 512,
-				  MOCK_PAGE, IOVA_C));
-	EXPECT_EQ(0, map_at(self->fd, self->ioas_id, self->buf + MOCK_PAGE,
-			    MOCK_PAGE, IOVA_C));
-	EXPECT_EQ(0, check_map(self->fd, hwpt_id, IOVA_C, MOCK_PAGE,
-			       self->buf + MOCK_PAGE));
+	EXPECT_EQ(-EINVAL, ioas_map_fixed(self->fd, self->ioas_id,
+					  self->buf + 512, MOCK_PAGE, IOVA_C));
+	EXPECT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id,
+				    self->buf + MOCK_PAGE, MOCK_PAGE, IOVA_C));
+	EXPECT_EQ(0, md_check_map(self->fd, hwpt_id, IOVA_C, MOCK_PAGE,
+				  self->buf + MOCK_PAGE));
 
 	/* The device gone, the automatic HWPT goes and the IOAS is free */
 	EXPECT_EQ(0, obj_destroy(self->fd, stdev_id));
 	expect_no_domain_ranges(_metadata, self->fd, self->ioas_id);
-	EXPECT_EQ(0, map_at(self->fd, self->ioas_id, self->buf, PAGE_SZ,
-			    0));
+	EXPECT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, self->buf, PAGE_SZ,
+				    0));
 }
 
 TEST_F(attach, auto_iova_lands_in_the_aperture)
@@ -600,8 +300,9 @@ TEST_F(attach, auto_iova_lands_in_the_aperture)
 
 	ASSERT_EQ(0, mock_domain(self->fd, self->ioas_id, NULL, NULL, NULL));
 	for (i = 0; i != 4; i++) {
-		ASSERT_EQ(0, map_any(self->fd, self->ioas_id,
-				     self->buf + i * SZ_1M, SZ_1M, &iova));
+		ASSERT_EQ(0,
+			  ioas_map_auto(self->fd, self->ioas_id,
+					self->buf + i * SZ_1M, SZ_1M, &iova));
 		EXPECT_LE(MOCK_APERTURE_START, iova);
 		EXPECT_GE(MOCK_APERTURE_LAST, iova + SZ_1M - 1);
 	}
@@ -649,8 +350,8 @@ TEST_F(attach, destroy_ordering)
 {
 	__u32 stdev_id, hwpt_id, idev_id;
 
-	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, self->buf, SZ_1M,
-			    IOVA_A));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, self->buf, SZ_1M,
+				    IOVA_A));
 	ASSERT_EQ(0, mock_domain(self->fd, self->ioas_id, &stdev_id,
 				 &hwpt_id, &idev_id));
 
@@ -658,17 +359,17 @@ TEST_F(attach, destroy_ordering)
 	EXPECT_EQ(-EBUSY, obj_destroy(self->fd, hwpt_id));
 	EXPECT_EQ(-EBUSY, obj_destroy(self->fd, idev_id));
 	/* None of the refusals changed anything */
-	EXPECT_EQ(0, check_map(self->fd, hwpt_id, IOVA_A, SZ_1M, self->buf));
-	EXPECT_EQ(0, check_refs(self->fd, self->buf, SZ_1M, 1));
+	EXPECT_EQ(0, md_check_map(self->fd, hwpt_id, IOVA_A, SZ_1M, self->buf));
+	EXPECT_EQ(0, md_check_refs(self->fd, self->buf, SZ_1M, 1));
 
 	EXPECT_EQ(0, obj_destroy(self->fd, stdev_id));
 	/* The device, its automatic HWPT and the pins went with it */
 	EXPECT_EQ(-ENOENT, obj_destroy(self->fd, stdev_id));
 	EXPECT_EQ(-ENOENT, obj_destroy(self->fd, idev_id));
 	EXPECT_EQ(-ENOENT, obj_destroy(self->fd, hwpt_id));
-	EXPECT_EQ(-ENOENT, check_map(self->fd, hwpt_id, IOVA_A, SZ_1M,
-				     self->buf));
-	EXPECT_EQ(0, check_refs(self->fd, self->buf, SZ_1M, 0));
+	EXPECT_EQ(-ENOENT, md_check_map(self->fd, hwpt_id, IOVA_A, SZ_1M,
+					self->buf));
+	EXPECT_EQ(0, md_check_refs(self->fd, self->buf, SZ_1M, 0));
 	EXPECT_EQ(0, obj_destroy(self->fd, self->ioas_id));
 	EXPECT_FALSE(ioas_exists(self->fd, self->ioas_id));
 }
@@ -687,20 +388,21 @@ TEST_F(attach, mapping_outside_aperture_eaddrinuse)
 	unsigned int i;
 
 	for (i = 0; i != sizeof(outside) / sizeof(outside[0]); i++) {
-		ASSERT_EQ(0, map_at(self->fd, self->ioas_id, self->buf,
-				    lengths[i], outside[i]));
+		ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, self->buf,
+					    lengths[i], outside[i]));
 		EXPECT_EQ(-EADDRINUSE, mock_domain(self->fd, self->ioas_id,
 						   NULL, NULL, NULL));
 		/* Nothing changed: no domain, the mapping is still there */
 		expect_no_domain_ranges(_metadata, self->fd, self->ioas_id);
-		EXPECT_EQ(0, check_refs(self->fd, self->buf, 2 * PAGE_SZ, 0));
-		EXPECT_UNMAPPED(self->fd, self->ioas_id, outside[i],
-				lengths[i]);
+		EXPECT_EQ(0,
+			  md_check_refs(self->fd, self->buf, 2 * PAGE_SZ, 0));
+		EXPECT_UNMAP_EXACT(self->fd, self->ioas_id, outside[i],
+				   lengths[i]);
 	}
 
 	/* Inside the aperture the same mapping is fine */
-	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, self->buf, 0x2000,
-			    MOCK_APERTURE_START));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, self->buf, 0x2000,
+				    MOCK_APERTURE_START));
 	EXPECT_EQ(0, mock_domain(self->fd, self->ioas_id, NULL, NULL, NULL));
 }
 
@@ -708,61 +410,61 @@ TEST_F(attach, allowed_range_outside_aperture_eaddrinuse)
 {
 	__u32 stdev_id;
 
-	ASSERT_EQ(0, allow_range(self->fd, self->ioas_id, 0x1000, 0x1fff));
+	ASSERT_EQ(0, ioas_allow_range(self->fd, self->ioas_id, 0x1000, 0x1fff));
 	EXPECT_EQ(-EADDRINUSE, mock_domain(self->fd, self->ioas_id, NULL,
 					   NULL, NULL));
 	expect_no_domain_ranges(_metadata, self->fd, self->ioas_id);
 
-	ASSERT_EQ(0, allow_range(self->fd, self->ioas_id,
-				 MOCK_APERTURE_LAST - 0xfff,
-				 MOCK_APERTURE_LAST + 0x1000));
+	ASSERT_EQ(0, ioas_allow_range(self->fd, self->ioas_id,
+				      MOCK_APERTURE_LAST - 0xfff,
+				      MOCK_APERTURE_LAST + 0x1000));
 	EXPECT_EQ(-EADDRINUSE, mock_domain(self->fd, self->ioas_id, NULL,
 					   NULL, NULL));
 	expect_no_domain_ranges(_metadata, self->fd, self->ioas_id);
 
 	/* An allowed range inside the aperture does not conflict */
-	ASSERT_EQ(0, allow_range(self->fd, self->ioas_id, IOVA_B,
-				 IOVA_B + SZ_1M - 1));
+	ASSERT_EQ(0, ioas_allow_range(self->fd, self->ioas_id, IOVA_B,
+				      IOVA_B + SZ_1M - 1));
 	ASSERT_EQ(0, mock_domain(self->fd, self->ioas_id, &stdev_id, NULL,
 				 NULL));
 	expect_mock_ranges(_metadata, self->fd, self->ioas_id);
 	/* While attached, allowing outside the aperture conflicts */
-	EXPECT_EQ(-EADDRINUSE, allow_range(self->fd, self->ioas_id, 0x1000,
-					   0x1fff));
+	EXPECT_EQ(-EADDRINUSE, ioas_allow_range(self->fd, self->ioas_id, 0x1000,
+						0x1fff));
 	EXPECT_EQ(0, obj_destroy(self->fd, stdev_id));
-	EXPECT_EQ(0, allow_range(self->fd, self->ioas_id, 0x1000, 0x1fff));
+	EXPECT_EQ(0, ioas_allow_range(self->fd, self->ioas_id, 0x1000, 0x1fff));
 }
 
 TEST_F(attach, misaligned_area_eaddrinuse)
 {
 	/* Fine with no domain (alignment 1); not a multiple of 2048 */
-	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, self->buf, 1000,
-			    IOVA_A));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, self->buf, 1000,
+				    IOVA_A));
 	EXPECT_EQ(-EADDRINUSE, mock_domain(self->fd, self->ioas_id, NULL,
 					   NULL, NULL));
 	expect_no_domain_ranges(_metadata, self->fd, self->ioas_id);
-	EXPECT_UNMAPPED(self->fd, self->ioas_id, IOVA_A, 1000);
+	EXPECT_UNMAP_EXACT(self->fd, self->ioas_id, IOVA_A, 1000);
 
 	/* A misaligned IOVA is no better */
-	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, self->buf, MOCK_PAGE,
-			    IOVA_A + 512));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, self->buf,
+				    MOCK_PAGE, IOVA_A + 512));
 	EXPECT_EQ(-EADDRINUSE, mock_domain(self->fd, self->ioas_id, NULL,
 					   NULL, NULL));
-	EXPECT_UNMAPPED(self->fd, self->ioas_id, IOVA_A + 512, MOCK_PAGE);
+	EXPECT_UNMAP_EXACT(self->fd, self->ioas_id, IOVA_A + 512, MOCK_PAGE);
 
 	/* Nor a user_va that is misaligned within its page */
-	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, self->buf + 512,
-			    MOCK_PAGE, IOVA_A));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, self->buf + 512,
+				    MOCK_PAGE, IOVA_A));
 	EXPECT_EQ(-EADDRINUSE, mock_domain(self->fd, self->ioas_id, NULL,
 					   NULL, NULL));
-	EXPECT_UNMAPPED(self->fd, self->ioas_id, IOVA_A, MOCK_PAGE);
+	EXPECT_UNMAP_EXACT(self->fd, self->ioas_id, IOVA_A, MOCK_PAGE);
 
 	/* Half a page, mock page aligned, is fine */
-	ASSERT_EQ(0, map_at(self->fd, self->ioas_id,
-			    self->buf + MOCK_PAGE, MOCK_PAGE,
-			    IOVA_A + MOCK_PAGE));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id,
+				    self->buf + MOCK_PAGE, MOCK_PAGE,
+				    IOVA_A + MOCK_PAGE));
 	EXPECT_EQ(0, mock_domain(self->fd, self->ioas_id, NULL, NULL, NULL));
-	EXPECT_EQ(0, check_refs(self->fd, self->buf, PAGE_SZ, 1));
+	EXPECT_EQ(0, md_check_refs(self->fd, self->buf, PAGE_SZ, 1));
 }
 
 TEST_F(attach, bad_pt_ids)
@@ -789,33 +491,33 @@ TEST_F(attach, attach_pins_and_fails_on_bad_user_va)
 
 	ASSERT_NE(NULL, hole);
 	/* With no domain a MAP records the range without looking at it */
-	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, self->buf, SZ_1M,
-			    IOVA_A));
-	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, hole, 4 * PAGE_SZ,
-			    IOVA_B));
-	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, self->buf + SZ_1M,
-			    SZ_1M, IOVA_C));
-	EXPECT_EQ(0, check_refs(self->fd, self->buf, SZ_2M, 0));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, self->buf, SZ_1M,
+				    IOVA_A));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, hole, 4 * PAGE_SZ,
+				    IOVA_B));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, self->buf + SZ_1M,
+				    SZ_1M, IOVA_C));
+	EXPECT_EQ(0, md_check_refs(self->fd, self->buf, SZ_2M, 0));
 
 	/* Attaching pins, and fails on the bogus range */
 	EXPECT_EQ(-EFAULT, mock_domain(self->fd, self->ioas_id, NULL, NULL,
 				       NULL));
 	/* All undone: nothing pinned, no domain, every mapping kept */
-	EXPECT_EQ(0, check_refs(self->fd, self->buf, SZ_2M, 0));
+	EXPECT_EQ(0, md_check_refs(self->fd, self->buf, SZ_2M, 0));
 	expect_no_domain_ranges(_metadata, self->fd, self->ioas_id);
 
-	EXPECT_UNMAPPED(self->fd, self->ioas_id, IOVA_B, 4 * PAGE_SZ);
+	EXPECT_UNMAP_EXACT(self->fd, self->ioas_id, IOVA_B, 4 * PAGE_SZ);
 	ASSERT_EQ(0, mock_domain(self->fd, self->ioas_id, &stdev_id,
 				 &hwpt_id, NULL));
-	EXPECT_EQ(0, check_refs(self->fd, self->buf, SZ_2M, 1));
-	EXPECT_EQ(0, check_map(self->fd, hwpt_id, IOVA_A, SZ_1M, self->buf));
-	EXPECT_EQ(0, check_map(self->fd, hwpt_id, IOVA_C, SZ_1M,
-			       self->buf + SZ_1M));
-	EXPECT_UNMAPPED(self->fd, self->ioas_id, IOVA_A, SZ_1M);
-	EXPECT_EQ(0, check_refs(self->fd, self->buf, SZ_1M, 0));
-	EXPECT_EQ(0, check_refs(self->fd, self->buf + SZ_1M, SZ_1M, 1));
+	EXPECT_EQ(0, md_check_refs(self->fd, self->buf, SZ_2M, 1));
+	EXPECT_EQ(0, md_check_map(self->fd, hwpt_id, IOVA_A, SZ_1M, self->buf));
+	EXPECT_EQ(0, md_check_map(self->fd, hwpt_id, IOVA_C, SZ_1M,
+				  self->buf + SZ_1M));
+	EXPECT_UNMAP_EXACT(self->fd, self->ioas_id, IOVA_A, SZ_1M);
+	EXPECT_EQ(0, md_check_refs(self->fd, self->buf, SZ_1M, 0));
+	EXPECT_EQ(0, md_check_refs(self->fd, self->buf + SZ_1M, SZ_1M, 1));
 	EXPECT_EQ(0, obj_destroy(self->fd, stdev_id));
-	EXPECT_EQ(0, check_refs(self->fd, self->buf, SZ_2M, 0));
+	EXPECT_EQ(0, md_check_refs(self->fd, self->buf, SZ_2M, 0));
 }
 
 /* === 2. Pinning: once per page set, whatever the number of domains === */
@@ -825,29 +527,29 @@ TEST_F(domain, map_pins_once)
 	__u32 refs = fixture_refs(self);
 	__u64 iova;
 
-	EXPECT_EQ(0, check_refs(self->fd, self->buf, BUF_SIZE, 0));
-	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, self->buf, SZ_1M,
-			    IOVA_A));
-	EXPECT_EQ(0, check_refs(self->fd, self->buf, SZ_1M, refs));
+	EXPECT_EQ(0, md_check_refs(self->fd, self->buf, BUF_SIZE, 0));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, self->buf, SZ_1M,
+				    IOVA_A));
+	EXPECT_EQ(0, md_check_refs(self->fd, self->buf, SZ_1M, refs));
 	/* Only the mapped pages */
-	EXPECT_EQ(0, check_refs(self->fd, self->buf + SZ_1M, SZ_1M, 0));
+	EXPECT_EQ(0, md_check_refs(self->fd, self->buf + SZ_1M, SZ_1M, 0));
 	expect_mapped_all(_metadata, self, IOVA_A, SZ_1M, self->buf);
 
 	/* Automatic IOVA, a single page */
-	ASSERT_EQ(0, map_any(self->fd, self->ioas_id, self->buf + SZ_2M,
-			     PAGE_SZ, &iova));
-	EXPECT_EQ(0, check_refs(self->fd, self->buf + SZ_2M, PAGE_SZ, refs));
+	ASSERT_EQ(0, ioas_map_auto(self->fd, self->ioas_id, self->buf + SZ_2M,
+				   PAGE_SZ, &iova));
+	EXPECT_EQ(0, md_check_refs(self->fd, self->buf + SZ_2M, PAGE_SZ, refs));
 	expect_mapped_all(_metadata, self, iova, PAGE_SZ, self->buf + SZ_2M);
 
-	EXPECT_UNMAPPED(self->fd, self->ioas_id, IOVA_A, SZ_1M);
-	EXPECT_EQ(0, check_refs(self->fd, self->buf, SZ_1M, 0));
-	EXPECT_EQ(0, check_refs(self->fd, self->buf + SZ_2M, PAGE_SZ, refs));
+	EXPECT_UNMAP_EXACT(self->fd, self->ioas_id, IOVA_A, SZ_1M);
+	EXPECT_EQ(0, md_check_refs(self->fd, self->buf, SZ_1M, 0));
+	EXPECT_EQ(0, md_check_refs(self->fd, self->buf + SZ_2M, PAGE_SZ, refs));
 	/* Unmapped IOVA is gone from every domain */
 	if (self->ndomains)
-		EXPECT_EQ(-EINVAL, check_map(self->fd, self->hwpt_id[0],
-					     IOVA_A, MOCK_PAGE, self->buf));
-	EXPECT_UNMAPPED(self->fd, self->ioas_id, iova, PAGE_SZ);
-	EXPECT_EQ(0, check_refs(self->fd, self->buf, BUF_SIZE, 0));
+		EXPECT_EQ(-EINVAL, md_check_map(self->fd, self->hwpt_id[0],
+						IOVA_A, MOCK_PAGE, self->buf));
+	EXPECT_UNMAP_EXACT(self->fd, self->ioas_id, iova, PAGE_SZ);
+	EXPECT_EQ(0, md_check_refs(self->fd, self->buf, BUF_SIZE, 0));
 }
 
 /*
@@ -858,18 +560,18 @@ TEST_F(domain, same_memory_mapped_twice)
 {
 	__u32 refs = fixture_refs(self);
 
-	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, self->buf, SZ_1M,
-			    IOVA_A));
-	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, self->buf, SZ_1M,
-			    IOVA_B));
-	EXPECT_EQ(0, check_refs(self->fd, self->buf, SZ_1M, 2 * refs));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, self->buf, SZ_1M,
+				    IOVA_A));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, self->buf, SZ_1M,
+				    IOVA_B));
+	EXPECT_EQ(0, md_check_refs(self->fd, self->buf, SZ_1M, 2 * refs));
 	expect_mapped_all(_metadata, self, IOVA_A, SZ_1M, self->buf);
 	expect_mapped_all(_metadata, self, IOVA_B, SZ_1M, self->buf);
-	EXPECT_UNMAPPED(self->fd, self->ioas_id, IOVA_A, SZ_1M);
-	EXPECT_EQ(0, check_refs(self->fd, self->buf, SZ_1M, refs));
+	EXPECT_UNMAP_EXACT(self->fd, self->ioas_id, IOVA_A, SZ_1M);
+	EXPECT_EQ(0, md_check_refs(self->fd, self->buf, SZ_1M, refs));
 	expect_mapped_all(_metadata, self, IOVA_B, SZ_1M, self->buf);
-	EXPECT_UNMAPPED(self->fd, self->ioas_id, IOVA_B, SZ_1M);
-	EXPECT_EQ(0, check_refs(self->fd, self->buf, SZ_1M, 0));
+	EXPECT_UNMAP_EXACT(self->fd, self->ioas_id, IOVA_B, SZ_1M);
+	EXPECT_EQ(0, md_check_refs(self->fd, self->buf, SZ_1M, 0));
 }
 
 /*
@@ -882,32 +584,34 @@ TEST_F(domain, map_at_half_page_offset)
 	__u32 refs = fixture_refs(self);
 	__u64 iova;
 
-	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, self->buf + MOCK_PAGE,
-			    2 * PAGE_SZ, IOVA_A));
-	EXPECT_EQ(0, check_refs(self->fd, self->buf, 3 * PAGE_SZ, refs));
-	EXPECT_EQ(0, check_refs(self->fd, self->buf + 3 * PAGE_SZ, PAGE_SZ,
-				0));
+	ASSERT_EQ(0,
+		  ioas_map_fixed(self->fd, self->ioas_id, self->buf + MOCK_PAGE,
+				 2 * PAGE_SZ, IOVA_A));
+	EXPECT_EQ(0, md_check_refs(self->fd, self->buf, 3 * PAGE_SZ, refs));
+	EXPECT_EQ(0, md_check_refs(self->fd, self->buf + 3 * PAGE_SZ, PAGE_SZ,
+				   0));
 	expect_mapped_all(_metadata, self, IOVA_A, 2 * PAGE_SZ,
 			  self->buf + MOCK_PAGE);
 
 	/* Automatic IOVA keeps the offset within the page */
-	ASSERT_EQ(0, map_any(self->fd, self->ioas_id,
-			     self->buf + SZ_1M + MOCK_PAGE, MOCK_PAGE, &iova));
+	ASSERT_EQ(0, ioas_map_auto(self->fd, self->ioas_id,
+				   self->buf + SZ_1M + MOCK_PAGE, MOCK_PAGE,
+				   &iova));
 	EXPECT_EQ(MOCK_PAGE, iova % PAGE_SZ);
 	expect_mapped_all(_metadata, self, iova, MOCK_PAGE,
 			  self->buf + SZ_1M + MOCK_PAGE);
-	EXPECT_EQ(0, check_refs(self->fd, self->buf + SZ_1M, PAGE_SZ, refs));
+	EXPECT_EQ(0, md_check_refs(self->fd, self->buf + SZ_1M, PAGE_SZ, refs));
 
 	/* Two areas of two page sets sharing one page: two pins on it */
-	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, self->buf + SZ_1M,
-			    MOCK_PAGE, IOVA_B));
-	EXPECT_EQ(0, check_refs(self->fd, self->buf + SZ_1M, PAGE_SZ,
-				2 * refs));
-	EXPECT_UNMAPPED(self->fd, self->ioas_id, iova, MOCK_PAGE);
-	EXPECT_EQ(0, check_refs(self->fd, self->buf + SZ_1M, PAGE_SZ, refs));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, self->buf + SZ_1M,
+				    MOCK_PAGE, IOVA_B));
+	EXPECT_EQ(0, md_check_refs(self->fd, self->buf + SZ_1M, PAGE_SZ,
+				   2 * refs));
+	EXPECT_UNMAP_EXACT(self->fd, self->ioas_id, iova, MOCK_PAGE);
+	EXPECT_EQ(0, md_check_refs(self->fd, self->buf + SZ_1M, PAGE_SZ, refs));
 
 	EXPECT_UNMAPPED_ALL(self->fd, self->ioas_id);
-	EXPECT_EQ(0, check_refs(self->fd, self->buf, BUF_SIZE, 0));
+	EXPECT_EQ(0, md_check_refs(self->fd, self->buf, BUF_SIZE, 0));
 }
 
 /*
@@ -920,40 +624,43 @@ TEST_F(domain, copy_shares_pins)
 
 	new_ioas_with_domain(_metadata, self->fd, &dst_ioas, &dst_stdev,
 			     &dst_hwpt);
-	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, self->buf, SZ_1M,
-			    IOVA_A));
-	ASSERT_EQ(0, copy_at(self->fd, dst_ioas, IOVA_B, self->ioas_id,
-			     IOVA_A, SZ_1M));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, self->buf, SZ_1M,
+				    IOVA_A));
+	ASSERT_EQ(0, ioas_copy_fixed(self->fd, dst_ioas, IOVA_B, self->ioas_id,
+				     IOVA_A, SZ_1M));
 	/* With no source domain the destination's domain did the pinning */
-	EXPECT_EQ(0, check_refs(self->fd, self->buf, SZ_1M, 1));
+	EXPECT_EQ(0, md_check_refs(self->fd, self->buf, SZ_1M, 1));
 	expect_mapped_all(_metadata, self, IOVA_A, SZ_1M, self->buf);
-	EXPECT_EQ(0, check_map(self->fd, dst_hwpt, IOVA_B, SZ_1M, self->buf));
+	EXPECT_EQ(0,
+		  md_check_map(self->fd, dst_hwpt, IOVA_B, SZ_1M, self->buf));
 
 	/* A second copy within the destination changes nothing either */
-	ASSERT_EQ(0, copy_at(self->fd, dst_ioas, IOVA_C, dst_ioas, IOVA_B,
-			     SZ_1M));
-	EXPECT_EQ(0, check_refs(self->fd, self->buf, SZ_1M, 1));
-	EXPECT_EQ(0, check_map(self->fd, dst_hwpt, IOVA_C, SZ_1M, self->buf));
-	EXPECT_UNMAPPED(self->fd, dst_ioas, IOVA_C, SZ_1M);
+	ASSERT_EQ(0, ioas_copy_fixed(self->fd, dst_ioas, IOVA_C, dst_ioas,
+				     IOVA_B, SZ_1M));
+	EXPECT_EQ(0, md_check_refs(self->fd, self->buf, SZ_1M, 1));
+	EXPECT_EQ(0,
+		  md_check_map(self->fd, dst_hwpt, IOVA_C, SZ_1M, self->buf));
+	EXPECT_UNMAP_EXACT(self->fd, dst_ioas, IOVA_C, SZ_1M);
 
-	EXPECT_UNMAPPED(self->fd, self->ioas_id, IOVA_A, SZ_1M);
-	EXPECT_EQ(0, check_refs(self->fd, self->buf, SZ_1M, 1));
-	EXPECT_EQ(0, check_map(self->fd, dst_hwpt, IOVA_B, SZ_1M, self->buf));
+	EXPECT_UNMAP_EXACT(self->fd, self->ioas_id, IOVA_A, SZ_1M);
+	EXPECT_EQ(0, md_check_refs(self->fd, self->buf, SZ_1M, 1));
+	EXPECT_EQ(0,
+		  md_check_map(self->fd, dst_hwpt, IOVA_B, SZ_1M, self->buf));
 
-	EXPECT_UNMAPPED(self->fd, dst_ioas, IOVA_B, SZ_1M);
-	EXPECT_EQ(0, check_refs(self->fd, self->buf, SZ_1M, 0));
+	EXPECT_UNMAP_EXACT(self->fd, dst_ioas, IOVA_B, SZ_1M);
+	EXPECT_EQ(0, md_check_refs(self->fd, self->buf, SZ_1M, 0));
 
 	/* And the other way round: the copy goes first */
-	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, self->buf, SZ_1M,
-			    IOVA_A));
-	ASSERT_EQ(0, copy_at(self->fd, dst_ioas, IOVA_B, self->ioas_id,
-			     IOVA_A, SZ_1M));
-	EXPECT_UNMAPPED(self->fd, dst_ioas, IOVA_B, SZ_1M);
-	EXPECT_EQ(0, check_refs(self->fd, self->buf, SZ_1M,
-				fixture_refs(self)));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, self->buf, SZ_1M,
+				    IOVA_A));
+	ASSERT_EQ(0, ioas_copy_fixed(self->fd, dst_ioas, IOVA_B, self->ioas_id,
+				     IOVA_A, SZ_1M));
+	EXPECT_UNMAP_EXACT(self->fd, dst_ioas, IOVA_B, SZ_1M);
+	EXPECT_EQ(0, md_check_refs(self->fd, self->buf, SZ_1M,
+				   fixture_refs(self)));
 	expect_mapped_all(_metadata, self, IOVA_A, SZ_1M, self->buf);
-	EXPECT_UNMAPPED(self->fd, self->ioas_id, IOVA_A, SZ_1M);
-	EXPECT_EQ(0, check_refs(self->fd, self->buf, SZ_1M, 0));
+	EXPECT_UNMAP_EXACT(self->fd, self->ioas_id, IOVA_A, SZ_1M);
+	EXPECT_EQ(0, md_check_refs(self->fd, self->buf, SZ_1M, 0));
 }
 
 /*
@@ -967,45 +674,47 @@ TEST_F(domain, partial_copy_keeps_only_its_pages)
 
 	new_ioas_with_domain(_metadata, self->fd, &dst_ioas, &dst_stdev,
 			     &dst_hwpt);
-	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, self->buf, SZ_1M,
-			    IOVA_A));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, self->buf, SZ_1M,
+				    IOVA_A));
 	/* The middle half, and a piece that starts half way into a page */
-	ASSERT_EQ(0, copy_at(self->fd, dst_ioas, IOVA_B, self->ioas_id,
-			     IOVA_A + quarter, 2 * quarter));
-	ASSERT_EQ(0, copy_at(self->fd, dst_ioas, IOVA_C + MOCK_PAGE,
-			     self->ioas_id, IOVA_A + MOCK_PAGE, PAGE_SZ));
-	EXPECT_EQ(0, check_map(self->fd, dst_hwpt, IOVA_B, 2 * quarter,
-			       self->buf + quarter));
-	EXPECT_EQ(0, check_map(self->fd, dst_hwpt, IOVA_C + MOCK_PAGE,
-			       PAGE_SZ, self->buf + MOCK_PAGE));
+	ASSERT_EQ(0, ioas_copy_fixed(self->fd, dst_ioas, IOVA_B, self->ioas_id,
+				     IOVA_A + quarter, 2 * quarter));
+	ASSERT_EQ(0,
+		  ioas_copy_fixed(self->fd, dst_ioas, IOVA_C + MOCK_PAGE,
+				  self->ioas_id, IOVA_A + MOCK_PAGE, PAGE_SZ));
+	EXPECT_EQ(0, md_check_map(self->fd, dst_hwpt, IOVA_B, 2 * quarter,
+				  self->buf + quarter));
+	EXPECT_EQ(0, md_check_map(self->fd, dst_hwpt, IOVA_C + MOCK_PAGE,
+				  PAGE_SZ, self->buf + MOCK_PAGE));
 	if (self->ndomains) {
-		EXPECT_EQ(0, check_refs(self->fd, self->buf, SZ_1M, 1));
+		EXPECT_EQ(0, md_check_refs(self->fd, self->buf, SZ_1M, 1));
 	} else {
 		/* Only what the destination's domain uses is pinned. */
-		EXPECT_EQ(0, check_refs(self->fd, self->buf, 2 * PAGE_SZ, 1));
-		EXPECT_EQ(0, check_refs(self->fd, self->buf + 2 * PAGE_SZ,
-					quarter - 2 * PAGE_SZ, 0));
-		EXPECT_EQ(0, check_refs(self->fd, self->buf + quarter,
-					2 * quarter, 1));
-		EXPECT_EQ(0, check_refs(self->fd, self->buf + 3 * quarter,
-					quarter, 0));
+		EXPECT_EQ(0,
+			  md_check_refs(self->fd, self->buf, 2 * PAGE_SZ, 1));
+		EXPECT_EQ(0, md_check_refs(self->fd, self->buf + 2 * PAGE_SZ,
+					   quarter - 2 * PAGE_SZ, 0));
+		EXPECT_EQ(0, md_check_refs(self->fd, self->buf + quarter,
+					   2 * quarter, 1));
+		EXPECT_EQ(0, md_check_refs(self->fd, self->buf + 3 * quarter,
+					   quarter, 0));
 	}
 
-	EXPECT_UNMAPPED(self->fd, self->ioas_id, IOVA_A, SZ_1M);
-	EXPECT_EQ(0, check_refs(self->fd, self->buf, 2 * PAGE_SZ, 1));
-	EXPECT_EQ(0, check_refs(self->fd, self->buf + 2 * PAGE_SZ,
-				quarter - 2 * PAGE_SZ, 0));
-	EXPECT_EQ(0, check_refs(self->fd, self->buf + quarter, 2 * quarter,
-				1));
-	EXPECT_EQ(0, check_refs(self->fd, self->buf + 3 * quarter, quarter,
-				0));
-	EXPECT_EQ(0, check_map(self->fd, dst_hwpt, IOVA_B, 2 * quarter,
-			       self->buf + quarter));
-	EXPECT_EQ(0, check_map(self->fd, dst_hwpt, IOVA_C + MOCK_PAGE,
-			       PAGE_SZ, self->buf + MOCK_PAGE));
+	EXPECT_UNMAP_EXACT(self->fd, self->ioas_id, IOVA_A, SZ_1M);
+	EXPECT_EQ(0, md_check_refs(self->fd, self->buf, 2 * PAGE_SZ, 1));
+	EXPECT_EQ(0, md_check_refs(self->fd, self->buf + 2 * PAGE_SZ,
+				   quarter - 2 * PAGE_SZ, 0));
+	EXPECT_EQ(0, md_check_refs(self->fd, self->buf + quarter, 2 * quarter,
+				   1));
+	EXPECT_EQ(0, md_check_refs(self->fd, self->buf + 3 * quarter, quarter,
+				   0));
+	EXPECT_EQ(0, md_check_map(self->fd, dst_hwpt, IOVA_B, 2 * quarter,
+				  self->buf + quarter));
+	EXPECT_EQ(0, md_check_map(self->fd, dst_hwpt, IOVA_C + MOCK_PAGE,
+				  PAGE_SZ, self->buf + MOCK_PAGE));
 
 	EXPECT_UNMAPPED_ALL(self->fd, dst_ioas);
-	EXPECT_EQ(0, check_refs(self->fd, self->buf, SZ_1M, 0));
+	EXPECT_EQ(0, md_check_refs(self->fd, self->buf, SZ_1M, 0));
 }
 
 /*
@@ -1017,21 +726,21 @@ TEST_F(domain, detach_unpins_and_attach_pins)
 	__u32 stdev_id, hwpt_id;
 	unsigned int i;
 
-	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, self->buf, SZ_1M,
-			    IOVA_A));
-	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, self->buf + SZ_2M,
-			    SZ_1M, IOVA_B));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, self->buf, SZ_1M,
+				    IOVA_A));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, self->buf + SZ_2M,
+				    SZ_1M, IOVA_B));
 
 	/* The devices go, then the manual HWPT of the second one */
 	for (i = self->ndomains; i--;) {
 		EXPECT_EQ(0, obj_destroy(self->fd, self->stdev_id[i]));
 		/* The manual HWPT of the second variant still pins */
-		EXPECT_EQ(0, check_refs(self->fd, self->buf, SZ_1M,
-					self->ndomains == 2 ? 1 : 0));
+		EXPECT_EQ(0, md_check_refs(self->fd, self->buf, SZ_1M,
+					   self->ndomains == 2 ? 1 : 0));
 		if (i == 1) {
 			/* Manual: still there, still mapping, still pinning */
-			EXPECT_EQ(0, check_map(self->fd, self->hwpt_id[1],
-					       IOVA_A, SZ_1M, self->buf));
+			EXPECT_EQ(0, md_check_map(self->fd, self->hwpt_id[1],
+						  IOVA_A, SZ_1M, self->buf));
 			EXPECT_EQ(-EBUSY, obj_destroy(self->fd,
 						      self->ioas_id));
 		}
@@ -1039,24 +748,24 @@ TEST_F(domain, detach_unpins_and_attach_pins)
 	if (self->ndomains == 2) {
 		/* The automatic HWPT went with its device; this one stays */
 		EXPECT_EQ(-ENOENT, obj_destroy(self->fd, self->hwpt_id[0]));
-		EXPECT_EQ(0, check_refs(self->fd, self->buf, SZ_1M, 1));
+		EXPECT_EQ(0, md_check_refs(self->fd, self->buf, SZ_1M, 1));
 		EXPECT_EQ(0, obj_destroy(self->fd, self->hwpt_id[1]));
 	}
 	self->ndomains = 0;
-	EXPECT_EQ(0, check_refs(self->fd, self->buf, BUF_SIZE, 0));
+	EXPECT_EQ(0, md_check_refs(self->fd, self->buf, BUF_SIZE, 0));
 	expect_no_domain_ranges(_metadata, self->fd, self->ioas_id);
 
 	/* Attach again: the mappings left are pinned and mapped again */
 	ASSERT_EQ(0, mock_domain(self->fd, self->ioas_id, &stdev_id, &hwpt_id,
 				 NULL));
-	EXPECT_EQ(0, check_refs(self->fd, self->buf, SZ_1M, 1));
-	EXPECT_EQ(0, check_refs(self->fd, self->buf + SZ_2M, SZ_1M, 1));
-	EXPECT_EQ(0, check_refs(self->fd, self->buf + SZ_1M, SZ_1M, 0));
-	EXPECT_EQ(0, check_map(self->fd, hwpt_id, IOVA_A, SZ_1M, self->buf));
-	EXPECT_EQ(0, check_map(self->fd, hwpt_id, IOVA_B, SZ_1M,
-			       self->buf + SZ_2M));
+	EXPECT_EQ(0, md_check_refs(self->fd, self->buf, SZ_1M, 1));
+	EXPECT_EQ(0, md_check_refs(self->fd, self->buf + SZ_2M, SZ_1M, 1));
+	EXPECT_EQ(0, md_check_refs(self->fd, self->buf + SZ_1M, SZ_1M, 0));
+	EXPECT_EQ(0, md_check_map(self->fd, hwpt_id, IOVA_A, SZ_1M, self->buf));
+	EXPECT_EQ(0, md_check_map(self->fd, hwpt_id, IOVA_B, SZ_1M,
+				  self->buf + SZ_2M));
 	EXPECT_EQ(0, obj_destroy(self->fd, stdev_id));
-	EXPECT_EQ(0, check_refs(self->fd, self->buf, BUF_SIZE, 0));
+	EXPECT_EQ(0, md_check_refs(self->fd, self->buf, BUF_SIZE, 0));
 }
 
 /* A domain added to an IOAS that already has several is filled from them */
@@ -1068,32 +777,33 @@ TEST_F(domain, added_domain_gets_every_mapping)
 	ASSERT_EQ(0, ioas_alloc(self->fd, &helper_ioas));
 	ASSERT_EQ(0, mock_domain(self->fd, helper_ioas, NULL, NULL,
 				 &helper_idev));
-	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, self->buf, SZ_1M,
-			    IOVA_A));
-	ASSERT_EQ(0, map_at(self->fd, self->ioas_id,
-			    self->buf + SZ_1M + MOCK_PAGE, SZ_1M, IOVA_B));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, self->buf, SZ_1M,
+				    IOVA_A));
+	ASSERT_EQ(0,
+		  ioas_map_fixed(self->fd, self->ioas_id,
+				 self->buf + SZ_1M + MOCK_PAGE, SZ_1M, IOVA_B));
 
 	ASSERT_EQ(0, hwpt_alloc(self->fd, 0, helper_idev, self->ioas_id,
 				&hwpt_id));
-	EXPECT_EQ(0, check_map(self->fd, hwpt_id, IOVA_A, SZ_1M, self->buf));
-	EXPECT_EQ(0, check_map(self->fd, hwpt_id, IOVA_B, SZ_1M,
-			       self->buf + SZ_1M + MOCK_PAGE));
-	EXPECT_EQ(0, check_refs(self->fd, self->buf, SZ_2M + PAGE_SZ, 1));
+	EXPECT_EQ(0, md_check_map(self->fd, hwpt_id, IOVA_A, SZ_1M, self->buf));
+	EXPECT_EQ(0, md_check_map(self->fd, hwpt_id, IOVA_B, SZ_1M,
+				  self->buf + SZ_1M + MOCK_PAGE));
+	EXPECT_EQ(0, md_check_refs(self->fd, self->buf, SZ_2M + PAGE_SZ, 1));
 	expect_mapped_all(_metadata, self, IOVA_A, SZ_1M, self->buf);
 
 	/* New maps reach it too */
-	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, self->buf + SZ_2M + SZ_1M,
-			    SZ_1M, IOVA_C));
-	EXPECT_EQ(0, check_map(self->fd, hwpt_id, IOVA_C, SZ_1M,
-			       self->buf + SZ_2M + SZ_1M));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id,
+				    self->buf + SZ_2M + SZ_1M, SZ_1M, IOVA_C));
+	EXPECT_EQ(0, md_check_map(self->fd, hwpt_id, IOVA_C, SZ_1M,
+				  self->buf + SZ_2M + SZ_1M));
 
 	EXPECT_EQ(0, obj_destroy(self->fd, hwpt_id));
-	EXPECT_EQ(0, check_refs(self->fd, self->buf, SZ_2M + PAGE_SZ,
-				fixture_refs(self)));
-	EXPECT_EQ(0, check_refs(self->fd, self->buf + SZ_2M + PAGE_SZ,
-				SZ_1M - PAGE_SZ, 0));
-	EXPECT_EQ(0, check_refs(self->fd, self->buf + SZ_2M + SZ_1M, SZ_1M,
-				fixture_refs(self)));
+	EXPECT_EQ(0, md_check_refs(self->fd, self->buf, SZ_2M + PAGE_SZ,
+				   fixture_refs(self)));
+	EXPECT_EQ(0, md_check_refs(self->fd, self->buf + SZ_2M + PAGE_SZ,
+				   SZ_1M - PAGE_SZ, 0));
+	EXPECT_EQ(0, md_check_refs(self->fd, self->buf + SZ_2M + SZ_1M, SZ_1M,
+				   fixture_refs(self)));
 	expect_mapped_all(_metadata, self, IOVA_B, SZ_1M,
 			  self->buf + SZ_1M + MOCK_PAGE);
 }
@@ -1104,59 +814,49 @@ TEST_F(attach, check_ops_bad_args)
 
 	ASSERT_EQ(0, mock_domain(self->fd, self->ioas_id, &stdev_id,
 				 &hwpt_id, &idev_id));
-	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, self->buf, SZ_1M,
-			    IOVA_A));
-	ASSERT_EQ(0, check_map(self->fd, hwpt_id, IOVA_A, SZ_1M, self->buf));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, self->buf, SZ_1M,
+				    IOVA_A));
+	ASSERT_EQ(0, md_check_map(self->fd, hwpt_id, IOVA_A, SZ_1M, self->buf));
 
 	/* MD_CHECK_MAP wants a paging HWPT */
-	EXPECT_EQ(-ENOENT, check_map(self->fd, self->ioas_id, IOVA_A, SZ_1M,
-				     self->buf));
-	EXPECT_EQ(-ENOENT, check_map(self->fd, stdev_id, IOVA_A, SZ_1M,
-				     self->buf));
-	EXPECT_EQ(-ENOENT, check_map(self->fd, idev_id, IOVA_A, SZ_1M,
-				     self->buf));
-	EXPECT_EQ(-ENOENT, check_map(self->fd, 0, IOVA_A, SZ_1M, self->buf));
+	EXPECT_EQ(-ENOENT, md_check_map(self->fd, self->ioas_id, IOVA_A, SZ_1M,
+					self->buf));
+	EXPECT_EQ(-ENOENT, md_check_map(self->fd, stdev_id, IOVA_A, SZ_1M,
+					self->buf));
+	EXPECT_EQ(-ENOENT, md_check_map(self->fd, idev_id, IOVA_A, SZ_1M,
+					self->buf));
+	EXPECT_EQ(-ENOENT, md_check_map(self->fd, 0, IOVA_A, SZ_1M, self->buf));
 	/* Mock page alignment of iova, length and uptr */
-	EXPECT_EQ(-EINVAL, check_map(self->fd, hwpt_id, IOVA_A + 8, MOCK_PAGE,
-				     self->buf + 8));
-	EXPECT_EQ(-EINVAL, check_map(self->fd, hwpt_id, IOVA_A, MOCK_PAGE + 8,
-				     self->buf));
-	EXPECT_EQ(-EINVAL, check_map(self->fd, hwpt_id, IOVA_A, MOCK_PAGE,
-				     self->buf + 8));
+	EXPECT_EQ(-EINVAL, md_check_map(self->fd, hwpt_id, IOVA_A + 8,
+					MOCK_PAGE, self->buf + 8));
+	EXPECT_EQ(-EINVAL, md_check_map(self->fd, hwpt_id, IOVA_A,
+					MOCK_PAGE + 8, self->buf));
+	EXPECT_EQ(-EINVAL, md_check_map(self->fd, hwpt_id, IOVA_A, MOCK_PAGE,
+					self->buf + 8));
 	/* Wrong memory, or beyond what is mapped */
-	EXPECT_EQ(-EINVAL, check_map(self->fd, hwpt_id, IOVA_A, SZ_1M,
-				     self->buf + PAGE_SZ));
-	EXPECT_EQ(-EINVAL, check_map(self->fd, hwpt_id, IOVA_A, SZ_1M,
-				     self->buf + MOCK_PAGE));
-	EXPECT_EQ(-EINVAL, check_map(self->fd, hwpt_id, IOVA_A, SZ_1M + MOCK_PAGE,
-				     self->buf));
-	EXPECT_EQ(-EINVAL, check_map(self->fd, hwpt_id, IOVA_B, MOCK_PAGE,
-				     self->buf));
+	EXPECT_EQ(-EINVAL, md_check_map(self->fd, hwpt_id, IOVA_A, SZ_1M,
+					self->buf + PAGE_SZ));
+	EXPECT_EQ(-EINVAL, md_check_map(self->fd, hwpt_id, IOVA_A, SZ_1M,
+					self->buf + MOCK_PAGE));
+	EXPECT_EQ(-EINVAL, md_check_map(self->fd, hwpt_id, IOVA_A,
+					SZ_1M + MOCK_PAGE, self->buf));
+	EXPECT_EQ(-EINVAL, md_check_map(self->fd, hwpt_id, IOVA_B, MOCK_PAGE,
+					self->buf));
 	/* A sub-range, starting half way into a page, is fine */
-	EXPECT_EQ(0, check_map(self->fd, hwpt_id, IOVA_A + MOCK_PAGE,
-			       PAGE_SZ, self->buf + MOCK_PAGE));
+	EXPECT_EQ(0, md_check_map(self->fd, hwpt_id, IOVA_A + MOCK_PAGE,
+				  PAGE_SZ, self->buf + MOCK_PAGE));
 
 	/* MD_CHECK_REFS wants page alignment */
-	EXPECT_EQ(-EINVAL, check_refs(self->fd, self->buf + MOCK_PAGE,
-				      PAGE_SZ, 1));
-	EXPECT_EQ(-EINVAL, check_refs(self->fd, self->buf, MOCK_PAGE, 1));
+	EXPECT_EQ(-EINVAL, md_check_refs(self->fd, self->buf + MOCK_PAGE,
+					 PAGE_SZ, 1));
+	EXPECT_EQ(-EINVAL, md_check_refs(self->fd, self->buf, MOCK_PAGE, 1));
 	/* and says EIO for a wrong count */
-	EXPECT_EQ(-EIO, check_refs(self->fd, self->buf, SZ_1M, 0));
-	EXPECT_EQ(-EIO, check_refs(self->fd, self->buf, SZ_1M, 2));
-	EXPECT_EQ(-EIO, check_refs(self->fd, self->buf, SZ_1M + PAGE_SZ, 1));
+	EXPECT_EQ(-EIO, md_check_refs(self->fd, self->buf, SZ_1M, 0));
+	EXPECT_EQ(-EIO, md_check_refs(self->fd, self->buf, SZ_1M, 2));
+	EXPECT_EQ(-EIO, md_check_refs(self->fd, self->buf, SZ_1M + PAGE_SZ, 1));
 }
 
 /* === 3. Pinning errors: nothing is left mapped or pinned === */
-
-/* Nothing at all is mapped in the IOAS */
-static void expect_ioas_empty(struct __test_metadata *_metadata, int fd,
-			      __u32 ioas_id)
-{
-	__u64 unmapped = 1;
-
-	EXPECT_EQ(0, unmap_range(fd, ioas_id, 0, UINT64_MAX, &unmapped));
-	EXPECT_EQ(0ULL, unmapped);
-}
 
 TEST_F(domain, map_unmapped_user_va)
 {
@@ -1166,21 +866,22 @@ TEST_F(domain, map_unmapped_user_va)
 	ASSERT_NE(NULL, hole);
 	if (!self->ndomains) {
 		/* Nothing looks at the memory yet */
-		EXPECT_EQ(0, map_at(self->fd, self->ioas_id, hole,
-				    4 * PAGE_SZ, IOVA_A));
-		EXPECT_UNMAPPED(self->fd, self->ioas_id, IOVA_A, 4 * PAGE_SZ);
+		EXPECT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, hole,
+					    4 * PAGE_SZ, IOVA_A));
+		EXPECT_UNMAP_EXACT(self->fd, self->ioas_id, IOVA_A,
+				   4 * PAGE_SZ);
 		return;
 	}
-	EXPECT_EQ(-EFAULT, map_at(self->fd, self->ioas_id, hole, 4 * PAGE_SZ,
-				  IOVA_A));
-	expect_ioas_empty(_metadata, self->fd, self->ioas_id);
+	EXPECT_EQ(-EFAULT, ioas_map_fixed(self->fd, self->ioas_id, hole,
+					  4 * PAGE_SZ, IOVA_A));
+	EXPECT_UNMAP_ALL(self->fd, self->ioas_id, 0);
 	/* The IOVA is free again */
-	EXPECT_EQ(-ENOENT, unmap_range(self->fd, self->ioas_id, IOVA_A,
-				       4 * PAGE_SZ, NULL));
-	EXPECT_EQ(0, map_at(self->fd, self->ioas_id, self->buf, 4 * PAGE_SZ,
-			    IOVA_A));
+	EXPECT_EQ(-ENOENT, ioas_unmap(self->fd, self->ioas_id, IOVA_A,
+				      4 * PAGE_SZ, NULL));
+	EXPECT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, self->buf,
+				    4 * PAGE_SZ, IOVA_A));
 	expect_mapped_all(_metadata, self, IOVA_A, 4 * PAGE_SZ, self->buf);
-	EXPECT_UNMAPPED(self->fd, self->ioas_id, IOVA_A, 4 * PAGE_SZ);
+	EXPECT_UNMAP_EXACT(self->fd, self->ioas_id, IOVA_A, 4 * PAGE_SZ);
 
 	/*
 	 * Good memory with a hole after 1 MiB: the pages before the hole
@@ -1188,22 +889,24 @@ TEST_F(domain, map_unmapped_user_va)
 	 */
 	gap = self->buf + SZ_1M;
 	ASSERT_EQ(0, munmap(gap, PAGE_SZ));
-	EXPECT_EQ(-EFAULT, map_at(self->fd, self->ioas_id, self->buf,
-				  SZ_2M, IOVA_A));
-	EXPECT_EQ(-EFAULT, map_at(self->fd, self->ioas_id,
-				  gap - MOCK_PAGE, 2 * PAGE_SZ, IOVA_B));
-	expect_ioas_empty(_metadata, self->fd, self->ioas_id);
-	EXPECT_EQ(0, check_refs(self->fd, self->buf, SZ_1M, 0));
-	EXPECT_EQ(0, check_refs(self->fd, gap + PAGE_SZ, SZ_1M - PAGE_SZ, 0));
-	EXPECT_EQ(-EINVAL, check_map(self->fd, self->hwpt_id[0], IOVA_A,
-				     MOCK_PAGE, self->buf));
+	EXPECT_EQ(-EFAULT, ioas_map_fixed(self->fd, self->ioas_id, self->buf,
+					  SZ_2M, IOVA_A));
+	EXPECT_EQ(-EFAULT,
+		  ioas_map_fixed(self->fd, self->ioas_id, gap - MOCK_PAGE,
+				 2 * PAGE_SZ, IOVA_B));
+	EXPECT_UNMAP_ALL(self->fd, self->ioas_id, 0);
+	EXPECT_EQ(0, md_check_refs(self->fd, self->buf, SZ_1M, 0));
+	EXPECT_EQ(0,
+		  md_check_refs(self->fd, gap + PAGE_SZ, SZ_1M - PAGE_SZ, 0));
+	EXPECT_EQ(-EINVAL, md_check_map(self->fd, self->hwpt_id[0], IOVA_A,
+					MOCK_PAGE, self->buf));
 	/* Both IOVA ranges can be mapped again */
-	EXPECT_EQ(0, map_at(self->fd, self->ioas_id, self->buf, SZ_1M,
-			    IOVA_A));
-	EXPECT_EQ(0, map_at(self->fd, self->ioas_id, gap + PAGE_SZ, SZ_1M,
-			    IOVA_B));
-	EXPECT_EQ(0, check_refs(self->fd, self->buf, SZ_1M, 1));
-	EXPECT_EQ(0, check_refs(self->fd, gap + PAGE_SZ, SZ_1M, 1));
+	EXPECT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, self->buf, SZ_1M,
+				    IOVA_A));
+	EXPECT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, gap + PAGE_SZ,
+				    SZ_1M, IOVA_B));
+	EXPECT_EQ(0, md_check_refs(self->fd, self->buf, SZ_1M, 1));
+	EXPECT_EQ(0, md_check_refs(self->fd, gap + PAGE_SZ, SZ_1M, 1));
 	expect_mapped_all(_metadata, self, IOVA_A, SZ_1M, self->buf);
 	expect_mapped_all(_metadata, self, IOVA_B, SZ_1M, gap + PAGE_SZ);
 
@@ -1225,36 +928,36 @@ TEST_F(domain, map_writeable_of_read_only_memory)
 	ASSERT_EQ(0, mprotect(ro, SZ_2M, PROT_READ));
 
 	if (!self->ndomains) {
-		EXPECT_EQ(0, map_at(self->fd, self->ioas_id, ro, SZ_1M,
-				    IOVA_A));
-		EXPECT_EQ(0, check_refs(self->fd, ro, SZ_1M, 0));
+		EXPECT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, ro, SZ_1M,
+					    IOVA_A));
+		EXPECT_EQ(0, md_check_refs(self->fd, ro, SZ_1M, 0));
 		return;
 	}
-	EXPECT_EQ(-EFAULT, map_at(self->fd, self->ioas_id, ro, SZ_1M,
-				  IOVA_A));
-	EXPECT_EQ(-EFAULT, map_va(self->fd, self->ioas_id,
-				  IOMMU_IOAS_MAP_WRITEABLE, ro, SZ_1M,
-				  &(__u64){ 0 }));
+	EXPECT_EQ(-EFAULT, ioas_map_fixed(self->fd, self->ioas_id, ro, SZ_1M,
+					  IOVA_A));
+	EXPECT_EQ(-EFAULT,
+		  ioas_map(self->fd, self->ioas_id, IOMMU_IOAS_MAP_WRITEABLE,
+			   (uintptr_t)ro, SZ_1M, &(__u64){ 0 }));
 	/* Writable memory first, read-only after it */
-	EXPECT_EQ(-EFAULT, map_at(self->fd, self->ioas_id, ro - SZ_1M, SZ_2M,
-				  IOVA_A));
-	expect_ioas_empty(_metadata, self->fd, self->ioas_id);
-	EXPECT_EQ(0, check_refs(self->fd, self->buf, BUF_SIZE, 0));
+	EXPECT_EQ(-EFAULT, ioas_map_fixed(self->fd, self->ioas_id, ro - SZ_1M,
+					  SZ_2M, IOVA_A));
+	EXPECT_UNMAP_ALL(self->fd, self->ioas_id, 0);
+	EXPECT_EQ(0, md_check_refs(self->fd, self->buf, BUF_SIZE, 0));
 
 	/* Read-only mappings pin without FOLL_WRITE */
 	iova = IOVA_A;
-	ASSERT_EQ(0, map_va(self->fd, self->ioas_id,
-			    IOMMU_IOAS_MAP_FIXED_IOVA |
-				    IOMMU_IOAS_MAP_READABLE,
-			    ro, SZ_1M, &iova));
-	EXPECT_EQ(0, check_refs(self->fd, ro, SZ_1M, 1));
+	ASSERT_EQ(0, ioas_map(self->fd, self->ioas_id,
+			      IOMMU_IOAS_MAP_FIXED_IOVA |
+				      IOMMU_IOAS_MAP_READABLE,
+			      (uintptr_t)ro, SZ_1M, &iova));
+	EXPECT_EQ(0, md_check_refs(self->fd, ro, SZ_1M, 1));
 	expect_mapped_all(_metadata, self, IOVA_A, SZ_1M, ro);
 	/* and cannot be copied into a writeable one */
-	EXPECT_EQ(-EPERM, copy_at(self->fd, self->ioas_id, IOVA_B,
-				  self->ioas_id, IOVA_A, SZ_1M));
-	EXPECT_EQ(0, check_refs(self->fd, ro, SZ_1M, 1));
-	EXPECT_UNMAPPED(self->fd, self->ioas_id, IOVA_A, SZ_1M);
-	EXPECT_EQ(0, check_refs(self->fd, ro, SZ_1M, 0));
+	EXPECT_EQ(-EPERM, ioas_copy_fixed(self->fd, self->ioas_id, IOVA_B,
+					  self->ioas_id, IOVA_A, SZ_1M));
+	EXPECT_EQ(0, md_check_refs(self->fd, ro, SZ_1M, 1));
+	EXPECT_UNMAP_EXACT(self->fd, self->ioas_id, IOVA_A, SZ_1M);
+	EXPECT_EQ(0, md_check_refs(self->fd, ro, SZ_1M, 0));
 }
 
 /* === 4. Accounting: VmPin, and locked_vm against RLIMIT_MEMLOCK === */
@@ -1263,7 +966,7 @@ TEST_F(domain, map_writeable_of_read_only_memory)
 
 TEST_F(domain, vmpin_follows_page_sets)
 {
-	long pin0 = status_kb("VmPin"), lck0 = status_kb("VmLck");
+	long pin0 = proc_status_kb("VmPin"), lck0 = proc_status_kb("VmLck");
 	long per_map = self->ndomains ? KB(SZ_1M) : 0;
 	__u32 plain_ioas, dom_ioas, dom_stdev, dom_hwpt;
 
@@ -1273,33 +976,33 @@ TEST_F(domain, vmpin_follows_page_sets)
 	new_ioas_with_domain(_metadata, self->fd, &dom_ioas, &dom_stdev,
 			     &dom_hwpt);
 
-	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, self->buf, SZ_1M,
-			    IOVA_A));
-	EXPECT_EQ(pin0 + per_map, status_kb("VmPin"));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, self->buf, SZ_1M,
+				    IOVA_A));
+	EXPECT_EQ(pin0 + per_map, proc_status_kb("VmPin"));
 
 	/* COPY reuses the page set: nothing new to charge */
-	ASSERT_EQ(0, copy_at(self->fd, plain_ioas, IOVA_A, self->ioas_id,
-			     IOVA_A, SZ_1M));
-	EXPECT_EQ(pin0 + per_map, status_kb("VmPin"));
-	ASSERT_EQ(0, copy_at(self->fd, dom_ioas, IOVA_A, self->ioas_id,
-			     IOVA_A, SZ_1M));
+	ASSERT_EQ(0, ioas_copy_fixed(self->fd, plain_ioas, IOVA_A,
+				     self->ioas_id, IOVA_A, SZ_1M));
+	EXPECT_EQ(pin0 + per_map, proc_status_kb("VmPin"));
+	ASSERT_EQ(0, ioas_copy_fixed(self->fd, dom_ioas, IOVA_A, self->ioas_id,
+				     IOVA_A, SZ_1M));
 	/* charged once, by whichever domain pinned first */
-	EXPECT_EQ(pin0 + KB(SZ_1M), status_kb("VmPin"));
+	EXPECT_EQ(pin0 + KB(SZ_1M), proc_status_kb("VmPin"));
 
 	/* A second MAP of the same memory is another page set */
-	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, self->buf, SZ_1M,
-			    IOVA_B));
-	EXPECT_EQ(pin0 + KB(SZ_1M) + per_map, status_kb("VmPin"));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, self->buf, SZ_1M,
+				    IOVA_B));
+	EXPECT_EQ(pin0 + KB(SZ_1M) + per_map, proc_status_kb("VmPin"));
 
 	EXPECT_UNMAPPED_ALL(self->fd, self->ioas_id);
-	EXPECT_EQ(pin0 + KB(SZ_1M), status_kb("VmPin"));
+	EXPECT_EQ(pin0 + KB(SZ_1M), proc_status_kb("VmPin"));
 	EXPECT_UNMAPPED_ALL(self->fd, dom_ioas);
-	EXPECT_EQ(pin0, status_kb("VmPin"));
+	EXPECT_EQ(pin0, proc_status_kb("VmPin"));
 	EXPECT_UNMAPPED_ALL(self->fd, plain_ioas);
-	EXPECT_EQ(pin0, status_kb("VmPin"));
+	EXPECT_EQ(pin0, proc_status_kb("VmPin"));
 
 	/* Root has CAP_IPC_LOCK: nothing went to the process's locked_vm */
-	EXPECT_EQ(lck0, status_kb("VmLck"));
+	EXPECT_EQ(lck0, proc_status_kb("VmLck"));
 }
 
 /* Skip unless we can become someone without CAP_IPC_LOCK */
@@ -1327,62 +1030,65 @@ TEST(rlimit_user_mode)
 	REQUIRE_ROOT();
 	fd = open(IOMMUFD_DEV, O_RDWR);
 	ASSERT_LE(0, fd);
-	buf = alloc_buf(SZ_4M, SZ_2M, false, &raw, &raw_size);
+	buf = alloc_touched(SZ_4M, SZ_2M, false, &raw, &raw_size);
 	ASSERT_NE(NULL, buf);
 	ASSERT_TRUE(set_memlock(SZ_1M));
 	ASSERT_TRUE(drop_privileges());
 
 	ASSERT_EQ(0, ioas_alloc(fd, &ioas_id));
 	ASSERT_EQ(0, mock_domain(fd, ioas_id, &stdev_id, &hwpt_id, NULL));
-	pin0 = status_kb("VmPin");
-	lck0 = status_kb("VmLck");
+	pin0 = proc_status_kb("VmPin");
+	lck0 = proc_status_kb("VmLck");
 	ASSERT_LE(0, pin0);
 
 	/* Over the limit: ENOMEM, and nothing pinned or charged */
-	EXPECT_EQ(-ENOMEM, map_at(fd, ioas_id, buf, SZ_2M, IOVA_A));
-	EXPECT_EQ(pin0, status_kb("VmPin"));
-	EXPECT_EQ(0, check_refs(fd, buf, SZ_2M, 0));
-	expect_ioas_empty(_metadata, fd, ioas_id);
+	EXPECT_EQ(-ENOMEM, ioas_map_fixed(fd, ioas_id, buf, SZ_2M, IOVA_A));
+	EXPECT_EQ(pin0, proc_status_kb("VmPin"));
+	EXPECT_EQ(0, md_check_refs(fd, buf, SZ_2M, 0));
+	EXPECT_UNMAP_ALL(fd, ioas_id, 0);
 
 	/* Under it */
-	ASSERT_EQ(0, map_at(fd, ioas_id, buf, SZ_1M / 2, IOVA_A));
-	EXPECT_EQ(pin0 + KB(SZ_1M / 2), status_kb("VmPin"));
-	EXPECT_EQ(lck0, status_kb("VmLck"));
-	EXPECT_EQ(0, check_refs(fd, buf, SZ_1M / 2, 1));
-	EXPECT_EQ(0, check_map(fd, hwpt_id, IOVA_A, SZ_1M / 2, buf));
+	ASSERT_EQ(0, ioas_map_fixed(fd, ioas_id, buf, SZ_1M / 2, IOVA_A));
+	EXPECT_EQ(pin0 + KB(SZ_1M / 2), proc_status_kb("VmPin"));
+	EXPECT_EQ(lck0, proc_status_kb("VmLck"));
+	EXPECT_EQ(0, md_check_refs(fd, buf, SZ_1M / 2, 1));
+	EXPECT_EQ(0, md_check_map(fd, hwpt_id, IOVA_A, SZ_1M / 2, buf));
 
 	/* 768 KiB alone would fit; on top of the 512 KiB it does not */
-	EXPECT_EQ(-ENOMEM, map_at(fd, ioas_id, buf + SZ_1M, 3 * SZ_1M / 4,
-				  IOVA_B));
-	EXPECT_EQ(pin0 + KB(SZ_1M / 2), status_kb("VmPin"));
-	EXPECT_EQ(0, check_refs(fd, buf + SZ_1M, 3 * SZ_1M / 4, 0));
+	EXPECT_EQ(-ENOMEM, ioas_map_fixed(fd, ioas_id, buf + SZ_1M,
+					  3 * SZ_1M / 4, IOVA_B));
+	EXPECT_EQ(pin0 + KB(SZ_1M / 2), proc_status_kb("VmPin"));
+	EXPECT_EQ(0, md_check_refs(fd, buf + SZ_1M, 3 * SZ_1M / 4, 0));
 	/* Up to the limit exactly is allowed */
-	EXPECT_EQ(0, map_at(fd, ioas_id, buf + SZ_1M, SZ_1M / 2, IOVA_B));
-	EXPECT_EQ(pin0 + KB(SZ_1M), status_kb("VmPin"));
-	EXPECT_EQ(-ENOMEM, map_at(fd, ioas_id, buf + SZ_2M, PAGE_SZ, IOVA_C));
+	EXPECT_EQ(0,
+		  ioas_map_fixed(fd, ioas_id, buf + SZ_1M, SZ_1M / 2, IOVA_B));
+	EXPECT_EQ(pin0 + KB(SZ_1M), proc_status_kb("VmPin"));
+	EXPECT_EQ(-ENOMEM,
+		  ioas_map_fixed(fd, ioas_id, buf + SZ_2M, PAGE_SZ, IOVA_C));
 
 	/* COPY into another domain charges nothing: it would not fit */
 	ASSERT_EQ(0, ioas_alloc(fd, &ioas3));
 	ASSERT_EQ(0, mock_domain(fd, ioas3, NULL, NULL, NULL));
-	EXPECT_EQ(0, copy_at(fd, ioas3, IOVA_A, ioas_id, IOVA_A, SZ_1M / 2));
-	EXPECT_EQ(pin0 + KB(SZ_1M), status_kb("VmPin"));
+	EXPECT_EQ(0, ioas_copy_fixed(fd, ioas3, IOVA_A, ioas_id, IOVA_A,
+				     SZ_1M / 2));
+	EXPECT_EQ(pin0 + KB(SZ_1M), proc_status_kb("VmPin"));
 
 	EXPECT_UNMAPPED_ALL(fd, ioas_id);
-	EXPECT_EQ(pin0 + KB(SZ_1M / 2), status_kb("VmPin"));
+	EXPECT_EQ(pin0 + KB(SZ_1M / 2), proc_status_kb("VmPin"));
 	EXPECT_UNMAPPED_ALL(fd, ioas3);
-	EXPECT_EQ(pin0, status_kb("VmPin"));
-	EXPECT_EQ(0, check_refs(fd, buf, SZ_4M, 0));
+	EXPECT_EQ(pin0, proc_status_kb("VmPin"));
+	EXPECT_EQ(0, md_check_refs(fd, buf, SZ_4M, 0));
 
 	/* Attaching is where an unpinned MAP gets charged, and can fail */
 	ASSERT_EQ(0, ioas_alloc(fd, &ioas2));
-	ASSERT_EQ(0, map_at(fd, ioas2, buf, SZ_2M, IOVA_A));
-	EXPECT_EQ(pin0, status_kb("VmPin"));
+	ASSERT_EQ(0, ioas_map_fixed(fd, ioas2, buf, SZ_2M, IOVA_A));
+	EXPECT_EQ(pin0, proc_status_kb("VmPin"));
 	EXPECT_EQ(-ENOMEM, mock_domain(fd, ioas2, NULL, NULL, NULL));
-	EXPECT_EQ(pin0, status_kb("VmPin"));
-	EXPECT_EQ(0, check_refs(fd, buf, SZ_2M, 0));
+	EXPECT_EQ(pin0, proc_status_kb("VmPin"));
+	EXPECT_EQ(0, md_check_refs(fd, buf, SZ_2M, 0));
 	expect_no_domain_ranges(_metadata, fd, ioas2);
-	EXPECT_UNMAPPED(fd, ioas2, IOVA_A, SZ_2M);
-	EXPECT_EQ(lck0, status_kb("VmLck"));
+	EXPECT_UNMAP_EXACT(fd, ioas2, IOVA_A, SZ_2M);
+	EXPECT_EQ(lck0, proc_status_kb("VmLck"));
 
 	close(fd);
 	munmap(raw, raw_size);
@@ -1408,7 +1114,7 @@ TEST(rlimit_mm_mode)
 	user_fd = open(IOMMUFD_DEV, O_RDWR);
 	ASSERT_LE(0, user_fd);
 	ASSERT_EQ(0, option_set(mm_fd, IOMMU_OPTION_RLIMIT_MODE, 0, 1));
-	buf = alloc_buf(SZ_4M, SZ_2M, false, &raw, &raw_size);
+	buf = alloc_touched(SZ_4M, SZ_2M, false, &raw, &raw_size);
 	ASSERT_NE(NULL, buf);
 	ASSERT_TRUE(set_memlock(SZ_1M));
 	ASSERT_TRUE(drop_privileges());
@@ -1417,38 +1123,38 @@ TEST(rlimit_mm_mode)
 	ASSERT_EQ(0, mock_domain(mm_fd, mm_ioas, NULL, &mm_hwpt, NULL));
 	ASSERT_EQ(0, ioas_alloc(user_fd, &user_ioas));
 	ASSERT_EQ(0, mock_domain(user_fd, user_ioas, NULL, NULL, NULL));
-	pin0 = status_kb("VmPin");
-	lck0 = status_kb("VmLck");
+	pin0 = proc_status_kb("VmPin");
+	lck0 = proc_status_kb("VmLck");
 	ASSERT_LE(0, pin0);
 	ASSERT_LE(0, lck0);
 
-	EXPECT_EQ(-ENOMEM, map_at(mm_fd, mm_ioas, buf, SZ_2M, IOVA_A));
-	EXPECT_EQ(lck0, status_kb("VmLck"));
-	EXPECT_EQ(pin0, status_kb("VmPin"));
+	EXPECT_EQ(-ENOMEM, ioas_map_fixed(mm_fd, mm_ioas, buf, SZ_2M, IOVA_A));
+	EXPECT_EQ(lck0, proc_status_kb("VmLck"));
+	EXPECT_EQ(pin0, proc_status_kb("VmPin"));
 
-	ASSERT_EQ(0, map_at(mm_fd, mm_ioas, buf, SZ_1M / 2, IOVA_A));
-	EXPECT_EQ(lck0 + KB(SZ_1M / 2), status_kb("VmLck"));
-	EXPECT_EQ(pin0 + KB(SZ_1M / 2), status_kb("VmPin"));
-	EXPECT_EQ(0, check_map(mm_fd, mm_hwpt, IOVA_A, SZ_1M / 2, buf));
+	ASSERT_EQ(0, ioas_map_fixed(mm_fd, mm_ioas, buf, SZ_1M / 2, IOVA_A));
+	EXPECT_EQ(lck0 + KB(SZ_1M / 2), proc_status_kb("VmLck"));
+	EXPECT_EQ(pin0 + KB(SZ_1M / 2), proc_status_kb("VmPin"));
+	EXPECT_EQ(0, md_check_map(mm_fd, mm_hwpt, IOVA_A, SZ_1M / 2, buf));
 
-	EXPECT_EQ(-ENOMEM, map_at(mm_fd, mm_ioas, buf + SZ_1M,
-				  3 * SZ_1M / 4, IOVA_B));
-	EXPECT_EQ(lck0 + KB(SZ_1M / 2), status_kb("VmLck"));
-	EXPECT_EQ(pin0 + KB(SZ_1M / 2), status_kb("VmPin"));
+	EXPECT_EQ(-ENOMEM, ioas_map_fixed(mm_fd, mm_ioas, buf + SZ_1M,
+					  3 * SZ_1M / 4, IOVA_B));
+	EXPECT_EQ(lck0 + KB(SZ_1M / 2), proc_status_kb("VmLck"));
+	EXPECT_EQ(pin0 + KB(SZ_1M / 2), proc_status_kb("VmPin"));
 
 	/* The per-user context: VmPin grows, VmLck does not */
-	ASSERT_EQ(0, map_at(user_fd, user_ioas, buf + SZ_2M, SZ_1M / 4,
-			    IOVA_A));
-	EXPECT_EQ(lck0 + KB(SZ_1M / 2), status_kb("VmLck"));
-	EXPECT_EQ(pin0 + KB(3 * SZ_1M / 4), status_kb("VmPin"));
+	ASSERT_EQ(0, ioas_map_fixed(user_fd, user_ioas, buf + SZ_2M, SZ_1M / 4,
+				    IOVA_A));
+	EXPECT_EQ(lck0 + KB(SZ_1M / 2), proc_status_kb("VmLck"));
+	EXPECT_EQ(pin0 + KB(3 * SZ_1M / 4), proc_status_kb("VmPin"));
 
 	EXPECT_UNMAPPED_ALL(mm_fd, mm_ioas);
-	EXPECT_EQ(lck0, status_kb("VmLck"));
-	EXPECT_EQ(pin0 + KB(SZ_1M / 4), status_kb("VmPin"));
+	EXPECT_EQ(lck0, proc_status_kb("VmLck"));
+	EXPECT_EQ(pin0 + KB(SZ_1M / 4), proc_status_kb("VmPin"));
 	/* Closing uncharges too */
 	close(user_fd);
-	EXPECT_EQ(pin0, status_kb("VmPin"));
-	EXPECT_EQ(0, check_refs(mm_fd, buf, SZ_4M, 0));
+	EXPECT_EQ(pin0, proc_status_kb("VmPin"));
+	EXPECT_EQ(0, md_check_refs(mm_fd, buf, SZ_4M, 0));
 
 	close(mm_fd);
 	munmap(raw, raw_size);
@@ -1464,7 +1170,7 @@ TEST(rlimit_cap_ipc_lock_not_charged)
 	void *raw;
 	char *buf;
 
-	if (!(cap_eff() & (1ULL << 14)))	/* CAP_IPC_LOCK */
+	if (!(proc_status_cap_eff() & (1ULL << 14)))	/* CAP_IPC_LOCK */
 		SKIP(return, "needs CAP_IPC_LOCK");
 	fd = open(IOMMUFD_DEV, O_RDWR);
 	ASSERT_LE(0, fd);
@@ -1472,7 +1178,7 @@ TEST(rlimit_cap_ipc_lock_not_charged)
 	ASSERT_LE(0, mm_fd);
 	if (option_set(mm_fd, IOMMU_OPTION_RLIMIT_MODE, 0, 1))
 		SKIP(return, "needs CAP_SYS_RESOURCE");
-	buf = alloc_buf(SZ_4M, SZ_2M, false, &raw, &raw_size);
+	buf = alloc_touched(SZ_4M, SZ_2M, false, &raw, &raw_size);
 	ASSERT_NE(NULL, buf);
 	ASSERT_TRUE(set_memlock(SZ_1M));
 
@@ -1480,18 +1186,19 @@ TEST(rlimit_cap_ipc_lock_not_charged)
 	ASSERT_EQ(0, mock_domain(fd, ioas_id, NULL, &hwpt_id, NULL));
 	ASSERT_EQ(0, ioas_alloc(mm_fd, &mm_ioas));
 	ASSERT_EQ(0, mock_domain(mm_fd, mm_ioas, NULL, NULL, NULL));
-	pin0 = status_kb("VmPin");
-	lck0 = status_kb("VmLck");
+	pin0 = proc_status_kb("VmPin");
+	lck0 = proc_status_kb("VmLck");
 
-	ASSERT_EQ(0, map_at(fd, ioas_id, buf, SZ_2M, IOVA_A));
-	EXPECT_EQ(0, check_map(fd, hwpt_id, IOVA_A, SZ_2M, buf));
-	ASSERT_EQ(0, map_at(mm_fd, mm_ioas, buf + SZ_2M, SZ_2M, IOVA_A));
-	EXPECT_EQ(pin0 + KB(SZ_4M), status_kb("VmPin"));
-	EXPECT_EQ(lck0, status_kb("VmLck"));
+	ASSERT_EQ(0, ioas_map_fixed(fd, ioas_id, buf, SZ_2M, IOVA_A));
+	EXPECT_EQ(0, md_check_map(fd, hwpt_id, IOVA_A, SZ_2M, buf));
+	ASSERT_EQ(0,
+		  ioas_map_fixed(mm_fd, mm_ioas, buf + SZ_2M, SZ_2M, IOVA_A));
+	EXPECT_EQ(pin0 + KB(SZ_4M), proc_status_kb("VmPin"));
+	EXPECT_EQ(lck0, proc_status_kb("VmLck"));
 
 	EXPECT_UNMAPPED_ALL(fd, ioas_id);
 	EXPECT_UNMAPPED_ALL(mm_fd, mm_ioas);
-	EXPECT_EQ(pin0, status_kb("VmPin"));
+	EXPECT_EQ(pin0, proc_status_kb("VmPin"));
 	close(mm_fd);
 	close(fd);
 	munmap(raw, raw_size);
@@ -1517,43 +1224,44 @@ static void extra_domain(struct __test_metadata *_metadata, int fd,
 TEST_F(domain, thp_memory)
 {
 	__u32 huge_hwpt, ioas2, hwpt2;
-	long pin0 = status_kb("VmPin");
+	long pin0 = proc_status_kb("VmPin");
 	size_t raw_size;
 	void *raw;
 	char *thp;
 
-	thp = alloc_buf(SZ_4M, SZ_2M, true, &raw, &raw_size);
+	thp = alloc_touched(SZ_4M, SZ_2M, true, &raw, &raw_size);
 	ASSERT_NE(NULL, thp);
 	/* A domain with 1 MiB pages as well; the IOAS alignment stays */
 	extra_domain(_metadata, self->fd, self->ioas_id,
 		     MOCK_FLAGS_DEVICE_HUGE_IOVA, &huge_hwpt);
 	expect_mock_ranges(_metadata, self->fd, self->ioas_id);
 
-	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, thp, SZ_4M, IOVA_A));
+	ASSERT_EQ(0,
+		  ioas_map_fixed(self->fd, self->ioas_id, thp, SZ_4M, IOVA_A));
 	/* Not 1 MiB aligned in IOVA, though the memory is */
-	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, thp + PAGE_SZ, SZ_2M,
-			    IOVA_B + PAGE_SZ));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, thp + PAGE_SZ,
+				    SZ_2M, IOVA_B + PAGE_SZ));
 	/* Half a page in */
-	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, thp + MOCK_PAGE, SZ_1M,
-			    IOVA_C + MOCK_PAGE));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, thp + MOCK_PAGE,
+				    SZ_1M, IOVA_C + MOCK_PAGE));
 	expect_mapped_all(_metadata, self, IOVA_A, SZ_4M, thp);
 	expect_mapped_all(_metadata, self, IOVA_B + PAGE_SZ, SZ_2M,
 			  thp + PAGE_SZ);
 	expect_mapped_all(_metadata, self, IOVA_C + MOCK_PAGE, SZ_1M,
 			  thp + MOCK_PAGE);
-	EXPECT_EQ(0, check_map(self->fd, huge_hwpt, IOVA_A, SZ_4M, thp));
-	EXPECT_EQ(0, check_map(self->fd, huge_hwpt, IOVA_B + PAGE_SZ, SZ_2M,
-			       thp + PAGE_SZ));
-	EXPECT_EQ(0, check_map(self->fd, huge_hwpt, IOVA_C + MOCK_PAGE,
-			       SZ_1M, thp + MOCK_PAGE));
+	EXPECT_EQ(0, md_check_map(self->fd, huge_hwpt, IOVA_A, SZ_4M, thp));
+	EXPECT_EQ(0, md_check_map(self->fd, huge_hwpt, IOVA_B + PAGE_SZ, SZ_2M,
+				  thp + PAGE_SZ));
+	EXPECT_EQ(0, md_check_map(self->fd, huge_hwpt, IOVA_C + MOCK_PAGE,
+				  SZ_1M, thp + MOCK_PAGE));
 	/* Three page sets, each charged per page; the last has 257 pages */
 	EXPECT_EQ(pin0 + KB(SZ_4M + SZ_2M + SZ_1M + PAGE_SZ),
-		  status_kb("VmPin"));
+		  proc_status_kb("VmPin"));
 
-	EXPECT_UNMAPPED(self->fd, self->ioas_id, IOVA_B + PAGE_SZ, SZ_2M);
-	EXPECT_EQ(0, check_map(self->fd, huge_hwpt, IOVA_A, SZ_4M, thp));
+	EXPECT_UNMAP_EXACT(self->fd, self->ioas_id, IOVA_B + PAGE_SZ, SZ_2M);
+	EXPECT_EQ(0, md_check_map(self->fd, huge_hwpt, IOVA_A, SZ_4M, thp));
 	EXPECT_UNMAPPED_ALL(self->fd, self->ioas_id);
-	EXPECT_EQ(pin0, status_kb("VmPin"));
+	EXPECT_EQ(pin0, proc_status_kb("VmPin"));
 	EXPECT_EQ(0, obj_destroy(self->fd, huge_hwpt));
 
 	/* An IOAS whose only domain has 1 MiB pages, through auto attach */
@@ -1562,16 +1270,17 @@ TEST_F(domain, thp_memory)
 				       MOCK_FLAGS_DEVICE_HUGE_IOVA, NULL,
 				       &hwpt2, NULL));
 	expect_mock_ranges(_metadata, self->fd, ioas2);
-	ASSERT_EQ(0, map_at(self->fd, ioas2, thp, SZ_1M, IOVA_A));
-	ASSERT_EQ(0, map_at(self->fd, ioas2, thp + SZ_1M, 3 * SZ_1M,
-			    IOVA_A + SZ_1M));
-	EXPECT_EQ(0, check_map(self->fd, hwpt2, IOVA_A, SZ_4M, thp));
-	EXPECT_UNMAPPED(self->fd, ioas2, IOVA_A, SZ_1M);
-	EXPECT_EQ(-EINVAL, check_map(self->fd, hwpt2, IOVA_A, MOCK_PAGE, thp));
-	EXPECT_EQ(0, check_map(self->fd, hwpt2, IOVA_A + SZ_1M, 3 * SZ_1M,
-			       thp + SZ_1M));
-	EXPECT_UNMAPPED(self->fd, ioas2, IOVA_A + SZ_1M, 3 * SZ_1M);
-	EXPECT_EQ(pin0, status_kb("VmPin"));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, ioas2, thp, SZ_1M, IOVA_A));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, ioas2, thp + SZ_1M, 3 * SZ_1M,
+				    IOVA_A + SZ_1M));
+	EXPECT_EQ(0, md_check_map(self->fd, hwpt2, IOVA_A, SZ_4M, thp));
+	EXPECT_UNMAP_EXACT(self->fd, ioas2, IOVA_A, SZ_1M);
+	EXPECT_EQ(-EINVAL,
+		  md_check_map(self->fd, hwpt2, IOVA_A, MOCK_PAGE, thp));
+	EXPECT_EQ(0, md_check_map(self->fd, hwpt2, IOVA_A + SZ_1M, 3 * SZ_1M,
+				  thp + SZ_1M));
+	EXPECT_UNMAP_EXACT(self->fd, ioas2, IOVA_A + SZ_1M, 3 * SZ_1M);
+	EXPECT_EQ(pin0, proc_status_kb("VmPin"));
 	munmap(raw, raw_size);
 }
 
@@ -1581,7 +1290,7 @@ TEST_F(domain, thp_memory)
  */
 TEST_F(domain, hugetlb_memory)
 {
-	long pin0 = status_kb("VmPin");
+	long pin0 = proc_status_kb("VmPin");
 	__u32 huge_hwpt;
 	char *huge;
 
@@ -1593,25 +1302,26 @@ TEST_F(domain, hugetlb_memory)
 	extra_domain(_metadata, self->fd, self->ioas_id,
 		     MOCK_FLAGS_DEVICE_HUGE_IOVA, &huge_hwpt);
 
-	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, huge, SZ_2M, IOVA_A));
-	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, huge + MOCK_PAGE, SZ_1M,
-			    IOVA_B + MOCK_PAGE));
+	ASSERT_EQ(0,
+		  ioas_map_fixed(self->fd, self->ioas_id, huge, SZ_2M, IOVA_A));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, huge + MOCK_PAGE,
+				    SZ_1M, IOVA_B + MOCK_PAGE));
 	expect_mapped_all(_metadata, self, IOVA_A, SZ_2M, huge);
 	expect_mapped_all(_metadata, self, IOVA_B + MOCK_PAGE, SZ_1M,
 			  huge + MOCK_PAGE);
-	EXPECT_EQ(0, check_map(self->fd, huge_hwpt, IOVA_A, SZ_2M, huge));
-	EXPECT_EQ(0, check_map(self->fd, huge_hwpt, IOVA_B + MOCK_PAGE,
-			       SZ_1M, huge + MOCK_PAGE));
-	EXPECT_EQ(0, check_refs(self->fd, huge, SZ_2M, 0));
-	EXPECT_EQ(0, check_refs(self->fd, huge, SZ_2M, 1));
-	EXPECT_EQ(0, check_refs(self->fd, huge, SZ_2M, 1000));
-	EXPECT_EQ(pin0 + KB(SZ_2M + SZ_1M + PAGE_SZ), status_kb("VmPin"));
+	EXPECT_EQ(0, md_check_map(self->fd, huge_hwpt, IOVA_A, SZ_2M, huge));
+	EXPECT_EQ(0, md_check_map(self->fd, huge_hwpt, IOVA_B + MOCK_PAGE,
+				  SZ_1M, huge + MOCK_PAGE));
+	EXPECT_EQ(0, md_check_refs(self->fd, huge, SZ_2M, 0));
+	EXPECT_EQ(0, md_check_refs(self->fd, huge, SZ_2M, 1));
+	EXPECT_EQ(0, md_check_refs(self->fd, huge, SZ_2M, 1000));
+	EXPECT_EQ(pin0 + KB(SZ_2M + SZ_1M + PAGE_SZ), proc_status_kb("VmPin"));
 
-	EXPECT_UNMAPPED(self->fd, self->ioas_id, IOVA_A, SZ_2M);
-	EXPECT_EQ(0, check_map(self->fd, huge_hwpt, IOVA_B + MOCK_PAGE,
-			       SZ_1M, huge + MOCK_PAGE));
+	EXPECT_UNMAP_EXACT(self->fd, self->ioas_id, IOVA_A, SZ_2M);
+	EXPECT_EQ(0, md_check_map(self->fd, huge_hwpt, IOVA_B + MOCK_PAGE,
+				  SZ_1M, huge + MOCK_PAGE));
 	EXPECT_UNMAPPED_ALL(self->fd, self->ioas_id);
-	EXPECT_EQ(pin0, status_kb("VmPin"));
+	EXPECT_EQ(pin0, proc_status_kb("VmPin"));
 	EXPECT_EQ(0, obj_destroy(self->fd, huge_hwpt));
 	munmap(huge, SZ_2M);
 }
@@ -1625,57 +1335,58 @@ TEST_F(domain, small_temp_memory_limit)
 	char *b = self->buf + SZ_1M + MOCK_PAGE;
 	unsigned int i;
 
-	EXPECT_EQ(-EINVAL, set_temp_limit(self->fd, 0));
-	EXPECT_EQ(-EINVAL, set_temp_limit(self->fd, 11));
+	EXPECT_EQ(-EINVAL, set_temp_memory_limit(self->fd, 0));
+	EXPECT_EQ(-EINVAL, set_temp_memory_limit(self->fd, 11));
 	new_ioas_with_domain(_metadata, self->fd, &dst_ioas, &dst_stdev,
 			     &dst_hwpt);
 
 	for (i = 0; i != sizeof(limits) / sizeof(limits[0]); i++) {
-		ASSERT_EQ(0, set_temp_limit(self->fd, limits[i]));
+		ASSERT_EQ(0, set_temp_memory_limit(self->fd, limits[i]));
 
 		/* MAP fills the fixture's domains */
-		ASSERT_EQ(0, map_at(self->fd, self->ioas_id, self->buf, SZ_1M,
-				    IOVA_A));
-		ASSERT_EQ(0, map_at(self->fd, self->ioas_id, b, SZ_1M,
-				    IOVA_B));
+		ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, self->buf,
+					    SZ_1M, IOVA_A));
+		ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, b, SZ_1M,
+					    IOVA_B));
 		expect_mapped_all(_metadata, self, IOVA_A, SZ_1M, self->buf);
 		expect_mapped_all(_metadata, self, IOVA_B, SZ_1M, b);
-		EXPECT_EQ(0, check_refs(self->fd, self->buf, SZ_2M + PAGE_SZ,
-					fixture_refs(self)));
+		EXPECT_EQ(0, md_check_refs(self->fd, self->buf, SZ_2M + PAGE_SZ,
+					   fixture_refs(self)));
 
 		/* A new domain is filled from them, or pins */
 		extra_domain(_metadata, self->fd, self->ioas_id, 0,
 			     &extra_hwpt);
-		EXPECT_EQ(0, check_map(self->fd, extra_hwpt, IOVA_A, SZ_1M,
-				       self->buf));
-		EXPECT_EQ(0, check_map(self->fd, extra_hwpt, IOVA_B, SZ_1M,
-				       b));
-		EXPECT_EQ(0, check_refs(self->fd, self->buf, SZ_2M + PAGE_SZ,
-					1));
+		EXPECT_EQ(0, md_check_map(self->fd, extra_hwpt, IOVA_A, SZ_1M,
+					  self->buf));
+		EXPECT_EQ(0, md_check_map(self->fd, extra_hwpt, IOVA_B, SZ_1M,
+					  b));
+		EXPECT_EQ(0, md_check_refs(self->fd, self->buf, SZ_2M + PAGE_SZ,
+					   1));
 
 		/* COPY fills another IOAS's domain */
-		ASSERT_EQ(0, copy_at(self->fd, dst_ioas, IOVA_A,
-				     self->ioas_id, IOVA_A, SZ_1M));
-		ASSERT_EQ(0, copy_at(self->fd, dst_ioas, IOVA_B + MOCK_PAGE,
-				     self->ioas_id, IOVA_B, SZ_1M));
-		EXPECT_EQ(0, check_map(self->fd, dst_hwpt, IOVA_A, SZ_1M,
-				       self->buf));
-		EXPECT_EQ(0, check_map(self->fd, dst_hwpt, IOVA_B + MOCK_PAGE,
-				       SZ_1M, b));
+		ASSERT_EQ(0, ioas_copy_fixed(self->fd, dst_ioas, IOVA_A,
+					     self->ioas_id, IOVA_A, SZ_1M));
+		ASSERT_EQ(0, ioas_copy_fixed(self->fd, dst_ioas,
+					     IOVA_B + MOCK_PAGE, self->ioas_id,
+					     IOVA_B, SZ_1M));
+		EXPECT_EQ(0, md_check_map(self->fd, dst_hwpt, IOVA_A, SZ_1M,
+					  self->buf));
+		EXPECT_EQ(0, md_check_map(self->fd, dst_hwpt,
+					  IOVA_B + MOCK_PAGE, SZ_1M, b));
 
 		/* Tear down in small steps too */
 		EXPECT_EQ(0, obj_destroy(self->fd, extra_hwpt));
-		EXPECT_EQ(0, check_refs(self->fd, self->buf, SZ_2M + PAGE_SZ,
-					1));
+		EXPECT_EQ(0, md_check_refs(self->fd, self->buf, SZ_2M + PAGE_SZ,
+					   1));
 		EXPECT_UNMAPPED_ALL(self->fd, self->ioas_id);
-		EXPECT_EQ(0, check_refs(self->fd, self->buf, SZ_2M + PAGE_SZ,
-					1));
-		EXPECT_EQ(0, check_map(self->fd, dst_hwpt, IOVA_B + MOCK_PAGE,
-				       SZ_1M, b));
+		EXPECT_EQ(0, md_check_refs(self->fd, self->buf, SZ_2M + PAGE_SZ,
+					   1));
+		EXPECT_EQ(0, md_check_map(self->fd, dst_hwpt,
+					  IOVA_B + MOCK_PAGE, SZ_1M, b));
 		EXPECT_UNMAPPED_ALL(self->fd, dst_ioas);
-		EXPECT_EQ(0, check_refs(self->fd, self->buf, BUF_SIZE, 0));
+		EXPECT_EQ(0, md_check_refs(self->fd, self->buf, BUF_SIZE, 0));
 	}
-	EXPECT_EQ(0, set_temp_limit(self->fd, TEMP_LIMIT_DEFAULT));
+	EXPECT_EQ(0, set_temp_memory_limit(self->fd, TEMP_LIMIT_DEFAULT));
 }
 
 /* === 10. IOMMU_OPTION_HUGE_PAGES with domains === */
@@ -1686,8 +1397,8 @@ TEST_F(domain, option_huge_pages)
 	__u64 first = self->ndomains ? MOCK_APERTURE_START : 0;
 	__u64 last = self->ndomains ? MOCK_APERTURE_LAST : UINT64_MAX;
 
-	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, self->buf, SZ_1M,
-			    IOVA_A));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, self->buf, SZ_1M,
+				    IOVA_A));
 	if (self->ndomains) {
 		/* Domains already hold large IOPTEs: refused */
 		EXPECT_EQ(-EINVAL, option_set(self->fd,
@@ -1701,13 +1412,14 @@ TEST_F(domain, option_huge_pages)
 				self->ioas_id, 0));
 	expect_one_range(_metadata, self->fd, self->ioas_id, first, last,
 			 PAGE_SZ);
-	EXPECT_EQ(-EINVAL, map_at(self->fd, self->ioas_id, self->buf + SZ_2M,
-				  MOCK_PAGE, IOVA_B));
-	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, self->buf + SZ_2M, SZ_1M,
-			    IOVA_B));
+	EXPECT_EQ(-EINVAL,
+		  ioas_map_fixed(self->fd, self->ioas_id, self->buf + SZ_2M,
+				 MOCK_PAGE, IOVA_B));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, self->buf + SZ_2M,
+				    SZ_1M, IOVA_B));
 	expect_mapped_all(_metadata, self, IOVA_B, SZ_1M, self->buf + SZ_2M);
-	EXPECT_EQ(0, check_refs(self->fd, self->buf + SZ_2M, SZ_1M,
-				fixture_refs(self)));
+	EXPECT_EQ(0, md_check_refs(self->fd, self->buf + SZ_2M, SZ_1M,
+				   fixture_refs(self)));
 	/* Setting the current value again is a no-op, domain or not */
 	EXPECT_EQ(0, option_set(self->fd, IOMMU_OPTION_HUGE_PAGES,
 				self->ioas_id, 0));
@@ -1717,8 +1429,8 @@ TEST_F(domain, option_huge_pages)
 		__u32 hwpt_id;
 
 		extra_domain(_metadata, self->fd, self->ioas_id, 0, &hwpt_id);
-		EXPECT_EQ(0, check_map(self->fd, hwpt_id, IOVA_B, SZ_1M,
-				       self->buf + SZ_2M));
+		EXPECT_EQ(0, md_check_map(self->fd, hwpt_id, IOVA_B, SZ_1M,
+					  self->buf + SZ_2M));
 		EXPECT_EQ(0, obj_destroy(self->fd, hwpt_id));
 	}
 
@@ -1726,8 +1438,8 @@ TEST_F(domain, option_huge_pages)
 				self->ioas_id, 1));
 	expect_one_range(_metadata, self->fd, self->ioas_id, first, last,
 			 small_align);
-	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, self->buf + 3 * SZ_1M,
-			    MOCK_PAGE, IOVA_C));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id,
+				    self->buf + 3 * SZ_1M, MOCK_PAGE, IOVA_C));
 	expect_mapped_all(_metadata, self, IOVA_C, MOCK_PAGE,
 			  self->buf + 3 * SZ_1M);
 	/* Now refused for either reason */
@@ -1735,7 +1447,7 @@ TEST_F(domain, option_huge_pages)
 		  option_set(self->fd, IOMMU_OPTION_HUGE_PAGES, self->ioas_id,
 			     0));
 	EXPECT_UNMAPPED_ALL(self->fd, self->ioas_id);
-	EXPECT_EQ(0, check_refs(self->fd, self->buf, BUF_SIZE, 0));
+	EXPECT_EQ(0, md_check_refs(self->fd, self->buf, BUF_SIZE, 0));
 }
 
 /* === 11. Closing with everything live === */
@@ -1743,7 +1455,7 @@ TEST_F(domain, option_huge_pages)
 TEST_F(domain, close_with_everything_live)
 {
 	__u32 dst_ioas, dst_stdev, dst_hwpt, plain_ioas, extra_hwpt;
-	long pin0 = status_kb("VmPin");
+	long pin0 = proc_status_kb("VmPin");
 	char *b = self->buf + SZ_1M + MOCK_PAGE;
 	int fd2;
 
@@ -1753,22 +1465,22 @@ TEST_F(domain, close_with_everything_live)
 	ASSERT_EQ(0, ioas_alloc(self->fd, &plain_ioas));
 	extra_domain(_metadata, self->fd, dst_ioas, 0, &extra_hwpt);
 
-	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, self->buf, SZ_1M,
-			    IOVA_A));
-	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, b, SZ_1M, IOVA_B));
-	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, self->buf + SZ_2M,
-			    SZ_1M, IOVA_C));
-	ASSERT_EQ(0, copy_at(self->fd, dst_ioas, IOVA_A, self->ioas_id,
-			     IOVA_A, SZ_1M));
-	ASSERT_EQ(0, copy_at(self->fd, dst_ioas, IOVA_B, self->ioas_id,
-			     IOVA_B, SZ_1M / 2));
-	ASSERT_EQ(0, copy_at(self->fd, plain_ioas, IOVA_B, self->ioas_id,
-			     IOVA_B, SZ_1M));
-	ASSERT_EQ(0, copy_at(self->fd, plain_ioas, IOVA_C, dst_ioas, IOVA_A,
-			     SZ_1M));
-	EXPECT_EQ(0, check_refs(self->fd, self->buf, SZ_1M, 1));
-	EXPECT_EQ(0, check_map(self->fd, extra_hwpt, IOVA_B, SZ_1M / 2, b));
-	ASSERT_LT(pin0, status_kb("VmPin"));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, self->buf, SZ_1M,
+				    IOVA_A));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, b, SZ_1M, IOVA_B));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, self->buf + SZ_2M,
+				    SZ_1M, IOVA_C));
+	ASSERT_EQ(0, ioas_copy_fixed(self->fd, dst_ioas, IOVA_A, self->ioas_id,
+				     IOVA_A, SZ_1M));
+	ASSERT_EQ(0, ioas_copy_fixed(self->fd, dst_ioas, IOVA_B, self->ioas_id,
+				     IOVA_B, SZ_1M / 2));
+	ASSERT_EQ(0, ioas_copy_fixed(self->fd, plain_ioas, IOVA_B,
+				     self->ioas_id, IOVA_B, SZ_1M));
+	ASSERT_EQ(0, ioas_copy_fixed(self->fd, plain_ioas, IOVA_C, dst_ioas,
+				     IOVA_A, SZ_1M));
+	EXPECT_EQ(0, md_check_refs(self->fd, self->buf, SZ_1M, 1));
+	EXPECT_EQ(0, md_check_map(self->fd, extra_hwpt, IOVA_B, SZ_1M / 2, b));
+	ASSERT_LT(pin0, proc_status_kb("VmPin"));
 
 	ASSERT_EQ(0, close(self->fd));
 	self->fd = -1;
@@ -1776,9 +1488,9 @@ TEST_F(domain, close_with_everything_live)
 	/* Everything was released: look from a new context */
 	fd2 = open(IOMMUFD_DEV, O_RDWR);
 	ASSERT_LE(0, fd2);
-	EXPECT_EQ(0, check_refs(fd2, self->buf, BUF_SIZE, 0));
-	EXPECT_EQ(pin0, status_kb("VmPin"));
-	EXPECT_EQ(0, set_temp_limit(fd2, TEMP_LIMIT_DEFAULT));
+	EXPECT_EQ(0, md_check_refs(fd2, self->buf, BUF_SIZE, 0));
+	EXPECT_EQ(pin0, proc_status_kb("VmPin"));
+	EXPECT_EQ(0, set_temp_memory_limit(fd2, TEMP_LIMIT_DEFAULT));
 	close(fd2);
 }
 
@@ -1789,6 +1501,7 @@ static int hwpt_try(int fd, __u32 flags, __u32 dev_id, __u32 pt_id,
 		    const void *data)
 {
 	struct iommu_hwpt_alloc cmd = {
+		.size = sizeof(cmd),
 		.flags = flags,
 		.dev_id = dev_id,
 		.pt_id = pt_id,
@@ -1798,7 +1511,7 @@ static int hwpt_try(int fd, __u32 flags, __u32 dev_id, __u32 pt_id,
 		.data_uptr = (uintptr_t)data,
 	};
 
-	return hwpt_alloc_cmd(fd, &cmd);
+	return iommufd_ioctl(fd, IOMMU_HWPT_ALLOC, &cmd);
 }
 
 TEST_F(attach, hwpt_alloc_errors)
@@ -1919,14 +1632,14 @@ TEST_F(attach, hwpt_alloc_manual_domain)
 	ASSERT_EQ(0, ioas_alloc(self->fd, &helper_ioas));
 	ASSERT_EQ(0, mock_domain(self->fd, helper_ioas, NULL, NULL,
 				 &helper_idev));
-	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, self->buf, SZ_1M,
-			    IOVA_A));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, self->buf, SZ_1M,
+				    IOVA_A));
 
 	ASSERT_EQ(0, hwpt_alloc(self->fd, 0, helper_idev, self->ioas_id,
 				&manual));
 	/* Filled, pinning, and applied to the IOAS with no device on it */
-	EXPECT_EQ(0, check_map(self->fd, manual, IOVA_A, SZ_1M, self->buf));
-	EXPECT_EQ(0, check_refs(self->fd, self->buf, SZ_1M, 1));
+	EXPECT_EQ(0, md_check_map(self->fd, manual, IOVA_A, SZ_1M, self->buf));
+	EXPECT_EQ(0, md_check_refs(self->fd, self->buf, SZ_1M, 1));
 	expect_mock_ranges(_metadata, self->fd, self->ioas_id);
 	/* It holds the IOAS */
 	EXPECT_EQ(-EBUSY, obj_destroy(self->fd, self->ioas_id));
@@ -1938,28 +1651,28 @@ TEST_F(attach, hwpt_alloc_manual_domain)
 	ASSERT_EQ(0, mock_domain(self->fd, self->ioas_id, &stdev_a,
 				 &auto_hwpt, NULL));
 	EXPECT_NE(manual, auto_hwpt);
-	EXPECT_EQ(0, check_refs(self->fd, self->buf, SZ_1M, 1));
+	EXPECT_EQ(0, md_check_refs(self->fd, self->buf, SZ_1M, 1));
 
 	/* New mappings reach both */
-	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, self->buf + SZ_1M,
-			    SZ_1M, IOVA_B));
-	EXPECT_EQ(0, check_map(self->fd, manual, IOVA_B, SZ_1M,
-			       self->buf + SZ_1M));
-	EXPECT_EQ(0, check_map(self->fd, auto_hwpt, IOVA_B, SZ_1M,
-			       self->buf + SZ_1M));
-	EXPECT_EQ(0, check_refs(self->fd, self->buf, SZ_2M, 1));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, self->buf + SZ_1M,
+				    SZ_1M, IOVA_B));
+	EXPECT_EQ(0, md_check_map(self->fd, manual, IOVA_B, SZ_1M,
+				  self->buf + SZ_1M));
+	EXPECT_EQ(0, md_check_map(self->fd, auto_hwpt, IOVA_B, SZ_1M,
+				  self->buf + SZ_1M));
+	EXPECT_EQ(0, md_check_refs(self->fd, self->buf, SZ_2M, 1));
 
 	/* Busy while a device is attached, and outlives its device */
 	EXPECT_EQ(-EBUSY, obj_destroy(self->fd, manual));
 	EXPECT_EQ(0, obj_destroy(self->fd, stdev_m));
-	EXPECT_EQ(0, check_map(self->fd, manual, IOVA_A, SZ_1M, self->buf));
+	EXPECT_EQ(0, md_check_map(self->fd, manual, IOVA_A, SZ_1M, self->buf));
 	EXPECT_EQ(0, obj_destroy(self->fd, manual));
 	EXPECT_EQ(-ENOENT, obj_destroy(self->fd, manual));
-	EXPECT_EQ(0, check_refs(self->fd, self->buf, SZ_2M, 1));
+	EXPECT_EQ(0, md_check_refs(self->fd, self->buf, SZ_2M, 1));
 	EXPECT_EQ(-EBUSY, obj_destroy(self->fd, self->ioas_id));
 
 	EXPECT_EQ(0, obj_destroy(self->fd, stdev_a));
-	EXPECT_EQ(0, check_refs(self->fd, self->buf, SZ_2M, 0));
+	EXPECT_EQ(0, md_check_refs(self->fd, self->buf, SZ_2M, 0));
 	EXPECT_EQ(0, obj_destroy(self->fd, self->ioas_id));
 }
 
@@ -1975,13 +1688,13 @@ TEST_F(attach, hwpt_alloc_flags)
 
 	ASSERT_EQ(0, mock_domain(self->fd, self->ioas_id, NULL, NULL,
 				 &idev_id));
-	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, self->buf, SZ_1M,
-			    IOVA_A));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, self->buf, SZ_1M,
+				    IOVA_A));
 	for (i = 0; i != sizeof(flags) / sizeof(flags[0]); i++) {
 		ASSERT_EQ(0, hwpt_alloc(self->fd, flags[i], idev_id,
 					self->ioas_id, &hwpt_id));
-		EXPECT_EQ(0, check_map(self->fd, hwpt_id, IOVA_A, SZ_1M,
-				       self->buf));
+		EXPECT_EQ(0, md_check_map(self->fd, hwpt_id, IOVA_A, SZ_1M,
+					  self->buf));
 		ASSERT_EQ(0, mock_domain(self->fd, hwpt_id, &stdev_id,
 					 &out_hwpt, NULL));
 		EXPECT_EQ(hwpt_id, out_hwpt);
@@ -2025,35 +1738,35 @@ TEST_F(attach, hwpt_alloc_fill_errors)
 				 &idev_id));
 
 	/* A mapping outside the aperture */
-	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, self->buf, PAGE_SZ,
-			    MOCK_APERTURE_LAST + 1));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, self->buf, PAGE_SZ,
+				    MOCK_APERTURE_LAST + 1));
 	EXPECT_EQ(-EADDRINUSE, hwpt_alloc(self->fd, 0, idev_id,
 					  self->ioas_id, NULL));
 	expect_no_domain_ranges(_metadata, self->fd, self->ioas_id);
 	EXPECT_UNMAPPED_ALL(self->fd, self->ioas_id);
 
 	/* An allowed range outside it */
-	ASSERT_EQ(0, allow_range(self->fd, self->ioas_id, 0x1000, 0x1fff));
+	ASSERT_EQ(0, ioas_allow_range(self->fd, self->ioas_id, 0x1000, 0x1fff));
 	EXPECT_EQ(-EADDRINUSE, hwpt_alloc(self->fd, 0, idev_id,
 					  self->ioas_id, NULL));
-	ASSERT_EQ(0, allow_range(self->fd, self->ioas_id, IOVA_A,
-				 IOVA_C - 1));
+	ASSERT_EQ(0, ioas_allow_range(self->fd, self->ioas_id, IOVA_A,
+				      IOVA_C - 1));
 
 	/* An area the mock page size does not fit */
-	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, self->buf, 1000,
-			    IOVA_A));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, self->buf, 1000,
+				    IOVA_A));
 	EXPECT_EQ(-EADDRINUSE, hwpt_alloc(self->fd, 0, idev_id,
 					  self->ioas_id, NULL));
 	EXPECT_UNMAPPED_ALL(self->fd, self->ioas_id);
 
 	/* Memory that is not there, after some that is */
-	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, self->buf, SZ_1M,
-			    IOVA_A));
-	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, hole, 2 * PAGE_SZ,
-			    IOVA_B));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, self->buf, SZ_1M,
+				    IOVA_A));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, hole, 2 * PAGE_SZ,
+				    IOVA_B));
 	EXPECT_EQ(-EFAULT, hwpt_alloc(self->fd, 0, idev_id, self->ioas_id,
 				      NULL));
-	EXPECT_EQ(0, check_refs(self->fd, self->buf, SZ_1M, 0));
+	EXPECT_EQ(0, md_check_refs(self->fd, self->buf, SZ_1M, 0));
 	expect_no_domain_ranges(_metadata, self->fd, self->ioas_id);
 
 	/* Nothing holds the IOAS */
@@ -2075,16 +1788,16 @@ TEST_F(attach, replace_between_ioas)
 	char *shared = self->buf, *only_b = self->buf + SZ_1M;
 
 	ASSERT_EQ(0, ioas_alloc(self->fd, &b));
-	ASSERT_EQ(0, map_at(self->fd, a, shared, SZ_1M, IOVA_A));
-	ASSERT_EQ(0, map_at(self->fd, b, shared, SZ_1M, IOVA_B));
-	ASSERT_EQ(0, map_at(self->fd, b, only_b, SZ_1M, IOVA_A));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, a, shared, SZ_1M, IOVA_A));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, b, shared, SZ_1M, IOVA_B));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, b, only_b, SZ_1M, IOVA_A));
 
 	ASSERT_EQ(0, mock_domain(self->fd, a, &stdev_id, &hwpt_a, &idev_id));
-	EXPECT_EQ(0, check_refs(self->fd, shared, SZ_1M, 1));
-	EXPECT_EQ(0, check_refs(self->fd, only_b, SZ_1M, 0));
+	EXPECT_EQ(0, md_check_refs(self->fd, shared, SZ_1M, 1));
+	EXPECT_EQ(0, md_check_refs(self->fd, only_b, SZ_1M, 0));
 
 	pt = b;
-	ASSERT_EQ(0, mock_replace(self->fd, stdev_id, &pt));
+	ASSERT_EQ(0, mock_domain_replace(self->fd, stdev_id, &pt));
 	hwpt_b = pt;
 	EXPECT_NE(hwpt_a, hwpt_b);
 	EXPECT_NE(b, hwpt_b);
@@ -2092,10 +1805,10 @@ TEST_F(attach, replace_between_ioas)
 	EXPECT_EQ(-ENOENT, obj_destroy(self->fd, hwpt_a));
 	expect_no_domain_ranges(_metadata, self->fd, a);
 	expect_mock_ranges(_metadata, self->fd, b);
-	EXPECT_EQ(0, check_map(self->fd, hwpt_b, IOVA_A, SZ_1M, only_b));
-	EXPECT_EQ(0, check_map(self->fd, hwpt_b, IOVA_B, SZ_1M, shared));
-	EXPECT_EQ(0, check_refs(self->fd, shared, SZ_1M, 1));
-	EXPECT_EQ(0, check_refs(self->fd, only_b, SZ_1M, 1));
+	EXPECT_EQ(0, md_check_map(self->fd, hwpt_b, IOVA_A, SZ_1M, only_b));
+	EXPECT_EQ(0, md_check_map(self->fd, hwpt_b, IOVA_B, SZ_1M, shared));
+	EXPECT_EQ(0, md_check_refs(self->fd, shared, SZ_1M, 1));
+	EXPECT_EQ(0, md_check_refs(self->fd, only_b, SZ_1M, 1));
 	/* The device is still bound */
 	EXPECT_EQ(-EBUSY, obj_destroy(self->fd, idev_id));
 	EXPECT_EQ(-EBUSY, obj_destroy(self->fd, b));
@@ -2103,26 +1816,26 @@ TEST_F(attach, replace_between_ioas)
 
 	/* To what it is attached to already: nothing changes */
 	pt = b;
-	ASSERT_EQ(0, mock_replace(self->fd, stdev_id, &pt));
+	ASSERT_EQ(0, mock_domain_replace(self->fd, stdev_id, &pt));
 	EXPECT_EQ(hwpt_b, pt);
 	pt = hwpt_b;
-	ASSERT_EQ(0, mock_replace(self->fd, stdev_id, &pt));
+	ASSERT_EQ(0, mock_domain_replace(self->fd, stdev_id, &pt));
 	EXPECT_EQ(hwpt_b, pt);
-	EXPECT_EQ(0, check_map(self->fd, hwpt_b, IOVA_A, SZ_1M, only_b));
-	EXPECT_EQ(0, check_refs(self->fd, shared, SZ_1M, 1));
+	EXPECT_EQ(0, md_check_map(self->fd, hwpt_b, IOVA_A, SZ_1M, only_b));
+	EXPECT_EQ(0, md_check_refs(self->fd, shared, SZ_1M, 1));
 
 	/* Back to the first IOAS: a new automatic HWPT */
 	pt = a;
-	ASSERT_EQ(0, mock_replace(self->fd, stdev_id, &pt));
+	ASSERT_EQ(0, mock_domain_replace(self->fd, stdev_id, &pt));
 	EXPECT_NE(hwpt_b, pt);
 	EXPECT_EQ(-ENOENT, obj_destroy(self->fd, hwpt_b));
-	EXPECT_EQ(0, check_map(self->fd, pt, IOVA_A, SZ_1M, shared));
-	EXPECT_EQ(0, check_refs(self->fd, shared, SZ_1M, 1));
-	EXPECT_EQ(0, check_refs(self->fd, only_b, SZ_1M, 0));
+	EXPECT_EQ(0, md_check_map(self->fd, pt, IOVA_A, SZ_1M, shared));
+	EXPECT_EQ(0, md_check_refs(self->fd, shared, SZ_1M, 1));
+	EXPECT_EQ(0, md_check_refs(self->fd, only_b, SZ_1M, 0));
 	EXPECT_EQ(0, obj_destroy(self->fd, b));
 
 	EXPECT_EQ(0, obj_destroy(self->fd, stdev_id));
-	EXPECT_EQ(0, check_refs(self->fd, self->buf, SZ_2M, 0));
+	EXPECT_EQ(0, md_check_refs(self->fd, self->buf, SZ_2M, 0));
 }
 
 TEST_F(attach, replace_errors_keep_the_old_attachment)
@@ -2131,47 +1844,48 @@ TEST_F(attach, replace_errors_keep_the_old_attachment)
 	void *hole = unmapped_va(2);
 
 	ASSERT_NE(NULL, hole);
-	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, self->buf, SZ_1M,
-			    IOVA_A));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, self->buf, SZ_1M,
+				    IOVA_A));
 	ASSERT_EQ(0, mock_domain(self->fd, self->ioas_id, &stdev_id,
 				 &hwpt_id, &idev_id));
 
 	/* No such target, or not a target */
 	pt = 0xfffff;
-	EXPECT_EQ(-ENOENT, mock_replace(self->fd, stdev_id, &pt));
+	EXPECT_EQ(-ENOENT, mock_domain_replace(self->fd, stdev_id, &pt));
 	pt = 0;
-	EXPECT_EQ(-ENOENT, mock_replace(self->fd, stdev_id, &pt));
+	EXPECT_EQ(-ENOENT, mock_domain_replace(self->fd, stdev_id, &pt));
 	pt = idev_id;
-	EXPECT_EQ(-EINVAL, mock_replace(self->fd, stdev_id, &pt));
+	EXPECT_EQ(-EINVAL, mock_domain_replace(self->fd, stdev_id, &pt));
 	pt = stdev_id;
-	EXPECT_EQ(-EINVAL, mock_replace(self->fd, stdev_id, &pt));
+	EXPECT_EQ(-EINVAL, mock_domain_replace(self->fd, stdev_id, &pt));
 	/* id must be the selftest device object */
 	pt = self->ioas_id;
-	EXPECT_EQ(-ENOENT, mock_replace(self->fd, idev_id, &pt));
-	EXPECT_EQ(-ENOENT, mock_replace(self->fd, hwpt_id, &pt));
-	EXPECT_EQ(-ENOENT, mock_replace(self->fd, self->ioas_id, &pt));
-	EXPECT_EQ(-ENOENT, mock_replace(self->fd, 0xfffff, &pt));
+	EXPECT_EQ(-ENOENT, mock_domain_replace(self->fd, idev_id, &pt));
+	EXPECT_EQ(-ENOENT, mock_domain_replace(self->fd, hwpt_id, &pt));
+	EXPECT_EQ(-ENOENT, mock_domain_replace(self->fd, self->ioas_id, &pt));
+	EXPECT_EQ(-ENOENT, mock_domain_replace(self->fd, 0xfffff, &pt));
 
 	/* Targets whose domain cannot be built */
 	ASSERT_EQ(0, ioas_alloc(self->fd, &bad_ioas));
-	ASSERT_EQ(0, map_at(self->fd, bad_ioas, self->buf, PAGE_SZ,
-			    MOCK_APERTURE_START - PAGE_SZ));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, bad_ioas, self->buf, PAGE_SZ,
+				    MOCK_APERTURE_START - PAGE_SZ));
 	pt = bad_ioas;
-	EXPECT_EQ(-EADDRINUSE, mock_replace(self->fd, stdev_id, &pt));
+	EXPECT_EQ(-EADDRINUSE, mock_domain_replace(self->fd, stdev_id, &pt));
 	expect_no_domain_ranges(_metadata, self->fd, bad_ioas);
 
 	ASSERT_EQ(0, ioas_alloc(self->fd, &hole_ioas));
-	ASSERT_EQ(0, map_at(self->fd, hole_ioas, self->buf + SZ_1M, SZ_1M,
-			    IOVA_A));
-	ASSERT_EQ(0, map_at(self->fd, hole_ioas, hole, 2 * PAGE_SZ, IOVA_B));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, hole_ioas, self->buf + SZ_1M,
+				    SZ_1M, IOVA_A));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, hole_ioas, hole, 2 * PAGE_SZ,
+				    IOVA_B));
 	pt = hole_ioas;
-	EXPECT_EQ(-EFAULT, mock_replace(self->fd, stdev_id, &pt));
+	EXPECT_EQ(-EFAULT, mock_domain_replace(self->fd, stdev_id, &pt));
 	expect_no_domain_ranges(_metadata, self->fd, hole_ioas);
-	EXPECT_EQ(0, check_refs(self->fd, self->buf + SZ_1M, SZ_1M, 0));
+	EXPECT_EQ(0, md_check_refs(self->fd, self->buf + SZ_1M, SZ_1M, 0));
 
 	/* The old attachment is as it was */
-	EXPECT_EQ(0, check_map(self->fd, hwpt_id, IOVA_A, SZ_1M, self->buf));
-	EXPECT_EQ(0, check_refs(self->fd, self->buf, SZ_1M, 1));
+	EXPECT_EQ(0, md_check_map(self->fd, hwpt_id, IOVA_A, SZ_1M, self->buf));
+	EXPECT_EQ(0, md_check_refs(self->fd, self->buf, SZ_1M, 1));
 	EXPECT_EQ(-EBUSY, obj_destroy(self->fd, hwpt_id));
 	expect_mock_ranges(_metadata, self->fd, self->ioas_id);
 	EXPECT_EQ(0, obj_destroy(self->fd, bad_ioas));
@@ -2190,35 +1904,35 @@ TEST_F(attach, replace_with_manual_hwpt)
 	__u32 a = self->ioas_id, b, stdev_id, idev_id, hwpt_b, manual, pt;
 
 	ASSERT_EQ(0, ioas_alloc(self->fd, &b));
-	ASSERT_EQ(0, map_at(self->fd, a, self->buf, SZ_1M, IOVA_A));
-	ASSERT_EQ(0, map_at(self->fd, b, self->buf, SZ_1M, IOVA_A));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, a, self->buf, SZ_1M, IOVA_A));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, b, self->buf, SZ_1M, IOVA_A));
 	ASSERT_EQ(0, mock_domain(self->fd, b, &stdev_id, &hwpt_b, &idev_id));
-	EXPECT_EQ(0, check_refs(self->fd, self->buf, SZ_1M, 1));
+	EXPECT_EQ(0, md_check_refs(self->fd, self->buf, SZ_1M, 1));
 
 	/* A manual HWPT on the other IOAS pins that IOAS's page set too */
 	ASSERT_EQ(0, hwpt_alloc(self->fd, 0, idev_id, a, &manual));
-	EXPECT_EQ(0, check_refs(self->fd, self->buf, SZ_1M, 2));
+	EXPECT_EQ(0, md_check_refs(self->fd, self->buf, SZ_1M, 2));
 
 	pt = manual;
-	ASSERT_EQ(0, mock_replace(self->fd, stdev_id, &pt));
+	ASSERT_EQ(0, mock_domain_replace(self->fd, stdev_id, &pt));
 	EXPECT_EQ(manual, pt);
 	EXPECT_EQ(-ENOENT, obj_destroy(self->fd, hwpt_b));
-	EXPECT_EQ(0, check_refs(self->fd, self->buf, SZ_1M, 1));
-	EXPECT_EQ(0, check_map(self->fd, manual, IOVA_A, SZ_1M, self->buf));
+	EXPECT_EQ(0, md_check_refs(self->fd, self->buf, SZ_1M, 1));
+	EXPECT_EQ(0, md_check_map(self->fd, manual, IOVA_A, SZ_1M, self->buf));
 	EXPECT_EQ(-EBUSY, obj_destroy(self->fd, manual));
 
 	/* From the manual HWPT to its own IOAS: a new automatic HWPT */
 	pt = a;
-	ASSERT_EQ(0, mock_replace(self->fd, stdev_id, &pt));
+	ASSERT_EQ(0, mock_domain_replace(self->fd, stdev_id, &pt));
 	EXPECT_NE(manual, pt);
-	EXPECT_EQ(0, check_map(self->fd, pt, IOVA_A, SZ_1M, self->buf));
+	EXPECT_EQ(0, md_check_map(self->fd, pt, IOVA_A, SZ_1M, self->buf));
 	/* The manual one stays, unattached, until destroyed */
-	EXPECT_EQ(0, check_map(self->fd, manual, IOVA_A, SZ_1M, self->buf));
+	EXPECT_EQ(0, md_check_map(self->fd, manual, IOVA_A, SZ_1M, self->buf));
 	EXPECT_EQ(0, obj_destroy(self->fd, manual));
-	EXPECT_EQ(0, check_refs(self->fd, self->buf, SZ_1M, 1));
+	EXPECT_EQ(0, md_check_refs(self->fd, self->buf, SZ_1M, 1));
 
 	EXPECT_EQ(0, obj_destroy(self->fd, stdev_id));
-	EXPECT_EQ(0, check_refs(self->fd, self->buf, SZ_1M, 0));
+	EXPECT_EQ(0, md_check_refs(self->fd, self->buf, SZ_1M, 0));
 	EXPECT_EQ(0, obj_destroy(self->fd, a));
 	EXPECT_EQ(0, obj_destroy(self->fd, b));
 }
@@ -2257,10 +1971,10 @@ TEST_F(attach, mock_domain_flags)
 		EXPECT_NE(stdev_id, idev_id);
 		EXPECT_NE(hwpt_id, idev_id);
 		expect_mock_ranges(_metadata, self->fd, ioas2);
-		ASSERT_EQ(0, map_at(self->fd, ioas2, self->buf, SZ_2M,
-				    IOVA_A));
-		EXPECT_EQ(0, check_map(self->fd, hwpt_id, IOVA_A, SZ_2M,
-				       self->buf));
+		ASSERT_EQ(0, ioas_map_fixed(self->fd, ioas2, self->buf, SZ_2M,
+					    IOVA_A));
+		EXPECT_EQ(0, md_check_map(self->fd, hwpt_id, IOVA_A, SZ_2M,
+					  self->buf));
 		/* Explicit attach of a second such device */
 		ASSERT_EQ(0, mock_domain_flags(self->fd, hwpt_id, good[i],
 					       NULL, &out, NULL));
@@ -2272,8 +1986,8 @@ TEST_F(attach, mock_domain_flags)
 	 * Every IOAS made its own page set of the buffer and keeps a device
 	 * (the second one) and so a domain: one pin per IOAS.
 	 */
-	EXPECT_EQ(0, check_refs(self->fd, self->buf, SZ_2M,
-				sizeof(good) / sizeof(good[0])));
+	EXPECT_EQ(0, md_check_refs(self->fd, self->buf, SZ_2M,
+				   sizeof(good) / sizeof(good[0])));
 }
 
 TEST_F(attach, dev_check_cache)

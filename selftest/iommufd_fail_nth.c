@@ -181,6 +181,8 @@ struct nth_state {
 
 	/* For the sweeps that map memory */
 	void *buf;		/* BUF_LEN of touched anonymous memory, or NULL */
+	void *raw;		/* the mapping @buf is in, to munmap */
+	size_t raw_size;
 	__u32 dst;		/* destination IOAS of COPY */
 	__u32 dst_hwpt;		/* its HW pagetable */
 	__u32 hwpt[2];		/* HW pagetables (mock domains) of IOAS @id */
@@ -205,6 +207,10 @@ struct nth_op {
 	const int *errnos;
 	/* fewest faults the operation must take when allocations can fail */
 	unsigned int min_faults;
+	/* whether it needs IOMMU_TEST_CMD, as every mapping sweep does */
+	bool needs_test_cmd;
+	/* initial @ndomains of the state, for a @prepare that takes a number */
+	unsigned int ndomains;
 	void (*prepare)(struct __test_metadata *_metadata,
 			struct nth_state *st);
 	int (*run)(struct nth_state *st);
@@ -229,31 +235,7 @@ static void state_close(struct nth_state *st)
 		close(st->out_fd);
 	/* After the close, which unpinned whatever was still pinned */
 	if (st->buf)
-		munmap(st->buf, BUF_LEN);
-}
-
-/*
- * VmPin of /proc/self/status in kB: the mm's pinned_vm, which every pin of
- * iommufd is charged to whatever the accounting mode. -1 if not shown.
- */
-static long vmpin_kb(void)
-{
-	char buf[4096], *line;
-	ssize_t n;
-	int fd;
-
-	fd = open("/proc/self/status", O_RDONLY);
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = 0;
-	line = strstr(buf, "\nVmPin:");
-	if (!line)
-		return -1;
-	return strtol(line + strlen("\nVmPin:"), NULL, 10);
+		munmap(st->raw, st->raw_size);
 }
 
 static bool errno_expected(const int *errnos, int err)
@@ -264,18 +246,39 @@ static bool errno_expected(const int *errnos, int err)
 	return false;
 }
 
+/* Whether the module has IOMMU_TEST_CMD; if /dev/iommu fails, let it show */
+static bool have_test_cmd(void)
+{
+	struct iommu_test_cmd cmd = { .op = IOMMU_TEST_OP_MD_CHECK_REFS };
+	int fd, ret;
+
+	fd = open(IOMMUFD_DEV, O_RDWR);
+	if (fd < 0)
+		return true;
+	/* Checking no pages at all succeeds */
+	ret = test_cmd(fd, &cmd);
+	close(fd);
+	return ret != -ENOTTY;
+}
+
 static void sweep(struct __test_metadata *_metadata,
 		  FIXTURE_DATA(fail_nth) *self, const struct nth_op *op)
 {
 	unsigned int nth, faults = 0, failures = 0;
 	long vmpin;
 
+	if (op->needs_test_cmd && !have_test_cmd())
+		SKIP(return, "no IOMMU_TEST_CMD in the module");
 	if (self->nth_fd < 0)
 		SKIP(return, "no fail-nth (needs CONFIG_FAULT_INJECTION)");
 
-	vmpin = vmpin_kb();
+	vmpin = proc_status_kb("VmPin");
 	for (nth = 1; nth <= NTH_MAX; nth++) {
-		struct nth_state st = { .fd = -1, .out_fd = -1 };
+		struct nth_state st = {
+			.fd = -1,
+			.out_fd = -1,
+			.ndomains = op->ndomains,
+		};
 		unsigned int left = 0;
 		int ret;
 
@@ -315,7 +318,7 @@ static void sweep(struct __test_metadata *_metadata,
 
 	/* Every context was closed: nothing of the sweep may stay pinned */
 	if (vmpin >= 0) {
-		EXPECT_EQ(vmpin, vmpin_kb()) {
+		EXPECT_EQ(vmpin, proc_status_kb("VmPin")) {
 			TH_LOG("%s: VmPin changed over the sweep", op->name);
 		}
 	}
@@ -586,127 +589,6 @@ static const struct nth_op close_op = {
  */
 static const int map_errnos[] = { ENOMEM, ENOENT, EFAULT, 0 };
 
-/* Whether the module has IOMMU_TEST_CMD; if /dev/iommu fails, let it show */
-static bool have_test_cmd(void)
-{
-	struct iommu_test_cmd cmd = { .op = IOMMU_TEST_OP_MD_CHECK_REFS };
-	int fd, ret;
-
-	fd = open(IOMMUFD_DEV, O_RDWR);
-	if (fd < 0)
-		return true;
-	/* Checking no pages at all succeeds */
-	ret = test_cmd(fd, &cmd);
-	close(fd);
-	return ret != -ENOTTY;
-}
-
-static size_t mock_page_size(void)
-{
-	return sysconf(_SC_PAGESIZE) / 2;
-}
-
-static int ioas_map_fixed(int fd, __u32 ioas_id, void *buf, __u64 length,
-			  __u64 *iova)
-{
-	struct iommu_ioas_map cmd = {
-		.size = sizeof(cmd),
-		.flags = IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_READABLE |
-			 IOMMU_IOAS_MAP_WRITEABLE,
-		.ioas_id = ioas_id,
-		.user_va = (uintptr_t)buf,
-		.length = length,
-		.iova = *iova,
-	};
-	int ret;
-
-	ret = iommufd_ioctl(fd, IOMMU_IOAS_MAP, &cmd);
-	if (!ret)
-		*iova = cmd.iova;
-	return ret;
-}
-
-static int ioas_unmap(int fd, __u32 ioas_id, __u64 iova, __u64 length,
-		      __u64 *unmapped)
-{
-	struct iommu_ioas_unmap cmd = {
-		.size = sizeof(cmd),
-		.ioas_id = ioas_id,
-		.iova = iova,
-		.length = length,
-	};
-	int ret;
-
-	ret = iommufd_ioctl(fd, IOMMU_IOAS_UNMAP, &cmd);
-	if (!ret && unmapped)
-		*unmapped = cmd.length;
-	return ret;
-}
-
-static int ioas_copy_fixed(int fd, __u32 dst_id, __u64 dst_iova, __u32 src_id,
-			   __u64 src_iova, __u64 length)
-{
-	struct iommu_ioas_copy cmd = {
-		.size = sizeof(cmd),
-		.flags = IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_READABLE |
-			 IOMMU_IOAS_MAP_WRITEABLE,
-		.dst_ioas_id = dst_id,
-		.src_ioas_id = src_id,
-		.length = length,
-		.dst_iova = dst_iova,
-		.src_iova = src_iova,
-	};
-
-	return iommufd_ioctl(fd, IOMMU_IOAS_COPY, &cmd);
-}
-
-static int hwpt_alloc(int fd, __u32 dev_id, __u32 pt_id, __u32 *hwpt_id)
-{
-	struct iommu_hwpt_alloc cmd = {
-		.size = sizeof(cmd),
-		.dev_id = dev_id,
-		.pt_id = pt_id,
-	};
-	int ret;
-
-	ret = iommufd_ioctl(fd, IOMMU_HWPT_ALLOC, &cmd);
-	if (!ret)
-		*hwpt_id = cmd.out_hwpt_id;
-	return ret;
-}
-
-/* MD_CHECK_MAP: does @hwpt_id map [iova, iova + length) onto @buf? */
-static int md_check_map(int fd, __u32 hwpt_id, __u64 iova, void *buf,
-			__u64 length)
-{
-	struct iommu_test_cmd cmd = {
-		.op = IOMMU_TEST_OP_MD_CHECK_MAP,
-		.id = hwpt_id,
-		.check_map = {
-			.iova = iova,
-			.length = length,
-			.uptr = (uintptr_t)buf,
-		},
-	};
-
-	return test_cmd(fd, &cmd);
-}
-
-/* MD_CHECK_REFS: is every page of @buf pinned exactly @refs times? */
-static int md_check_refs(int fd, void *buf, __u64 length, __u32 refs)
-{
-	struct iommu_test_cmd cmd = {
-		.op = IOMMU_TEST_OP_MD_CHECK_REFS,
-		.check_refs = {
-			.length = length,
-			.uptr = (uintptr_t)buf,
-			.refs = refs,
-		},
-	};
-
-	return test_cmd(fd, &cmd);
-}
-
 /*
  * How many mock IOMMU pages of [iova, iova + length) @hwpt_id maps onto
  * @buf. MD_CHECK_MAP says EINVAL for an IOVA that maps nothing, without a
@@ -720,19 +602,23 @@ static unsigned int md_mapped_pages(int fd, __u32 hwpt_id, __u64 iova,
 	__u64 off;
 
 	for (off = 0; off < length; off += page)
-		if (!md_check_map(fd, hwpt_id, iova + off,
-				  (char *)buf + off, page))
+		if (!md_check_map(fd, hwpt_id, iova + off, page,
+				  (char *)buf + off))
 			mapped++;
 	return mapped;
 }
 
-/* VmPin must be @extra_kb above what it was with nothing pinned. */
+/*
+ * VmPin must be @extra_kb above what it was with nothing pinned. VmPin is
+ * the mm's pinned_vm, which every pin of iommufd is charged to whatever the
+ * accounting mode.
+ */
 static void check_vmpin(struct __test_metadata *_metadata,
 			const struct nth_state *st, long extra_kb)
 {
 	if (st->vmpin0 < 0)
 		return;
-	EXPECT_EQ(st->vmpin0 + extra_kb, vmpin_kb());
+	EXPECT_EQ(st->vmpin0 + extra_kb, proc_status_kb("VmPin"));
 }
 
 /* BUF_LEN pinned once (@pinned) or not at all, per MD_CHECK_REFS and VmPin */
@@ -741,35 +627,6 @@ static void check_pinned(struct __test_metadata *_metadata,
 {
 	EXPECT_EQ(0, md_check_refs(st->fd, st->buf, BUF_LEN, pinned));
 	check_vmpin(_metadata, st, pinned ? BUF_LEN / 1024 : 0);
-}
-
-/* IOVA_RANGES of @ioas_id is exactly [start, last] at @alignment. */
-static void check_ranges(struct __test_metadata *_metadata, int fd,
-			 __u32 ioas_id, __u64 start, __u64 last,
-			 __u64 alignment)
-{
-	struct iommu_iova_range ranges[2] = {};
-	__u32 num = ARRAY_SIZE(ranges);
-	__u64 align = 0;
-
-	ASSERT_EQ(0, ioas_iova_ranges(fd, ioas_id, ranges, &num, &align));
-	EXPECT_EQ(1U, num);
-	EXPECT_EQ(start, ranges[0].start);
-	EXPECT_EQ(last, ranges[0].last);
-	EXPECT_EQ(alignment, align);
-}
-
-static void check_ranges_no_domain(struct __test_metadata *_metadata,
-				   int fd, __u32 ioas_id)
-{
-	check_ranges(_metadata, fd, ioas_id, 0, UINT64_MAX, 1);
-}
-
-static void check_ranges_mock(struct __test_metadata *_metadata, int fd,
-			      __u32 ioas_id)
-{
-	check_ranges(_metadata, fd, ioas_id, MOCK_APERTURE_START,
-		     MOCK_APERTURE_LAST, mock_page_size());
 }
 
 /* The lowest free object ID is @id: allocate it as an IOAS and free it. */
@@ -795,14 +652,10 @@ static void state_ioas(struct __test_metadata *_metadata,
 /* BUF_LEN of touched memory in @st->buf, and the VmPin baseline. */
 static void state_buf(struct __test_metadata *_metadata, struct nth_state *st)
 {
-	void *buf;
-
-	buf = mmap(NULL, BUF_LEN, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(MAP_FAILED, buf);
-	st->buf = buf;
-	memset(st->buf, 0xa5, BUF_LEN);
-	st->vmpin0 = vmpin_kb();
+	st->buf = alloc_touched(BUF_LEN, sysconf(_SC_PAGESIZE), false,
+				&st->raw, &st->raw_size);
+	ASSERT_NE(NULL, st->buf);
+	st->vmpin0 = proc_status_kb("VmPin");
 	ASSERT_EQ(0, md_check_refs(st->fd, st->buf, BUF_LEN, 0));
 }
 
@@ -822,7 +675,7 @@ static void state_domains(struct __test_metadata *_metadata,
 		ASSERT_EQ(0, mock_domain(st->fd, st->id, &st->stdev[0],
 					 &st->hwpt[0], &st->idev));
 	if (n >= 2) {
-		ASSERT_EQ(0, hwpt_alloc(st->fd, st->idev, st->id,
+		ASSERT_EQ(0, hwpt_alloc(st->fd, 0, st->idev, st->id,
 					&st->hwpt[1]));
 		ASSERT_NE(st->hwpt[0], st->hwpt[1]);
 		ASSERT_EQ(0, mock_domain(st->fd, st->hwpt[1], &st->stdev[1],
@@ -840,41 +693,24 @@ static void state_domains(struct __test_metadata *_metadata,
  * must release everything.
  */
 static void map_prepare(struct __test_metadata *_metadata,
-			struct nth_state *st, unsigned int ndomains)
+			struct nth_state *st)
 {
 	state_ioas(_metadata, st);
-	state_domains(_metadata, st, ndomains);
+	state_domains(_metadata, st, st->ndomains);
 	state_buf(_metadata, st);
 	st->iova = MAP_IOVA;
 }
 
-static void map0_prepare(struct __test_metadata *_metadata,
-			 struct nth_state *st)
-{
-	map_prepare(_metadata, st, 0);
-}
-
-static void map1_prepare(struct __test_metadata *_metadata,
-			 struct nth_state *st)
-{
-	map_prepare(_metadata, st, 1);
-}
-
-static void map2_prepare(struct __test_metadata *_metadata,
-			 struct nth_state *st)
-{
-	map_prepare(_metadata, st, 2);
-}
-
 static int map_run(struct nth_state *st)
 {
-	return ioas_map_fixed(st->fd, st->id, st->buf, BUF_LEN, &st->iova);
+	return ioas_map(st->fd, st->id, MAP_FIXED_RW, (uintptr_t)st->buf,
+			BUF_LEN, &st->iova);
 }
 
 static void map_check_success(struct __test_metadata *_metadata,
 			      struct nth_state *st)
 {
-	__u64 iova = MAP_IOVA, unmapped = 0;
+	__u64 unmapped = 0;
 	unsigned int i;
 
 	EXPECT_EQ(MAP_IOVA, st->iova);
@@ -882,9 +718,9 @@ static void map_check_success(struct __test_metadata *_metadata,
 	check_pinned(_metadata, st, st->ndomains);
 	for (i = 0; i != st->ndomains; i++)
 		EXPECT_EQ(0, md_check_map(st->fd, st->hwpt[i], MAP_IOVA,
-					  st->buf, BUF_LEN));
-	EXPECT_EQ(-EEXIST, ioas_map_fixed(st->fd, st->id, st->buf, BUF_LEN,
-					  &iova));
+					  BUF_LEN, st->buf));
+	EXPECT_EQ(-EEXIST,
+		  ioas_map_fixed(st->fd, st->id, st->buf, BUF_LEN, MAP_IOVA));
 
 	ASSERT_EQ(0, ioas_unmap(st->fd, st->id, MAP_IOVA, BUF_LEN,
 				&unmapped));
@@ -915,7 +751,9 @@ static const struct nth_op map0_op = {
 	.errnos = map_errnos,
 	/* lookup, page set, area */
 	.min_faults = 3,
-	.prepare = map0_prepare,
+	.needs_test_cmd = true,
+	.ndomains = 0,
+	.prepare = map_prepare,
 	.run = map_run,
 	.check_success = map_check_success,
 	.check_failure = map_check_failure,
@@ -926,7 +764,9 @@ static const struct nth_op map1_op = {
 	.errnos = map_errnos,
 	/* and two fill buffers, accounting, GUP, mock map */
 	.min_faults = 8,
-	.prepare = map1_prepare,
+	.needs_test_cmd = true,
+	.ndomains = 1,
+	.prepare = map_prepare,
 	.run = map_run,
 	.check_success = map_check_success,
 	.check_failure = map_check_failure,
@@ -937,7 +777,9 @@ static const struct nth_op map2_op = {
 	.errnos = map_errnos,
 	/* and a fill buffer and the mock map of the second domain */
 	.min_faults = 10,
-	.prepare = map2_prepare,
+	.needs_test_cmd = true,
+	.ndomains = 2,
+	.prepare = map_prepare,
 	.run = map_run,
 	.check_success = map_check_success,
 	.check_failure = map_check_failure,
@@ -953,12 +795,11 @@ static const struct nth_op map2_op = {
 static void copy_prepare(struct __test_metadata *_metadata,
 			 struct nth_state *st)
 {
-	__u64 iova = MAP_IOVA;
-
 	state_ioas(_metadata, st);
 	state_domains(_metadata, st, 1);
 	state_buf(_metadata, st);
-	ASSERT_EQ(0, ioas_map_fixed(st->fd, st->id, st->buf, BUF_LEN, &iova));
+	ASSERT_EQ(0,
+		  ioas_map_fixed(st->fd, st->id, st->buf, BUF_LEN, MAP_IOVA));
 	ASSERT_EQ(0, ioas_alloc(st->fd, &st->dst));
 	ASSERT_EQ(0, mock_domain(st->fd, st->dst, &st->stdev[1],
 				 &st->dst_hwpt, NULL));
@@ -976,8 +817,8 @@ static void copy_check_source(struct __test_metadata *_metadata,
 			      struct nth_state *st)
 {
 	check_pinned(_metadata, st, true);
-	EXPECT_EQ(0, md_check_map(st->fd, st->hwpt[0], MAP_IOVA, st->buf,
-				  BUF_LEN));
+	EXPECT_EQ(0, md_check_map(st->fd, st->hwpt[0], MAP_IOVA, BUF_LEN,
+				  st->buf));
 }
 
 static void copy_check_success(struct __test_metadata *_metadata,
@@ -986,8 +827,8 @@ static void copy_check_success(struct __test_metadata *_metadata,
 	__u64 unmapped = 0;
 
 	copy_check_source(_metadata, st);
-	EXPECT_EQ(0, md_check_map(st->fd, st->dst_hwpt, COPY_IOVA, st->buf,
-				  BUF_LEN));
+	EXPECT_EQ(0, md_check_map(st->fd, st->dst_hwpt, COPY_IOVA, BUF_LEN,
+				  st->buf));
 
 	/* The copy goes, the source keeps the pages pinned */
 	ASSERT_EQ(0, ioas_unmap(st->fd, st->dst, COPY_IOVA, BUF_LEN,
@@ -1020,6 +861,7 @@ static const struct nth_op copy_op = {
 	.errnos = map_errnos,
 	/* two lookups, list entry, area, two fill buffers, mock map */
 	.min_faults = 7,
+	.needs_test_cmd = true,
 	.prepare = copy_prepare,
 	.run = copy_run,
 	.check_success = copy_check_success,
@@ -1037,12 +879,11 @@ static const int unmap_errnos[] = { ENOENT, 0 };
 static void unmap_prepare(struct __test_metadata *_metadata,
 			  struct nth_state *st)
 {
-	__u64 iova = MAP_IOVA;
-
 	state_ioas(_metadata, st);
 	state_domains(_metadata, st, 1);
 	state_buf(_metadata, st);
-	ASSERT_EQ(0, ioas_map_fixed(st->fd, st->id, st->buf, BUF_LEN, &iova));
+	ASSERT_EQ(0,
+		  ioas_map_fixed(st->fd, st->id, st->buf, BUF_LEN, MAP_IOVA));
 	check_pinned(_metadata, st, true);
 	st->iova = MAP_IOVA;
 }
@@ -1055,8 +896,6 @@ static int unmap_run(struct nth_state *st)
 static void unmap_check_success(struct __test_metadata *_metadata,
 				struct nth_state *st)
 {
-	__u64 iova = MAP_IOVA;
-
 	EXPECT_EQ(BUF_LEN, st->out_len);
 	check_pinned(_metadata, st, false);
 	EXPECT_EQ(0U, md_mapped_pages(st->fd, st->hwpt[0], MAP_IOVA, st->buf,
@@ -1064,22 +903,21 @@ static void unmap_check_success(struct __test_metadata *_metadata,
 	EXPECT_EQ(-ENOENT, ioas_unmap(st->fd, st->id, MAP_IOVA, BUF_LEN,
 				      NULL));
 	/* The IOVA is free again */
-	ASSERT_EQ(0, ioas_map_fixed(st->fd, st->id, st->buf, BUF_LEN, &iova));
-	EXPECT_EQ(0, md_check_map(st->fd, st->hwpt[0], MAP_IOVA, st->buf,
-				  BUF_LEN));
+	ASSERT_EQ(0,
+		  ioas_map_fixed(st->fd, st->id, st->buf, BUF_LEN, MAP_IOVA));
+	EXPECT_EQ(0, md_check_map(st->fd, st->hwpt[0], MAP_IOVA, BUF_LEN,
+				  st->buf));
 	check_pinned(_metadata, st, true);
 }
 
 static void unmap_check_failure(struct __test_metadata *_metadata,
 				struct nth_state *st)
 {
-	__u64 iova = MAP_IOVA;
-
 	check_pinned(_metadata, st, true);
-	EXPECT_EQ(0, md_check_map(st->fd, st->hwpt[0], MAP_IOVA, st->buf,
-				  BUF_LEN));
-	EXPECT_EQ(-EEXIST, ioas_map_fixed(st->fd, st->id, st->buf, BUF_LEN,
-					  &iova));
+	EXPECT_EQ(0, md_check_map(st->fd, st->hwpt[0], MAP_IOVA, BUF_LEN,
+				  st->buf));
+	EXPECT_EQ(-EEXIST,
+		  ioas_map_fixed(st->fd, st->id, st->buf, BUF_LEN, MAP_IOVA));
 	ASSERT_EQ(0, unmap_run(st));
 	unmap_check_success(_metadata, st);
 }
@@ -1089,6 +927,7 @@ static const struct nth_op unmap_op = {
 	.errnos = unmap_errnos,
 	/* lookup */
 	.min_faults = 1,
+	.needs_test_cmd = true,
 	.prepare = unmap_prepare,
 	.run = unmap_run,
 	.check_success = unmap_check_success,
@@ -1107,11 +946,10 @@ static const int attach_errnos[] = { ENOMEM, ENOENT, EFAULT, 0 };
 static void attach_prepare(struct __test_metadata *_metadata,
 			   struct nth_state *st)
 {
-	__u64 iova = MAP_IOVA;
-
 	state_ioas(_metadata, st);
 	state_buf(_metadata, st);
-	ASSERT_EQ(0, ioas_map_fixed(st->fd, st->id, st->buf, BUF_LEN, &iova));
+	ASSERT_EQ(0,
+		  ioas_map_fixed(st->fd, st->id, st->buf, BUF_LEN, MAP_IOVA));
 	check_pinned(_metadata, st, false);
 }
 
@@ -1125,26 +963,24 @@ static int attach_run(struct nth_state *st)
 static void check_ioas_mapped(struct __test_metadata *_metadata,
 			      struct nth_state *st)
 {
-	__u64 iova = MAP_IOVA;
-
-	EXPECT_EQ(-EEXIST, ioas_map_fixed(st->fd, st->id, st->buf, BUF_LEN,
-					  &iova));
+	EXPECT_EQ(-EEXIST,
+		  ioas_map_fixed(st->fd, st->id, st->buf, BUF_LEN, MAP_IOVA));
 }
 
 static void attach_check_success(struct __test_metadata *_metadata,
 				 struct nth_state *st)
 {
 	check_pinned(_metadata, st, true);
-	EXPECT_EQ(0, md_check_map(st->fd, st->hwpt[0], MAP_IOVA, st->buf,
-				  BUF_LEN));
-	check_ranges_mock(_metadata, st->fd, st->id);
+	EXPECT_EQ(0, md_check_map(st->fd, st->hwpt[0], MAP_IOVA, BUF_LEN,
+				  st->buf));
+	expect_mock_ranges(_metadata, st->fd, st->id);
 
 	/* Detaching the only domain unpins; its automatic HWPT goes too */
 	ASSERT_EQ(0, obj_destroy(st->fd, st->stdev[0]));
 	check_pinned(_metadata, st, false);
-	EXPECT_EQ(-ENOENT, md_check_map(st->fd, st->hwpt[0], MAP_IOVA,
-					st->buf, BUF_LEN));
-	check_ranges_no_domain(_metadata, st->fd, st->id);
+	EXPECT_EQ(-ENOENT, md_check_map(st->fd, st->hwpt[0], MAP_IOVA, BUF_LEN,
+					st->buf));
+	expect_no_domain_ranges(_metadata, st->fd, st->id);
 	check_next_id(_metadata, st->fd, 2);
 	check_ioas_mapped(_metadata, st);
 }
@@ -1153,7 +989,7 @@ static void attach_check_failure(struct __test_metadata *_metadata,
 				 struct nth_state *st)
 {
 	check_pinned(_metadata, st, false);
-	check_ranges_no_domain(_metadata, st->fd, st->id);
+	expect_no_domain_ranges(_metadata, st->fd, st->id);
 	check_next_id(_metadata, st->fd, 2);
 	check_ioas_mapped(_metadata, st);
 	ASSERT_EQ(0, attach_run(st));
@@ -1168,6 +1004,7 @@ static const struct nth_op attach_op = {
 	 * two fill buffers, accounting, GUP, mock map
 	 */
 	.min_faults = 11,
+	.needs_test_cmd = true,
 	.prepare = attach_prepare,
 	.run = attach_run,
 	.check_success = attach_check_success,
@@ -1185,33 +1022,17 @@ static const struct nth_op attach_op = {
 static const int detach_errnos[] = { 0 };
 
 static void detach_prepare(struct __test_metadata *_metadata,
-			   struct nth_state *st, unsigned int ndomains)
+			   struct nth_state *st)
 {
-	__u64 iova;
-
 	state_ioas(_metadata, st);
-	state_domains(_metadata, st, ndomains);
+	state_domains(_metadata, st, st->ndomains);
 	state_buf(_metadata, st);
-	iova = MAP_IOVA;
 	ASSERT_EQ(0, ioas_map_fixed(st->fd, st->id, st->buf, BUF_LEN / 2,
-				    &iova));
-	iova = COPY_IOVA;
+				    MAP_IOVA));
 	ASSERT_EQ(0, ioas_map_fixed(st->fd, st->id,
 				    (char *)st->buf + BUF_LEN / 2,
-				    BUF_LEN / 2, &iova));
+				    BUF_LEN / 2, COPY_IOVA));
 	check_pinned(_metadata, st, true);
-}
-
-static void detach1_prepare(struct __test_metadata *_metadata,
-			    struct nth_state *st)
-{
-	detach_prepare(_metadata, st, 1);
-}
-
-static void detach2_prepare(struct __test_metadata *_metadata,
-			    struct nth_state *st)
-{
-	detach_prepare(_metadata, st, 2);
 }
 
 static int detach_run(struct nth_state *st)
@@ -1223,29 +1044,26 @@ static int detach_run(struct nth_state *st)
 static void check_halves_mapped(struct __test_metadata *_metadata,
 				struct nth_state *st, __u32 hwpt_id)
 {
-	EXPECT_EQ(0, md_check_map(st->fd, hwpt_id, MAP_IOVA, st->buf,
-				  BUF_LEN / 2));
-	EXPECT_EQ(0, md_check_map(st->fd, hwpt_id, COPY_IOVA,
-				  (char *)st->buf + BUF_LEN / 2,
-				  BUF_LEN / 2));
+	EXPECT_EQ(0, md_check_map(st->fd, hwpt_id, MAP_IOVA, BUF_LEN / 2,
+				  st->buf));
+	EXPECT_EQ(0, md_check_map(st->fd, hwpt_id, COPY_IOVA, BUF_LEN / 2,
+				  (char *)st->buf + BUF_LEN / 2));
 }
 
 static void detach_check(struct __test_metadata *_metadata,
 			 struct nth_state *st)
 {
-	__u64 unmapped;
-
 	EXPECT_EQ(-ENOENT, obj_destroy(st->fd, st->stdev[0]));
 	/* The automatic HWPT went with its only device */
 	EXPECT_EQ(-ENOENT, md_check_map(st->fd, st->hwpt[0], MAP_IOVA,
-					st->buf, BUF_LEN / 2));
+					BUF_LEN / 2, st->buf));
 	/* Mock device, DEVICE object and HWPT are gone: 2 to 4 are free */
 	check_next_id(_metadata, st->fd, 2);
 
 	if (st->ndomains == 2) {
 		check_pinned(_metadata, st, true);
 		check_halves_mapped(_metadata, st, st->hwpt[1]);
-		check_ranges_mock(_metadata, st->fd, st->id);
+		expect_mock_ranges(_metadata, st->fd, st->id);
 		ASSERT_EQ(0, obj_destroy(st->fd, st->stdev[1]));
 		/* A HWPT_ALLOC one stays until destroyed */
 		check_pinned(_metadata, st, true);
@@ -1253,23 +1071,19 @@ static void detach_check(struct __test_metadata *_metadata,
 		ASSERT_EQ(0, obj_destroy(st->fd, st->hwpt[1]));
 	}
 	check_pinned(_metadata, st, false);
-	check_ranges_no_domain(_metadata, st->fd, st->id);
+	expect_no_domain_ranges(_metadata, st->fd, st->id);
 
 	/* The mappings themselves stay in the IOAS */
-	unmapped = 0;
-	EXPECT_EQ(0, ioas_unmap(st->fd, st->id, MAP_IOVA, BUF_LEN / 2,
-				&unmapped));
-	EXPECT_EQ(BUF_LEN / 2, unmapped);
-	unmapped = 0;
-	EXPECT_EQ(0, ioas_unmap(st->fd, st->id, COPY_IOVA, BUF_LEN / 2,
-				&unmapped));
-	EXPECT_EQ(BUF_LEN / 2, unmapped);
+	EXPECT_UNMAP_EXACT(st->fd, st->id, MAP_IOVA, BUF_LEN / 2);
+	EXPECT_UNMAP_EXACT(st->fd, st->id, COPY_IOVA, BUF_LEN / 2);
 }
 
 static const struct nth_op detach1_op = {
 	.name = "MOCK_DOMAIN detach (DESTROY), last domain",
 	.errnos = detach_errnos,
-	.prepare = detach1_prepare,
+	.needs_test_cmd = true,
+	.ndomains = 1,
+	.prepare = detach_prepare,
 	.run = detach_run,
 	.check_success = detach_check,
 	.check_failure = detach_check,
@@ -1278,7 +1092,9 @@ static const struct nth_op detach1_op = {
 static const struct nth_op detach2_op = {
 	.name = "MOCK_DOMAIN detach (DESTROY), 1 of 2 domains",
 	.errnos = detach_errnos,
-	.prepare = detach2_prepare,
+	.needs_test_cmd = true,
+	.ndomains = 2,
+	.prepare = detach_prepare,
 	.run = detach_run,
 	.check_success = detach_check,
 	.check_failure = detach_check,
@@ -1311,57 +1127,41 @@ TEST_F(fail_nth, close)
 
 TEST_F(fail_nth, map_no_domain)
 {
-	if (!have_test_cmd())
-		SKIP(return, "no IOMMU_TEST_CMD in the module");
 	sweep(_metadata, self, &map0_op);
 }
 
 TEST_F(fail_nth, map_1_domain)
 {
-	if (!have_test_cmd())
-		SKIP(return, "no IOMMU_TEST_CMD in the module");
 	sweep(_metadata, self, &map1_op);
 }
 
 TEST_F(fail_nth, map_2_domains)
 {
-	if (!have_test_cmd())
-		SKIP(return, "no IOMMU_TEST_CMD in the module");
 	sweep(_metadata, self, &map2_op);
 }
 
 TEST_F(fail_nth, copy)
 {
-	if (!have_test_cmd())
-		SKIP(return, "no IOMMU_TEST_CMD in the module");
 	sweep(_metadata, self, &copy_op);
 }
 
 TEST_F(fail_nth, unmap)
 {
-	if (!have_test_cmd())
-		SKIP(return, "no IOMMU_TEST_CMD in the module");
 	sweep(_metadata, self, &unmap_op);
 }
 
 TEST_F(fail_nth, attach)
 {
-	if (!have_test_cmd())
-		SKIP(return, "no IOMMU_TEST_CMD in the module");
 	sweep(_metadata, self, &attach_op);
 }
 
 TEST_F(fail_nth, detach_last_domain)
 {
-	if (!have_test_cmd())
-		SKIP(return, "no IOMMU_TEST_CMD in the module");
 	sweep(_metadata, self, &detach1_op);
 }
 
 TEST_F(fail_nth, detach_1_of_2_domains)
 {
-	if (!have_test_cmd())
-		SKIP(return, "no IOMMU_TEST_CMD in the module");
 	sweep(_metadata, self, &detach2_op);
 }
 

@@ -13,11 +13,6 @@
 #include <stdlib.h>
 #include <sys/wait.h>
 
-#define SZ_4K 0x1000UL
-#define SZ_1M 0x100000UL
-#define SZ_2M 0x200000UL
-#define SZ_4M 0x400000UL
-
 /* Memory every test maps from; 2 MiB aligned so huge alignment is seen */
 #define BUF_SIZE (8 * SZ_2M)
 
@@ -25,96 +20,7 @@
 #define BOGUS_VA (1ULL << 40)
 #define BOGUS_VA_PTR ((void *)(uintptr_t)BOGUS_VA)
 
-#define MAP_RW (IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_WRITEABLE)
-#define MAP_FIXED_RW (IOMMU_IOAS_MAP_FIXED_IOVA | MAP_RW)
-
-/* --- Wrappers of the commands, returning 0 or -errno --- */
-
-static int ioas_map_raw(int fd, __u32 ioas_id, __u32 flags, __u64 user_va,
-			__u64 length, __u64 *iova)
-{
-	struct iommu_ioas_map cmd = {
-		.size = sizeof(cmd),
-		.flags = flags,
-		.ioas_id = ioas_id,
-		.user_va = user_va,
-		.length = length,
-		.iova = iova ? *iova : 0,
-	};
-	int ret;
-
-	ret = iommufd_ioctl(fd, IOMMU_IOAS_MAP, &cmd);
-	if (!ret && iova)
-		*iova = cmd.iova;
-	return ret;
-}
-
-/* Map at a fixed IOVA */
-static int map_fixed(int fd, __u32 ioas_id, void *va, __u64 length,
-		     __u64 iova)
-{
-	return ioas_map_raw(fd, ioas_id, MAP_FIXED_RW, (uintptr_t)va, length,
-			    &iova);
-}
-
-/* Map at an IOVA the kernel picks */
-static int map_auto(int fd, __u32 ioas_id, void *va, __u64 length,
-		    __u64 *iova)
-{
-	*iova = 0;
-	return ioas_map_raw(fd, ioas_id, MAP_RW, (uintptr_t)va, length, iova);
-}
-
-static int ioas_unmap(int fd, __u32 ioas_id, __u64 iova, __u64 length,
-		      __u64 *unmapped)
-{
-	struct iommu_ioas_unmap cmd = {
-		.size = sizeof(cmd),
-		.ioas_id = ioas_id,
-		.iova = iova,
-		.length = length,
-	};
-	int ret;
-
-	ret = iommufd_ioctl(fd, IOMMU_IOAS_UNMAP, &cmd);
-	if (!ret && unmapped)
-		*unmapped = cmd.length;
-	return ret;
-}
-
-static int ioas_copy(int fd, __u32 flags, __u32 dst_id, __u32 src_id,
-		     __u64 length, __u64 src_iova, __u64 *dst_iova)
-{
-	struct iommu_ioas_copy cmd = {
-		.size = sizeof(cmd),
-		.flags = flags,
-		.dst_ioas_id = dst_id,
-		.src_ioas_id = src_id,
-		.length = length,
-		.dst_iova = dst_iova ? *dst_iova : 0,
-		.src_iova = src_iova,
-	};
-	int ret;
-
-	ret = iommufd_ioctl(fd, IOMMU_IOAS_COPY, &cmd);
-	if (!ret && dst_iova)
-		*dst_iova = cmd.dst_iova;
-	return ret;
-}
-
-static int ioas_allow(int fd, __u32 ioas_id, const struct iommu_iova_range *r,
-		      __u32 num)
-{
-	struct iommu_ioas_allow_iovas cmd = {
-		.size = sizeof(cmd),
-		.ioas_id = ioas_id,
-		.num_iovas = num,
-		.allowed_iovas = (uintptr_t)r,
-	};
-
-	return iommufd_ioctl(fd, IOMMU_IOAS_ALLOW_IOVAS, &cmd);
-}
-
+/* IOMMU_TEST_OP_ADD_RESERVED of [start, start + length) in the IOAS */
 static int add_reserved(int fd, __u32 ioas_id, __u64 start, __u64 length)
 {
 	struct iommu_test_cmd cmd = {
@@ -126,63 +32,13 @@ static int add_reserved(int fd, __u32 ioas_id, __u64 start, __u64 length)
 	return test_cmd(fd, &cmd);
 }
 
-static int option_cmd(int fd, __u32 option_id, __u16 op, __u32 object_id,
-		      __u64 *val64)
-{
-	struct iommu_option cmd = {
-		.size = sizeof(cmd),
-		.option_id = option_id,
-		.op = op,
-		.object_id = object_id,
-		.val64 = *val64,
-	};
-	int ret;
-
-	ret = iommufd_ioctl(fd, IOMMU_OPTION, &cmd);
-	if (!ret)
-		*val64 = cmd.val64;
-	return ret;
-}
-
-static int option_set(int fd, __u32 option_id, __u32 object_id, __u64 val)
-{
-	return option_cmd(fd, option_id, IOMMU_OPTION_OP_SET, object_id, &val);
-}
-
-static __u64 option_get(int fd, __u32 option_id, __u32 object_id, int *ret)
-{
-	__u64 val = 0xdeadbeef;
-
-	*ret = option_cmd(fd, option_id, IOMMU_OPTION_OP_GET, object_id, &val);
-	return val;
-}
-
-/* Unmap exactly [iova, iova + length - 1] and check the byte count */
-#define EXPECT_UNMAP_EXACT(fd, id, iova, length)			\
-	do {								\
-		__u64 __unmapped = 0;					\
-									\
-		EXPECT_EQ(0, ioas_unmap(fd, id, iova, length,		\
-					&__unmapped));			\
-		EXPECT_EQ((__u64)(length), __unmapped);			\
-	} while (0)
-
-/* Unmap everything and check the total */
-#define EXPECT_UNMAP_ALL(fd, id, total)					\
-	do {								\
-		__u64 __unmapped = 1;					\
-									\
-		EXPECT_EQ(0, ioas_unmap(fd, id, 0, UINT64_MAX,		\
-					&__unmapped));			\
-		EXPECT_EQ((__u64)(total), __unmapped);			\
-	} while (0)
-
 /* --- Fixture: one context, one IOAS, one 2 MiB aligned buffer --- */
 
 FIXTURE(ioas) {
 	int fd;
 	__u32 ioas_id;
 	void *raw;
+	size_t raw_size;
 	char *buf;	/* BUF_SIZE bytes, 2 MiB aligned */
 };
 
@@ -192,17 +48,14 @@ FIXTURE_SETUP(ioas)
 	ASSERT_LE(0, self->fd);
 	ASSERT_EQ(0, ioas_alloc(self->fd, &self->ioas_id));
 
-	self->raw = mmap(NULL, BUF_SIZE + SZ_2M, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	ASSERT_NE(MAP_FAILED, self->raw);
-	self->buf = (char *)(((uintptr_t)self->raw + SZ_2M - 1) &
-			     ~(SZ_2M - 1));
+	self->buf = mmap_aligned(BUF_SIZE, SZ_2M, &self->raw, &self->raw_size);
+	ASSERT_NE(NULL, self->buf);
 }
 
 FIXTURE_TEARDOWN(ioas)
 {
 	if (self->raw && self->raw != MAP_FAILED)
-		munmap(self->raw, BUF_SIZE + SZ_2M);
+		munmap(self->raw, self->raw_size);
 	if (self->fd >= 0)
 		close(self->fd);
 }
@@ -213,25 +66,26 @@ TEST_F(ioas, map_fixed_iova_and_unmap)
 {
 	__u64 iova = 0x10000000;
 
-	ASSERT_EQ(0, ioas_map_raw(self->fd, self->ioas_id, MAP_FIXED_RW,
-				  (uintptr_t)self->buf, SZ_1M, &iova));
+	ASSERT_EQ(0, ioas_map(self->fd, self->ioas_id, MAP_FIXED_RW,
+			      (uintptr_t)self->buf, SZ_1M, &iova));
 	/* FIXED returns the IOVA it was given */
 	EXPECT_EQ(0x10000000ULL, iova);
 	EXPECT_UNMAP_EXACT(self->fd, self->ioas_id, 0x10000000, SZ_1M);
 
 	/* Read-only and write-only mappings are accepted too */
 	iova = 0x20000000;
-	EXPECT_EQ(0, ioas_map_raw(self->fd, self->ioas_id,
-				  IOMMU_IOAS_MAP_FIXED_IOVA |
-				  IOMMU_IOAS_MAP_READABLE,
-				  (uintptr_t)self->buf, SZ_4K, &iova));
+	EXPECT_EQ(0, ioas_map(self->fd, self->ioas_id,
+			      IOMMU_IOAS_MAP_FIXED_IOVA |
+			      IOMMU_IOAS_MAP_READABLE,
+			      (uintptr_t)self->buf, SZ_4K, &iova));
 	iova = 0x30000000;
-	EXPECT_EQ(0, ioas_map_raw(self->fd, self->ioas_id,
-				  IOMMU_IOAS_MAP_FIXED_IOVA |
-				  IOMMU_IOAS_MAP_WRITEABLE,
-				  (uintptr_t)self->buf, SZ_4K, &iova));
+	EXPECT_EQ(0, ioas_map(self->fd, self->ioas_id,
+			      IOMMU_IOAS_MAP_FIXED_IOVA |
+			      IOMMU_IOAS_MAP_WRITEABLE,
+			      (uintptr_t)self->buf, SZ_4K, &iova));
 	/* IOVA 0 is a valid fixed IOVA */
-	EXPECT_EQ(0, map_fixed(self->fd, self->ioas_id, self->buf, SZ_4K, 0));
+	EXPECT_EQ(0,
+		  ioas_map_fixed(self->fd, self->ioas_id, self->buf, SZ_4K, 0));
 	EXPECT_UNMAP_ALL(self->fd, self->ioas_id, 3 * SZ_4K);
 }
 
@@ -239,8 +93,8 @@ TEST_F(ioas, map_auto_iova_basic)
 {
 	__u64 iova;
 
-	ASSERT_EQ(0, map_auto(self->fd, self->ioas_id, self->buf, SZ_1M,
-			      &iova));
+	ASSERT_EQ(0, ioas_map_auto(self->fd, self->ioas_id, self->buf, SZ_1M,
+				   &iova));
 	EXPECT_NE(0ULL, iova);
 	EXPECT_UNMAP_EXACT(self->fd, self->ioas_id, iova, SZ_1M);
 }
@@ -253,11 +107,10 @@ TEST_F(ioas, map_error_order)
 
 	/* 1: unknown flags or __reserved, before everything else */
 	iova = UINT64_MAX;
-	EXPECT_EQ(-EOPNOTSUPP, ioas_map_raw(self->fd, 0, MAP_RW | (1 << 3),
-					    va, 0, &iova));
-	EXPECT_EQ(-EOPNOTSUPP, ioas_map_raw(self->fd, self->ioas_id,
-					    MAP_RW | (1U << 31), va, SZ_4K,
-					    NULL));
+	EXPECT_EQ(-EOPNOTSUPP, ioas_map(self->fd, 0, MAP_RW | (1 << 3),
+					va, 0, &iova));
+	EXPECT_EQ(-EOPNOTSUPP, ioas_map(self->fd, self->ioas_id,
+					MAP_RW | (1U << 31), va, SZ_4K, NULL));
 	cmd = (struct iommu_ioas_map){
 		.size = sizeof(cmd),
 		.flags = MAP_RW,
@@ -273,35 +126,34 @@ TEST_F(ioas, map_error_order)
 
 	/* 2: iova or length >= UINT64_MAX, before the flags and the ID */
 	iova = UINT64_MAX;
-	EXPECT_EQ(-EOVERFLOW, ioas_map_raw(self->fd, 0, IOMMU_IOAS_MAP_FIXED_IOVA,
-					   va, SZ_4K, &iova));
-	EXPECT_EQ(-EOVERFLOW, ioas_map_raw(self->fd, 0, 0, va, UINT64_MAX,
-					   NULL));
-	EXPECT_EQ(-EOVERFLOW, ioas_map_raw(self->fd, self->ioas_id, MAP_RW,
-					   va, UINT64_MAX, NULL));
+	EXPECT_EQ(-EOVERFLOW, ioas_map(self->fd, 0, IOMMU_IOAS_MAP_FIXED_IOVA,
+				       va, SZ_4K, &iova));
+	EXPECT_EQ(-EOVERFLOW, ioas_map(self->fd, 0, 0, va, UINT64_MAX, NULL));
+	EXPECT_EQ(-EOVERFLOW, ioas_map(self->fd, self->ioas_id, MAP_RW,
+				       va, UINT64_MAX, NULL));
 	/* Even without FIXED the iova field is checked */
 	iova = UINT64_MAX;
-	EXPECT_EQ(-EOVERFLOW, ioas_map_raw(self->fd, self->ioas_id, MAP_RW,
-					   va, SZ_4K, &iova));
+	EXPECT_EQ(-EOVERFLOW, ioas_map(self->fd, self->ioas_id, MAP_RW,
+				       va, SZ_4K, &iova));
 
 	/* 3: neither READABLE nor WRITEABLE, before the ID */
-	EXPECT_EQ(-EINVAL, ioas_map_raw(self->fd, 0, 0, va, 0, NULL));
+	EXPECT_EQ(-EINVAL, ioas_map(self->fd, 0, 0, va, 0, NULL));
 	iova = 0x10000000;
-	EXPECT_EQ(-EINVAL, ioas_map_raw(self->fd, self->ioas_id,
-					IOMMU_IOAS_MAP_FIXED_IOVA, va, SZ_4K,
-					&iova));
+	EXPECT_EQ(-EINVAL, ioas_map(self->fd, self->ioas_id,
+				    IOMMU_IOAS_MAP_FIXED_IOVA, va, SZ_4K,
+				    &iova));
 
 	/* 4: bad IOAS ID, before the length */
-	EXPECT_EQ(-ENOENT, ioas_map_raw(self->fd, 0, MAP_RW, va, 0, NULL));
-	EXPECT_EQ(-ENOENT, ioas_map_raw(self->fd, self->ioas_id + 1000,
-					MAP_RW, va, SZ_4K, NULL));
+	EXPECT_EQ(-ENOENT, ioas_map(self->fd, 0, MAP_RW, va, 0, NULL));
+	EXPECT_EQ(-ENOENT, ioas_map(self->fd, self->ioas_id + 1000,
+				    MAP_RW, va, SZ_4K, NULL));
 
 	/* 5: length 0, fixed or not */
-	EXPECT_EQ(-EINVAL, ioas_map_raw(self->fd, self->ioas_id, MAP_RW, va,
-					0, NULL));
+	EXPECT_EQ(-EINVAL, ioas_map(self->fd, self->ioas_id, MAP_RW, va,
+				    0, NULL));
 	iova = 0x10000000;
-	EXPECT_EQ(-EINVAL, ioas_map_raw(self->fd, self->ioas_id, MAP_FIXED_RW,
-					va, 0, &iova));
+	EXPECT_EQ(-EINVAL, ioas_map(self->fd, self->ioas_id, MAP_FIXED_RW,
+				    va, 0, &iova));
 
 	/* Nothing was mapped by any of this */
 	EXPECT_UNMAP_ALL(self->fd, self->ioas_id, 0);
@@ -310,14 +162,13 @@ TEST_F(ioas, map_error_order)
 TEST_F(ioas, map_fixed_iova_wraps)
 {
 	/* The last byte of the range is past UINT64_MAX */
-	EXPECT_EQ(-EOVERFLOW, map_fixed(self->fd, self->ioas_id, self->buf,
-					SZ_4K, UINT64_MAX - SZ_4K + 2));
-	EXPECT_EQ(-EOVERFLOW, map_fixed(self->fd, self->ioas_id, self->buf,
-					3, UINT64_MAX - 1));
+	EXPECT_EQ(-EOVERFLOW, ioas_map_fixed(self->fd, self->ioas_id, self->buf,
+					     SZ_4K, UINT64_MAX - SZ_4K + 2));
+	EXPECT_EQ(-EOVERFLOW, ioas_map_fixed(self->fd, self->ioas_id, self->buf,
+					     3, UINT64_MAX - 1));
 	/* The very last possible byte, UINT64_MAX - 1, is fine */
-	EXPECT_EQ(0, ioas_map_raw(self->fd, self->ioas_id, MAP_FIXED_RW,
-				  BOGUS_VA, 2,
-				  &(__u64){ UINT64_MAX - 2 }));
+	EXPECT_EQ(0, ioas_map(self->fd, self->ioas_id, MAP_FIXED_RW,
+			      BOGUS_VA, 2, &(__u64){ UINT64_MAX - 2 }));
 	EXPECT_UNMAP_ALL(self->fd, self->ioas_id, 2);
 }
 
@@ -326,33 +177,33 @@ TEST_F(ioas, map_fixed_overlap_eexist)
 	const __u64 base = 0x40000000;
 	__u64 unmapped = 0;
 
-	ASSERT_EQ(0, map_fixed(self->fd, self->ioas_id, self->buf, 4 * SZ_4K,
-			       base));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, self->buf,
+				    4 * SZ_4K, base));
 
 	/* Partial overlap at the start and at the end */
-	EXPECT_EQ(-EEXIST, map_fixed(self->fd, self->ioas_id, self->buf,
-				     2 * SZ_4K, base - SZ_4K));
-	EXPECT_EQ(-EEXIST, map_fixed(self->fd, self->ioas_id, self->buf,
-				     2 * SZ_4K, base + 3 * SZ_4K));
+	EXPECT_EQ(-EEXIST, ioas_map_fixed(self->fd, self->ioas_id, self->buf,
+					  2 * SZ_4K, base - SZ_4K));
+	EXPECT_EQ(-EEXIST, ioas_map_fixed(self->fd, self->ioas_id, self->buf,
+					  2 * SZ_4K, base + 3 * SZ_4K));
 	/* Single byte overlaps at either edge */
-	EXPECT_EQ(-EEXIST, map_fixed(self->fd, self->ioas_id, self->buf,
-				     SZ_4K + 1, base - SZ_4K));
-	EXPECT_EQ(-EEXIST, map_fixed(self->fd, self->ioas_id, self->buf,
-				     SZ_4K, base + 4 * SZ_4K - 1));
+	EXPECT_EQ(-EEXIST, ioas_map_fixed(self->fd, self->ioas_id, self->buf,
+					  SZ_4K + 1, base - SZ_4K));
+	EXPECT_EQ(-EEXIST, ioas_map_fixed(self->fd, self->ioas_id, self->buf,
+					  SZ_4K, base + 4 * SZ_4K - 1));
 	/* Containing the existing mapping */
-	EXPECT_EQ(-EEXIST, map_fixed(self->fd, self->ioas_id, self->buf,
-				     6 * SZ_4K, base - SZ_4K));
+	EXPECT_EQ(-EEXIST, ioas_map_fixed(self->fd, self->ioas_id, self->buf,
+					  6 * SZ_4K, base - SZ_4K));
 	/* Contained in it, and the identical range */
-	EXPECT_EQ(-EEXIST, map_fixed(self->fd, self->ioas_id, self->buf,
-				     SZ_4K, base + SZ_4K));
-	EXPECT_EQ(-EEXIST, map_fixed(self->fd, self->ioas_id, self->buf,
-				     4 * SZ_4K, base));
+	EXPECT_EQ(-EEXIST, ioas_map_fixed(self->fd, self->ioas_id, self->buf,
+					  SZ_4K, base + SZ_4K));
+	EXPECT_EQ(-EEXIST, ioas_map_fixed(self->fd, self->ioas_id, self->buf,
+					  4 * SZ_4K, base));
 
 	/* Adjacent on both sides is fine */
-	EXPECT_EQ(0, map_fixed(self->fd, self->ioas_id, self->buf, SZ_4K,
-			       base - SZ_4K));
-	EXPECT_EQ(0, map_fixed(self->fd, self->ioas_id, self->buf, SZ_4K,
-			       base + 4 * SZ_4K));
+	EXPECT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, self->buf, SZ_4K,
+				    base - SZ_4K));
+	EXPECT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, self->buf, SZ_4K,
+				    base + 4 * SZ_4K));
 
 	/* The original mapping is intact and the neighbours are separate */
 	EXPECT_UNMAP_EXACT(self->fd, self->ioas_id, base, 4 * SZ_4K);
@@ -368,22 +219,22 @@ TEST_F(ioas, map_fixed_into_reserved)
 	ASSERT_EQ(0, add_reserved(self->fd, self->ioas_id, rsv, SZ_1M));
 
 	/* Inside, overlapping either end, and containing the reservation */
-	EXPECT_EQ(-EINVAL, map_fixed(self->fd, self->ioas_id, self->buf,
-				     SZ_4K, rsv));
-	EXPECT_EQ(-EINVAL, map_fixed(self->fd, self->ioas_id, self->buf,
-				     SZ_4K, rsv + SZ_1M - SZ_4K));
-	EXPECT_EQ(-EINVAL, map_fixed(self->fd, self->ioas_id, self->buf,
-				     2 * SZ_4K, rsv - SZ_4K));
-	EXPECT_EQ(-EINVAL, map_fixed(self->fd, self->ioas_id, self->buf,
-				     2 * SZ_4K, rsv + SZ_1M - SZ_4K));
-	EXPECT_EQ(-EINVAL, map_fixed(self->fd, self->ioas_id, self->buf,
-				     2 * SZ_1M, rsv - SZ_4K));
+	EXPECT_EQ(-EINVAL, ioas_map_fixed(self->fd, self->ioas_id, self->buf,
+					  SZ_4K, rsv));
+	EXPECT_EQ(-EINVAL, ioas_map_fixed(self->fd, self->ioas_id, self->buf,
+					  SZ_4K, rsv + SZ_1M - SZ_4K));
+	EXPECT_EQ(-EINVAL, ioas_map_fixed(self->fd, self->ioas_id, self->buf,
+					  2 * SZ_4K, rsv - SZ_4K));
+	EXPECT_EQ(-EINVAL, ioas_map_fixed(self->fd, self->ioas_id, self->buf,
+					  2 * SZ_4K, rsv + SZ_1M - SZ_4K));
+	EXPECT_EQ(-EINVAL, ioas_map_fixed(self->fd, self->ioas_id, self->buf,
+					  2 * SZ_1M, rsv - SZ_4K));
 
 	/* Right next to it is fine */
-	EXPECT_EQ(0, map_fixed(self->fd, self->ioas_id, self->buf, SZ_4K,
-			       rsv - SZ_4K));
-	EXPECT_EQ(0, map_fixed(self->fd, self->ioas_id, self->buf, SZ_4K,
-			       rsv + SZ_1M));
+	EXPECT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, self->buf, SZ_4K,
+				    rsv - SZ_4K));
+	EXPECT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, self->buf, SZ_4K,
+				    rsv + SZ_1M));
 	EXPECT_UNMAP_ALL(self->fd, self->ioas_id, 2 * SZ_4K);
 }
 
@@ -392,13 +243,12 @@ TEST_F(ioas, map_user_va_wraps)
 	__u64 iova = 0x10000000;
 
 	/* user_va + length runs past the top of the address space */
-	EXPECT_EQ(-EOVERFLOW, ioas_map_raw(self->fd, self->ioas_id,
-					   MAP_FIXED_RW,
-					   UINT64_MAX - SZ_4K + 1, 2 * SZ_4K,
-					   &iova));
-	EXPECT_EQ(-EOVERFLOW, ioas_map_raw(self->fd, self->ioas_id, MAP_RW,
-					   UINT64_MAX - SZ_4K + 1, 2 * SZ_4K,
-					   NULL));
+	EXPECT_EQ(-EOVERFLOW, ioas_map(self->fd, self->ioas_id, MAP_FIXED_RW,
+				       UINT64_MAX - SZ_4K + 1, 2 * SZ_4K,
+				       &iova));
+	EXPECT_EQ(-EOVERFLOW, ioas_map(self->fd, self->ioas_id, MAP_RW,
+				       UINT64_MAX - SZ_4K + 1, 2 * SZ_4K,
+				       NULL));
 	EXPECT_UNMAP_ALL(self->fd, self->ioas_id, 0);
 }
 
@@ -407,11 +257,11 @@ TEST_F(ioas, map_bogus_user_va_without_domain)
 	__u64 iova;
 
 	/* Nothing is pinned without a domain, so the VA is not looked at */
-	ASSERT_EQ(0, ioas_map_raw(self->fd, self->ioas_id, MAP_RW, BOGUS_VA,
-				  SZ_1M, &(__u64){ 0 }));
+	ASSERT_EQ(0, ioas_map(self->fd, self->ioas_id, MAP_RW, BOGUS_VA,
+			      SZ_1M, &(__u64){ 0 }));
 	iova = 0x10000000;
-	ASSERT_EQ(0, ioas_map_raw(self->fd, self->ioas_id, MAP_FIXED_RW,
-				  BOGUS_VA, SZ_1M, &iova));
+	ASSERT_EQ(0, ioas_map(self->fd, self->ioas_id, MAP_FIXED_RW,
+			      BOGUS_VA, SZ_1M, &iova));
 	EXPECT_UNMAP_ALL(self->fd, self->ioas_id, 2 * SZ_1M);
 }
 
@@ -422,9 +272,9 @@ TEST_F(ioas, map_auto_iova_keeps_page_offset)
 	__u64 iova;
 
 	for (i = 0; i != ARRAY_SIZE(offsets); i++) {
-		ASSERT_EQ(0, map_auto(self->fd, self->ioas_id,
-				      self->buf + SZ_4K + offsets[i], 0x100,
-				      &iova));
+		ASSERT_EQ(0, ioas_map_auto(self->fd, self->ioas_id,
+					   self->buf + SZ_4K + offsets[i],
+					   0x100, &iova));
 		EXPECT_NE(0ULL, iova);
 		EXPECT_EQ(offsets[i], iova % SZ_4K);
 		EXPECT_UNMAP_EXACT(self->fd, self->ioas_id, iova, 0x100);
@@ -436,12 +286,12 @@ TEST_F(ioas, map_auto_iova_huge_alignment)
 	__u64 iova_small, iova;
 
 	/* Take the bottom of the space so that alignment has to matter */
-	ASSERT_EQ(0, map_auto(self->fd, self->ioas_id, self->buf + SZ_4K,
-			      SZ_4K, &iova_small));
+	ASSERT_EQ(0, ioas_map_auto(self->fd, self->ioas_id, self->buf + SZ_4K,
+				   SZ_4K, &iova_small));
 	EXPECT_EQ(0ULL, iova_small % SZ_4K);
 
-	ASSERT_EQ(0, map_auto(self->fd, self->ioas_id, self->buf, SZ_4M,
-			      &iova));
+	ASSERT_EQ(0, ioas_map_auto(self->fd, self->ioas_id, self->buf, SZ_4M,
+				   &iova));
 	EXPECT_EQ(0ULL, iova % SZ_2M);
 	EXPECT_NE(0ULL, iova);
 	/* It does not overlap the first mapping */
@@ -459,12 +309,12 @@ TEST_F(ioas, map_auto_iova_in_allowed_ranges)
 	__u64 iova[6];
 	unsigned int i;
 
-	ASSERT_EQ(0, ioas_allow(self->fd, self->ioas_id, allowed, 2));
+	ASSERT_EQ(0, ioas_allow_iovas(self->fd, self->ioas_id, allowed, 2));
 
 	/* Six pages fit, one at a time, lowest hole first */
 	for (i = 0; i != 6; i++) {
-		ASSERT_EQ(0, map_auto(self->fd, self->ioas_id, self->buf,
-				      SZ_4K, &iova[i]));
+		ASSERT_EQ(0, ioas_map_auto(self->fd, self->ioas_id, self->buf,
+					   SZ_4K, &iova[i]));
 		EXPECT_TRUE((iova[i] >= allowed[0].start &&
 			     iova[i] + SZ_4K - 1 <= allowed[0].last) ||
 			    (iova[i] >= allowed[1].start &&
@@ -473,13 +323,13 @@ TEST_F(ioas, map_auto_iova_in_allowed_ranges)
 		}
 	}
 	/* All allowed space is used now */
-	EXPECT_EQ(-ENOSPC, map_auto(self->fd, self->ioas_id, self->buf,
-				    SZ_4K, &iova[0]));
+	EXPECT_EQ(-ENOSPC, ioas_map_auto(self->fd, self->ioas_id, self->buf,
+					 SZ_4K, &iova[0]));
 	EXPECT_UNMAP_ALL(self->fd, self->ioas_id, 6 * SZ_4K);
 
 	/* Something larger than any allowed range never fits */
-	EXPECT_EQ(-ENOSPC, map_auto(self->fd, self->ioas_id, self->buf,
-				    5 * SZ_4K, &iova[0]));
+	EXPECT_EQ(-ENOSPC, ioas_map_auto(self->fd, self->ioas_id, self->buf,
+					 5 * SZ_4K, &iova[0]));
 }
 
 TEST_F(ioas, map_auto_iova_skips_reserved_and_mapped)
@@ -495,22 +345,22 @@ TEST_F(ioas, map_auto_iova_skips_reserved_and_mapped)
 	 * and page 4 is mapped, so the free holes are page 3 and from page 5.
 	 */
 	ASSERT_EQ(0, add_reserved(self->fd, self->ioas_id, 0x1000, 0x2000));
-	ASSERT_EQ(0, map_fixed(self->fd, self->ioas_id, self->buf, SZ_4K,
-			       0x4000));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, self->buf, SZ_4K,
+				    0x4000));
 
 	/*
 	 * Three pages fit only from page 5. The VA is only 4 KiB aligned,
 	 * so the IOVA need not be aligned any further.
 	 */
-	ASSERT_EQ(0, map_auto(self->fd, self->ioas_id, self->buf + SZ_4K,
-			      3 * SZ_4K, &iova[0]));
+	ASSERT_EQ(0, ioas_map_auto(self->fd, self->ioas_id, self->buf + SZ_4K,
+				   3 * SZ_4K, &iova[0]));
 	EXPECT_EQ(0x5000ULL, iova[0]);
 	/* One page: the lowest hole, page 3; then the one after page 7 */
-	ASSERT_EQ(0, map_auto(self->fd, self->ioas_id, self->buf, SZ_4K,
-			      &iova[1]));
+	ASSERT_EQ(0, ioas_map_auto(self->fd, self->ioas_id, self->buf, SZ_4K,
+				   &iova[1]));
 	EXPECT_EQ(0x3000ULL, iova[1]);
-	ASSERT_EQ(0, map_auto(self->fd, self->ioas_id, self->buf, SZ_4K,
-			      &iova[2]));
+	ASSERT_EQ(0, ioas_map_auto(self->fd, self->ioas_id, self->buf, SZ_4K,
+				   &iova[2]));
 	EXPECT_EQ(0x8000ULL, iova[2]);
 
 	EXPECT_UNMAP_EXACT(self->fd, self->ioas_id, 0x5000, 3 * SZ_4K);
@@ -524,18 +374,18 @@ TEST_F(ioas, unmap_exact_and_superset)
 	const __u64 base = 0x10000000;
 	__u64 unmapped = 0;
 
-	ASSERT_EQ(0, map_fixed(self->fd, self->ioas_id, self->buf, 3 * SZ_4K,
-			       base));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, self->buf,
+				    3 * SZ_4K, base));
 	EXPECT_UNMAP_EXACT(self->fd, self->ioas_id, base, 3 * SZ_4K);
 	/* Gone now */
 	EXPECT_EQ(-ENOENT, ioas_unmap(self->fd, self->ioas_id, base,
 				      3 * SZ_4K, NULL));
 
 	/* A range larger than the areas in it reports only their bytes */
-	ASSERT_EQ(0, map_fixed(self->fd, self->ioas_id, self->buf, 3 * SZ_4K,
-			       base));
-	ASSERT_EQ(0, map_fixed(self->fd, self->ioas_id, self->buf, SZ_4K,
-			       base + SZ_1M));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, self->buf,
+				    3 * SZ_4K, base));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, self->buf, SZ_4K,
+				    base + SZ_1M));
 	EXPECT_EQ(0, ioas_unmap(self->fd, self->ioas_id, base - SZ_1M,
 				3 * SZ_1M, &unmapped));
 	EXPECT_EQ(4 * SZ_4K, unmapped);
@@ -547,11 +397,12 @@ TEST_F(ioas, unmap_all)
 	/* Nothing mapped: success with 0 bytes */
 	EXPECT_UNMAP_ALL(self->fd, self->ioas_id, 0);
 
-	ASSERT_EQ(0, map_fixed(self->fd, self->ioas_id, self->buf, SZ_4K, 0));
-	ASSERT_EQ(0, map_fixed(self->fd, self->ioas_id, self->buf, 2 * SZ_4K,
-			       0x10000000));
-	ASSERT_EQ(0, map_fixed(self->fd, self->ioas_id, self->buf, SZ_1M,
-			       UINT64_MAX - SZ_1M));
+	ASSERT_EQ(0,
+		  ioas_map_fixed(self->fd, self->ioas_id, self->buf, SZ_4K, 0));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, self->buf,
+				    2 * SZ_4K, 0x10000000));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, self->buf, SZ_1M,
+				    UINT64_MAX - SZ_1M));
 	EXPECT_UNMAP_ALL(self->fd, self->ioas_id, 3 * SZ_4K + SZ_1M);
 	EXPECT_UNMAP_ALL(self->fd, self->ioas_id, 0);
 	EXPECT_EQ(-ENOENT, ioas_unmap(self->fd, self->ioas_id, 0x10000000,
@@ -562,8 +413,8 @@ TEST_F(ioas, unmap_nothing_there)
 {
 	EXPECT_EQ(-ENOENT, ioas_unmap(self->fd, self->ioas_id, 0x10000000,
 				      SZ_4K, NULL));
-	ASSERT_EQ(0, map_fixed(self->fd, self->ioas_id, self->buf, SZ_4K,
-			       0x10000000));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, self->buf, SZ_4K,
+				    0x10000000));
 	/* Just before and just after the area */
 	EXPECT_EQ(-ENOENT, ioas_unmap(self->fd, self->ioas_id,
 				      0x10000000 - SZ_4K, SZ_4K, NULL));
@@ -576,8 +427,8 @@ TEST_F(ioas, unmap_partial_area_enoent)
 {
 	const __u64 base = 0x10000000;
 
-	ASSERT_EQ(0, map_fixed(self->fd, self->ioas_id, self->buf, 4 * SZ_4K,
-			       base));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, self->buf,
+				    4 * SZ_4K, base));
 	/* Cutting the start, the end, the middle, or one byte short */
 	EXPECT_EQ(-ENOENT, ioas_unmap(self->fd, self->ioas_id, base - SZ_4K,
 				      2 * SZ_4K, NULL));
@@ -599,9 +450,10 @@ TEST_F(ioas, unmap_not_atomic)
 {
 	const __u64 a = 0x10000000, b = 0x10010000;
 
-	ASSERT_EQ(0, map_fixed(self->fd, self->ioas_id, self->buf, SZ_4K, a));
-	ASSERT_EQ(0, map_fixed(self->fd, self->ioas_id, self->buf, 2 * SZ_4K,
-			       b));
+	ASSERT_EQ(0,
+		  ioas_map_fixed(self->fd, self->ioas_id, self->buf, SZ_4K, a));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, self->buf,
+				    2 * SZ_4K, b));
 
 	/* Covers A entirely, cuts B: fails, but A is already gone */
 	EXPECT_EQ(-ENOENT, ioas_unmap(self->fd, self->ioas_id, a,
@@ -614,8 +466,8 @@ TEST_F(ioas, unmap_not_atomic)
 
 TEST_F(ioas, unmap_bad_args)
 {
-	ASSERT_EQ(0, map_fixed(self->fd, self->ioas_id, self->buf, SZ_4K,
-			       0x10000000));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, self->buf, SZ_4K,
+				    0x10000000));
 
 	EXPECT_EQ(-EINVAL, ioas_unmap(self->fd, self->ioas_id, 0x10000000, 0,
 				      NULL));
@@ -654,8 +506,8 @@ TEST_F(ioas, copy_whole_area_same_ioas)
 	const __u64 src = 0x10000000, dst = 0x20000000;
 	__u64 iova = dst;
 
-	ASSERT_EQ(0, map_fixed(self->fd, self->ioas_id, self->buf, 4 * SZ_4K,
-			       src));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, self->buf,
+				    4 * SZ_4K, src));
 	ASSERT_EQ(0, ioas_copy(self->fd, MAP_FIXED_RW, self->ioas_id,
 			       self->ioas_id, 4 * SZ_4K, src, &iova));
 	EXPECT_EQ(dst, iova);
@@ -680,8 +532,8 @@ TEST_F(ioas, copy_across_ioas)
 	__u64 iova = src;
 
 	ASSERT_EQ(0, ioas_alloc(self->fd, &dst_id));
-	ASSERT_EQ(0, map_fixed(self->fd, self->ioas_id, self->buf, 2 * SZ_4K,
-			       src));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, self->buf,
+				    2 * SZ_4K, src));
 	/* The same IOVA is free in the other IOAS */
 	ASSERT_EQ(0, ioas_copy(self->fd, MAP_FIXED_RW, dst_id, self->ioas_id,
 			       2 * SZ_4K, src, &iova));
@@ -698,8 +550,8 @@ TEST_F(ioas, copy_sub_range)
 	__u32 dst_id;
 
 	ASSERT_EQ(0, ioas_alloc(self->fd, &dst_id));
-	ASSERT_EQ(0, map_fixed(self->fd, self->ioas_id, self->buf, 4 * SZ_4K,
-			       src));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, self->buf,
+				    4 * SZ_4K, src));
 	ASSERT_EQ(0, ioas_copy(self->fd, MAP_FIXED_RW, dst_id, self->ioas_id,
 			       2 * SZ_4K, src + SZ_4K, &iova));
 	EXPECT_EQ(dst, iova);
@@ -719,10 +571,10 @@ TEST_F(ioas, copy_spanning_adjacent_areas)
 	__u32 dst_id;
 
 	ASSERT_EQ(0, ioas_alloc(self->fd, &dst_id));
-	ASSERT_EQ(0, map_fixed(self->fd, self->ioas_id, self->buf, 2 * SZ_4K,
-			       a));
-	ASSERT_EQ(0, map_fixed(self->fd, self->ioas_id,
-			       self->buf + 4 * SZ_4K, 3 * SZ_4K, b));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, self->buf,
+				    2 * SZ_4K, a));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id,
+				    self->buf + 4 * SZ_4K, 3 * SZ_4K, b));
 
 	/* The last page of A and all of B */
 	ASSERT_EQ(0, ioas_copy(self->fd, MAP_FIXED_RW, dst_id, self->ioas_id,
@@ -761,10 +613,10 @@ TEST_F(ioas, copy_source_not_covered)
 				     self->ioas_id, SZ_4K, a, &iova));
 
 	/* A and C with a one page gap between them */
-	ASSERT_EQ(0, map_fixed(self->fd, self->ioas_id, self->buf, 2 * SZ_4K,
-			       a));
-	ASSERT_EQ(0, map_fixed(self->fd, self->ioas_id, self->buf, 2 * SZ_4K,
-			       c));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, self->buf,
+				    2 * SZ_4K, a));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, self->buf,
+				    2 * SZ_4K, c));
 	EXPECT_EQ(-ENOENT, ioas_copy(self->fd, MAP_FIXED_RW, dst_id,
 				     self->ioas_id, 5 * SZ_4K, a, &iova));
 	EXPECT_EQ(-ENOENT, ioas_copy(self->fd, MAP_RW, dst_id, self->ioas_id,
@@ -790,8 +642,8 @@ TEST_F(ioas, copy_bad_args)
 	__u64 iova;
 
 	ASSERT_EQ(0, ioas_alloc(self->fd, &dst_id));
-	ASSERT_EQ(0, map_fixed(self->fd, self->ioas_id, self->buf, 2 * SZ_4K,
-			       src));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, self->buf,
+				    2 * SZ_4K, src));
 
 	iova = dst;
 	EXPECT_EQ(-EINVAL, ioas_copy(self->fd, MAP_FIXED_RW, dst_id,
@@ -852,11 +704,11 @@ TEST_F(ioas, copy_writeable_from_read_only_eperm)
 	const __u64 src = 0x10000000;
 	__u64 iova = 0x20000000;
 
-	ASSERT_EQ(0, ioas_map_raw(self->fd, self->ioas_id,
-				  IOMMU_IOAS_MAP_FIXED_IOVA |
-				  IOMMU_IOAS_MAP_READABLE,
-				  (uintptr_t)self->buf, 2 * SZ_4K,
-				  &(__u64){ src }));
+	ASSERT_EQ(0, ioas_map(self->fd, self->ioas_id,
+			      IOMMU_IOAS_MAP_FIXED_IOVA |
+			      IOMMU_IOAS_MAP_READABLE,
+			      (uintptr_t)self->buf, 2 * SZ_4K,
+			      &(__u64){ src }));
 	EXPECT_EQ(-EPERM, ioas_copy(self->fd, MAP_FIXED_RW, self->ioas_id,
 				    self->ioas_id, 2 * SZ_4K, src, &iova));
 	EXPECT_EQ(-EPERM, ioas_copy(self->fd,
@@ -876,8 +728,8 @@ TEST_F(ioas, copy_survives_source_unmap)
 	__u32 dst_id;
 
 	ASSERT_EQ(0, ioas_alloc(self->fd, &dst_id));
-	ASSERT_EQ(0, map_fixed(self->fd, self->ioas_id, self->buf, 3 * SZ_4K,
-			       src));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, self->buf,
+				    3 * SZ_4K, src));
 	ASSERT_EQ(0, ioas_copy(self->fd, MAP_FIXED_RW, self->ioas_id,
 			       self->ioas_id, 3 * SZ_4K, src, &iova));
 	ASSERT_EQ(0, ioas_copy(self->fd, MAP_FIXED_RW, dst_id, self->ioas_id,
@@ -908,15 +760,15 @@ TEST_F(ioas, copy_syz_encoding)
 
 	ASSERT_EQ(0, ioas_alloc(self->fd, &dst_id));
 	/* Made out of IOVA order on purpose */
-	ASSERT_EQ(0, map_fixed(self->fd, self->ioas_id, self->buf, SZ_4K,
-			       area[2]));
-	ASSERT_EQ(0, ioas_map_raw(self->fd, self->ioas_id,
-				  IOMMU_IOAS_MAP_FIXED_IOVA |
-				  IOMMU_IOAS_MAP_READABLE,
-				  (uintptr_t)self->buf, 4 * SZ_4K,
-				  &(__u64){ area[1] }));
-	ASSERT_EQ(0, map_fixed(self->fd, self->ioas_id, self->buf, 2 * SZ_4K,
-			       area[0]));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, self->buf, SZ_4K,
+				    area[2]));
+	ASSERT_EQ(0, ioas_map(self->fd, self->ioas_id,
+			      IOMMU_IOAS_MAP_FIXED_IOVA |
+			      IOMMU_IOAS_MAP_READABLE,
+			      (uintptr_t)self->buf, 4 * SZ_4K,
+			      &(__u64){ area[1] }));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, self->buf,
+				    2 * SZ_4K, area[0]));
 
 	/*
 	 * Offset one page into area 1: three pages fit only there, and a
@@ -972,7 +824,7 @@ static int probe_auto_iova(int fd, __u32 ioas_id, void *va, __u64 *iova)
 	__u64 unmapped;
 	int ret;
 
-	ret = map_auto(fd, ioas_id, va, SZ_4K, iova);
+	ret = ioas_map_auto(fd, ioas_id, va, SZ_4K, iova);
 	if (ret)
 		return ret;
 	ret = ioas_unmap(fd, ioas_id, *iova, SZ_4K, &unmapped);
@@ -993,26 +845,27 @@ TEST_F(ioas, allow_iovas_replace_and_clear)
 				     &iova));
 	EXPECT_EQ((__u64)page, iova);
 
-	ASSERT_EQ(0, ioas_allow(self->fd, self->ioas_id, &low, 1));
+	ASSERT_EQ(0, ioas_allow_iovas(self->fd, self->ioas_id, &low, 1));
 	ASSERT_EQ(0, probe_auto_iova(self->fd, self->ioas_id, self->buf,
 				     &iova));
 	EXPECT_EQ(low.start, iova);
 
 	/* A new list replaces the old one rather than adding to it */
-	ASSERT_EQ(0, ioas_allow(self->fd, self->ioas_id, &high, 1));
+	ASSERT_EQ(0, ioas_allow_iovas(self->fd, self->ioas_id, &high, 1));
 	ASSERT_EQ(0, probe_auto_iova(self->fd, self->ioas_id, self->buf,
 				     &iova));
 	EXPECT_EQ(high.start, iova);
 
 	/* Both; the lower one wins */
-	ASSERT_EQ(0, ioas_allow(self->fd, self->ioas_id,
-				(struct iommu_iova_range[]){ high, low }, 2));
+	ASSERT_EQ(0, ioas_allow_iovas(self->fd, self->ioas_id,
+				      (struct iommu_iova_range[]){ high, low },
+				      2));
 	ASSERT_EQ(0, probe_auto_iova(self->fd, self->ioas_id, self->buf,
 				     &iova));
 	EXPECT_EQ(low.start, iova);
 
 	/* num_iovas 0 clears the list; the pointer is not looked at */
-	ASSERT_EQ(0, ioas_allow(self->fd, self->ioas_id, NULL, 0));
+	ASSERT_EQ(0, ioas_allow_iovas(self->fd, self->ioas_id, NULL, 0));
 	ASSERT_EQ(0, probe_auto_iova(self->fd, self->ioas_id, self->buf,
 				     &iova));
 	EXPECT_EQ((__u64)page, iova);
@@ -1024,30 +877,30 @@ TEST_F(ioas, allow_iovas_bad_entries_keep_old_list)
 	struct iommu_iova_range bad[2];
 	__u64 iova;
 
-	ASSERT_EQ(0, ioas_allow(self->fd, self->ioas_id, &good, 1));
+	ASSERT_EQ(0, ioas_allow_iovas(self->fd, self->ioas_id, &good, 1));
 
 	/* start >= last, including a single byte */
 	bad[0] = (struct iommu_iova_range){ 0x20000000, 0x1fffffff };
-	EXPECT_EQ(-EINVAL, ioas_allow(self->fd, self->ioas_id, bad, 1));
+	EXPECT_EQ(-EINVAL, ioas_allow_iovas(self->fd, self->ioas_id, bad, 1));
 	bad[0] = (struct iommu_iova_range){ 0x20000000, 0x20000000 };
-	EXPECT_EQ(-EINVAL, ioas_allow(self->fd, self->ioas_id, bad, 1));
+	EXPECT_EQ(-EINVAL, ioas_allow_iovas(self->fd, self->ioas_id, bad, 1));
 	/* A bad entry after a good one */
 	bad[0] = (struct iommu_iova_range){ 0x20000000, 0x2000ffff };
 	bad[1] = (struct iommu_iova_range){ 0x30000000, 0x30000000 };
-	EXPECT_EQ(-EINVAL, ioas_allow(self->fd, self->ioas_id, bad, 2));
+	EXPECT_EQ(-EINVAL, ioas_allow_iovas(self->fd, self->ioas_id, bad, 2));
 
 	/* Entries that overlap each other, partly or by one byte */
 	bad[1] = (struct iommu_iova_range){ 0x20008000, 0x20018000 };
-	EXPECT_EQ(-EINVAL, ioas_allow(self->fd, self->ioas_id, bad, 2));
+	EXPECT_EQ(-EINVAL, ioas_allow_iovas(self->fd, self->ioas_id, bad, 2));
 	bad[1] = (struct iommu_iova_range){ 0x2000ffff, 0x20010fff };
-	EXPECT_EQ(-EINVAL, ioas_allow(self->fd, self->ioas_id, bad, 2));
+	EXPECT_EQ(-EINVAL, ioas_allow_iovas(self->fd, self->ioas_id, bad, 2));
 	bad[1] = bad[0];
-	EXPECT_EQ(-EINVAL, ioas_allow(self->fd, self->ioas_id, bad, 2));
+	EXPECT_EQ(-EINVAL, ioas_allow_iovas(self->fd, self->ioas_id, bad, 2));
 
 	/* Unreadable array */
-	EXPECT_EQ(-EFAULT, ioas_allow(self->fd, self->ioas_id, NULL, 1));
-	EXPECT_EQ(-EFAULT, ioas_allow(self->fd, self->ioas_id,
-				      (void *)(uintptr_t)BOGUS_VA, 1));
+	EXPECT_EQ(-EFAULT, ioas_allow_iovas(self->fd, self->ioas_id, NULL, 1));
+	EXPECT_EQ(-EFAULT, ioas_allow_iovas(self->fd, self->ioas_id,
+					    (void *)(uintptr_t)BOGUS_VA, 1));
 
 	/* Nonzero __reserved, and a bad ID */
 	{
@@ -1062,9 +915,9 @@ TEST_F(ioas, allow_iovas_bad_entries_keep_old_list)
 						     IOMMU_IOAS_ALLOW_IOVAS,
 						     &cmd));
 	}
-	EXPECT_EQ(-ENOENT, ioas_allow(self->fd, 0, NULL, 0));
-	EXPECT_EQ(-ENOENT, ioas_allow(self->fd, self->ioas_id + 1000, &good,
-				      1));
+	EXPECT_EQ(-ENOENT, ioas_allow_iovas(self->fd, 0, NULL, 0));
+	EXPECT_EQ(-ENOENT,
+		  ioas_allow_iovas(self->fd, self->ioas_id + 1000, &good, 1));
 
 	/* Still the original list */
 	ASSERT_EQ(0, probe_auto_iova(self->fd, self->ioas_id, self->buf,
@@ -1081,16 +934,19 @@ TEST_F(ioas, allow_iovas_vs_reserved)
 
 	ASSERT_EQ(0, add_reserved(self->fd, self->ioas_id, 0x20000000,
 				  SZ_1M));
-	ASSERT_EQ(0, ioas_allow(self->fd, self->ioas_id, &good, 1));
+	ASSERT_EQ(0, ioas_allow_iovas(self->fd, self->ioas_id, &good, 1));
 
 	/* Intersecting the reservation, at either end or containing it */
 	clash[0] = other;
 	clash[1] = (struct iommu_iova_range){ 0x1ffff000, 0x20000000 };
-	EXPECT_EQ(-EADDRINUSE, ioas_allow(self->fd, self->ioas_id, clash, 2));
+	EXPECT_EQ(-EADDRINUSE,
+		  ioas_allow_iovas(self->fd, self->ioas_id, clash, 2));
 	clash[1] = (struct iommu_iova_range){ 0x200fffff, 0x20100fff };
-	EXPECT_EQ(-EADDRINUSE, ioas_allow(self->fd, self->ioas_id, clash, 2));
+	EXPECT_EQ(-EADDRINUSE,
+		  ioas_allow_iovas(self->fd, self->ioas_id, clash, 2));
 	clash[1] = (struct iommu_iova_range){ 0x1f000000, 0x21000000 };
-	EXPECT_EQ(-EADDRINUSE, ioas_allow(self->fd, self->ioas_id, clash, 2));
+	EXPECT_EQ(-EADDRINUSE,
+		  ioas_allow_iovas(self->fd, self->ioas_id, clash, 2));
 
 	/* The old list is still in force */
 	ASSERT_EQ(0, probe_auto_iova(self->fd, self->ioas_id, self->buf,
@@ -1099,7 +955,7 @@ TEST_F(ioas, allow_iovas_vs_reserved)
 
 	/* Right next to the reservation is fine */
 	clash[1] = (struct iommu_iova_range){ 0x20100000, 0x2010ffff };
-	EXPECT_EQ(0, ioas_allow(self->fd, self->ioas_id, &clash[1], 1));
+	EXPECT_EQ(0, ioas_allow_iovas(self->fd, self->ioas_id, &clash[1], 1));
 	ASSERT_EQ(0, probe_auto_iova(self->fd, self->ioas_id, self->buf,
 				     &iova));
 	EXPECT_EQ(0x20100000ULL, iova);
@@ -1111,12 +967,13 @@ TEST_F(ioas, allow_iovas_does_not_limit_fixed_or_ranges)
 	struct iommu_iova_range ranges[2] = {};
 	__u32 num = 2;
 
-	ASSERT_EQ(0, ioas_allow(self->fd, self->ioas_id, &allowed, 1));
+	ASSERT_EQ(0, ioas_allow_iovas(self->fd, self->ioas_id, &allowed, 1));
 
 	/* FIXED outside the allowed list still works */
-	EXPECT_EQ(0, map_fixed(self->fd, self->ioas_id, self->buf, SZ_4K,
-			       0x40000000));
-	EXPECT_EQ(0, map_fixed(self->fd, self->ioas_id, self->buf, SZ_4K, 0));
+	EXPECT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, self->buf, SZ_4K,
+				    0x40000000));
+	EXPECT_EQ(0,
+		  ioas_map_fixed(self->fd, self->ioas_id, self->buf, SZ_4K, 0));
 
 	/* IOVA_RANGES still reports the whole space */
 	ASSERT_EQ(0, ioas_iova_ranges(self->fd, self->ioas_id, ranges, &num,
@@ -1131,9 +988,9 @@ TEST_F(ioas, add_reserved_conflicts)
 {
 	const struct iommu_iova_range allowed = { 0x10000000, 0x1000ffff };
 
-	ASSERT_EQ(0, ioas_allow(self->fd, self->ioas_id, &allowed, 1));
-	ASSERT_EQ(0, map_fixed(self->fd, self->ioas_id, self->buf, 2 * SZ_4K,
-			       0x40000000));
+	ASSERT_EQ(0, ioas_allow_iovas(self->fd, self->ioas_id, &allowed, 1));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, self->buf,
+				    2 * SZ_4K, 0x40000000));
 
 	/* Over an allowed range: inside it, or touching one end */
 	EXPECT_EQ(-EADDRINUSE, add_reserved(self->fd, self->ioas_id,
@@ -1248,12 +1105,10 @@ TEST_F(ioas, option_rlimit_mode)
 {
 	__u32 id;
 	__u64 val;
-	int ret;
 	int fd;
 
 	/* The default of /dev/iommu is per-user accounting */
-	val = option_get(self->fd, IOMMU_OPTION_RLIMIT_MODE, 0, &ret);
-	ASSERT_EQ(0, ret);
+	ASSERT_EQ(0, option_get(self->fd, IOMMU_OPTION_RLIMIT_MODE, 0, &val));
 	EXPECT_EQ(0ULL, val);
 
 	if (geteuid() != 0)
@@ -1271,35 +1126,32 @@ TEST_F(ioas, option_rlimit_mode)
 	ASSERT_LE(0, fd);
 	EXPECT_EQ(-EINVAL, option_set(fd, IOMMU_OPTION_RLIMIT_MODE, 0, 2));
 	ASSERT_EQ(0, option_set(fd, IOMMU_OPTION_RLIMIT_MODE, 0, 1));
-	val = option_get(fd, IOMMU_OPTION_RLIMIT_MODE, 0, &ret);
-	ASSERT_EQ(0, ret);
+	ASSERT_EQ(0, option_get(fd, IOMMU_OPTION_RLIMIT_MODE, 0, &val));
 	EXPECT_EQ(1ULL, val);
 	/* Setting the same value again is fine while empty */
 	EXPECT_EQ(0, option_set(fd, IOMMU_OPTION_RLIMIT_MODE, 0, 1));
 
 	/* The old value stays after a failed SET */
 	EXPECT_EQ(-EINVAL, option_set(fd, IOMMU_OPTION_RLIMIT_MODE, 0, 2));
-	val = option_get(fd, IOMMU_OPTION_RLIMIT_MODE, 0, &ret);
-	EXPECT_EQ(0, ret);
+	EXPECT_EQ(0, option_get(fd, IOMMU_OPTION_RLIMIT_MODE, 0, &val));
 	EXPECT_EQ(1ULL, val);
 
 	/* Busy as soon as any object exists, and free again after it */
 	ASSERT_EQ(0, ioas_alloc(fd, &id));
 	EXPECT_EQ(-EBUSY, option_set(fd, IOMMU_OPTION_RLIMIT_MODE, 0, 0));
-	val = option_get(fd, IOMMU_OPTION_RLIMIT_MODE, 0, &ret);
-	EXPECT_EQ(0, ret);
+	EXPECT_EQ(0, option_get(fd, IOMMU_OPTION_RLIMIT_MODE, 0, &val));
 	EXPECT_EQ(1ULL, val);
 	ASSERT_EQ(0, obj_destroy(fd, id));
 	EXPECT_EQ(0, option_set(fd, IOMMU_OPTION_RLIMIT_MODE, 0, 0));
-	val = option_get(fd, IOMMU_OPTION_RLIMIT_MODE, 0, &ret);
-	EXPECT_EQ(0, ret);
+	EXPECT_EQ(0, option_get(fd, IOMMU_OPTION_RLIMIT_MODE, 0, &val));
 	EXPECT_EQ(0ULL, val);
 	ASSERT_EQ(0, close(fd));
 }
 
 TEST_F(ioas, option_rlimit_mode_needs_cap_sys_resource)
 {
-	int status, ret;
+	__u64 val;
+	int status;
 	pid_t pid;
 	int fd;
 
@@ -1318,8 +1170,7 @@ TEST_F(ioas, option_rlimit_mode_needs_cap_sys_resource)
 		if (option_set(fd, IOMMU_OPTION_RLIMIT_MODE, 0, 1) != -EPERM)
 			_exit(1);
 		/* GET needs no capability; the mode is still the default */
-		if (option_get(fd, IOMMU_OPTION_RLIMIT_MODE, 0, &ret) != 0 ||
-		    ret)
+		if (option_get(fd, IOMMU_OPTION_RLIMIT_MODE, 0, &val) || val)
 			_exit(3);
 		_exit(0);
 	}
@@ -1441,18 +1292,15 @@ TEST_F(ioas, option_huge_pages)
 	const long page = sysconf(_SC_PAGESIZE);
 	__u32 other;
 	__u64 val, align;
-	int ret;
 
-	val = option_get(self->fd, IOMMU_OPTION_HUGE_PAGES, self->ioas_id,
-			 &ret);
-	ASSERT_EQ(0, ret);
+	ASSERT_EQ(0, option_get(self->fd, IOMMU_OPTION_HUGE_PAGES,
+				self->ioas_id, &val));
 	EXPECT_EQ(1ULL, val);
 
 	ASSERT_EQ(0, option_set(self->fd, IOMMU_OPTION_HUGE_PAGES,
 				self->ioas_id, 0));
-	val = option_get(self->fd, IOMMU_OPTION_HUGE_PAGES, self->ioas_id,
-			 &ret);
-	ASSERT_EQ(0, ret);
+	ASSERT_EQ(0, option_get(self->fd, IOMMU_OPTION_HUGE_PAGES,
+				self->ioas_id, &val));
 	EXPECT_EQ(0ULL, val);
 	ASSERT_EQ(-EMSGSIZE, ioas_iova_ranges(self->fd, self->ioas_id, NULL,
 					      &(__u32){ 0 }, &align));
@@ -1466,16 +1314,14 @@ TEST_F(ioas, option_huge_pages)
 				      self->ioas_id, 2));
 	EXPECT_EQ(-EINVAL, option_set(self->fd, IOMMU_OPTION_HUGE_PAGES,
 				      self->ioas_id, UINT64_MAX));
-	val = option_get(self->fd, IOMMU_OPTION_HUGE_PAGES, self->ioas_id,
-			 &ret);
-	ASSERT_EQ(0, ret);
+	ASSERT_EQ(0, option_get(self->fd, IOMMU_OPTION_HUGE_PAGES,
+				self->ioas_id, &val));
 	EXPECT_EQ(0ULL, val);
 
 	ASSERT_EQ(0, option_set(self->fd, IOMMU_OPTION_HUGE_PAGES,
 				self->ioas_id, 1));
-	val = option_get(self->fd, IOMMU_OPTION_HUGE_PAGES, self->ioas_id,
-			 &ret);
-	ASSERT_EQ(0, ret);
+	ASSERT_EQ(0, option_get(self->fd, IOMMU_OPTION_HUGE_PAGES,
+				self->ioas_id, &val));
 	EXPECT_EQ(1ULL, val);
 	ASSERT_EQ(-EMSGSIZE, ioas_iova_ranges(self->fd, self->ioas_id, NULL,
 					      &(__u32){ 0 }, &align));
@@ -1484,9 +1330,8 @@ TEST_F(ioas, option_huge_pages)
 	/* Per IOAS: another IOAS is not affected */
 	ASSERT_EQ(0, ioas_alloc(self->fd, &other));
 	ASSERT_EQ(0, option_set(self->fd, IOMMU_OPTION_HUGE_PAGES, other, 0));
-	val = option_get(self->fd, IOMMU_OPTION_HUGE_PAGES, self->ioas_id,
-			 &ret);
-	EXPECT_EQ(0, ret);
+	EXPECT_EQ(0, option_get(self->fd, IOMMU_OPTION_HUGE_PAGES,
+				self->ioas_id, &val));
 	EXPECT_EQ(1ULL, val);
 	EXPECT_EQ(0, obj_destroy(self->fd, other));
 }
@@ -1494,39 +1339,38 @@ TEST_F(ioas, option_huge_pages)
 TEST_F(ioas, option_huge_pages_off_vs_unaligned)
 {
 	const long page = sysconf(_SC_PAGESIZE);
-	__u64 iova;
-	int ret;
+	__u64 iova, val;
 
 	if (page != 4096)
 		SKIP(return, "the offsets here assume 4 KiB pages");
 
 	/* An existing mapping that is not page aligned blocks SET 0 */
-	ASSERT_EQ(0, map_fixed(self->fd, self->ioas_id, self->buf + 0x800,
-			       0x800, 0x1000800));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, self->buf + 0x800,
+				    0x800, 0x1000800));
 	EXPECT_EQ(-EADDRINUSE, option_set(self->fd, IOMMU_OPTION_HUGE_PAGES,
 					  self->ioas_id, 0));
-	EXPECT_EQ(1ULL, option_get(self->fd, IOMMU_OPTION_HUGE_PAGES,
-				   self->ioas_id, &ret));
-	EXPECT_EQ(0, ret);
+	EXPECT_EQ(0, option_get(self->fd, IOMMU_OPTION_HUGE_PAGES,
+				self->ioas_id, &val));
+	EXPECT_EQ(1ULL, val);
 	EXPECT_UNMAP_EXACT(self->fd, self->ioas_id, 0x1000800, 0x800);
 
 	/* Page aligned mappings do not */
-	ASSERT_EQ(0, map_fixed(self->fd, self->ioas_id, self->buf, SZ_4K,
-			       0x2000000));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, self->buf, SZ_4K,
+				    0x2000000));
 	ASSERT_EQ(0, option_set(self->fd, IOMMU_OPTION_HUGE_PAGES,
 				self->ioas_id, 0));
 
 	/* With huge pages off, everything must be page aligned */
-	EXPECT_EQ(-EINVAL, map_fixed(self->fd, self->ioas_id, self->buf,
-				     0x800, 0x1000000));
-	EXPECT_EQ(-EINVAL, map_auto(self->fd, self->ioas_id, self->buf, 0x800,
-				    &iova));
-	EXPECT_EQ(-EINVAL, map_fixed(self->fd, self->ioas_id, self->buf,
-				     SZ_4K, 0x1000800));
-	EXPECT_EQ(-EINVAL, map_fixed(self->fd, self->ioas_id,
-				     self->buf + 0x800, SZ_4K, 0x1000000));
-	EXPECT_EQ(-EINVAL, map_auto(self->fd, self->ioas_id,
-				    self->buf + 0x800, SZ_4K, &iova));
+	EXPECT_EQ(-EINVAL, ioas_map_fixed(self->fd, self->ioas_id, self->buf,
+					  0x800, 0x1000000));
+	EXPECT_EQ(-EINVAL, ioas_map_auto(self->fd, self->ioas_id, self->buf,
+					 0x800, &iova));
+	EXPECT_EQ(-EINVAL, ioas_map_fixed(self->fd, self->ioas_id, self->buf,
+					  SZ_4K, 0x1000800));
+	EXPECT_EQ(-EINVAL, ioas_map_fixed(self->fd, self->ioas_id,
+					  self->buf + 0x800, SZ_4K, 0x1000000));
+	EXPECT_EQ(-EINVAL, ioas_map_auto(self->fd, self->ioas_id,
+					 self->buf + 0x800, SZ_4K, &iova));
 	/* COPY places its destination by the same rules */
 	iova = 0x3000800;
 	EXPECT_EQ(-EINVAL, ioas_copy(self->fd, MAP_FIXED_RW, self->ioas_id,
@@ -1534,17 +1378,17 @@ TEST_F(ioas, option_huge_pages_off_vs_unaligned)
 	EXPECT_EQ(-EINVAL, ioas_copy(self->fd, MAP_FIXED_RW, self->ioas_id,
 				     self->ioas_id, 0x800, 0x2000000, &iova));
 	/* Aligned is fine */
-	EXPECT_EQ(0, map_fixed(self->fd, self->ioas_id, self->buf, SZ_4K,
-			       0x1000000));
-	EXPECT_EQ(0, map_auto(self->fd, self->ioas_id, self->buf, SZ_4K,
-			      &iova));
+	EXPECT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, self->buf, SZ_4K,
+				    0x1000000));
+	EXPECT_EQ(0, ioas_map_auto(self->fd, self->ioas_id, self->buf, SZ_4K,
+				   &iova));
 	EXPECT_EQ(0ULL, iova % SZ_4K);
 
 	/* Back on, the unaligned cases work again */
 	ASSERT_EQ(0, option_set(self->fd, IOMMU_OPTION_HUGE_PAGES,
 				self->ioas_id, 1));
-	EXPECT_EQ(0, map_fixed(self->fd, self->ioas_id, self->buf + 0x800,
-			       0x800, 0x1000800 + SZ_1M));
+	EXPECT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, self->buf + 0x800,
+				    0x800, 0x1000800 + SZ_1M));
 	EXPECT_UNMAP_ALL(self->fd, self->ioas_id, 3 * SZ_4K + 0x800);
 }
 
@@ -1556,8 +1400,8 @@ TEST_F(ioas, destroy_ioas_with_mappings)
 	__u64 iova = 0x10000000;
 
 	ASSERT_EQ(0, ioas_alloc(self->fd, &other));
-	ASSERT_EQ(0, map_fixed(self->fd, other, self->buf, SZ_1M, iova));
-	ASSERT_EQ(0, map_auto(self->fd, other, self->buf, SZ_4M, &iova));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, other, self->buf, SZ_1M, iova));
+	ASSERT_EQ(0, ioas_map_auto(self->fd, other, self->buf, SZ_4M, &iova));
 	ASSERT_EQ(0, ioas_copy(self->fd, MAP_RW, other, other, SZ_1M,
 			       0x10000000, &(__u64){ 0 }));
 	/* A copy into the fixture's IOAS outlives the source IOAS */
@@ -1582,10 +1426,10 @@ TEST_F(ioas, close_with_mappings_in_several_ioas)
 	ASSERT_LE(0, fd);
 	for (i = 0; i != ARRAY_SIZE(ids); i++) {
 		ASSERT_EQ(0, ioas_alloc(fd, &ids[i]));
-		ASSERT_EQ(0, map_fixed(fd, ids[i], self->buf, SZ_2M,
-				       0x10000000));
-		ASSERT_EQ(0, map_auto(fd, ids[i], BOGUS_VA_PTR, SZ_1M,
-				      &iova));
+		ASSERT_EQ(0, ioas_map_fixed(fd, ids[i], self->buf, SZ_2M,
+					    0x10000000));
+		ASSERT_EQ(0, ioas_map_auto(fd, ids[i], BOGUS_VA_PTR, SZ_1M,
+					   &iova));
 		ASSERT_EQ(0, add_reserved(fd, ids[i], 0x40000000, SZ_1M));
 	}
 	/* Shared page sets between the IOAS */
@@ -1601,7 +1445,7 @@ TEST_F(ioas, close_with_mappings_in_several_ioas)
 	fd = open(IOMMUFD_DEV, O_RDWR);
 	ASSERT_LE(0, fd);
 	ASSERT_EQ(0, ioas_alloc(fd, &ids[0]));
-	EXPECT_EQ(0, map_fixed(fd, ids[0], self->buf, SZ_4K, 0x10000000));
+	EXPECT_EQ(0, ioas_map_fixed(fd, ids[0], self->buf, SZ_4K, 0x10000000));
 	ASSERT_EQ(0, close(fd));
 }
 
@@ -1614,10 +1458,10 @@ TEST_F(ioas, many_fixed_maps_then_unmap_all)
 
 	for (i = 0; i != MANY_MAPS; i++) {
 		/* Every other page, so that no two areas touch */
-		ASSERT_EQ(0, map_fixed(self->fd, self->ioas_id,
-				       self->buf + (i % 16) * SZ_4K,
-				       SZ_4K + (i % 3) * 0x100,
-				       0x10000000 + (__u64)i * 4 * SZ_4K));
+		ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id,
+					    self->buf + (i % 16) * SZ_4K,
+					    SZ_4K + (i % 3) * 0x100,
+					    0x10000000 + (__u64)i * 4 * SZ_4K));
 	}
 	for (i = 0; i != MANY_MAPS; i++)
 		total += SZ_4K + (i % 3) * 0x100;
@@ -1631,16 +1475,16 @@ TEST_F(ioas, map_unmap_cycles)
 	unsigned int i;
 
 	for (i = 0; i != 100; i++) {
-		ASSERT_EQ(0, map_auto(self->fd, self->ioas_id, self->buf,
-				      SZ_2M, &iova));
+		ASSERT_EQ(0, ioas_map_auto(self->fd, self->ioas_id, self->buf,
+					   SZ_2M, &iova));
 		/* The lowest hole is the same every time */
 		if (!i)
 			first = iova;
 		EXPECT_EQ(first, iova);
 		EXPECT_UNMAP_EXACT(self->fd, self->ioas_id, iova, SZ_2M);
 
-		ASSERT_EQ(0, map_fixed(self->fd, self->ioas_id, self->buf,
-				       SZ_4K, 0x10000000));
+		ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, self->buf,
+					    SZ_4K, 0x10000000));
 		EXPECT_UNMAP_EXACT(self->fd, self->ioas_id, 0x10000000,
 				   SZ_4K);
 	}

@@ -4,6 +4,8 @@
  *
  * The ioctl wrappers return 0 on success and -errno on failure (errno is
  * left set as well), so a test reads as ASSERT_EQ(-ENOENT, obj_destroy(...)).
+ * Besides them: readers of /proc/self/status, test buffers, and checks that
+ * several tests make.
  */
 #ifndef _IOMMUFD_UTILS_H
 #define _IOMMUFD_UTILS_H
@@ -16,6 +18,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -26,6 +30,14 @@
 #include "iommufd_test.h"
 
 #define IOMMUFD_DEV "/dev/iommu"
+
+#define SZ_4K 0x1000UL
+#define SZ_1M 0x100000UL
+#define SZ_2M 0x200000UL
+#define SZ_4M 0x400000UL
+
+#define MAP_RW (IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_WRITEABLE)
+#define MAP_FIXED_RW (IOMMU_IOAS_MAP_FIXED_IOVA | MAP_RW)
 
 #ifndef offsetofend
 #define offsetofend(type, member) \
@@ -113,16 +125,179 @@ static inline int test_cmd(int fd, struct iommu_test_cmd *cmd)
 	return iommufd_ioctl(fd, IOMMU_TEST_CMD, cmd);
 }
 
-/*
- * IOMMU_TEST_OP_MOCK_DOMAIN: a mock device attached to @pt_id. Any of the
- * output pointers may be NULL.
- */
-static inline int mock_domain(int fd, __u32 pt_id, __u32 *stdev_id,
-			      __u32 *hwpt_id, __u32 *idev_id)
+/* IOMMU_IOAS_MAP with @flags; *iova (NULL for 0) in, the IOVA used out */
+static inline int ioas_map(int fd, __u32 ioas_id, __u32 flags, __u64 user_va,
+			   __u64 length, __u64 *iova)
+{
+	struct iommu_ioas_map cmd = {
+		.size = sizeof(cmd),
+		.flags = flags,
+		.ioas_id = ioas_id,
+		.user_va = user_va,
+		.length = length,
+		.iova = iova ? *iova : 0,
+	};
+	int ret;
+
+	ret = iommufd_ioctl(fd, IOMMU_IOAS_MAP, &cmd);
+	if (!ret && iova)
+		*iova = cmd.iova;
+	return ret;
+}
+
+/* Read/write map of @va at the fixed IOVA @iova */
+static inline int ioas_map_fixed(int fd, __u32 ioas_id, const void *va,
+				 __u64 length, __u64 iova)
+{
+	return ioas_map(fd, ioas_id, MAP_FIXED_RW, (uintptr_t)va, length,
+			&iova);
+}
+
+/* Read/write map of @va at an IOVA the kernel picks, returned in *iova */
+static inline int ioas_map_auto(int fd, __u32 ioas_id, const void *va,
+				__u64 length, __u64 *iova)
+{
+	*iova = 0;
+	return ioas_map(fd, ioas_id, MAP_RW, (uintptr_t)va, length, iova);
+}
+
+/* IOMMU_IOAS_UNMAP; *unmapped (may be NULL) receives the bytes unmapped */
+static inline int ioas_unmap(int fd, __u32 ioas_id, __u64 iova, __u64 length,
+			     __u64 *unmapped)
+{
+	struct iommu_ioas_unmap cmd = {
+		.size = sizeof(cmd),
+		.ioas_id = ioas_id,
+		.iova = iova,
+		.length = length,
+	};
+	int ret;
+
+	ret = iommufd_ioctl(fd, IOMMU_IOAS_UNMAP, &cmd);
+	if (!ret && unmapped)
+		*unmapped = cmd.length;
+	return ret;
+}
+
+/* IOMMU_IOAS_COPY; *dst_iova (NULL for 0) in, the IOVA used out */
+static inline int ioas_copy(int fd, __u32 flags, __u32 dst_id, __u32 src_id,
+			    __u64 length, __u64 src_iova, __u64 *dst_iova)
+{
+	struct iommu_ioas_copy cmd = {
+		.size = sizeof(cmd),
+		.flags = flags,
+		.dst_ioas_id = dst_id,
+		.src_ioas_id = src_id,
+		.length = length,
+		.dst_iova = dst_iova ? *dst_iova : 0,
+		.src_iova = src_iova,
+	};
+	int ret;
+
+	ret = iommufd_ioctl(fd, IOMMU_IOAS_COPY, &cmd);
+	if (!ret && dst_iova)
+		*dst_iova = cmd.dst_iova;
+	return ret;
+}
+
+/* Read/write copy of @src_id's [src_iova, +length) to fixed @dst_iova */
+static inline int ioas_copy_fixed(int fd, __u32 dst_id, __u64 dst_iova,
+				  __u32 src_id, __u64 src_iova, __u64 length)
+{
+	return ioas_copy(fd, MAP_FIXED_RW, dst_id, src_id, length, src_iova,
+			 &dst_iova);
+}
+
+/* IOMMU_IOAS_ALLOW_IOVAS with the @num entries of @ranges */
+static inline int ioas_allow_iovas(int fd, __u32 ioas_id,
+				   const struct iommu_iova_range *ranges,
+				   __u32 num)
+{
+	struct iommu_ioas_allow_iovas cmd = {
+		.size = sizeof(cmd),
+		.ioas_id = ioas_id,
+		.num_iovas = num,
+		.allowed_iovas = (uintptr_t)ranges,
+	};
+
+	return iommufd_ioctl(fd, IOMMU_IOAS_ALLOW_IOVAS, &cmd);
+}
+
+/* IOMMU_IOAS_ALLOW_IOVAS with the one range [start, last] */
+static inline int ioas_allow_range(int fd, __u32 ioas_id, __u64 start,
+				   __u64 last)
+{
+	struct iommu_iova_range range = { .start = start, .last = last };
+
+	return ioas_allow_iovas(fd, ioas_id, &range, 1);
+}
+
+/* IOMMU_OPTION @op; *val64 is sent and receives the value written back */
+static inline int option_cmd(int fd, __u32 option_id, __u16 op,
+			     __u32 object_id, __u64 *val64)
+{
+	struct iommu_option cmd = {
+		.size = sizeof(cmd),
+		.option_id = option_id,
+		.op = op,
+		.object_id = object_id,
+		.val64 = *val64,
+	};
+	int ret;
+
+	ret = iommufd_ioctl(fd, IOMMU_OPTION, &cmd);
+	if (!ret)
+		*val64 = cmd.val64;
+	return ret;
+}
+
+/* IOMMU_OPTION_OP_SET of @val */
+static inline int option_set(int fd, __u32 option_id, __u32 object_id,
+			     __u64 val)
+{
+	return option_cmd(fd, option_id, IOMMU_OPTION_OP_SET, object_id, &val);
+}
+
+/* IOMMU_OPTION_OP_GET into *val, which is poisoned if nothing comes back */
+static inline int option_get(int fd, __u32 option_id, __u32 object_id,
+			     __u64 *val)
+{
+	*val = 0xdeadbeef;
+	return option_cmd(fd, option_id, IOMMU_OPTION_OP_GET, object_id, val);
+}
+
+/* IOMMU_HWPT_ALLOC of a paging HWPT on @pt_id; @hwpt_id may be NULL */
+static inline int hwpt_alloc(int fd, __u32 flags, __u32 dev_id, __u32 pt_id,
+			     __u32 *hwpt_id)
+{
+	struct iommu_hwpt_alloc cmd = {
+		.size = sizeof(cmd),
+		.flags = flags,
+		.dev_id = dev_id,
+		.pt_id = pt_id,
+	};
+	int ret;
+
+	ret = iommufd_ioctl(fd, IOMMU_HWPT_ALLOC, &cmd);
+	if (!ret && hwpt_id)
+		*hwpt_id = cmd.out_hwpt_id;
+	return ret;
+}
+
+/* MOCK_DOMAIN_FLAGS only adds dev_flags after the results of MOCK_DOMAIN */
+_Static_assert(offsetof(struct iommu_test_cmd, mock_domain.out_idev_id) ==
+	       offsetof(struct iommu_test_cmd, mock_domain_flags.out_idev_id),
+	       "MOCK_DOMAIN and MOCK_DOMAIN_FLAGS results differ");
+
+/* MOCK_DOMAIN or MOCK_DOMAIN_FLAGS @op; any output pointer may be NULL */
+static inline int mock_domain_op(int fd, __u32 op, __u32 pt_id,
+				 __u32 dev_flags, __u32 *stdev_id,
+				 __u32 *hwpt_id, __u32 *idev_id)
 {
 	struct iommu_test_cmd cmd = {
-		.op = IOMMU_TEST_OP_MOCK_DOMAIN,
+		.op = op,
 		.id = pt_id,
+		.mock_domain_flags = { .dev_flags = dev_flags },
 	};
 	int ret;
 
@@ -130,12 +305,215 @@ static inline int mock_domain(int fd, __u32 pt_id, __u32 *stdev_id,
 	if (ret)
 		return ret;
 	if (stdev_id)
-		*stdev_id = cmd.mock_domain.out_stdev_id;
+		*stdev_id = cmd.mock_domain_flags.out_stdev_id;
 	if (hwpt_id)
-		*hwpt_id = cmd.mock_domain.out_hwpt_id;
+		*hwpt_id = cmd.mock_domain_flags.out_hwpt_id;
 	if (idev_id)
-		*idev_id = cmd.mock_domain.out_idev_id;
+		*idev_id = cmd.mock_domain_flags.out_idev_id;
 	return 0;
+}
+
+/*
+ * IOMMU_TEST_OP_MOCK_DOMAIN: a mock device attached to @pt_id. Any of the
+ * output pointers may be NULL.
+ */
+static inline int mock_domain(int fd, __u32 pt_id, __u32 *stdev_id,
+			      __u32 *hwpt_id, __u32 *idev_id)
+{
+	return mock_domain_op(fd, IOMMU_TEST_OP_MOCK_DOMAIN, pt_id, 0,
+			      stdev_id, hwpt_id, idev_id);
+}
+
+/* As mock_domain(), for a device with @dev_flags (MOCK_FLAGS_DEVICE_*) */
+static inline int mock_domain_flags(int fd, __u32 pt_id, __u32 dev_flags,
+				    __u32 *stdev_id, __u32 *hwpt_id,
+				    __u32 *idev_id)
+{
+	return mock_domain_op(fd, IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS, pt_id,
+			      dev_flags, stdev_id, hwpt_id, idev_id);
+}
+
+/* MOCK_DOMAIN_REPLACE of @stdev_id to *pt_id, which receives the HWPT used */
+static inline int mock_domain_replace(int fd, __u32 stdev_id, __u32 *pt_id)
+{
+	struct iommu_test_cmd cmd = {
+		.op = IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE,
+		.id = stdev_id,
+		.mock_domain_replace = { .pt_id = *pt_id },
+	};
+	int ret;
+
+	ret = test_cmd(fd, &cmd);
+	if (!ret)
+		*pt_id = cmd.mock_domain_replace.pt_id;
+	return ret;
+}
+
+/* MD_CHECK_MAP: does @hwpt_id map [iova, iova + length) onto @uptr? */
+static inline int md_check_map(int fd, __u32 hwpt_id, __u64 iova,
+			       __u64 length, const void *uptr)
+{
+	struct iommu_test_cmd cmd = {
+		.op = IOMMU_TEST_OP_MD_CHECK_MAP,
+		.id = hwpt_id,
+		.check_map = {
+			.iova = iova,
+			.length = length,
+			.uptr = (uintptr_t)uptr,
+		},
+	};
+
+	return test_cmd(fd, &cmd);
+}
+
+/* MD_CHECK_REFS: is every page of @uptr pinned exactly @refs times? */
+static inline int md_check_refs(int fd, const void *uptr, __u64 length,
+				__u32 refs)
+{
+	struct iommu_test_cmd cmd = {
+		.op = IOMMU_TEST_OP_MD_CHECK_REFS,
+		.check_refs = {
+			.length = length,
+			.uptr = (uintptr_t)uptr,
+			.refs = refs,
+		},
+	};
+
+	return test_cmd(fd, &cmd);
+}
+
+/* SET_TEMP_MEMORY_LIMIT: the global limit of temporary allocations */
+static inline int set_temp_memory_limit(int fd, __u32 limit)
+{
+	struct iommu_test_cmd cmd = {
+		.op = IOMMU_TEST_OP_SET_TEMP_MEMORY_LIMIT,
+		.memory_limit = { .limit = limit },
+	};
+
+	return test_cmd(fd, &cmd);
+}
+
+/* The mock IOMMU's page: half a CPU page (2048 bytes with 4 KiB pages) */
+static inline size_t mock_page_size(void)
+{
+	return sysconf(_SC_PAGESIZE) / 2;
+}
+
+/* The number after "@key:" in /proc/self/status, in @base, into *val */
+static inline bool proc_status_field(const char *key, int base,
+				     unsigned long long *val)
+{
+	size_t len = strlen(key);
+	bool found = false;
+	char line[256];
+	FILE *f;
+
+	f = fopen("/proc/self/status", "r");
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, key, len) && line[len] == ':') {
+			*val = strtoull(line + len + 1, NULL, base);
+			found = true;
+			break;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+/* A "@key:   N kB" field of /proc/self/status (VmPin, VmLck ...), or -1 */
+static inline long proc_status_kb(const char *key)
+{
+	unsigned long long val;
+
+	return proc_status_field(key, 10, &val) ? (long)val : -1;
+}
+
+/* The effective capability set of this process, all ones if unknown */
+static inline unsigned long long proc_status_cap_eff(void)
+{
+	unsigned long long val;
+
+	return proc_status_field("CapEff", 16, &val) ? val : ~0ULL;
+}
+
+/* @size bytes of anonymous memory aligned to @align; munmap *raw, *raw_size */
+static inline void *mmap_aligned(size_t size, size_t align, void **raw,
+				 size_t *raw_size)
+{
+	*raw_size = size + align;
+	*raw = mmap(NULL, *raw_size, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (*raw == MAP_FAILED)
+		return NULL;
+	return (void *)(((uintptr_t)*raw + align - 1) &
+			~(uintptr_t)(align - 1));
+}
+
+/* As mmap_aligned(), written all over, in small pages unless @thp */
+static inline char *alloc_touched(size_t size, size_t align, bool thp,
+				  void **raw, size_t *raw_size)
+{
+	char *p = mmap_aligned(size, align, raw, raw_size);
+
+	if (!p)
+		return NULL;
+	madvise(p, size, thp ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
+	memset(p, 0x5a, size);
+	return p;
+}
+
+/* Unmap exactly [iova, iova + length - 1] and check the byte count */
+#define EXPECT_UNMAP_EXACT(fd, id, iova, length)			\
+	do {								\
+		__u64 __unmapped = 0;					\
+									\
+		EXPECT_EQ(0, ioas_unmap(fd, id, iova, length,		\
+					&__unmapped));			\
+		EXPECT_EQ((__u64)(length), __unmapped);			\
+	} while (0)
+
+/* Unmap everything and check the total */
+#define EXPECT_UNMAP_ALL(fd, id, total)					\
+	do {								\
+		__u64 __unmapped = 1;					\
+									\
+		EXPECT_EQ(0, ioas_unmap(fd, id, 0, UINT64_MAX,		\
+					&__unmapped));			\
+		EXPECT_EQ((__u64)(total), __unmapped);			\
+	} while (0)
+
+/* IOVA_RANGES of @ioas_id must be exactly [start, last] with @align */
+static inline void expect_one_range(struct __test_metadata *_metadata,
+				    int fd, __u32 ioas_id, __u64 start,
+				    __u64 last, __u64 align)
+{
+	struct iommu_iova_range r[4];
+	__u64 alignment = 0;
+	__u32 num = 4;
+
+	memset(r, 0xff, sizeof(r));
+	ASSERT_EQ(0, ioas_iova_ranges(fd, ioas_id, r, &num, &alignment));
+	EXPECT_EQ(1U, num);
+	EXPECT_EQ(start, r[0].start);
+	EXPECT_EQ(last, r[0].last);
+	EXPECT_EQ(align, alignment);
+}
+
+/* The IOVA_RANGES of an IOAS with no domain: everything, alignment 1 */
+static inline void expect_no_domain_ranges(struct __test_metadata *_metadata,
+					   int fd, __u32 ioas_id)
+{
+	expect_one_range(_metadata, fd, ioas_id, 0, UINT64_MAX, 1);
+}
+
+/* The IOVA_RANGES of an IOAS with mock domains: the mock aperture */
+static inline void expect_mock_ranges(struct __test_metadata *_metadata,
+				      int fd, __u32 ioas_id)
+{
+	expect_one_range(_metadata, fd, ioas_id, MOCK_APERTURE_START,
+			 MOCK_APERTURE_LAST, mock_page_size());
 }
 
 /*
