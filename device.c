@@ -12,7 +12,12 @@
  * its last one detaches, and every device must name the same HWPT.
  */
 #include <linux/device.h>
+#include <linux/highmem.h>
 #include <linux/iommu.h>
+#include <linux/kthread.h>
+#include <linux/lockdep.h>
+#include <linux/mm.h>
+#include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/iommufd.h>
 
@@ -257,3 +262,602 @@ void iommufd_device_detach(struct iommufd_device *idev)
 	mutex_unlock(&igroup->lock);
 	iommufd_hwpt_paging_put(idev->ictx, hwpt);
 }
+
+/*
+ * In-kernel accesses
+ *
+ * An access lets a driver (a mediated device, say) reach an IOAS through
+ * the CPU: pin the pages behind an IOVA range, or copy to and from it. In
+ * return the driver must drop its pins when told that a range is going
+ * away (&iommufd_access_ops.unmap).
+ *
+ * Those callbacks run with no iommufd lock held. Detach, replace and
+ * destroy make a callback themselves and, for destroy, wait for callbacks
+ * already running, so a driver that holds a lock across them which its
+ * callback also takes would deadlock. iommufd_access_unmap_map is a
+ * lockdep pseudo-lock that makes this visible: callbacks run "holding" it,
+ * and the calls that may wait for callbacks take it briefly, so
+ * lockdep sees the driver lock on both sides of it and reports the cycle
+ * before it can hang.
+ */
+#ifdef CONFIG_LOCKDEP
+static struct lockdep_map iommufd_access_unmap_map = {
+	.name = "iommufd_access_unmap",
+};
+#endif
+
+/* The calls that may wait for unmap callbacks. */
+static void iommufd_access_may_wait_unmap(void)
+{
+	lock_map_acquire(&iommufd_access_unmap_map);
+	lock_map_release(&iommufd_access_unmap_map);
+}
+
+static void iommufd_access_call_unmap(struct iommufd_access *access,
+				      unsigned long iova, unsigned long length)
+{
+	if (!access->ops->unmap)
+		return;
+	lock_map_acquire(&iommufd_access_unmap_map);
+	access->ops->unmap(access->data, iova, length);
+	lock_map_release(&iommufd_access_unmap_map);
+}
+
+/**
+ * iommufd_access_notify_unmap() - tell every access of an IOAS that a range
+ *	is going away
+ * @iopt: the IOAS's table; no lock of it is held
+ * @iova: first IOVA of the range
+ * @length: its length
+ *
+ * Each access is kept alive by a short-term reference while its callback
+ * runs, which iommufd_access_destroy() waits for.
+ */
+void iommufd_access_notify_unmap(struct io_pagetable *iopt, unsigned long iova,
+				 unsigned long length)
+{
+	struct iommufd_access *access;
+	unsigned long index;
+
+	xa_lock(&iopt->access_list);
+	xa_for_each(&iopt->access_list, index, access) {
+		if (!iommufd_lock_obj(&access->obj))
+			continue;
+		xa_unlock(&iopt->access_list);
+		iommufd_access_call_unmap(access, iova, length);
+		iommufd_put_object(access->ictx, &access->obj);
+		xa_lock(&iopt->access_list);
+	}
+	xa_unlock(&iopt->access_list);
+}
+
+void iommufd_access_destroy_object(struct iommufd_object *obj)
+{
+	struct iommufd_access *access =
+		container_of(obj, struct iommufd_access, obj);
+
+	WARN_ON(access->ioas || access->ioas_unpin);
+	mutex_destroy(&access->ioas_lock);
+	mutex_destroy(&access->change_lock);
+	iommufd_ctx_put(access->ictx);
+}
+
+/**
+ * iommufd_access_create() - create an in-kernel access
+ * @ictx: the context it belongs to
+ * @ops: the driver's callbacks; @ops->unmap is required with
+ *	@ops->needs_pin_pages
+ * @data: passed back to @ops
+ * @id: out: the ACCESS object's ID (VFIO reports it as the device's ID)
+ *
+ * The access is not attached to any IOAS yet. It holds a reference on the
+ * context, and the driver holds the object until iommufd_access_destroy(),
+ * so userspace cannot DESTROY it.
+ *
+ * Context: process context; may sleep.
+ * Return: the access, ERR_PTR(-EINVAL) for bad @ops, or ERR_PTR(-ENOMEM).
+ */
+struct iommufd_access *
+iommufd_access_create(struct iommufd_ctx *ictx,
+		      const struct iommufd_access_ops *ops, void *data, u32 *id)
+{
+	struct iommufd_access *access;
+
+	if (WARN_ON(ops->needs_pin_pages && !ops->unmap))
+		return ERR_PTR(-EINVAL);
+
+	access = iommufd_object_alloc(ictx, access, IOMMUFD_OBJ_ACCESS);
+	if (IS_ERR(access))
+		return access;
+	access->ops = ops;
+	access->data = data;
+	access->iova_alignment = ops->needs_pin_pages ? PAGE_SIZE : 1;
+	mutex_init(&access->change_lock);
+	mutex_init(&access->ioas_lock);
+	access->ictx = ictx;
+	iommufd_ctx_get(ictx);
+
+	/* The driver's reference: DESTROY of an access is EBUSY. */
+	refcount_inc(&access->obj.users);
+	iommufd_object_finalize(ictx, &access->obj);
+	*id = access->obj.id;
+	return access;
+}
+EXPORT_SYMBOL_NS_GPL(iommufd_access_create, IOMMUFD);
+
+/* Join @ioas_id's IOAS; the caller holds change_lock. */
+static int iommufd_access_join(struct iommufd_access *access, u32 ioas_id,
+			       struct iommufd_ioas **out_ioas, u32 *list_id)
+{
+	struct iommufd_ioas *ioas;
+	int rc;
+
+	ioas = iommufd_get_ioas(access->ictx, ioas_id);
+	if (IS_ERR(ioas))
+		return PTR_ERR(ioas);
+	rc = iopt_add_access(&ioas->iopt, access, list_id);
+	if (rc) {
+		iommufd_put_object(access->ictx, &ioas->obj);
+		return rc;
+	}
+	/* Turn the lookup into the long-term reference the access keeps. */
+	refcount_inc(&ioas->obj.users);
+	iommufd_put_object(access->ictx, &ioas->obj);
+	*out_ioas = ioas;
+	return 0;
+}
+
+/*
+ * Leave @ioas, whose pins the driver is told to drop first, and take up
+ * @new (or nothing). The caller has already stopped new pins and rw
+ * (access->ioas is NULL), so nothing can be pinned on @new while the
+ * callback runs and then be unpinned from @ioas.
+ */
+static void iommufd_access_leave(struct iommufd_access *access,
+				 struct iommufd_ioas *ioas, u32 list_id,
+				 struct iommufd_ioas *new, u32 new_list_id)
+{
+	lockdep_assert_held(&access->change_lock);
+
+	iommufd_access_call_unmap(access, 0, ULONG_MAX);
+
+	mutex_lock(&access->ioas_lock);
+	access->ioas = new;
+	access->ioas_unpin = new;
+	access->iopt_access_list_id = new_list_id;
+	mutex_unlock(&access->ioas_lock);
+
+	iopt_remove_access(&ioas->iopt, access, list_id);
+	refcount_dec(&ioas->obj.users);
+}
+
+/**
+ * iommufd_access_attach() - attach an access to an IOAS
+ * @access: an unattached access
+ * @ioas_id: the IOAS
+ *
+ * Context: process context; may sleep; like detach, replace and destroy,
+ * must not be called with a lock the unmap callback takes (they serialise
+ * on one lock, which the callback runs under).
+ * Return: 0; EINVAL if already attached; ENOENT if @ioas_id is not an IOAS;
+ * EADDRINUSE if the IOAS has areas a pinning access cannot align with;
+ * ENOMEM.
+ */
+int iommufd_access_attach(struct iommufd_access *access, u32 ioas_id)
+{
+	struct iommufd_ioas *ioas;
+	u32 list_id;
+	int rc;
+
+	mutex_lock(&access->change_lock);
+	if (WARN_ON(access->ioas || access->ioas_unpin)) {
+		rc = -EINVAL;
+		goto out_unlock;
+	}
+	rc = iommufd_access_join(access, ioas_id, &ioas, &list_id);
+	if (rc)
+		goto out_unlock;
+	mutex_lock(&access->ioas_lock);
+	access->ioas = ioas;
+	access->ioas_unpin = ioas;
+	access->iopt_access_list_id = list_id;
+	mutex_unlock(&access->ioas_lock);
+out_unlock:
+	mutex_unlock(&access->change_lock);
+	return rc;
+}
+EXPORT_SYMBOL_NS_GPL(iommufd_access_attach, IOMMUFD);
+
+/**
+ * iommufd_access_replace() - move an attached access to another IOAS
+ * @access: an attached access
+ * @ioas_id: the new IOAS
+ *
+ * The new IOAS is joined first; then the driver's unmap callback is called
+ * for (0, ULONG_MAX), with no lock held, while unpins still go to the old
+ * IOAS and new pins and rw fail with ENOENT; then the access moves to the
+ * new IOAS and leaves the old one. Replacing with the current IOAS is a
+ * successful no-op. On failure the access stays attached as it was.
+ *
+ * Context: process context; may sleep; must not be called with a lock the
+ * unmap callback takes.
+ * Return: 0; ENOENT if not attached or @ioas_id is not an IOAS; EBUSY if
+ * another attach, replace, detach or destroy is in progress; EADDRINUSE;
+ * ENOMEM.
+ */
+int iommufd_access_replace(struct iommufd_access *access, u32 ioas_id)
+{
+	struct iommufd_ioas *old, *ioas;
+	u32 old_id, list_id;
+	int rc;
+
+	iommufd_access_may_wait_unmap();
+	if (!mutex_trylock(&access->change_lock))
+		return -EBUSY;
+	old = access->ioas;
+	if (!old) {
+		rc = -ENOENT;
+		goto out_unlock;
+	}
+	if (old->obj.id == ioas_id) {
+		rc = 0;
+		goto out_unlock;
+	}
+	rc = iommufd_access_join(access, ioas_id, &ioas, &list_id);
+	if (rc)
+		goto out_unlock;
+
+	/* Pins wait for the new IOAS; unpins still go to the old one. */
+	mutex_lock(&access->ioas_lock);
+	old_id = access->iopt_access_list_id;
+	access->ioas = NULL;
+	mutex_unlock(&access->ioas_lock);
+
+	iommufd_access_leave(access, old, old_id, ioas, list_id);
+out_unlock:
+	mutex_unlock(&access->change_lock);
+	return rc;
+}
+EXPORT_SYMBOL_NS_GPL(iommufd_access_replace, IOMMUFD);
+
+static void __iommufd_access_detach(struct iommufd_access *access)
+{
+	struct iommufd_ioas *ioas;
+	u32 list_id;
+
+	lockdep_assert_held(&access->change_lock);
+
+	mutex_lock(&access->ioas_lock);
+	ioas = access->ioas;
+	list_id = access->iopt_access_list_id;
+	/* New pins and rw fail from here on; unpins still work. */
+	access->ioas = NULL;
+	mutex_unlock(&access->ioas_lock);
+	iommufd_access_leave(access, ioas, list_id, NULL, 0);
+}
+
+/**
+ * iommufd_access_detach() - detach an access from its IOAS
+ * @access: an attached access
+ *
+ * Calls the driver's unmap callback for (0, ULONG_MAX) first.
+ *
+ * Context: process context; may sleep; must not be called with a lock the
+ * unmap callback takes.
+ */
+void iommufd_access_detach(struct iommufd_access *access)
+{
+	iommufd_access_may_wait_unmap();
+	mutex_lock(&access->change_lock);
+	if (!WARN_ON(!access->ioas))
+		__iommufd_access_detach(access);
+	mutex_unlock(&access->change_lock);
+}
+EXPORT_SYMBOL_NS_GPL(iommufd_access_detach, IOMMUFD);
+
+/**
+ * iommufd_access_destroy() - destroy an access
+ * @access: the access; invalid afterwards
+ *
+ * Detaches it if needed (which calls the unmap callback), then waits for
+ * unmap callbacks that UNMAPs started before. After this returns no
+ * callback is running or will run. Never fails.
+ *
+ * Context: process context; may sleep; must not be called with a lock the
+ * unmap callback takes.
+ */
+void iommufd_access_destroy(struct iommufd_access *access)
+{
+	iommufd_access_may_wait_unmap();
+	mutex_lock(&access->change_lock);
+	if (access->ioas)
+		__iommufd_access_detach(access);
+	mutex_unlock(&access->change_lock);
+	iommufd_object_destroy_user(access->ictx, &access->obj);
+}
+EXPORT_SYMBOL_NS_GPL(iommufd_access_destroy, IOMMUFD);
+
+/*
+ * Undo the pins of [iova, last] in @iopt, which were all made: one
+ * iopt_area_remove_access() per area piece, as they were added.
+ */
+static void iommufd_access_unpin_range(struct io_pagetable *iopt,
+				       unsigned long iova, unsigned long last)
+{
+	struct iopt_area *area;
+
+	lockdep_assert_held(&iopt->iova_rwsem);
+
+	for_each_iopt_area(area, &iopt->area_itree, iova, last) {
+		unsigned long piece = max(iova, iopt_area_iova(area));
+		unsigned long piece_last = min(last, iopt_area_last_iova(area));
+
+		if (WARN_ON(!area->pages))
+			continue;
+		iopt_area_remove_access(
+			area, iopt_area_start_byte(area, piece) / PAGE_SIZE,
+			iopt_area_start_byte(area, piece_last) / PAGE_SIZE);
+	}
+}
+
+/**
+ * iommufd_access_pin_pages() - pin the pages behind an IOVA range
+ * @access: an attached access made with &iommufd_access_ops.needs_pin_pages
+ * @iova: first IOVA; must fall on a page boundary of its area's memory
+ * @length: bytes
+ * @out_pages: one entry per page the range touches
+ * @flags: IOMMUFD_ACCESS_RW_WRITE for a writable pin
+ *
+ * Pins may overlap and nest; each must be undone by
+ * iommufd_access_unpin_pages() with the same @iova and @length.
+ *
+ * Context: process context; may sleep.
+ * Return: 0; EINVAL for a zero length, a range not page aligned within its
+ * areas or an area being unmapped; EOVERFLOW; ENOENT if not attached or
+ * the range is not completely mapped; EPERM if the mapping does not allow
+ * the access; EFAULT or ENOMEM from pinning. On error nothing is pinned.
+ */
+int iommufd_access_pin_pages(struct iommufd_access *access, unsigned long iova,
+			     unsigned long length, struct page **out_pages,
+			     unsigned int flags)
+{
+	unsigned long last, expect = iova, npages = 0;
+	struct io_pagetable *iopt;
+	struct iopt_area *area;
+	int rc = -ENOENT;
+
+	if (WARN_ON(!access->ops->needs_pin_pages))
+		return -EINVAL;
+	if (!length)
+		return -EINVAL;
+	if (check_add_overflow(iova, length - 1, &last))
+		return -EOVERFLOW;
+
+	mutex_lock(&access->ioas_lock);
+	if (!access->ioas)
+		goto out_unlock;
+	iopt = &access->ioas->iopt;
+	down_read(&iopt->iova_rwsem);
+	for_each_iopt_area(area, &iopt->area_itree, iova, last) {
+		unsigned long piece = max(iova, iopt_area_iova(area));
+		unsigned long piece_last = min(last, iopt_area_last_iova(area));
+		unsigned long start_byte = iopt_area_start_byte(area, piece);
+		unsigned long last_index;
+
+		if (iopt_area_iova(area) > expect || !area->pages) {
+			rc = -ENOENT;
+			goto out_undo;
+		}
+		if (start_byte % PAGE_SIZE) {
+			rc = -EINVAL;
+			goto out_undo;
+		}
+		last_index = iopt_area_start_byte(area, piece_last) / PAGE_SIZE;
+		rc = iopt_area_add_access(area, start_byte / PAGE_SIZE,
+					  last_index, out_pages + npages,
+					  flags & IOMMUFD_ACCESS_RW_WRITE);
+		if (rc)
+			goto out_undo;
+		npages += last_index - start_byte / PAGE_SIZE + 1;
+		if (piece_last == last) {
+			rc = 0;
+			goto out_up;
+		}
+		expect = piece_last + 1;
+	}
+	rc = -ENOENT;
+out_undo:
+	if (expect != iova)
+		iommufd_access_unpin_range(iopt, iova, expect - 1);
+out_up:
+	up_read(&iopt->iova_rwsem);
+out_unlock:
+	mutex_unlock(&access->ioas_lock);
+	return rc;
+}
+EXPORT_SYMBOL_NS_GPL(iommufd_access_pin_pages, IOMMUFD);
+
+/**
+ * iommufd_access_unpin_pages() - undo iommufd_access_pin_pages()
+ * @access: the access
+ * @iova: as passed to iommufd_access_pin_pages()
+ * @length: as passed to iommufd_access_pin_pages()
+ *
+ * The caller must have stopped using the pages. Works during a replace,
+ * against the IOAS the pages were pinned from.
+ *
+ * Context: process context; may sleep.
+ */
+void iommufd_access_unpin_pages(struct iommufd_access *access,
+				unsigned long iova, unsigned long length)
+{
+	unsigned long last;
+
+	if (WARN_ON(!length) || WARN_ON(check_add_overflow(iova, length - 1,
+							    &last)))
+		return;
+
+	mutex_lock(&access->ioas_lock);
+	if (!WARN_ON(!access->ioas_unpin)) {
+		struct io_pagetable *iopt = &access->ioas_unpin->iopt;
+
+		down_read(&iopt->iova_rwsem);
+		iommufd_access_unpin_range(iopt, iova, last);
+		up_read(&iopt->iova_rwsem);
+	}
+	mutex_unlock(&access->ioas_lock);
+}
+EXPORT_SYMBOL_NS_GPL(iommufd_access_unpin_pages, IOMMUFD);
+
+/*
+ * Copy through pages pinned one at a time from the owner's mm: works from
+ * any context that may sleep, whoever the caller is.
+ */
+static int iommufd_access_rw_slow(struct iopt_pages *pages,
+				  unsigned long uptr, void *data, size_t len,
+				  bool write)
+{
+	struct mm_struct *mm = pages->source_mm;
+	unsigned long done = 0, n, offset;
+	struct page *page;
+	void *va;
+	long rc;
+
+	if (iommufd_should_fail())
+		return -EINVAL;
+	if (!mmget_not_zero(mm))
+		return -EFAULT;
+	while (done != len) {
+		offset = (uptr + done) % PAGE_SIZE;
+		n = min_t(size_t, len - done, PAGE_SIZE - offset);
+		mmap_read_lock(mm);
+		rc = pin_user_pages_remote(mm, uptr + done - offset, 1,
+					   write ? FOLL_WRITE : 0, &page, NULL,
+					   NULL);
+		mmap_read_unlock(mm);
+		if (rc != 1) {
+			mmput(mm);
+			return rc < 0 ? rc : -EFAULT;
+		}
+		va = kmap_local_page(page);
+		if (write)
+			memcpy(va + offset, data + done, n);
+		else
+			memcpy(data + done, va + offset, n);
+		kunmap_local(va);
+		unpin_user_pages_dirty_lock(&page, 1, write);
+		done += n;
+	}
+	mmput(mm);
+	return 0;
+}
+
+/* Copy through the owner's user mapping, which the caller can reach. */
+static int iommufd_access_rw_direct(struct iopt_pages *pages,
+				    unsigned long uptr, void *data, size_t len,
+				    bool write, bool use_mm)
+{
+	struct mm_struct *mm = pages->source_mm;
+	unsigned long left;
+
+	if (use_mm) {
+		if (!mmget_not_zero(mm))
+			return -EFAULT;
+		kthread_use_mm(mm);
+	}
+	if (write)
+		left = copy_to_user((void __user *)uptr, data, len);
+	else
+		left = copy_from_user(data, (void __user *)uptr, len);
+	if (use_mm) {
+		kthread_unuse_mm(mm);
+		mmput(mm);
+	}
+	return left ? -EFAULT : 0;
+}
+
+/**
+ * iommufd_access_rw() - copy to or from an IOVA range with the CPU
+ * @access: an attached access
+ * @iova: first IOVA; any alignment
+ * @data: kernel buffer
+ * @len: bytes
+ * @flags: IOMMUFD_ACCESS_RW_WRITE copies @data into the IOAS;
+ *	IOMMUFD_ACCESS_RW_KTHREAD lets a kthread borrow the owner's mm
+ *
+ * From the process that mapped the memory, or a kthread with
+ * IOMMUFD_ACCESS_RW_KTHREAD, this copies through the user mapping;
+ * otherwise it pins each page briefly.
+ *
+ * Context: process context; may sleep.
+ * Return: 0; EINVAL for a zero length or an area being unmapped;
+ * EOVERFLOW; ENOENT if not attached or the range is not completely mapped;
+ * EPERM if the mapping does not allow the access; EFAULT.
+ */
+int iommufd_access_rw(struct iommufd_access *access, unsigned long iova,
+		      void *data, size_t len, unsigned int flags)
+{
+	bool write = flags & IOMMUFD_ACCESS_RW_WRITE;
+	unsigned long last, expect = iova;
+	struct io_pagetable *iopt;
+	struct iopt_area *area;
+	int rc = -ENOENT;
+
+	if (!len)
+		return -EINVAL;
+	if (check_add_overflow(iova, len - 1, &last))
+		return -EOVERFLOW;
+
+	mutex_lock(&access->ioas_lock);
+	if (!access->ioas)
+		goto out_unlock;
+	iopt = &access->ioas->iopt;
+	down_read(&iopt->iova_rwsem);
+	for_each_iopt_area(area, &iopt->area_itree, iova, last) {
+		unsigned long piece = max(iova, iopt_area_iova(area));
+		unsigned long piece_last = min(last, iopt_area_last_iova(area));
+		struct iopt_pages *pages = area->pages;
+		unsigned long uptr;
+		size_t n = piece_last - piece + 1;
+		bool use_mm;
+
+		if (iopt_area_iova(area) > expect || !pages) {
+			rc = -ENOENT;
+			goto out_up;
+		}
+		if (area->prevent_access) {
+			rc = -EINVAL;
+			goto out_up;
+		}
+		if (write ? !(area->iommu_prot & IOMMU_WRITE) :
+			    !(area->iommu_prot & IOMMU_READ)) {
+			rc = -EPERM;
+			goto out_up;
+		}
+		uptr = (unsigned long)pages->uptr +
+		       iopt_area_start_byte(area, piece);
+		use_mm = (flags & IOMMUFD_ACCESS_RW_KTHREAD) &&
+			 (current->flags & PF_KTHREAD);
+		if (!(flags & __IOMMUFD_ACCESS_RW_SLOW_PATH) &&
+		    (current->mm == pages->source_mm || use_mm))
+			rc = iommufd_access_rw_direct(pages, uptr,
+						      data + (piece - iova), n,
+						      write, use_mm);
+		else
+			rc = iommufd_access_rw_slow(pages, uptr,
+						    data + (piece - iova), n,
+						    write);
+		if (rc)
+			goto out_up;
+		if (piece_last == last)
+			goto out_up;
+		expect = piece_last + 1;
+	}
+	rc = -ENOENT;
+out_up:
+	up_read(&iopt->iova_rwsem);
+out_unlock:
+	mutex_unlock(&access->ioas_lock);
+	return rc;
+}
+EXPORT_SYMBOL_NS_GPL(iommufd_access_rw, IOMMUFD);

@@ -32,6 +32,7 @@ void iopt_init_table(struct io_pagetable *iopt)
 	init_rwsem(&iopt->domains_rwsem);
 	xa_init(&iopt->domains);
 	init_rwsem(&iopt->iova_rwsem);
+	xa_init_flags(&iopt->access_list, XA_FLAGS_ALLOC);
 	iopt->area_itree = RB_ROOT_CACHED;
 	iopt->allowed_itree = RB_ROOT_CACHED;
 	iopt->reserved_itree = RB_ROOT_CACHED;
@@ -82,6 +83,8 @@ void iopt_destroy_table(struct io_pagetable *iopt)
 	WARN_ON(!RB_EMPTY_ROOT(&iopt->reserved_itree.rb_root));
 	WARN_ON(iopt->num_domains);
 	xa_destroy(&iopt->domains);
+	WARN_ON(!xa_empty(&iopt->access_list));
+	xa_destroy(&iopt->access_list);
 }
 
 /*
@@ -522,14 +525,24 @@ out_unlock:
  * range stops the walk with ENOENT, one still being built with EBUSY;
  * what was removed before stays removed.
  */
+/*
+ * How often UNMAP asks in-kernel accesses to let go of one area before it
+ * gives up with EDEADLOCK: a driver that honours its unmap callback lets go
+ * on the first.
+ */
+#define IOPT_UNMAP_ACCESS_TRIES 100
+
 static int iopt_unmap_iova_range(struct io_pagetable *iopt, unsigned long start,
 				 unsigned long last, unsigned long *unmapped)
 {
-	unsigned long unmapped_bytes = 0;
+	unsigned long unmapped_bytes = 0, area_iova, area_length;
+	unsigned long busy_iova = 0;
+	unsigned int tries = 0;
 	struct iopt_pages *pages;
 	struct iopt_area *area;
 	int rc = -ENOENT;
 
+again:
 	down_read(&iopt->domains_rwsem);
 	down_write(&iopt->iova_rwsem);
 	while ((area = iopt_area_first(&iopt->area_itree, start, last))) {
@@ -541,6 +554,29 @@ static int iopt_unmap_iova_range(struct io_pagetable *iopt, unsigned long start,
 		if (!area->pages) {
 			rc = -EBUSY;
 			break;
+		}
+		if (area->num_accesses) {
+			area_iova = iopt_area_iova(area);
+			area_length = iopt_area_length(area);
+			if (area_iova != busy_iova)
+				tries = 0;
+			busy_iova = area_iova;
+			if (++tries > IOPT_UNMAP_ACCESS_TRIES) {
+				/* A driver is not honouring its unmap callback. */
+				WARN_ON_ONCE(1);
+				area->prevent_access = false;
+				rc = -EDEADLOCK;
+				break;
+			}
+			/*
+			 * Stop new pins, then ask every access, with no lock
+			 * held, to drop its pins, and look again.
+			 */
+			area->prevent_access = true;
+			up_write(&iopt->iova_rwsem);
+			up_read(&iopt->domains_rwsem);
+			iommufd_access_notify_unmap(iopt, area_iova, area_length);
+			goto again;
 		}
 		pages = area->pages;
 		iopt_unfill_domains(iopt, area, pages, iopt->num_domains);
@@ -700,6 +736,7 @@ static int iopt_check_alignment(struct io_pagetable *iopt, unsigned long align)
 /* The alignment every user of the table needs, see IOMMU_IOAS_IOVA_RANGES. */
 static unsigned long iopt_needed_alignment(struct io_pagetable *iopt)
 {
+	struct iommufd_access *access;
 	struct iommu_domain *domain;
 	unsigned long align = 1;
 	unsigned long index;
@@ -711,7 +748,57 @@ static unsigned long iopt_needed_alignment(struct io_pagetable *iopt)
 		align = max_t(unsigned long, align, PAGE_SIZE);
 	xa_for_each(&iopt->domains, index, domain)
 		align = max(align, 1UL << __ffs(domain->pgsize_bitmap));
+	xa_for_each(&iopt->access_list, index, access)
+		align = max(align, access->iova_alignment);
 	return align;
+}
+
+/**
+ * iopt_add_access() - let an in-kernel access use the table
+ * @iopt: the table
+ * @access: the access; its alignment becomes a bound of the IOVA alignment
+ * @id: out: where the access sits in the access list
+ *
+ * Return: 0; EADDRINUSE if existing areas do not fit the access's
+ * alignment; ENOMEM.
+ */
+int iopt_add_access(struct io_pagetable *iopt, struct iommufd_access *access,
+		    u32 *id)
+{
+	int rc;
+
+	down_write(&iopt->domains_rwsem);
+	down_write(&iopt->iova_rwsem);
+	rc = iopt_check_alignment(iopt, max(iopt->iova_alignment,
+					    access->iova_alignment));
+	if (rc)
+		goto out_unlock;
+	rc = xa_alloc(&iopt->access_list, id, access, xa_limit_32b,
+		      GFP_KERNEL_ACCOUNT);
+	if (rc)
+		goto out_unlock;
+	iopt->iova_alignment = iopt_needed_alignment(iopt);
+out_unlock:
+	up_write(&iopt->iova_rwsem);
+	up_write(&iopt->domains_rwsem);
+	return rc;
+}
+
+/**
+ * iopt_remove_access() - undo iopt_add_access()
+ * @iopt: the table
+ * @access: the access
+ * @id: as returned by iopt_add_access()
+ */
+void iopt_remove_access(struct io_pagetable *iopt,
+			struct iommufd_access *access, u32 id)
+{
+	down_write(&iopt->domains_rwsem);
+	down_write(&iopt->iova_rwsem);
+	WARN_ON(xa_erase(&iopt->access_list, id) != access);
+	iopt->iova_alignment = iopt_needed_alignment(iopt);
+	up_write(&iopt->iova_rwsem);
+	up_write(&iopt->domains_rwsem);
 }
 
 /* Reserve what lies outside the domain's aperture, owned by the domain. */

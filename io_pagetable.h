@@ -19,8 +19,10 @@
 #include <linux/xarray.h>
 
 struct iommu_domain;
+struct iommufd_access;
 struct iommufd_ctx;
 struct iopt_pages;
+struct page;
 
 /**
  * struct io_pagetable - the IOVA space of one IOAS
@@ -35,6 +37,9 @@ struct iopt_pages;
  * @allowed_itree: &struct iopt_allowed; empty means the whole space is
  *	allowed for automatic IOVA allocation
  * @reserved_itree: &struct iopt_reserved: IOVA that must never be mapped
+ * @access_list: the in-kernel accesses attached to the IOAS, to notify
+ *	on unmap; changed under @iova_rwsem held for writing, walked under
+ *	its own lock
  * @iova_alignment: the granule of IOVA and length that MAP and COPY accept
  * @disable_large_pages: map only PAGE_SIZE IOPTEs (IOMMU_OPTION_HUGE_PAGES)
  */
@@ -46,6 +51,7 @@ struct io_pagetable {
 	struct rb_root_cached area_itree;
 	struct rb_root_cached allowed_itree;
 	struct rb_root_cached reserved_itree;
+	struct xarray access_list;
 	unsigned long iova_alignment;
 	bool disable_large_pages;
 };
@@ -59,6 +65,10 @@ struct io_pagetable {
  *	UNMAP fail with EBUSY instead of tearing down a half-made mapping
  * @page_offset: byte offset of the area's first IOVA within its first page
  * @iommu_prot: IOMMU_READ / IOMMU_WRITE / IOMMU_CACHE
+ * @num_accesses: pins in-kernel accesses hold on this area; guarded by
+ *	&iopt_pages.mutex, stable under the IOVA lock held for writing
+ * @prevent_access: the area is being unmapped: new access pins and rw
+ *	fail with EINVAL
  * @storage_domain: a domain the area is fully mapped in, from which the
  *	PFNs of its pages can be read back; NULL while it is in none. Guarded
  *	by &iopt_pages.mutex, as is @pages_node's place in
@@ -74,6 +84,8 @@ struct iopt_area {
 	struct iopt_pages *pages;
 	unsigned int page_offset;
 	int iommu_prot;
+	unsigned int num_accesses;
+	bool prevent_access;
 	struct iommu_domain *storage_domain;
 };
 
@@ -167,8 +179,12 @@ enum iopt_account_mode {
  * @npages: pages spanned, from the page holding @uptr onwards
  * @npinned: pages currently pinned (and charged)
  * @domains_itree: the areas using this set that are mapped in a domain,
- *	by page index (&iopt_area.pages_node). A page is pinned exactly when
- *	one of them covers it.
+ *	by page index (&iopt_area.pages_node)
+ * @access_itree: &struct iopt_pages_access: ranges in-kernel accesses
+ *	have pinned, by page index. A page is pinned exactly when a node of
+ *	@domains_itree or of @access_itree covers it.
+ * @pinned_pfns: page index → PFN (as an xarray value) of every page a node
+ *	of @access_itree covers
  * @uptr: user address of the first byte, page aligned
  * @source_mm: the mm the pages come from (mmgrab'd)
  * @source_task: the group leader that made the mapping, for accounting
@@ -184,6 +200,8 @@ struct iopt_pages {
 	unsigned long npages;
 	unsigned long npinned;
 	struct rb_root_cached domains_itree;
+	struct rb_root_cached access_itree;
+	struct xarray pinned_pfns;
 	void __user *uptr;
 	struct mm_struct *source_mm;
 	struct task_struct *source_task;
@@ -201,6 +219,11 @@ void iopt_area_unfill_domain(struct iopt_area *area, struct iopt_pages *pages,
 			     struct iommu_domain *domain,
 			     struct iommu_domain *other);
 void iommufd_test_set_temp_mem_limit(unsigned long limit);
+int iopt_area_add_access(struct iopt_area *area, unsigned long start,
+			 unsigned long last, struct page **out_pages,
+			 bool write);
+void iopt_area_remove_access(struct iopt_area *area, unsigned long start,
+			     unsigned long last);
 
 static inline void iopt_put_pages(struct iopt_pages *pages)
 {
@@ -250,6 +273,12 @@ int iopt_table_add_domain(struct io_pagetable *iopt,
 			  struct iommu_domain *domain);
 void iopt_table_remove_domain(struct io_pagetable *iopt,
 			      struct iommu_domain *domain);
+int iopt_add_access(struct io_pagetable *iopt, struct iommufd_access *access,
+		    u32 *id);
+void iopt_remove_access(struct io_pagetable *iopt,
+			struct iommufd_access *access, u32 id);
+void iommufd_access_notify_unmap(struct io_pagetable *iopt, unsigned long iova,
+				 unsigned long length);
 int iopt_disable_large_pages(struct io_pagetable *iopt);
 void iopt_enable_large_pages(struct io_pagetable *iopt);
 

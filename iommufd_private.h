@@ -5,6 +5,9 @@
  * Lock order, outermost first. Take them in this order only; a path that
  * needs two of them and cannot follow it must drop the first.
  *
+ *   iommufd_access::change_lock
+ *     (unmap callbacks of accesses: the driver's own locks)
+ *       iommufd_access::ioas_lock
  *   iommufd_ioas::mutex
  *     iommufd_group::lock
  *   io_pagetable::domains_rwsem
@@ -38,6 +41,7 @@ struct iommufd_ctx;
  * @IOMMUFD_OBJ_HWPT_PAGING: a paging HW pagetable,
  *	&struct iommufd_hwpt_paging
  * @IOMMUFD_OBJ_IOAS: an I/O address space, &struct iommufd_ioas
+ * @IOMMUFD_OBJ_ACCESS: an in-kernel access, &struct iommufd_access
  * @IOMMUFD_OBJ_SELFTEST: a mock device of the test build
  * @IOMMUFD_OBJ_MAX: number of types, sizes the ops table
  */
@@ -47,6 +51,7 @@ enum iommufd_object_type {
 	IOMMUFD_OBJ_DEVICE,
 	IOMMUFD_OBJ_HWPT_PAGING,
 	IOMMUFD_OBJ_IOAS,
+	IOMMUFD_OBJ_ACCESS,
 	IOMMUFD_OBJ_SELFTEST,
 	IOMMUFD_OBJ_MAX,
 };
@@ -127,6 +132,18 @@ void iommufd_object_destroy_user(struct iommufd_ctx *ictx,
 				 struct iommufd_object *obj);
 void iommufd_object_put_and_try_destroy(struct iommufd_ctx *ictx,
 					struct iommufd_object *obj);
+
+/*
+ * Take a lookup-style reference on an object found some other way (under a
+ * lock that keeps it alive). Fails once its last reference is gone.
+ */
+static inline bool iommufd_lock_obj(struct iommufd_object *obj)
+{
+	if (!refcount_inc_not_zero(&obj->users))
+		return false;
+	refcount_inc(&obj->shortterm_users);
+	return true;
+}
 
 /*
  * Drop a reference taken by iommufd_get_object(). @users goes first, so
@@ -293,6 +310,36 @@ void iommufd_hwpt_paging_put(struct iommufd_ctx *ictx,
 			     struct iommufd_hwpt_paging *hwpt);
 void iommufd_hwpt_paging_destroy(struct iommufd_object *obj);
 int iommufd_hwpt_alloc(struct iommufd_ucmd *ucmd);
+
+/**
+ * struct iommufd_access - an in-kernel user of an IOAS through the CPU
+ * @obj: common header
+ * @ictx: the context; referenced
+ * @ops: the driver's callbacks
+ * @data: the driver's cookie for @ops
+ * @iova_alignment: PAGE_SIZE if the access pins pages, else 1
+ * @change_lock: serialises attach, replace, detach and destroy, across
+ *	the unmap callback they make
+ * @ioas_lock: guards @ioas, @ioas_unpin and @iopt_access_list_id
+ * @ioas: the IOAS new pins and rw use, or NULL; referenced
+ * @ioas_unpin: the IOAS unpins go to: @ioas, or the one being left while
+ *	a replace or detach calls the driver back
+ * @iopt_access_list_id: where the access sits in @ioas's access list
+ */
+struct iommufd_access {
+	struct iommufd_object obj;
+	struct iommufd_ctx *ictx;
+	const struct iommufd_access_ops *ops;
+	void *data;
+	unsigned long iova_alignment;
+	struct mutex change_lock;
+	struct mutex ioas_lock;
+	struct iommufd_ioas *ioas;
+	struct iommufd_ioas *ioas_unpin;
+	u32 iopt_access_list_id;
+};
+
+void iommufd_access_destroy_object(struct iommufd_object *obj);
 
 struct iommufd_ioas *iommufd_ioas_alloc(struct iommufd_ctx *ictx);
 void iommufd_ioas_destroy(struct iommufd_object *obj);

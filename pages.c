@@ -55,6 +55,8 @@ struct iopt_pages *iopt_alloc_pages(void __user *uptr, unsigned long length,
 	kref_init(&pages->kref);
 	mutex_init(&pages->mutex);
 	pages->domains_itree = RB_ROOT_CACHED;
+	pages->access_itree = RB_ROOT_CACHED;
+	xa_init_flags(&pages->pinned_pfns, XA_FLAGS_ACCOUNT);
 	pages->uptr = (void __user *)ALIGN_DOWN(start, PAGE_SIZE);
 	pages->npages = DIV_ROUND_UP(end - ALIGN_DOWN(start, PAGE_SIZE),
 				     PAGE_SIZE);
@@ -76,6 +78,9 @@ void iopt_release_pages(struct kref *kref)
 
 	WARN_ON(pages->npinned);
 	WARN_ON(!RB_EMPTY_ROOT(&pages->domains_itree.rb_root));
+	WARN_ON(!RB_EMPTY_ROOT(&pages->access_itree.rb_root));
+	WARN_ON(!xa_empty(&pages->pinned_pfns));
+	xa_destroy(&pages->pinned_pfns);
 	put_task_struct(pages->source_task);
 	mmdrop(pages->source_mm);
 	free_uid(pages->source_user);
@@ -98,11 +103,17 @@ void iopt_release_pages(struct kref *kref)
  * another area sharing the pages, needs them.
  *
  * A page is pinned exactly once: when the first area covering it is filled
- * into its first domain, and only for the pages no area in @domains_itree
- * covers yet ("holes"). It is unpinned when the last such area leaves its
- * last domain, again only for the pages no remaining area covers. Pins and
- * the memlock charge therefore follow the union of the areas in use, not
- * how many domains or copies there are.
+ * into its first domain, or an in-kernel access first pins it, and only
+ * for the pages neither an area in @domains_itree nor an access pin in
+ * @access_itree covers yet ("holes"). It is unpinned when the last of
+ * those users lets go. Pins and the memlock charge therefore follow the
+ * union of what is in use, not how many domains, copies or accesses there
+ * are.
+ *
+ * Access pins are the one case that keeps PFNs of its own: a driver may
+ * hold pages after every domain is gone, so the PFN of every page an
+ * access pin covers is kept in @pinned_pfns while it does. With no access
+ * pins that store is empty.
  *
  * The map/unmap grid
  *
@@ -332,19 +343,20 @@ err_unpin:
 }
 
 /*
- * Unpin the pages in [start, last] that no area in domains_itree covers;
- * @pfns[i - start] holds the PFN of page i.
+ * Unpin the pages in [start, last] that neither an area in domains_itree
+ * nor an access pin covers; @pfns[i - start] holds the PFN of page i.
  */
 static void iopt_pages_unpin_holes(struct iopt_pages *pages,
 				   unsigned long start, unsigned long last,
 				   const unsigned long *pfns)
 {
-	struct rb_root_cached *const trees[] = { &pages->domains_itree };
+	struct rb_root_cached *const trees[] = { &pages->domains_itree,
+						 &pages->access_itree };
 	struct iova_span_iter span;
 
 	lockdep_assert_held(&pages->mutex);
 
-	for_each_iova_span(&span, trees, 1, start, last) {
+	for_each_iova_span(&span, trees, ARRAY_SIZE(trees), start, last) {
 		if (span.is_hole)
 			iopt_pages_unpin_pfns(pages, pfns + (span.start - start),
 					      span.last - span.start + 1);
@@ -352,15 +364,43 @@ static void iopt_pages_unpin_holes(struct iopt_pages *pages,
 }
 
 /*
- * Fill @pfns with pages [start, last]: pages other areas already hold are
- * read from their storage domains, the rest are pinned now.
+ * The PFN of page @index, which is pinned: from the access pins' PFN store
+ * if an access holds it, else from the storage domain of an area that
+ * covers it. *@hint is the area used last, to save a lookup per page.
+ */
+static unsigned long iopt_pages_pinned_pfn(struct iopt_pages *pages,
+					   unsigned long index,
+					   struct iopt_area **hint)
+{
+	struct interval_tree_node *node;
+	void *entry;
+
+	lockdep_assert_held(&pages->mutex);
+
+	entry = xa_load(&pages->pinned_pfns, index);
+	if (entry)
+		return xa_to_value(entry);
+	if (!*hint || index < (*hint)->pages_node.start ||
+	    index > (*hint)->pages_node.last) {
+		node = interval_tree_iter_first(&pages->domains_itree, index,
+						index);
+		if (WARN_ON(!node))
+			return 0;
+		*hint = container_of(node, struct iopt_area, pages_node);
+	}
+	return iopt_area_read_pfn(*hint, (*hint)->storage_domain, index);
+}
+
+/*
+ * Fill @pfns with pages [start, last]: pages already pinned are read from
+ * where their PFNs are kept, the rest are pinned now.
  */
 static int iopt_pages_collect(struct iopt_pages *pages, unsigned long start,
 			      unsigned long last, unsigned long *pfns,
 			      struct page **page_buf)
 {
-	struct rb_root_cached *const trees[] = { &pages->domains_itree };
-	struct interval_tree_node *node;
+	struct rb_root_cached *const trees[] = { &pages->domains_itree,
+						 &pages->access_itree };
 	struct iova_span_iter span;
 	struct iopt_area *other;
 	unsigned long i;
@@ -368,7 +408,7 @@ static int iopt_pages_collect(struct iopt_pages *pages, unsigned long start,
 
 	lockdep_assert_held(&pages->mutex);
 
-	for_each_iova_span(&span, trees, 1, start, last) {
+	for_each_iova_span(&span, trees, ARRAY_SIZE(trees), start, last) {
 		if (span.is_hole) {
 			rc = iopt_pages_pin(pages, span.start,
 					    span.last - span.start + 1,
@@ -379,17 +419,8 @@ static int iopt_pages_collect(struct iopt_pages *pages, unsigned long start,
 			continue;
 		}
 		other = NULL;
-		for (i = span.start; i <= span.last; i++) {
-			/* Any area that covers page i holds its PFN. */
-			if (!other || i > other->pages_node.last) {
-				node = interval_tree_iter_first(trees[0], i, i);
-				other = container_of(node, struct iopt_area,
-						     pages_node);
-			}
-			pfns[i - start] = iopt_area_read_pfn(other,
-							     other->storage_domain,
-							     i);
-		}
+		for (i = span.start; i <= span.last; i++)
+			pfns[i - start] = iopt_pages_pinned_pfn(pages, i, &other);
 	}
 	return 0;
 
@@ -645,6 +676,236 @@ void iopt_area_unfill_domain(struct iopt_area *area, struct iopt_pages *pages,
 				      area->pages_node.start,
 				      area->pages_node.last);
 	}
+	mutex_unlock(&pages->mutex);
+}
+
+/**
+ * struct iopt_pages_access - a range of a page set that accesses pinned
+ * @node: page index range, in &iopt_pages.access_itree
+ * @users: how many pins of exactly this range exist
+ */
+struct iopt_pages_access {
+	struct interval_tree_node node;
+	unsigned int users;
+};
+
+static struct iopt_pages_access *
+iopt_pages_find_access(struct iopt_pages *pages, unsigned long start,
+		       unsigned long last)
+{
+	struct interval_tree_node *node;
+
+	lockdep_assert_held(&pages->mutex);
+
+	for (node = interval_tree_iter_first(&pages->access_itree, start, last);
+	     node; node = interval_tree_iter_next(node, start, last))
+		if (node->start == start && node->last == last)
+			return container_of(node, struct iopt_pages_access,
+					    node);
+	return NULL;
+}
+
+/*
+ * Forget the stored PFNs in [start, last] that no access pin covers any
+ * more, and unpin those pages that no area in a domain uses either.
+ */
+static void iopt_pages_drop_pfns(struct iopt_pages *pages,
+				 unsigned long start, unsigned long last)
+{
+	struct rb_root_cached *const trees[] = { &pages->access_itree };
+	unsigned long unpin[32], nunpin = 0, i;
+	struct iova_span_iter span;
+	void *entry;
+
+	lockdep_assert_held(&pages->mutex);
+
+	for_each_iova_span(&span, trees, 1, start, last) {
+		if (!span.is_hole)
+			continue;
+		for (i = span.start; i <= span.last; i++) {
+			entry = xa_erase(&pages->pinned_pfns, i);
+			if (!entry || interval_tree_iter_first(
+					      &pages->domains_itree, i, i))
+				continue;
+			unpin[nunpin++] = xa_to_value(entry);
+			if (nunpin == ARRAY_SIZE(unpin)) {
+				iopt_pages_unpin_pfns(pages, unpin, nunpin);
+				nunpin = 0;
+			}
+		}
+	}
+	if (nunpin)
+		iopt_pages_unpin_pfns(pages, unpin, nunpin);
+}
+
+/*
+ * Store @n freshly pinned PFNs from @index on. On failure nothing of them
+ * stays stored and all of them are unpinned.
+ */
+static int iopt_pages_store_pinned(struct iopt_pages *pages,
+				   unsigned long index, unsigned long n,
+				   const unsigned long *pfns)
+{
+	unsigned long k;
+	int rc;
+
+	for (k = 0; k != n; k++) {
+		rc = xa_err(xa_store(&pages->pinned_pfns, index + k,
+				     xa_mk_value(pfns[k]), GFP_KERNEL_ACCOUNT));
+		if (rc) {
+			while (k--)
+				xa_erase(&pages->pinned_pfns, index + k);
+			iopt_pages_unpin_pfns(pages, pfns, n);
+			return rc;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Make sure the PFN store has every page of [start, last], pinning the
+ * pages nobody holds yet. On failure what this added is undone.
+ */
+static int iopt_pages_fill_pfns(struct iopt_pages *pages, unsigned long start,
+				unsigned long last)
+{
+	struct rb_root_cached *const trees[] = { &pages->domains_itree,
+						 &pages->access_itree };
+	struct iopt_area *hint = NULL;
+	unsigned long i, n, done = start;
+	struct iova_span_iter span;
+	struct iopt_fill_buf buf;
+	int rc;
+
+	rc = iopt_fill_buf_init(&buf, true);
+	if (rc)
+		return rc;
+	for_each_iova_span(&span, trees, ARRAY_SIZE(trees), start, last) {
+		if (span.is_hole) {
+			for (i = span.start; i <= span.last; i += n) {
+				n = min(buf.npages, span.last - i + 1);
+				rc = iopt_pages_pin(pages, i, n, buf.pfns,
+						    buf.pages);
+				if (!rc)
+					rc = iopt_pages_store_pinned(pages, i,
+								     n,
+								     buf.pfns);
+				if (rc)
+					goto err_drop;
+				done = i + n;
+			}
+			continue;
+		}
+		for (i = span.start; i <= span.last; i++) {
+			if (!xa_load(&pages->pinned_pfns, i)) {
+				rc = xa_err(xa_store(
+					&pages->pinned_pfns, i,
+					xa_mk_value(iopt_pages_pinned_pfn(
+						pages, i, &hint)),
+					GFP_KERNEL_ACCOUNT));
+				if (rc)
+					goto err_drop;
+			}
+			done = i + 1;
+		}
+	}
+	iopt_fill_buf_destroy(&buf);
+	return 0;
+
+err_drop:
+	if (done != start)
+		iopt_pages_drop_pfns(pages, start, done - 1);
+	iopt_fill_buf_destroy(&buf);
+	return rc;
+}
+
+/**
+ * iopt_area_add_access() - pin pages of an area for an in-kernel access
+ * @area: the area, published
+ * @start: first page index (in the page set) to pin
+ * @last: last page index
+ * @out_pages: receives one page pointer per index
+ * @write: the access wants to write
+ *
+ * Pages already pinned by a domain or another access are not pinned
+ * again. Must be balanced by iopt_area_remove_access() with the same
+ * range. The caller holds the IOVA lock for reading.
+ *
+ * Return: 0; EINVAL while the area is being unmapped; EPERM if the area's
+ * permissions forbid the access; pinning errors (EFAULT, ENOMEM).
+ */
+int iopt_area_add_access(struct iopt_area *area, unsigned long start,
+			 unsigned long last, struct page **out_pages,
+			 bool write)
+{
+	struct iopt_pages *pages = area->pages;
+	struct iopt_pages_access *access;
+	unsigned long i;
+	int rc = 0;
+
+	lockdep_assert_held(&area->iopt->iova_rwsem);
+
+	if (area->prevent_access)
+		return -EINVAL;
+	if (write ? !(area->iommu_prot & IOMMU_WRITE) :
+		    !(area->iommu_prot & IOMMU_READ))
+		return -EPERM;
+
+	mutex_lock(&pages->mutex);
+	access = iopt_pages_find_access(pages, start, last);
+	if (access) {
+		access->users++;
+		goto out_fill;
+	}
+	access = kzalloc(sizeof(*access), GFP_KERNEL_ACCOUNT);
+	if (!access) {
+		rc = -ENOMEM;
+		goto out_unlock;
+	}
+	rc = iopt_pages_fill_pfns(pages, start, last);
+	if (rc) {
+		kfree(access);
+		goto out_unlock;
+	}
+	access->node.start = start;
+	access->node.last = last;
+	access->users = 1;
+	interval_tree_insert(&access->node, &pages->access_itree);
+out_fill:
+	area->num_accesses++;
+	for (i = start; i <= last; i++)
+		out_pages[i - start] = pfn_to_page(
+			xa_to_value(xa_load(&pages->pinned_pfns, i)));
+out_unlock:
+	mutex_unlock(&pages->mutex);
+	return rc;
+}
+
+/**
+ * iopt_area_remove_access() - undo iopt_area_add_access()
+ * @area: the area
+ * @start: as given to iopt_area_add_access()
+ * @last: as given to iopt_area_add_access()
+ *
+ * Pages no domain and no other access uses are unpinned.
+ */
+void iopt_area_remove_access(struct iopt_area *area, unsigned long start,
+			     unsigned long last)
+{
+	struct iopt_pages *pages = area->pages;
+	struct iopt_pages_access *access;
+
+	mutex_lock(&pages->mutex);
+	access = iopt_pages_find_access(pages, start, last);
+	if (WARN_ON(!access) || WARN_ON(!area->num_accesses))
+		goto out_unlock;
+	area->num_accesses--;
+	if (--access->users)
+		goto out_unlock;
+	interval_tree_remove(&access->node, &pages->access_itree);
+	kfree(access);
+	iopt_pages_drop_pfns(pages, start, last);
+out_unlock:
 	mutex_unlock(&pages->mutex);
 }
 

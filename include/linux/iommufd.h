@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * In-kernel interface to iommufd, for drivers that hand /dev/iommu
- * contexts around (VFIO and mediated-device drivers). Symbols are exported
- * in the IOMMUFD namespace: use MODULE_IMPORT_NS(IOMMUFD).
+ * contexts around (VFIO) and for mediated-device style drivers that reach
+ * an IOAS through the CPU instead of an IOMMU. Symbols are exported in the
+ * IOMMUFD namespace: use MODULE_IMPORT_NS(IOMMUFD).
  */
 #ifndef __LINUX_IOMMUFD_H
 #define __LINUX_IOMMUFD_H
@@ -12,11 +13,56 @@
 #include <uapi/linux/iommufd.h>
 
 struct file;
+struct iommufd_access;
 struct iommufd_ctx;
+struct page;
 
 void iommufd_ctx_get(struct iommufd_ctx *ictx);
 struct iommufd_ctx *iommufd_ctx_from_file(struct file *file);
 struct iommufd_ctx *iommufd_ctx_from_fd(int fd);
 void iommufd_ctx_put(struct iommufd_ctx *ictx);
+
+/**
+ * struct iommufd_access_ops - what a driver tells iommufd about an access
+ * @needs_pin_pages: the driver will call iommufd_access_pin_pages(); the
+ *	IOAS then keeps its IOVA aligned to PAGE_SIZE
+ * @unmap: required with @needs_pin_pages. Called when [@iova, @iova +
+ *	@length - 1] is about to stop being mapped, or with (0, ULONG_MAX)
+ *	when the access is detached, replaced or destroyed. Before it
+ *	returns, the driver must have called iommufd_access_unpin_pages()
+ *	for every pin that intersects the range. It runs in process context
+ *	with no iommufd lock held, and must not take any lock the driver
+ *	holds while calling iommufd_access_attach(), _detach(), _replace()
+ *	or _destroy(): those wait for callbacks or make callbacks
+ *	themselves.
+ */
+struct iommufd_access_ops {
+	u8 needs_pin_pages : 1;
+	void (*unmap)(void *data, unsigned long iova, unsigned long length);
+};
+
+enum {
+	IOMMUFD_ACCESS_RW_READ = 0,
+	IOMMUFD_ACCESS_RW_WRITE = 1 << 0,
+	/* The caller is a kthread: rw may borrow the owner's mm. */
+	IOMMUFD_ACCESS_RW_KTHREAD = 1 << 1,
+	/* Test builds only: always take the pinning path. */
+	__IOMMUFD_ACCESS_RW_SLOW_PATH = 1 << 2,
+};
+
+struct iommufd_access *
+iommufd_access_create(struct iommufd_ctx *ictx,
+		      const struct iommufd_access_ops *ops, void *data, u32 *id);
+void iommufd_access_destroy(struct iommufd_access *access);
+int iommufd_access_attach(struct iommufd_access *access, u32 ioas_id);
+int iommufd_access_replace(struct iommufd_access *access, u32 ioas_id);
+void iommufd_access_detach(struct iommufd_access *access);
+int iommufd_access_pin_pages(struct iommufd_access *access, unsigned long iova,
+			     unsigned long length, struct page **out_pages,
+			     unsigned int flags);
+void iommufd_access_unpin_pages(struct iommufd_access *access,
+				unsigned long iova, unsigned long length);
+int iommufd_access_rw(struct iommufd_access *access, unsigned long iova,
+		      void *data, size_t len, unsigned int flags);
 
 #endif
