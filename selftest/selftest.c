@@ -4,13 +4,16 @@
  * attribute that lets the fail-nth selftests reach iommufd's own failure
  * points. None of this exists unless CONFIG_IOMMUFD_TEST is set.
  */
+#include <linux/anon_inodes.h>
 #include <linux/debugfs.h>
 #include <linux/fault-inject.h>
+#include <linux/file.h>
 #include <linux/iommu.h>
 #include <linux/iommufd.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
 #include <linux/overflow.h>
+#include <linux/sizes.h>
 #include <linux/string.h>
 
 #include "iommufd_private.h"
@@ -382,6 +385,360 @@ static int iommufd_test_pin_floor(struct iommu_test_cmd *cmd)
 	return rc;
 }
 
+/*
+ * Accesses of the test ABI. CREATE_ACCESS hands userspace a file
+ * descriptor standing for a small mdev-like driver: it pins pages on
+ * request (ACCESS_PAGES), remembers each pin as an item, and honours unmap
+ * callbacks by unpinning every item the range touches. Closing the fd
+ * destroys the access.
+ */
+
+/**
+ * struct selftest_access - the driver behind an access fd
+ * @access: the access
+ * @file: the fd's file
+ * @lock: guards @items and @next_id, and is held across pinning so that
+ *	an unmap callback never sees a half-recorded pin
+ * @items: &struct selftest_access_item, the pins held
+ * @next_id: ID of the next item
+ */
+struct selftest_access {
+	struct iommufd_access *access;
+	struct file *file;
+	struct mutex lock;
+	struct list_head items;
+	unsigned int next_id;
+};
+
+struct selftest_access_item {
+	struct list_head items_elm;
+	unsigned long iova;
+	size_t length;
+	unsigned int id;
+};
+
+static void iommufd_test_access_unmap(void *data, unsigned long iova,
+				      unsigned long length)
+{
+	unsigned long iova_last = iova + length - 1;
+	struct selftest_access *staccess = data;
+	struct selftest_access_item *item, *tmp;
+
+	mutex_lock(&staccess->lock);
+	list_for_each_entry_safe(item, tmp, &staccess->items, items_elm) {
+		if (iova > item->iova + item->length - 1 ||
+		    iova_last < item->iova)
+			continue;
+		list_del(&item->items_elm);
+		iommufd_access_unpin_pages(staccess->access, item->iova,
+					   item->length);
+		kfree(item);
+	}
+	mutex_unlock(&staccess->lock);
+}
+
+static const struct iommufd_access_ops selftest_access_ops_pin = {
+	.needs_pin_pages = 1,
+	.unmap = iommufd_test_access_unmap,
+};
+
+static const struct iommufd_access_ops selftest_access_ops = {
+	.unmap = iommufd_test_access_unmap,
+};
+
+static int iommufd_test_staccess_release(struct inode *inode,
+					 struct file *filep)
+{
+	struct selftest_access *staccess = filep->private_data;
+
+	if (staccess->access) {
+		iommufd_test_access_unmap(staccess, 0, ULONG_MAX);
+		iommufd_access_destroy(staccess->access);
+	}
+	mutex_destroy(&staccess->lock);
+	kfree(staccess);
+	return 0;
+}
+
+static const struct file_operations iommufd_test_staccess_fops = {
+	.release = iommufd_test_staccess_release,
+};
+
+/* The access behind an access fd, with a file reference to fput(). */
+static struct selftest_access *iommufd_test_get_access(unsigned int fd)
+{
+	struct file *file = fget(fd);
+
+	if (!file)
+		return ERR_PTR(-EBADFD);
+	if (file->f_op != &iommufd_test_staccess_fops) {
+		fput(file);
+		return ERR_PTR(-EBADFD);
+	}
+	return file->private_data;
+}
+
+/* The syzkaller IOVA encoding, against the access's current IOAS. */
+static unsigned long iommufd_test_syz_conv_access(struct iommufd_access *access,
+						  u64 iova)
+{
+	unsigned long ret = 0;
+
+	mutex_lock(&access->ioas_lock);
+	if (access->ioas)
+		ret = iommufd_test_syz_conv_iova(&access->ioas->iopt, &iova);
+	mutex_unlock(&access->ioas_lock);
+	return ret;
+}
+
+static int iommufd_test_create_access(struct iommufd_ucmd *ucmd,
+				      struct iommu_test_cmd *cmd)
+{
+	u32 flags = cmd->create_access.flags, id;
+	struct selftest_access *staccess;
+	struct iommufd_access *access;
+	struct file *file;
+	int fdno, rc;
+
+	if (flags & ~MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES)
+		return -EOPNOTSUPP;
+
+	staccess = kzalloc(sizeof(*staccess), GFP_KERNEL_ACCOUNT);
+	if (!staccess)
+		return -ENOMEM;
+	mutex_init(&staccess->lock);
+	INIT_LIST_HEAD(&staccess->items);
+
+	fdno = get_unused_fd_flags(O_CLOEXEC);
+	if (fdno < 0) {
+		mutex_destroy(&staccess->lock);
+		kfree(staccess);
+		return -ENOMEM;
+	}
+	file = anon_inode_getfile("[iommufd_test_access]",
+				  &iommufd_test_staccess_fops, staccess,
+				  O_RDWR);
+	if (IS_ERR(file)) {
+		rc = PTR_ERR(file);
+		mutex_destroy(&staccess->lock);
+		kfree(staccess);
+		goto out_put_fdno;
+	}
+	/* From here on, fput() of the file frees staccess. */
+	staccess->file = file;
+
+	access = iommufd_access_create(ucmd->ictx,
+				       (flags & MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES) ?
+					       &selftest_access_ops_pin :
+					       &selftest_access_ops,
+				       staccess, &id);
+	if (IS_ERR(access)) {
+		rc = PTR_ERR(access);
+		goto out_fput;
+	}
+	rc = iommufd_access_attach(access, cmd->id);
+	if (rc) {
+		iommufd_access_destroy(access);
+		goto out_fput;
+	}
+	staccess->access = access;
+
+	cmd->create_access.out_access_fd = fdno;
+	rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
+	if (rc)
+		goto out_fput;
+	fd_install(fdno, file);
+	return 0;
+
+out_fput:
+	fput(file);
+out_put_fdno:
+	put_unused_fd(fdno);
+	return rc;
+}
+
+static int iommufd_test_access_pages(struct iommufd_ucmd *ucmd,
+				     struct iommu_test_cmd *cmd)
+{
+	u32 flags = cmd->access_pages.flags;
+	unsigned long iova = cmd->access_pages.iova;
+	size_t length = cmd->access_pages.length;
+	unsigned long uptr = cmd->access_pages.uptr;
+	struct selftest_access_item *item = NULL;
+	struct selftest_access *staccess;
+	unsigned long npages, end, k;
+	struct page **pages = NULL;
+	struct page *user_page;
+	int rc;
+
+	/* Keeps fuzzers from asking for absurd amounts of memory. */
+	if (length > SZ_16M)
+		return -ENOMEM;
+	if (flags & ~(MOCK_FLAGS_ACCESS_WRITE | MOCK_FLAGS_ACCESS_SYZ))
+		return -EOPNOTSUPP;
+
+	staccess = iommufd_test_get_access(cmd->id);
+	if (IS_ERR(staccess))
+		return PTR_ERR(staccess);
+	if (staccess->access->ops != &selftest_access_ops_pin) {
+		rc = -EOPNOTSUPP;
+		goto out_fput;
+	}
+	if (flags & MOCK_FLAGS_ACCESS_SYZ)
+		iova = iommufd_test_syz_conv_access(staccess->access,
+						    cmd->access_pages.iova);
+
+	if (!length || check_add_overflow(iova, length, &end)) {
+		/* Let the kAPI report the bad range. */
+		npages = 1;
+	} else {
+		npages = (ALIGN(end, PAGE_SIZE) - ALIGN_DOWN(iova, PAGE_SIZE)) /
+			 PAGE_SIZE;
+	}
+	pages = kvcalloc(npages, sizeof(*pages), GFP_KERNEL_ACCOUNT);
+	item = kzalloc(sizeof(*item), GFP_KERNEL_ACCOUNT);
+	if (!pages || !item) {
+		rc = -ENOMEM;
+		goto out_free;
+	}
+
+	mutex_lock(&staccess->lock);
+	rc = iommufd_access_pin_pages(staccess->access, iova, length, pages,
+				      (flags & MOCK_FLAGS_ACCESS_WRITE) ?
+					      IOMMUFD_ACCESS_RW_WRITE : 0);
+	if (rc)
+		goto out_unlock;
+
+	/* Each returned page must be the one behind the user's copy. */
+	if (uptr) {
+		for (k = 0; k != npages; k++) {
+			if (get_user_pages_fast(ALIGN_DOWN(uptr, PAGE_SIZE) +
+							k * PAGE_SIZE,
+						1, 0, &user_page) != 1) {
+				rc = -EFAULT;
+				break;
+			}
+			if (user_page != pages[k])
+				rc = -EBADE;
+			put_page(user_page);
+			if (rc)
+				break;
+		}
+		if (rc) {
+			iommufd_access_unpin_pages(staccess->access, iova,
+						   length);
+			goto out_unlock;
+		}
+	}
+
+	item->iova = iova;
+	item->length = length;
+	item->id = staccess->next_id++;
+	list_add_tail(&item->items_elm, &staccess->items);
+
+	cmd->access_pages.out_access_pages_id = item->id;
+	rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
+	if (rc) {
+		list_del(&item->items_elm);
+		iommufd_access_unpin_pages(staccess->access, iova, length);
+		goto out_unlock;
+	}
+	item = NULL;
+out_unlock:
+	mutex_unlock(&staccess->lock);
+out_free:
+	kfree(item);
+	kvfree(pages);
+out_fput:
+	fput(staccess->file);
+	return rc;
+}
+
+static int iommufd_test_access_item_destroy(struct iommu_test_cmd *cmd)
+{
+	struct selftest_access_item *item;
+	struct selftest_access *staccess;
+	int rc = -ENOENT;
+
+	staccess = iommufd_test_get_access(cmd->id);
+	if (IS_ERR(staccess))
+		return PTR_ERR(staccess);
+	mutex_lock(&staccess->lock);
+	list_for_each_entry(item, &staccess->items, items_elm) {
+		if (item->id != cmd->destroy_access_pages.access_pages_id)
+			continue;
+		list_del(&item->items_elm);
+		iommufd_access_unpin_pages(staccess->access, item->iova,
+					   item->length);
+		kfree(item);
+		rc = 0;
+		break;
+	}
+	mutex_unlock(&staccess->lock);
+	fput(staccess->file);
+	return rc;
+}
+
+#define MOCK_ACCESS_RW_FLAGS                                              \
+	(MOCK_ACCESS_RW_WRITE | MOCK_ACCESS_RW_SLOW_PATH | MOCK_FLAGS_ACCESS_SYZ)
+
+static int iommufd_test_access_rw(struct iommu_test_cmd *cmd)
+{
+	u32 flags = cmd->access_rw.flags;
+	void __user *uptr = u64_to_user_ptr(cmd->access_rw.uptr);
+	size_t length = cmd->access_rw.length;
+	unsigned long iova = cmd->access_rw.iova;
+	struct selftest_access *staccess;
+	void *tmp;
+	int rc;
+
+	if (length > SZ_16M)
+		return -ENOMEM;
+	if (flags & ~MOCK_ACCESS_RW_FLAGS)
+		return -EOPNOTSUPP;
+
+	staccess = iommufd_test_get_access(cmd->id);
+	if (IS_ERR(staccess))
+		return PTR_ERR(staccess);
+	if (flags & MOCK_FLAGS_ACCESS_SYZ)
+		iova = iommufd_test_syz_conv_access(staccess->access, iova);
+
+	tmp = kvzalloc(length ?: 1, GFP_KERNEL_ACCOUNT);
+	if (!tmp) {
+		rc = -ENOMEM;
+		goto out_fput;
+	}
+	if ((flags & MOCK_ACCESS_RW_WRITE) && copy_from_user(tmp, uptr, length)) {
+		rc = -EFAULT;
+		goto out_free;
+	}
+	rc = iommufd_access_rw(staccess->access, iova, tmp, length,
+			       flags & (MOCK_ACCESS_RW_WRITE |
+					MOCK_ACCESS_RW_SLOW_PATH));
+	if (!rc && !(flags & MOCK_ACCESS_RW_WRITE) &&
+	    copy_to_user(uptr, tmp, length))
+		rc = -EFAULT;
+out_free:
+	kvfree(tmp);
+out_fput:
+	fput(staccess->file);
+	return rc;
+}
+
+static int iommufd_test_access_replace_ioas(struct iommu_test_cmd *cmd)
+{
+	struct selftest_access *staccess;
+	int rc;
+
+	staccess = iommufd_test_get_access(cmd->id);
+	if (IS_ERR(staccess))
+		return PTR_ERR(staccess);
+	rc = iommufd_access_replace(staccess->access,
+				    cmd->access_replace_ioas.ioas_id);
+	fput(staccess->file);
+	return rc;
+}
+
 int iommufd_test(struct iommufd_ucmd *ucmd)
 {
 	struct iommu_test_cmd *cmd = ucmd->cmd;
@@ -410,6 +767,16 @@ int iommufd_test(struct iommufd_ucmd *ucmd)
 		return iommufd_test_dev_check_cache(ucmd, cmd);
 	case IOMMU_TEST_OP_PIN_FLOOR:
 		return iommufd_test_pin_floor(cmd);
+	case IOMMU_TEST_OP_CREATE_ACCESS:
+		return iommufd_test_create_access(ucmd, cmd);
+	case IOMMU_TEST_OP_ACCESS_PAGES:
+		return iommufd_test_access_pages(ucmd, cmd);
+	case IOMMU_TEST_OP_DESTROY_ACCESS_PAGES:
+		return iommufd_test_access_item_destroy(cmd);
+	case IOMMU_TEST_OP_ACCESS_RW:
+		return iommufd_test_access_rw(cmd);
+	case IOMMU_TEST_OP_ACCESS_REPLACE_IOAS:
+		return iommufd_test_access_replace_ioas(cmd);
 	default:
 		return -EOPNOTSUPP;
 	}
