@@ -5,9 +5,12 @@
 #
 # Builds the module for the debug kernel once per deliberate fault
 # (RIG_FAULT=warn|lockdep|kasan|leak makes module init trigger it, see
-# selftest/rig_fault.c) and once without, boots each build with the short
-# test list (module load with its KUnit suites, unload, leak scan) and
-# hands the run to the same judge as `make check` (tools/vm/judge.sh).
+# selftest/rig_fault.c; RIG_FAULT=access-lock makes the sample driver hold
+# its own lock across iommufd_access_destroy(), see
+# selftest/iommufd_sample.c, and runs iommufd_sample_test to exercise
+# it) and once without, boots each build with the short test list (module
+# load with its KUnit suites, unload, leak scan) and hands the run to the
+# same judge as `make check` (tools/vm/judge.sh).
 #
 # Passes only if the clean build is judged PASS and every faulty build is
 # judged FAIL with the matching report on the console.  Prints one line
@@ -25,8 +28,13 @@ declare -A EXPECT=(
 	[lockdep]='possible (circular|recursive) locking|inconsistent lock state'
 	[kasan]='BUG: KASAN'
 	[leak]='unreferenced object|kmemleak: [0-9]+ new suspected'
+	[access-lock]='iommufd_access_unmap'
 )
-KINDS=(warn lockdep kasan leak)
+KINDS=(warn lockdep kasan leak access-lock)
+# Faults that need a test program to run to show up.
+declare -A KIND_TESTS=(
+	[access-lock]=iommufd_sample_test
+)
 
 start=$SECONDS
 passed=0 failed=0
@@ -44,12 +52,14 @@ bad() { printf 'FAIL %s\n' "$*"; failed=$((failed + 1)); }
 ensure_packages
 ensure_debug_kernel
 build_qexit
+build_tests "$DEBUG_KDIR"
 
-# judge_build NAME [make args...]: build, boot and judge.  Sets VERDICT
-# (PASS/FAIL), JUDGED (the judge's output) and CONSOLE (normalised log).
+# judge_build NAME TESTS [make args...]: build, boot with the test
+# programs TESTS (or none) and judge.  Sets VERDICT (PASS/FAIL), JUDGED
+# (the judge's output) and CONSOLE (normalised log).
 judge_build() {
-	local name=$1 rc=0
-	shift
+	local name=$1 tests=$2 rc=0
+	shift 2
 
 	build_module "$name" "$DEBUG_KDIR" "$@" >"$BUILD/$name.buildmsg" || rc=$?
 	if ((rc == 1)); then
@@ -57,7 +67,7 @@ judge_build() {
 		VERDICT=BROKEN
 		return
 	fi
-	make_initramfs "$name" debug none
+	make_initramfs "$name" debug "$tests"
 	run_vm "$name" "$DEBUG_BZIMAGE" check
 	VERDICT=PASS
 	JUDGED=$("$RIG_DIR/judge.sh" debug "$LOGS/$name" "$QEMU_RC") || VERDICT=FAIL
@@ -69,7 +79,7 @@ judge_build() {
 }
 
 log "clean build"
-judge_build rig-clean
+judge_build rig-clean none
 if [[ $VERDICT == PASS ]]; then
 	ok "clean: judged clean"
 else
@@ -83,7 +93,7 @@ fi
 for kind in "${KINDS[@]}"; do
 	log "fault $kind"
 	JUDGED=
-	judge_build "rig-$kind" "RIG_FAULT=$kind"
+	judge_build "rig-$kind" "${KIND_TESTS[$kind]:-none}" "RIG_FAULT=$kind"
 	first=$(grep -m1 '^FAIL' <<<"$JUDGED" || true)
 	if [[ $VERDICT == BROKEN ]]; then
 		bad "$kind: the module did not build"

@@ -1,0 +1,223 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Tests of the sample driver (/dev/iommufd_sample), a separate module that
+ * reaches an IOAS only through the exported access kAPI: binding it to an
+ * IOAS, pinning, copying through the CPU, and the driver's side of UNMAP
+ * (its unmap callback drops the pins, so UNMAP succeeds).
+ */
+#include "iommufd_utils.h"
+#include "iommufd_sample.h"
+
+#define SAMPLE_DEV "/dev/iommufd_sample"
+#define BUF_PAGES 16
+#define IOVA_BASE 0x100000UL
+
+FIXTURE(sample) {
+	int iommufd;
+	int dev;
+	__u32 ioas_id;
+	char *buf;
+	size_t len;
+};
+
+FIXTURE_SETUP(sample)
+{
+	struct iommu_ioas_map map = { .size = sizeof(map) };
+
+	self->dev = open(SAMPLE_DEV, O_RDWR);
+	if (self->dev < 0)
+		SKIP(return, "no %s (sample module not loaded)", SAMPLE_DEV);
+	self->iommufd = open(IOMMUFD_DEV, O_RDWR);
+	ASSERT_LE(0, self->iommufd);
+	ASSERT_EQ(0, ioas_alloc(self->iommufd, &self->ioas_id));
+
+	self->len = BUF_PAGES * getpagesize();
+	self->buf = mmap(NULL, self->len, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, self->buf);
+	memset(self->buf, 0x5a, self->len);
+
+	map.flags = IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_READABLE |
+		    IOMMU_IOAS_MAP_WRITEABLE;
+	map.ioas_id = self->ioas_id;
+	map.user_va = (uintptr_t)self->buf;
+	map.length = self->len;
+	map.iova = IOVA_BASE;
+	ASSERT_EQ(0, iommufd_ioctl(self->iommufd, IOMMU_IOAS_MAP, &map));
+}
+
+FIXTURE_TEARDOWN(sample)
+{
+	if (self->dev < 0)
+		return;
+	close(self->dev);
+	close(self->iommufd);
+	munmap(self->buf, self->len);
+}
+
+static int sample_bind(int dev, int iommufd, __u32 ioas_id)
+{
+	struct iommufd_sample_bind bind = {
+		.iommufd = iommufd,
+		.ioas_id = ioas_id,
+	};
+
+	return iommufd_ioctl(dev, IOMMUFD_SAMPLE_BIND, &bind);
+}
+
+static int sample_pin(int dev, __u64 iova, __u64 length)
+{
+	struct iommufd_sample_range range = {
+		.iova = iova,
+		.length = length,
+	};
+
+	return iommufd_ioctl(dev, IOMMUFD_SAMPLE_PIN, &range);
+}
+
+static int sample_rw(int dev, __u64 iova, void *buf, __u64 length,
+		     bool write)
+{
+	struct iommufd_sample_range range = {
+		.iova = iova,
+		.length = length,
+		.uptr = (uintptr_t)buf,
+		.write = write,
+	};
+
+	return iommufd_ioctl(dev, IOMMUFD_SAMPLE_RW, &range);
+}
+
+static int check_refs(int fd, const void *uptr, __u64 length, __u32 refs)
+{
+	struct iommu_test_cmd cmd = {
+		.op = IOMMU_TEST_OP_MD_CHECK_REFS,
+		.check_refs = {
+			.length = length,
+			.uptr = (uintptr_t)uptr,
+			.refs = refs,
+		},
+	};
+
+	return test_cmd(fd, &cmd);
+}
+
+static int unmap_all(int fd, __u32 ioas_id)
+{
+	struct iommu_ioas_unmap unmap = {
+		.size = sizeof(unmap),
+		.ioas_id = ioas_id,
+		.length = UINT64_MAX,
+	};
+
+	return iommufd_ioctl(fd, IOMMU_IOAS_UNMAP, &unmap);
+}
+
+TEST_F(sample, bind_errors)
+{
+	int null = open("/dev/null", O_RDWR);
+
+	ASSERT_LE(0, null);
+	EXPECT_EQ(-EBADF, sample_bind(self->dev, 9999, self->ioas_id));
+	EXPECT_EQ(-EBADFD, sample_bind(self->dev, null, self->ioas_id));
+	EXPECT_EQ(-ENOENT, sample_bind(self->dev, self->iommufd, 9999));
+	/* Nothing bound: the other calls have no access to use. */
+	EXPECT_EQ(-ENOENT, sample_pin(self->dev, IOVA_BASE, 4096));
+	EXPECT_EQ(-ENOENT, iommufd_ioctl(self->dev, IOMMUFD_SAMPLE_UNBIND,
+					 NULL));
+	ASSERT_EQ(0, sample_bind(self->dev, self->iommufd, self->ioas_id));
+	EXPECT_EQ(-EBUSY, sample_bind(self->dev, self->iommufd,
+				       self->ioas_id));
+	close(null);
+}
+
+/* The driver owns the ACCESS object: userspace cannot DESTROY it. */
+TEST_F(sample, access_object_is_the_drivers)
+{
+	struct iommufd_sample_bind bind = {
+		.iommufd = self->iommufd,
+		.ioas_id = self->ioas_id,
+	};
+
+	ASSERT_EQ(0, iommufd_ioctl(self->dev, IOMMUFD_SAMPLE_BIND, &bind));
+	EXPECT_EQ(-EBUSY, obj_destroy(self->iommufd, bind.out_access_id));
+	/* ... and the IOAS is in use by the access. */
+	EXPECT_EQ(-EBUSY, obj_destroy(self->iommufd, self->ioas_id));
+	ASSERT_EQ(0, iommufd_ioctl(self->dev, IOMMUFD_SAMPLE_UNBIND, NULL));
+	EXPECT_EQ(-ENOENT, obj_destroy(self->iommufd, bind.out_access_id));
+	EXPECT_EQ(0, obj_destroy(self->iommufd, self->ioas_id));
+}
+
+TEST_F(sample, pin_and_rw)
+{
+	char pattern[300], back[300];
+	size_t page = getpagesize();
+
+	ASSERT_EQ(0, sample_bind(self->dev, self->iommufd, self->ioas_id));
+	ASSERT_EQ(0, sample_pin(self->dev, IOVA_BASE, 4 * page));
+	EXPECT_EQ(1, ioctl(self->dev, IOMMUFD_SAMPLE_NR_PINS));
+	EXPECT_EQ(0, check_refs(self->iommufd, self->buf, 4 * page, 1));
+	EXPECT_EQ(0, check_refs(self->iommufd, self->buf + 4 * page,
+				self->len - 4 * page, 0));
+
+	/* A copy through the CPU lands in the user's memory, and back. */
+	memset(pattern, 0xa7, sizeof(pattern));
+	ASSERT_EQ(0, sample_rw(self->dev, IOVA_BASE + page - 100, pattern,
+			       sizeof(pattern), true));
+	EXPECT_EQ(0, memcmp(self->buf + page - 100, pattern, sizeof(pattern)));
+	self->buf[5 * page] = 0x3c;
+	ASSERT_EQ(0, sample_rw(self->dev, IOVA_BASE + 5 * page, back, 1,
+			       false));
+	EXPECT_EQ(0x3c, back[0]);
+
+	/* Outside the mapping */
+	EXPECT_EQ(-ENOENT, sample_pin(self->dev, IOVA_BASE + self->len, page));
+	EXPECT_EQ(-ENOENT, sample_rw(self->dev, IOVA_BASE - page, back, 1,
+				     false));
+
+	ASSERT_EQ(0, iommufd_ioctl(self->dev, IOMMUFD_SAMPLE_UNBIND, NULL));
+	EXPECT_EQ(0, check_refs(self->iommufd, self->buf, self->len, 0));
+}
+
+/* UNMAP calls the driver back, which drops its pins, so UNMAP succeeds. */
+TEST_F(sample, unmap_calls_the_driver)
+{
+	size_t page = getpagesize();
+
+	ASSERT_EQ(0, sample_bind(self->dev, self->iommufd, self->ioas_id));
+	ASSERT_EQ(0, sample_pin(self->dev, IOVA_BASE, page));
+	ASSERT_EQ(0, sample_pin(self->dev, IOVA_BASE + 2 * page, 2 * page));
+	EXPECT_EQ(2, ioctl(self->dev, IOMMUFD_SAMPLE_NR_PINS));
+	EXPECT_EQ(0, unmap_all(self->iommufd, self->ioas_id));
+	EXPECT_EQ(0, ioctl(self->dev, IOMMUFD_SAMPLE_NR_PINS));
+	EXPECT_EQ(0, check_refs(self->iommufd, self->buf, self->len, 0));
+	/* Still bound, but there is nothing to pin any more. */
+	EXPECT_EQ(-ENOENT, sample_pin(self->dev, IOVA_BASE, page));
+}
+
+/* Closing the driver's fd with pins held releases everything. */
+TEST_F(sample, close_with_pins)
+{
+	ASSERT_EQ(0, sample_bind(self->dev, self->iommufd, self->ioas_id));
+	ASSERT_EQ(0, sample_pin(self->dev, IOVA_BASE, self->len));
+	EXPECT_EQ(0, check_refs(self->iommufd, self->buf, self->len, 1));
+	close(self->dev);
+	self->dev = open(SAMPLE_DEV, O_RDWR);
+	ASSERT_LE(0, self->dev);
+	EXPECT_EQ(0, check_refs(self->iommufd, self->buf, self->len, 0));
+}
+
+/* The access keeps the context alive after the user closes /dev/iommu. */
+TEST_F(sample, iommufd_closed_first)
+{
+	ASSERT_EQ(0, sample_bind(self->dev, self->iommufd, self->ioas_id));
+	ASSERT_EQ(0, sample_pin(self->dev, IOVA_BASE, getpagesize()));
+	close(self->iommufd);
+	self->iommufd = open(IOMMUFD_DEV, O_RDWR);
+	ASSERT_LE(0, self->iommufd);
+	EXPECT_EQ(1, ioctl(self->dev, IOMMUFD_SAMPLE_NR_PINS));
+	ASSERT_EQ(0, iommufd_ioctl(self->dev, IOMMUFD_SAMPLE_UNBIND, NULL));
+	EXPECT_EQ(0, check_refs(self->iommufd, self->buf, self->len, 0));
+}
+
+TEST_HARNESS_MAIN
