@@ -271,36 +271,30 @@ void iommufd_device_detach(struct iommufd_device *idev)
  * return the driver must drop its pins when told that a range is going
  * away (&iommufd_access_ops.unmap).
  *
- * Those callbacks run with no iommufd lock held. Detach, replace and
- * destroy make a callback themselves and, for destroy, wait for callbacks
- * already running, so a driver that holds a lock across them which its
- * callback also takes would deadlock. iommufd_access_unmap_map is a
- * lockdep pseudo-lock that makes this visible: callbacks run "holding" it,
- * and the calls that may wait for callbacks take it briefly, so
- * lockdep sees the driver lock on both sides of it and reports the cycle
- * before it can hang.
+ * Those callbacks run with no lock of the IOAS held, under the access's
+ * unmap_rwsem held for reading. Detach, replace and destroy make a
+ * callback themselves and then take unmap_rwsem for writing, which waits
+ * for the callbacks UNMAPs started; they take it once at the start as
+ * well. So a driver that holds a lock across them which its callback also
+ * takes shows up in lockdep as a cycle through unmap_rwsem, before it can
+ * deadlock.
  */
-#ifdef CONFIG_LOCKDEP
-static struct lockdep_map iommufd_access_unmap_map = {
-	.name = "iommufd_access_unmap",
-};
-#endif
-
-/* The calls that may wait for unmap callbacks. */
-static void iommufd_access_may_wait_unmap(void)
-{
-	lock_map_acquire(&iommufd_access_unmap_map);
-	lock_map_release(&iommufd_access_unmap_map);
-}
 
 static void iommufd_access_call_unmap(struct iommufd_access *access,
 				      unsigned long iova, unsigned long length)
 {
 	if (!access->ops->unmap)
 		return;
-	lock_map_acquire(&iommufd_access_unmap_map);
+	down_read(&access->unmap_rwsem);
 	access->ops->unmap(access->data, iova, length);
-	lock_map_release(&iommufd_access_unmap_map);
+	up_read(&access->unmap_rwsem);
+}
+
+/* Wait for the unmap callbacks running now. */
+static void iommufd_access_wait_unmap(struct iommufd_access *access)
+{
+	down_write(&access->unmap_rwsem);
+	up_write(&access->unmap_rwsem);
 }
 
 /**
@@ -338,6 +332,7 @@ void iommufd_access_destroy_object(struct iommufd_object *obj)
 
 	WARN_ON(access->ioas || access->ioas_unpin);
 	mutex_destroy(&access->ioas_lock);
+	/* unmap_rwsem needs no teardown. */
 	mutex_destroy(&access->change_lock);
 	iommufd_ctx_put(access->ictx);
 }
@@ -373,6 +368,7 @@ iommufd_access_create(struct iommufd_ctx *ictx,
 	access->data = data;
 	access->iova_alignment = ops->needs_pin_pages ? PAGE_SIZE : 1;
 	mutex_init(&access->change_lock);
+	init_rwsem(&access->unmap_rwsem);
 	mutex_init(&access->ioas_lock);
 	access->ictx = ictx;
 	iommufd_ctx_get(ictx);
@@ -427,7 +423,9 @@ static void iommufd_access_leave(struct iommufd_access *access,
 	access->iopt_access_list_id = new_list_id;
 	mutex_unlock(&access->ioas_lock);
 
+	/* No new callback can come from @ioas; wait for those running. */
 	iopt_remove_access(&ioas->iopt, access, list_id);
+	iommufd_access_wait_unmap(access);
 	refcount_dec(&ioas->obj.users);
 }
 
@@ -481,9 +479,12 @@ EXPORT_SYMBOL_NS_GPL(iommufd_access_attach, IOMMUFD);
  *
  * Context: process context; may sleep; must not be called with a lock the
  * unmap callback takes.
- * Return: 0; ENOENT if not attached or @ioas_id is not an IOAS; EBUSY if
- * another attach, replace, detach or destroy is in progress; EADDRINUSE;
- * ENOMEM.
+ * Waits for another attach or replace of the same access; when it runs
+ * into a detach or destroy, fails with EBUSY instead. Returns only once no
+ * callback for the old IOAS is running.
+ *
+ * Return: 0; ENOENT if not attached or @ioas_id is not an IOAS; EBUSY
+ * when racing a detach or destroy; EADDRINUSE; ENOMEM.
  */
 int iommufd_access_replace(struct iommufd_access *access, u32 ioas_id)
 {
@@ -491,9 +492,13 @@ int iommufd_access_replace(struct iommufd_access *access, u32 ioas_id)
 	u32 old_id, list_id;
 	int rc;
 
-	iommufd_access_may_wait_unmap();
-	if (!mutex_trylock(&access->change_lock))
-		return -EBUSY;
+	iommufd_access_wait_unmap(access);
+	mutex_lock(&access->change_lock);
+	if (READ_ONCE(access->detaching)) {
+		/* Racing a detach or destroy. */
+		rc = -EBUSY;
+		goto out_unlock;
+	}
 	old = access->ioas;
 	if (!old) {
 		rc = -ENOENT;
@@ -507,7 +512,7 @@ int iommufd_access_replace(struct iommufd_access *access, u32 ioas_id)
 	if (rc)
 		goto out_unlock;
 
-	/* Pins wait for the new IOAS; unpins still go to the old one. */
+	/* Pins fail until the new IOAS is in; unpins go to the old one. */
 	mutex_lock(&access->ioas_lock);
 	old_id = access->iopt_access_list_id;
 	access->ioas = NULL;
@@ -519,6 +524,27 @@ out_unlock:
 	return rc;
 }
 EXPORT_SYMBOL_NS_GPL(iommufd_access_replace, IOMMUFD);
+
+/*
+ * Mark a detach or destroy as under way, so that a replace racing it
+ * fails with EBUSY instead of waiting, then take the change lock.
+ */
+static void iommufd_access_begin_detach(struct iommufd_access *access)
+{
+	iommufd_access_wait_unmap(access);
+	mutex_lock(&access->ioas_lock);
+	WRITE_ONCE(access->detaching, true);
+	mutex_unlock(&access->ioas_lock);
+	mutex_lock(&access->change_lock);
+}
+
+static void iommufd_access_end_detach(struct iommufd_access *access)
+{
+	mutex_lock(&access->ioas_lock);
+	WRITE_ONCE(access->detaching, false);
+	mutex_unlock(&access->ioas_lock);
+	mutex_unlock(&access->change_lock);
+}
 
 static void __iommufd_access_detach(struct iommufd_access *access)
 {
@@ -540,18 +566,18 @@ static void __iommufd_access_detach(struct iommufd_access *access)
  * iommufd_access_detach() - detach an access from its IOAS
  * @access: an attached access
  *
- * Calls the driver's unmap callback for (0, ULONG_MAX) first.
+ * Calls the driver's unmap callback for (0, ULONG_MAX) first, and returns
+ * only once no callback for the old IOAS is running.
  *
  * Context: process context; may sleep; must not be called with a lock the
  * unmap callback takes.
  */
 void iommufd_access_detach(struct iommufd_access *access)
 {
-	iommufd_access_may_wait_unmap();
-	mutex_lock(&access->change_lock);
+	iommufd_access_begin_detach(access);
 	if (!WARN_ON(!access->ioas))
 		__iommufd_access_detach(access);
-	mutex_unlock(&access->change_lock);
+	iommufd_access_end_detach(access);
 }
 EXPORT_SYMBOL_NS_GPL(iommufd_access_detach, IOMMUFD);
 
@@ -568,11 +594,10 @@ EXPORT_SYMBOL_NS_GPL(iommufd_access_detach, IOMMUFD);
  */
 void iommufd_access_destroy(struct iommufd_access *access)
 {
-	iommufd_access_may_wait_unmap();
-	mutex_lock(&access->change_lock);
+	iommufd_access_begin_detach(access);
 	if (access->ioas)
 		__iommufd_access_detach(access);
-	mutex_unlock(&access->change_lock);
+	iommufd_access_end_detach(access);
 	iommufd_object_destroy_user(access->ictx, &access->obj);
 }
 EXPORT_SYMBOL_NS_GPL(iommufd_access_destroy, IOMMUFD);
@@ -592,11 +617,13 @@ static void iommufd_access_unpin_range(struct io_pagetable *iopt,
 		unsigned long piece = max(iova, iopt_area_iova(area));
 		unsigned long piece_last = min(last, iopt_area_last_iova(area));
 
+		unsigned long first_index, last_index;
+
 		if (WARN_ON(!area->pages))
 			continue;
-		iopt_area_remove_access(
-			area, iopt_area_start_byte(area, piece) / PAGE_SIZE,
-			iopt_area_start_byte(area, piece_last) / PAGE_SIZE);
+		first_index = iopt_area_start_byte(area, piece) / PAGE_SIZE;
+		last_index = iopt_area_start_byte(area, piece_last) / PAGE_SIZE;
+		iopt_area_remove_access(area, first_index, last_index);
 	}
 }
 
@@ -693,8 +720,9 @@ void iommufd_access_unpin_pages(struct iommufd_access *access,
 {
 	unsigned long last;
 
-	if (WARN_ON(!length) || WARN_ON(check_add_overflow(iova, length - 1,
-							    &last)))
+	if (WARN_ON(!length))
+		return;
+	if (WARN_ON(check_add_overflow(iova, length - 1, &last)))
 		return;
 
 	mutex_lock(&access->ioas_lock);

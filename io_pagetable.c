@@ -564,7 +564,6 @@ again:
 			if (++tries > IOPT_UNMAP_ACCESS_TRIES) {
 				/* A driver is not honouring its unmap callback. */
 				WARN_ON_ONCE(1);
-				area->prevent_access = false;
 				rc = -EDEADLOCK;
 				break;
 			}
@@ -586,6 +585,15 @@ again:
 		kfree(area);
 		iopt_put_pages(pages);
 		rc = 0;
+	}
+	/*
+	 * Giving up, whether on the busy area itself or on another one found
+	 * on the next pass, must not leave the busy area closed to accesses.
+	 */
+	if (rc && tries) {
+		area = iopt_area_first(&iopt->area_itree, busy_iova, busy_iova);
+		if (area && iopt_area_iova(area) == busy_iova)
+			area->prevent_access = false;
 	}
 	up_write(&iopt->iova_rwsem);
 	up_read(&iopt->domains_rwsem);

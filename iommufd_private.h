@@ -6,8 +6,9 @@
  * needs two of them and cannot follow it must drop the first.
  *
  *   iommufd_access::change_lock
- *     (unmap callbacks of accesses: the driver's own locks)
- *       iommufd_access::ioas_lock
+ *     iommufd_access::unmap_rwsem (read: around each unmap callback)
+ *       (the driver's own locks, in its callback)
+ *         iommufd_access::ioas_lock
  *   iommufd_ioas::mutex
  *     iommufd_group::lock
  *   io_pagetable::domains_rwsem
@@ -155,7 +156,7 @@ static inline void iommufd_put_object(struct iommufd_ctx *ictx,
 {
 	refcount_dec(&obj->users);
 	if (refcount_dec_and_test(&obj->shortterm_users))
-		wake_up_interruptible_all(&ictx->destroy_wait);
+		wake_up_all(&ictx->destroy_wait);
 }
 
 /**
@@ -320,11 +321,15 @@ int iommufd_hwpt_alloc(struct iommufd_ucmd *ucmd);
  * @iova_alignment: PAGE_SIZE if the access pins pages, else 1
  * @change_lock: serialises attach, replace, detach and destroy, across
  *	the unmap callback they make
- * @ioas_lock: guards @ioas, @ioas_unpin and @iopt_access_list_id
+ * @unmap_rwsem: held for reading across every unmap callback; taken for
+ *	writing to wait for the callbacks running
+ * @ioas_lock: guards @ioas, @ioas_unpin, @iopt_access_list_id and
+ *	@detaching
  * @ioas: the IOAS new pins and rw use, or NULL; referenced
  * @ioas_unpin: the IOAS unpins go to: @ioas, or the one being left while
  *	a replace or detach calls the driver back
  * @iopt_access_list_id: where the access sits in @ioas's access list
+ * @detaching: a detach or destroy is under way; replace fails with EBUSY
  */
 struct iommufd_access {
 	struct iommufd_object obj;
@@ -333,10 +338,12 @@ struct iommufd_access {
 	void *data;
 	unsigned long iova_alignment;
 	struct mutex change_lock;
+	struct rw_semaphore unmap_rwsem;
 	struct mutex ioas_lock;
 	struct iommufd_ioas *ioas;
 	struct iommufd_ioas *ioas_unpin;
 	u32 iopt_access_list_id;
+	bool detaching;
 };
 
 void iommufd_access_destroy_object(struct iommufd_object *obj);

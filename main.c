@@ -222,10 +222,18 @@ void iommufd_object_destroy_user(struct iommufd_ctx *ictx,
 	xa_unlock(&ictx->objects);
 	WARN_ON_ONCE(old != obj);
 
-	/* Pairs with the wake-up in iommufd_put_object(). */
-	if (!refcount_dec_and_test(&obj->shortterm_users))
-		wait_event(ictx->destroy_wait,
-			   refcount_read(&obj->shortterm_users) == 0);
+	/*
+	 * Pairs with the wake-up in iommufd_put_object(). Short-term users
+	 * finish quickly; one that does not is a bug worth a warning, but
+	 * the object cannot be freed under it, so keep waiting.
+	 */
+	if (!refcount_dec_and_test(&obj->shortterm_users)) {
+		while (!wait_event_timeout(ictx->destroy_wait,
+					   refcount_read(&obj->shortterm_users) == 0,
+					   60 * HZ))
+			WARN_ONCE(1, "iommufd: object %u still in use after 60 s\n",
+				  obj->id);
+	}
 	/* The table's reference and the owner's are all that remain. */
 	WARN_ON_ONCE(refcount_read(&obj->users) != 2);
 	iommufd_object_free(obj);

@@ -724,8 +724,9 @@ static void iopt_pages_drop_pfns(struct iopt_pages *pages,
 			continue;
 		for (i = span.start; i <= span.last; i++) {
 			entry = xa_erase(&pages->pinned_pfns, i);
-			if (!entry || interval_tree_iter_first(
-					      &pages->domains_itree, i, i))
+			/* Still mapped in a domain: stays pinned for it. */
+			if (!entry ||
+			    interval_tree_iter_first(&pages->domains_itree, i, i))
 				continue;
 			unpin[nunpin++] = xa_to_value(entry);
 			if (nunpin == ARRAY_SIZE(unpin)) {
@@ -797,12 +798,13 @@ static int iopt_pages_fill_pfns(struct iopt_pages *pages, unsigned long start,
 			continue;
 		}
 		for (i = span.start; i <= span.last; i++) {
+			unsigned long pfn;
+
 			if (!xa_load(&pages->pinned_pfns, i)) {
-				rc = xa_err(xa_store(
-					&pages->pinned_pfns, i,
-					xa_mk_value(iopt_pages_pinned_pfn(
-						pages, i, &hint)),
-					GFP_KERNEL_ACCOUNT));
+				pfn = iopt_pages_pinned_pfn(pages, i, &hint);
+				rc = xa_err(xa_store(&pages->pinned_pfns, i,
+						     xa_mk_value(pfn),
+						     GFP_KERNEL_ACCOUNT));
 				if (rc)
 					goto err_drop;
 			}
@@ -873,9 +875,11 @@ int iopt_area_add_access(struct iopt_area *area, unsigned long start,
 	interval_tree_insert(&access->node, &pages->access_itree);
 out_fill:
 	area->num_accesses++;
-	for (i = start; i <= last; i++)
-		out_pages[i - start] = pfn_to_page(
-			xa_to_value(xa_load(&pages->pinned_pfns, i)));
+	for (i = start; i <= last; i++) {
+		void *entry = xa_load(&pages->pinned_pfns, i);
+
+		out_pages[i - start] = pfn_to_page(xa_to_value(entry));
+	}
 out_unlock:
 	mutex_unlock(&pages->mutex);
 	return rc;
