@@ -28,7 +28,7 @@ declare -A EXPECT=(
 	[lockdep]='possible (circular|recursive) locking|inconsistent lock state'
 	[kasan]='BUG: KASAN'
 	[leak]='unreferenced object|kmemleak: [0-9]+ new suspected'
-	[access-lock]='iommufd_access_unmap'
+	[access-lock]='unmap_rwsem'
 )
 KINDS=(warn lockdep kasan leak access-lock)
 # Faults that need a test program to run to show up.
