@@ -26,6 +26,7 @@
  */
 #include "iommufd_utils.h"
 
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -192,7 +193,21 @@ struct nth_state {
 	__u64 iova;		/* IOVA the operation maps, copies to or unmaps */
 	__u64 out_len;		/* length UNMAP reported */
 	long vmpin0;		/* VmPin (kB) with none of @buf pinned, or -1 */
+
+	/* For the sweeps of in-kernel accesses */
+	unsigned int variant;	/* &nth_op.variant of the sweep */
+	int access_fd;		/* access of the test driver, or -1 */
+	__u32 item;		/* ACCESS_PAGES item of @access_fd */
+	int free_fd;		/* lowest free fd before the operation */
+	int nfds;		/* open fds before the operation */
+	void *rw_buf;		/* ACCESS_RW user buffer (malloc), or NULL */
+	__u64 rw_iova;		/* what ACCESS_RW copies */
+	__u64 rw_len;
+	__u32 rw_flags;
 };
+
+/* A state with nothing in it: every fd field -1, the rest zero */
+#define NTH_STATE_INIT { .fd = -1, .out_fd = -1, .access_fd = -1 }
 
 /*
  * One operation to sweep.
@@ -211,6 +226,8 @@ struct nth_op {
 	bool needs_test_cmd;
 	/* initial @ndomains of the state, for a @prepare that takes a number */
 	unsigned int ndomains;
+	/* passed to @prepare in &nth_state.variant */
+	unsigned int variant;
 	void (*prepare)(struct __test_metadata *_metadata,
 			struct nth_state *st);
 	int (*run)(struct nth_state *st);
@@ -233,6 +250,10 @@ static void state_close(struct nth_state *st)
 		close(st->fd);
 	if (st->out_fd >= 0)
 		close(st->out_fd);
+	/* Destroying the access unpins what it pinned and puts the context */
+	if (st->access_fd >= 0)
+		close(st->access_fd);
+	free(st->rw_buf);
 	/* After the close, which unpinned whatever was still pinned */
 	if (st->buf)
 		munmap(st->raw, st->raw_size);
@@ -274,14 +295,12 @@ static void sweep(struct __test_metadata *_metadata,
 
 	vmpin = proc_status_kb("VmPin");
 	for (nth = 1; nth <= NTH_MAX; nth++) {
-		struct nth_state st = {
-			.fd = -1,
-			.out_fd = -1,
-			.ndomains = op->ndomains,
-		};
+		struct nth_state st = NTH_STATE_INIT;
 		unsigned int left = 0;
 		int ret;
 
+		st.ndomains = op->ndomains;
+		st.variant = op->variant;
 		op->prepare(_metadata, &st);
 
 		ASSERT_EQ(0, fail_nth_set(self->nth_fd, nth));
@@ -558,7 +577,7 @@ static int close_run(struct nth_state *st)
 static void close_check(struct __test_metadata *_metadata,
 			struct nth_state *st)
 {
-	struct nth_state fresh = { .fd = -1, .out_fd = -1 };
+	struct nth_state fresh = NTH_STATE_INIT;
 
 	/* Whatever happened, the next context starts empty */
 	ASSERT_EQ(0, open_run(&fresh));
@@ -1100,6 +1119,756 @@ static const struct nth_op detach2_op = {
 	.check_failure = detach_check,
 };
 
+/*
+ * Access sweeps
+ *
+ * An access is the test driver of IOMMU_TEST_CMD standing in for an
+ * mdev-like driver: CREATE_ACCESS returns a file descriptor for it, which
+ * the other access ops take in @id. ACCESS_PAGES pins an IOVA range and
+ * records it as an item; the driver's unmap callback unpins every item an
+ * UNMAP or a REPLACE touches; closing the fd destroys the access.
+ *
+ * Besides the errnos of allocations and lookups, failures come from the
+ * same fault points as MAP (pin accounting, GUP) and, for ACCESS_RW on the
+ * pinning path, its own (EINVAL).
+ */
+/* Bytes ACCESS_PAGES pins: the start of the buffer */
+#define PIN_LEN (64UL * 1024)
+
+static size_t page_size(void)
+{
+	return sysconf(_SC_PAGESIZE);
+}
+
+static int access_create(int fd, __u32 ioas_id, __u32 flags, int *access_fd)
+{
+	struct iommu_test_cmd cmd = {
+		.op = IOMMU_TEST_OP_CREATE_ACCESS,
+		.id = ioas_id,
+		.create_access = { .flags = flags },
+	};
+	int ret;
+
+	ret = test_cmd(fd, &cmd);
+	if (!ret)
+		*access_fd = cmd.create_access.out_access_fd;
+	return ret;
+}
+
+static int access_pages(int fd, int access_fd, __u64 iova, __u64 length,
+			void *uptr, __u32 *item)
+{
+	struct iommu_test_cmd cmd = {
+		.op = IOMMU_TEST_OP_ACCESS_PAGES,
+		.id = access_fd,
+		.access_pages = {
+			.flags = MOCK_FLAGS_ACCESS_WRITE,
+			.iova = iova,
+			.length = length,
+			.uptr = (uintptr_t)uptr,
+		},
+	};
+	int ret;
+
+	ret = test_cmd(fd, &cmd);
+	if (!ret && item)
+		*item = cmd.access_pages.out_access_pages_id;
+	return ret;
+}
+
+static int access_pages_destroy(int fd, int access_fd, __u32 item)
+{
+	struct iommu_test_cmd cmd = {
+		.op = IOMMU_TEST_OP_DESTROY_ACCESS_PAGES,
+		.id = access_fd,
+		.destroy_access_pages = { .access_pages_id = item },
+	};
+
+	return test_cmd(fd, &cmd);
+}
+
+static int access_rw(int fd, int access_fd, __u64 iova, void *uptr,
+		     __u64 length, __u32 flags)
+{
+	struct iommu_test_cmd cmd = {
+		.op = IOMMU_TEST_OP_ACCESS_RW,
+		.id = access_fd,
+		.access_rw = {
+			.iova = iova,
+			.length = length,
+			.uptr = (uintptr_t)uptr,
+			.flags = flags,
+		},
+	};
+
+	return test_cmd(fd, &cmd);
+}
+
+static int access_replace_ioas(int fd, int access_fd, __u32 ioas_id)
+{
+	struct iommu_test_cmd cmd = {
+		.op = IOMMU_TEST_OP_ACCESS_REPLACE_IOAS,
+		.id = access_fd,
+		.access_replace_ioas = { .ioas_id = ioas_id },
+	};
+
+	return test_cmd(fd, &cmd);
+}
+
+/*
+ * Why the access sweeps cannot run, or NULL if they can. A module without
+ * IOMMU_TEST_CMD at all (ENOTTY here) is left to sweep(), as every access
+ * op has &nth_op.needs_test_cmd.
+ */
+static const char *access_skip_reason(void)
+{
+	int fd, access_fd = -1, ret;
+	__u32 ioas_id;
+
+	fd = open(IOMMUFD_DEV, O_RDWR);
+	if (fd < 0)
+		return NULL;	/* let the test show it */
+	ret = ioas_alloc(fd, &ioas_id);
+	if (!ret)
+		ret = access_create(fd, ioas_id, 0, &access_fd);
+	if (access_fd >= 0)
+		close(access_fd);
+	close(fd);
+	return ret == -EOPNOTSUPP ? "no accesses in IOMMU_TEST_CMD" : NULL;
+}
+
+/* Open fds of this process, the directory stream's own included */
+static int count_fds(void)
+{
+	struct dirent *ent;
+	int n = 0;
+	DIR *dir;
+
+	dir = opendir("/proc/self/fd");
+	if (!dir)
+		return -1;
+	while ((ent = readdir(dir)))
+		if (ent->d_name[0] != '.')
+			n++;
+	closedir(dir);
+	return n;
+}
+
+/*
+ * The fd the next open() gets. An fd number reserved and never installed
+ * or released does not show in /proc/self/fd but is skipped here.
+ */
+static int lowest_free_fd(void)
+{
+	int fd = open("/dev/null", O_RDONLY);
+
+	if (fd >= 0)
+		close(fd);
+	return fd;
+}
+
+/* Every page of [@off, @off + @len) of @st->buf is pinned @refs times */
+static void check_refs(struct __test_metadata *_metadata,
+		       const struct nth_state *st, size_t off, size_t len,
+		       unsigned int refs)
+{
+	EXPECT_EQ(0, md_check_refs(st->fd, (char *)st->buf + off, len, refs)) {
+		TH_LOG("pages [%#zx, %#zx) of the buffer not pinned %u times",
+		       off, off + len, refs);
+	}
+}
+
+/*
+ * The pins of an IOAS whose domains (@ndomains, 0 or 1) map all of @buf,
+ * plus an access pin of its first PIN_LEN (@item_pinned).
+ */
+static void check_access_pinned(struct __test_metadata *_metadata,
+				const struct nth_state *st,
+				unsigned int ndomains, bool item_pinned)
+{
+	check_refs(_metadata, st, 0, PIN_LEN, ndomains || item_pinned);
+	check_refs(_metadata, st, PIN_LEN, BUF_LEN - PIN_LEN, ndomains);
+	if (ndomains)
+		check_vmpin(_metadata, st, BUF_LEN / 1024);
+	else
+		check_vmpin(_metadata, st, item_pinned ? PIN_LEN / 1024 : 0);
+}
+
+/*
+ * IOAS @st->id with @st->ndomains (the op's &nth_op.ndomains) mock domains
+ * and BUF_LEN mapped at MAP_IOVA
+ */
+static void state_ioas_mapped(struct __test_metadata *_metadata,
+			      struct nth_state *st)
+{
+	state_ioas(_metadata, st);
+	state_domains(_metadata, st, st->ndomains);
+	state_buf(_metadata, st);
+	ASSERT_EQ(0,
+		  ioas_map_fixed(st->fd, st->id, st->buf, BUF_LEN, MAP_IOVA));
+	check_access_pinned(_metadata, st, st->ndomains, false);
+}
+
+/*
+ * CREATE_ACCESS with NEEDS_PIN_PAGES on IOAS 1, which maps BUF_LEN and has
+ * no domain. A failure must leave no fd behind (neither installed nor
+ * reserved), no object (ID 2 is next), no reference on the IOAS (DESTROY
+ * of it works) and the IOVA alignment at 1. A success must return the
+ * lowest free fd, close-on-exec, for an access that pins; the access
+ * raises the alignment to PAGE_SIZE and holds the IOAS until closed.
+ */
+static const int create_access_errnos[] = { ENOMEM, ENOENT, EFAULT, ENFILE,
+					    0 };
+
+static void create_access_prepare(struct __test_metadata *_metadata,
+				  struct nth_state *st)
+{
+	state_ioas_mapped(_metadata, st);
+	expect_no_domain_ranges(_metadata, st->fd, st->id);
+	st->free_fd = lowest_free_fd();
+	ASSERT_LE(0, st->free_fd);
+	st->nfds = count_fds();
+	ASSERT_LT(0, st->nfds);
+}
+
+static int create_access_run(struct nth_state *st)
+{
+	return access_create(st->fd, st->id,
+			     MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES,
+			     &st->access_fd);
+}
+
+/* Whatever happened, the access is gone and the IOAS as it was */
+static void create_access_check_gone(struct __test_metadata *_metadata,
+				     struct nth_state *st)
+{
+	EXPECT_EQ(st->nfds, count_fds());
+	EXPECT_EQ(st->free_fd, lowest_free_fd());
+	check_next_id(_metadata, st->fd, 2);
+	expect_no_domain_ranges(_metadata, st->fd, st->id);
+	check_access_pinned(_metadata, st, 0, false);
+	/* Nothing holds the IOAS any more */
+	EXPECT_EQ(0, obj_destroy(st->fd, st->id));
+}
+
+static void create_access_check_success(struct __test_metadata *_metadata,
+					struct nth_state *st)
+{
+	__u32 item;
+
+	ASSERT_EQ(st->free_fd, st->access_fd);
+	EXPECT_EQ(FD_CLOEXEC, fcntl(st->access_fd, F_GETFD) & FD_CLOEXEC);
+	EXPECT_EQ(st->nfds + 1, count_fds());
+	/* The access object took ID 2 */
+	check_next_id(_metadata, st->fd, 3);
+	expect_one_range(_metadata, st->fd, st->id, 0, UINT64_MAX,
+			 page_size());
+	EXPECT_EQ(-EBUSY, obj_destroy(st->fd, st->id));
+
+	/* It may pin */
+	ASSERT_EQ(0, access_pages(st->fd, st->access_fd, MAP_IOVA, PIN_LEN,
+				  st->buf, &item));
+	EXPECT_EQ(0U, item);
+	check_access_pinned(_metadata, st, 0, true);
+	EXPECT_EQ(0, access_pages_destroy(st->fd, st->access_fd, item));
+	check_access_pinned(_metadata, st, 0, false);
+
+	ASSERT_EQ(0, close(st->access_fd));
+	st->access_fd = -1;
+	create_access_check_gone(_metadata, st);
+}
+
+static void create_access_check_failure(struct __test_metadata *_metadata,
+					struct nth_state *st)
+{
+	EXPECT_EQ(-1, st->access_fd);
+	create_access_check_gone(_metadata, st);
+}
+
+static const struct nth_op create_access_op = {
+	.name = "CREATE_ACCESS, NEEDS_PIN_PAGES",
+	.errnos = create_access_errnos,
+	/* driver state, file, ACCESS object, IOAS lookup */
+	.min_faults = 4,
+	.needs_test_cmd = true,
+	.prepare = create_access_prepare,
+	.run = create_access_run,
+	.check_success = create_access_check_success,
+	.check_failure = create_access_check_failure,
+};
+
+/*
+ * ACCESS_PAGES of the first PIN_LEN of a BUF_LEN mapping of IOAS 1, with
+ * &nth_op.ndomains (0 or 1) mock domains. Without a domain the pin pins
+ * the pages and charges them; with one they are pinned already and stay
+ * pinned once. A failure must leave pins, VmPin and the item IDs as they
+ * were, and the same ACCESS_PAGES must then work; a success must pin (and
+ * check, through @uptr) exactly that range, and DESTROY_ACCESS_PAGES must
+ * undo it.
+ */
+static const int access_pages_errnos[] = { ENOMEM, EFAULT, 0 };
+
+static void access_pages_prepare(struct __test_metadata *_metadata,
+				 struct nth_state *st)
+{
+	state_ioas_mapped(_metadata, st);
+	ASSERT_EQ(0, access_create(st->fd, st->id,
+				   MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES,
+				   &st->access_fd));
+	st->item = UINT32_MAX;
+}
+
+static int access_pages_run(struct nth_state *st)
+{
+	return access_pages(st->fd, st->access_fd, MAP_IOVA, PIN_LEN, st->buf,
+			    &st->item);
+}
+
+static void access_pages_check_success(struct __test_metadata *_metadata,
+				       struct nth_state *st)
+{
+	/* No failed attempt consumed an ID */
+	EXPECT_EQ(0U, st->item);
+	check_access_pinned(_metadata, st, st->ndomains, true);
+	if (st->ndomains)
+		EXPECT_EQ(0, md_check_map(st->fd, st->hwpt[0], MAP_IOVA,
+					  BUF_LEN, st->buf));
+
+	ASSERT_EQ(0, access_pages_destroy(st->fd, st->access_fd, st->item));
+	check_access_pinned(_metadata, st, st->ndomains, false);
+	EXPECT_EQ(-ENOENT, access_pages_destroy(st->fd, st->access_fd,
+						st->item));
+	if (st->ndomains)
+		EXPECT_EQ(0, md_check_map(st->fd, st->hwpt[0], MAP_IOVA,
+					  BUF_LEN, st->buf));
+}
+
+static void access_pages_check_failure(struct __test_metadata *_metadata,
+				       struct nth_state *st)
+{
+	check_access_pinned(_metadata, st, st->ndomains, false);
+	/* No item was recorded */
+	EXPECT_EQ(-ENOENT, access_pages_destroy(st->fd, st->access_fd, 0));
+	ASSERT_EQ(0, access_pages_run(st));
+	access_pages_check_success(_metadata, st);
+}
+
+static const struct nth_op access_pages0_op = {
+	.name = "ACCESS_PAGES, no domain",
+	.errnos = access_pages_errnos,
+	/*
+	 * page array, item, access range, two fill buffers, accounting,
+	 * GUP
+	 */
+	.min_faults = 7,
+	.needs_test_cmd = true,
+	.ndomains = 0,
+	.prepare = access_pages_prepare,
+	.run = access_pages_run,
+	.check_success = access_pages_check_success,
+	.check_failure = access_pages_check_failure,
+};
+
+static const struct nth_op access_pages1_op = {
+	.name = "ACCESS_PAGES, 1 mock domain",
+	.errnos = access_pages_errnos,
+	/* page array, item, access range, two fill buffers */
+	.min_faults = 5,
+	.needs_test_cmd = true,
+	.ndomains = 1,
+	.prepare = access_pages_prepare,
+	.run = access_pages_run,
+	.check_success = access_pages_check_success,
+	.check_failure = access_pages_check_failure,
+};
+
+/*
+ * ACCESS_RW through an access without NEEDS_PIN_PAGES, on a BUF_LEN
+ * mapping of IOAS 1 with no domain. &nth_op.variant picks the direction,
+ * the path and the size: 7 bytes across a page boundary, or 3 pages
+ * starting mid-page. The IOAS memory and the user buffer hold different
+ * patterns (bit 7 clear in one, set in the other), so every byte shows
+ * where it came from. A failure must leave both as they were, and the
+ * same copy must then work; a success must have moved exactly the range
+ * asked for. Nothing is left pinned either way.
+ */
+#define RW_WRITE 1U	/* copy the user buffer into the IOAS */
+#define RW_SLOW 2U	/* MOCK_ACCESS_RW_SLOW_PATH */
+#define RW_LARGE 4U	/* 3 pages rather than 7 bytes */
+
+static const int access_rw_errnos[] = { ENOMEM, EINVAL, EFAULT, 0 };
+
+static size_t rw_buf_len(void)
+{
+	return 4 * page_size();
+}
+
+static unsigned char rw_pattern(size_t i, bool user)
+{
+	return ((i * 7 + (i >> 8) * 3) & 0x7f) | (user ? 0x80 : 0);
+}
+
+static void rw_fill(unsigned char *p, size_t len, bool user)
+{
+	size_t i;
+
+	for (i = 0; i != len; i++)
+		p[i] = rw_pattern(i, user);
+}
+
+/* Bytes [from, to) of @p hold the @user pattern, moved up by @shift */
+static void rw_check_bytes(struct __test_metadata *_metadata,
+			   const char *what, const unsigned char *p,
+			   size_t from, size_t to, bool user, size_t shift)
+{
+	size_t i;
+
+	for (i = from; i < to; i++)
+		if (p[i] != rw_pattern(i - shift, user))
+			break;
+	EXPECT_EQ(to, i) {
+		TH_LOG("%s: byte %#zx is %#x, expected %#x", what, i, p[i],
+		       rw_pattern(i - shift, user));
+	}
+}
+
+/* The IOAS memory, with the user buffer copied in if @written */
+static void rw_check_iova_memory(struct __test_metadata *_metadata,
+				 const struct nth_state *st, bool written)
+{
+	size_t off = st->rw_iova - MAP_IOVA;
+
+	if (!written) {
+		rw_check_bytes(_metadata, "IOAS memory", st->buf, 0, BUF_LEN,
+			       false, 0);
+		return;
+	}
+	rw_check_bytes(_metadata, "IOAS memory", st->buf, 0, off, false, 0);
+	rw_check_bytes(_metadata, "IOAS memory", st->buf, off,
+		       off + st->rw_len, true, off);
+	rw_check_bytes(_metadata, "IOAS memory", st->buf, off + st->rw_len,
+		       BUF_LEN, false, 0);
+}
+
+/* The user buffer, with the IOAS memory copied in if @read */
+static void rw_check_user_buf(struct __test_metadata *_metadata,
+			      const struct nth_state *st, bool read)
+{
+	size_t off = st->rw_iova - MAP_IOVA;
+
+	if (!read) {
+		rw_check_bytes(_metadata, "user buffer", st->rw_buf, 0,
+			       rw_buf_len(), true, 0);
+		return;
+	}
+	/* Byte i came from byte off + i of the IOAS memory */
+	rw_check_bytes(_metadata, "user buffer", st->rw_buf, 0, st->rw_len,
+		       false, -off);
+	rw_check_bytes(_metadata, "user buffer", st->rw_buf, st->rw_len,
+		       rw_buf_len(), true, 0);
+}
+
+static void access_rw_prepare(struct __test_metadata *_metadata,
+			      struct nth_state *st)
+{
+	size_t page = page_size();
+
+	state_ioas_mapped(_metadata, st);
+	rw_fill(st->buf, BUF_LEN, false);
+	ASSERT_EQ(0, access_create(st->fd, st->id, 0, &st->access_fd));
+
+	st->rw_buf = malloc(rw_buf_len());
+	ASSERT_NE(NULL, st->rw_buf);
+	rw_fill(st->rw_buf, rw_buf_len(), true);
+
+	if (st->variant & RW_LARGE) {
+		st->rw_iova = MAP_IOVA + 2 * page + 100;
+		st->rw_len = 3 * page;
+	} else {
+		st->rw_iova = MAP_IOVA + page - 3;
+		st->rw_len = 7;
+	}
+	ASSERT_GE(rw_buf_len(), st->rw_len);
+	st->rw_flags = 0;
+	if (st->variant & RW_WRITE)
+		st->rw_flags |= MOCK_ACCESS_RW_WRITE;
+	if (st->variant & RW_SLOW)
+		st->rw_flags |= MOCK_ACCESS_RW_SLOW_PATH;
+}
+
+static int access_rw_run(struct nth_state *st)
+{
+	return access_rw(st->fd, st->access_fd, st->rw_iova, st->rw_buf,
+			 st->rw_len, st->rw_flags);
+}
+
+static void access_rw_check_success(struct __test_metadata *_metadata,
+				    struct nth_state *st)
+{
+	bool write = st->variant & RW_WRITE;
+
+	rw_check_iova_memory(_metadata, st, write);
+	rw_check_user_buf(_metadata, st, !write);
+	check_access_pinned(_metadata, st, 0, false);
+}
+
+static void access_rw_check_failure(struct __test_metadata *_metadata,
+				    struct nth_state *st)
+{
+	rw_check_iova_memory(_metadata, st, false);
+	rw_check_user_buf(_metadata, st, false);
+	check_access_pinned(_metadata, st, 0, false);
+	ASSERT_EQ(0, access_rw_run(st));
+	access_rw_check_success(_metadata, st);
+}
+
+/* kvzalloc of the driver's bounce buffer; the pinning path's own point */
+#define ACCESS_RW_OP(op_name, op_variant)				\
+	{								\
+		.name = op_name,					\
+		.errnos = access_rw_errnos,				\
+		.min_faults = ((op_variant) & RW_SLOW) ? 2 : 1,		\
+		.needs_test_cmd = true,					\
+		.variant = op_variant,					\
+		.prepare = access_rw_prepare,				\
+		.run = access_rw_run,					\
+		.check_success = access_rw_check_success,		\
+		.check_failure = access_rw_check_failure,		\
+	}
+
+static const struct nth_op access_rw_ops[] = {
+	ACCESS_RW_OP("ACCESS_RW, read 7 bytes", 0),
+	ACCESS_RW_OP("ACCESS_RW, write 7 bytes", RW_WRITE),
+	ACCESS_RW_OP("ACCESS_RW, read 7 bytes, SLOW_PATH", RW_SLOW),
+	ACCESS_RW_OP("ACCESS_RW, write 7 bytes, SLOW_PATH",
+		     RW_WRITE | RW_SLOW),
+	ACCESS_RW_OP("ACCESS_RW, read 3 pages", RW_LARGE),
+	ACCESS_RW_OP("ACCESS_RW, write 3 pages", RW_LARGE | RW_WRITE),
+	ACCESS_RW_OP("ACCESS_RW, read 3 pages, SLOW_PATH",
+		     RW_LARGE | RW_SLOW),
+	ACCESS_RW_OP("ACCESS_RW, write 3 pages, SLOW_PATH",
+		     RW_LARGE | RW_WRITE | RW_SLOW),
+};
+
+/*
+ * ACCESS_REPLACE_IOAS of an access that pins the first PIN_LEN of IOAS A
+ * (1, the first half of the buffer at MAP_IOVA) to IOAS B (2, the second
+ * half at COPY_IOVA); neither has a domain. A failure must leave the
+ * access on A with its item pinned, and B free of references; a success
+ * must have dropped the item (the driver's callback unpins it) and let go
+ * of A, with new pins going to B.
+ *
+ * While a replace runs, the access takes no new pins (they fail ENOENT)
+ * until it has finished; a single-threaded sweep never sees that window,
+ * and after a failed replace pins must work again, which the failure check
+ * shows by pinning more of A.
+ */
+static const int replace_errnos[] = { ENOENT, ENOMEM, 0 };
+
+#define HALF_LEN (BUF_LEN / 2)
+
+/* IOAS B in @st->dst, mapping the second half of the buffer */
+static void replace_state_b(struct __test_metadata *_metadata,
+			    struct nth_state *st)
+{
+	ASSERT_EQ(0, ioas_alloc(st->fd, &st->dst));
+	ASSERT_EQ(2U, st->dst);
+	ASSERT_EQ(0, ioas_map_fixed(st->fd, st->dst,
+				    (char *)st->buf + HALF_LEN, HALF_LEN,
+				    COPY_IOVA));
+}
+
+static void replace_prepare(struct __test_metadata *_metadata,
+			    struct nth_state *st)
+{
+	state_ioas(_metadata, st);
+	state_buf(_metadata, st);
+	ASSERT_EQ(0,
+		  ioas_map_fixed(st->fd, st->id, st->buf, HALF_LEN, MAP_IOVA));
+	replace_state_b(_metadata, st);
+	ASSERT_EQ(0, access_create(st->fd, st->id,
+				   MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES,
+				   &st->access_fd));
+	ASSERT_EQ(0, access_pages(st->fd, st->access_fd, MAP_IOVA, PIN_LEN,
+				  st->buf, &st->item));
+	check_access_pinned(_metadata, st, 0, true);
+}
+
+static int replace_run(struct nth_state *st)
+{
+	return access_replace_ioas(st->fd, st->access_fd, st->dst);
+}
+
+static void replace_check_success(struct __test_metadata *_metadata,
+				  struct nth_state *st)
+{
+	__u32 item;
+
+	/* The item went with A */
+	EXPECT_EQ(-ENOENT, access_pages_destroy(st->fd, st->access_fd,
+						st->item));
+	check_access_pinned(_metadata, st, 0, false);
+
+	/* Pins go to B, and only there */
+	EXPECT_EQ(-ENOENT, access_pages(st->fd, st->access_fd, MAP_IOVA,
+					PIN_LEN, st->buf, NULL));
+	check_access_pinned(_metadata, st, 0, false);
+	ASSERT_EQ(0, access_pages(st->fd, st->access_fd, COPY_IOVA, PIN_LEN,
+				  (char *)st->buf + HALF_LEN, &item));
+	check_refs(_metadata, st, 0, HALF_LEN, 0);
+	check_refs(_metadata, st, HALF_LEN, PIN_LEN, 1);
+	check_refs(_metadata, st, HALF_LEN + PIN_LEN,
+		   HALF_LEN - PIN_LEN, 0);
+	check_vmpin(_metadata, st, PIN_LEN / 1024);
+	EXPECT_EQ(0, access_pages_destroy(st->fd, st->access_fd, item));
+	check_access_pinned(_metadata, st, 0, false);
+
+	/* A is free, B is held until the access goes */
+	EXPECT_EQ(0, obj_destroy(st->fd, st->id));
+	EXPECT_EQ(-EBUSY, obj_destroy(st->fd, st->dst));
+	ASSERT_EQ(0, close(st->access_fd));
+	st->access_fd = -1;
+	EXPECT_EQ(0, obj_destroy(st->fd, st->dst));
+	check_access_pinned(_metadata, st, 0, false);
+}
+
+static void replace_check_failure(struct __test_metadata *_metadata,
+				  struct nth_state *st)
+{
+	__u32 item;
+
+	/* Still on A, with the item pinned */
+	check_access_pinned(_metadata, st, 0, true);
+	EXPECT_EQ(-EBUSY, obj_destroy(st->fd, st->id));
+	EXPECT_EQ(-ENOENT, access_pages(st->fd, st->access_fd, COPY_IOVA,
+					PIN_LEN, (char *)st->buf + HALF_LEN,
+					NULL));
+	ASSERT_EQ(0, access_pages(st->fd, st->access_fd, MAP_IOVA + PIN_LEN,
+				  PIN_LEN, (char *)st->buf + PIN_LEN, &item));
+	check_refs(_metadata, st, 0, 2 * PIN_LEN, 1);
+	EXPECT_EQ(0, access_pages_destroy(st->fd, st->access_fd, item));
+	check_access_pinned(_metadata, st, 0, true);
+
+	/* The item is there to destroy; then make it again */
+	EXPECT_EQ(0, access_pages_destroy(st->fd, st->access_fd, st->item));
+	check_access_pinned(_metadata, st, 0, false);
+	ASSERT_EQ(0, access_pages(st->fd, st->access_fd, MAP_IOVA, PIN_LEN,
+				  st->buf, &st->item));
+	check_access_pinned(_metadata, st, 0, true);
+
+	/* Nothing holds B: it can go, and come back as it was */
+	EXPECT_EQ(0, obj_destroy(st->fd, st->dst));
+	replace_state_b(_metadata, st);
+
+	ASSERT_EQ(0, replace_run(st));
+	replace_check_success(_metadata, st);
+}
+
+static const struct nth_op replace_op = {
+	.name = "ACCESS_REPLACE_IOAS, with a pinned item",
+	.errnos = replace_errnos,
+	/* IOAS lookup */
+	.min_faults = 1,
+	.needs_test_cmd = true,
+	.prepare = replace_prepare,
+	.run = replace_run,
+	.check_success = replace_check_success,
+	.check_failure = replace_check_failure,
+};
+
+/*
+ * IOMMU_IOAS_UNMAP of a BUF_LEN mapping of which an access pins the first
+ * PIN_LEN, with &nth_op.ndomains (0 or 1) mock domains. UNMAP asks the
+ * access to let go, and the test driver's callback unpins the item. A
+ * failure must leave the mapping and the pin; a success must leave nothing
+ * pinned or mapped, and the access attached and working.
+ */
+static void unmap_access_prepare(struct __test_metadata *_metadata,
+				 struct nth_state *st)
+{
+	access_pages_prepare(_metadata, st);
+	ASSERT_EQ(0, access_pages_run(st));
+	check_access_pinned(_metadata, st, st->ndomains, true);
+	st->iova = MAP_IOVA;
+}
+
+static void unmap_access_check_success(struct __test_metadata *_metadata,
+				       struct nth_state *st)
+{
+	__u32 item;
+
+	EXPECT_EQ(BUF_LEN, st->out_len);
+	check_access_pinned(_metadata, st, 0, false);
+	EXPECT_EQ(-ENOENT, access_pages_destroy(st->fd, st->access_fd,
+						st->item));
+	if (st->ndomains)
+		EXPECT_EQ(0U, md_mapped_pages(st->fd, st->hwpt[0], MAP_IOVA,
+					      st->buf, BUF_LEN));
+	EXPECT_EQ(-ENOENT, access_pages(st->fd, st->access_fd, MAP_IOVA,
+					PIN_LEN, st->buf, NULL));
+	EXPECT_EQ(-ENOENT, ioas_unmap(st->fd, st->id, MAP_IOVA, BUF_LEN,
+				      NULL));
+
+	/* The IOVA is free, and the access still works */
+	ASSERT_EQ(0,
+		  ioas_map_fixed(st->fd, st->id, st->buf, BUF_LEN, MAP_IOVA));
+	ASSERT_EQ(0, access_pages(st->fd, st->access_fd, MAP_IOVA, PIN_LEN,
+				  st->buf, &item));
+	check_access_pinned(_metadata, st, st->ndomains, true);
+	EXPECT_EQ(0, access_pages_destroy(st->fd, st->access_fd, item));
+	check_access_pinned(_metadata, st, st->ndomains, false);
+}
+
+static void unmap_access_check_failure(struct __test_metadata *_metadata,
+				       struct nth_state *st)
+{
+	check_access_pinned(_metadata, st, st->ndomains, true);
+	EXPECT_EQ(-EEXIST,
+		  ioas_map_fixed(st->fd, st->id, st->buf, BUF_LEN, MAP_IOVA));
+	if (st->ndomains)
+		EXPECT_EQ(0, md_check_map(st->fd, st->hwpt[0], MAP_IOVA,
+					  BUF_LEN, st->buf));
+	ASSERT_EQ(0, unmap_run(st));
+	unmap_access_check_success(_metadata, st);
+}
+
+static const struct nth_op unmap_access0_op = {
+	.name = "IOMMU_IOAS_UNMAP, pinned by an access, no domain",
+	.errnos = unmap_errnos,
+	/* lookup */
+	.min_faults = 1,
+	.needs_test_cmd = true,
+	.ndomains = 0,
+	.prepare = unmap_access_prepare,
+	.run = unmap_run,
+	.check_success = unmap_access_check_success,
+	.check_failure = unmap_access_check_failure,
+};
+
+static const struct nth_op unmap_access1_op = {
+	.name = "IOMMU_IOAS_UNMAP, pinned by an access, 1 mock domain",
+	.errnos = unmap_errnos,
+	/* lookup */
+	.min_faults = 1,
+	.needs_test_cmd = true,
+	.ndomains = 1,
+	.prepare = unmap_access_prepare,
+	.run = unmap_run,
+	.check_success = unmap_access_check_success,
+	.check_failure = unmap_access_check_failure,
+};
+
+/* sweep(), unless the module lacks what the access sweeps need */
+static void access_sweep(struct __test_metadata *_metadata,
+			 FIXTURE_DATA(fail_nth) *self, const struct nth_op *op)
+{
+	const char *reason = access_skip_reason();
+
+	if (reason)
+		SKIP(return, "%s", reason);
+	sweep(_metadata, self, op);
+}
+
 TEST_F(fail_nth, ioas_alloc)
 {
 	sweep(_metadata, self, &ioas_alloc_op);
@@ -1163,6 +1932,76 @@ TEST_F(fail_nth, detach_last_domain)
 TEST_F(fail_nth, detach_1_of_2_domains)
 {
 	sweep(_metadata, self, &detach2_op);
+}
+
+TEST_F(fail_nth, create_access)
+{
+	access_sweep(_metadata, self, &create_access_op);
+}
+
+TEST_F(fail_nth, access_pages_no_domain)
+{
+	access_sweep(_metadata, self, &access_pages0_op);
+}
+
+TEST_F(fail_nth, access_pages_1_domain)
+{
+	access_sweep(_metadata, self, &access_pages1_op);
+}
+
+TEST_F(fail_nth, access_rw_read_small)
+{
+	access_sweep(_metadata, self, &access_rw_ops[0]);
+}
+
+TEST_F(fail_nth, access_rw_write_small)
+{
+	access_sweep(_metadata, self, &access_rw_ops[1]);
+}
+
+TEST_F(fail_nth, access_rw_read_small_slow)
+{
+	access_sweep(_metadata, self, &access_rw_ops[2]);
+}
+
+TEST_F(fail_nth, access_rw_write_small_slow)
+{
+	access_sweep(_metadata, self, &access_rw_ops[3]);
+}
+
+TEST_F(fail_nth, access_rw_read_3_pages)
+{
+	access_sweep(_metadata, self, &access_rw_ops[4]);
+}
+
+TEST_F(fail_nth, access_rw_write_3_pages)
+{
+	access_sweep(_metadata, self, &access_rw_ops[5]);
+}
+
+TEST_F(fail_nth, access_rw_read_3_pages_slow)
+{
+	access_sweep(_metadata, self, &access_rw_ops[6]);
+}
+
+TEST_F(fail_nth, access_rw_write_3_pages_slow)
+{
+	access_sweep(_metadata, self, &access_rw_ops[7]);
+}
+
+TEST_F(fail_nth, access_replace_ioas)
+{
+	access_sweep(_metadata, self, &replace_op);
+}
+
+TEST_F(fail_nth, unmap_access_no_domain)
+{
+	access_sweep(_metadata, self, &unmap_access0_op);
+}
+
+TEST_F(fail_nth, unmap_access_1_domain)
+{
+	access_sweep(_metadata, self, &unmap_access1_op);
 }
 
 TEST_HARNESS_MAIN

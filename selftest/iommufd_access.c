@@ -1,0 +1,1560 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Tests of in-kernel accesses, driven through the test ABI: CREATE_ACCESS
+ * gives a file descriptor standing for a small driver that pins IOVA
+ * ranges on request (ACCESS_PAGES, each pin an "item" with an ID),
+ * unpins them (DESTROY_ACCESS_PAGES), copies through the IOAS with the CPU
+ * (ACCESS_RW) and moves to another IOAS (ACCESS_REPLACE_IOAS). Closing the
+ * fd destroys the access. Its unmap callback unpins every item that
+ * touches the range it is given.
+ *
+ * Every test runs on an IOAS with no domain and on one with a mock domain.
+ * Pins are observed with MD_CHECK_REFS (FOLL_PIN count of every page behind
+ * a user range): memory an IOAS maps is pinned once by a domain, and an
+ * access pin adds nothing to a page that is already pinned. The teardown
+ * closes everything and then expects no page of the buffer pinned and
+ * VmPin back where it was.
+ *
+ * All fixed IOVAs are inside the mock aperture, so the same addresses work
+ * with and without a domain.
+ */
+#include "iommufd_utils.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#define PAGE_SZ ((size_t)sysconf(_SC_PAGESIZE))
+/* The mock IOMMU's page: half a CPU page */
+#define MOCK_PAGE (PAGE_SZ / 2)
+
+#define MAP_RW (IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_WRITEABLE)
+#define PIN_ACCESS MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES
+
+#define SZ_2M 0x200000UL
+#define SZ_16M 0x1000000UL
+
+/* The fixture's buffer, in CPU pages */
+#define BUF_PAGES 64
+#define BUF_SIZE (BUF_PAGES * PAGE_SZ)
+
+/* Fixed IOVAs, all page aligned and inside the mock aperture */
+#define IOVA_A MOCK_APERTURE_START
+#define IOVA_B (MOCK_APERTURE_START + 0x100000ULL)
+#define IOVA_C (MOCK_APERTURE_START + 0x200000ULL)
+
+/* Access fds a test may keep open; the teardown closes what is left */
+#define MAX_ACCESSES 4
+
+/* An object ID no test ever gets */
+#define BAD_ID 0x7ffffff0U
+/* A file descriptor number that is not open */
+#define BAD_FD 0x7ffffff0U
+
+/* === Command wrappers: 0 or -errno === */
+
+static int map_flags_at(int fd, __u32 ioas_id, __u32 flags, const void *va,
+			__u64 length, __u64 iova)
+{
+	struct iommu_ioas_map cmd = {
+		.size = sizeof(cmd),
+		.flags = flags | IOMMU_IOAS_MAP_FIXED_IOVA,
+		.ioas_id = ioas_id,
+		.user_va = (uintptr_t)va,
+		.length = length,
+		.iova = iova,
+	};
+
+	return iommufd_ioctl(fd, IOMMU_IOAS_MAP, &cmd);
+}
+
+static int map_at(int fd, __u32 ioas_id, const void *va, __u64 length,
+		  __u64 iova)
+{
+	return map_flags_at(fd, ioas_id, MAP_RW, va, length, iova);
+}
+
+static int unmap_range(int fd, __u32 ioas_id, __u64 iova, __u64 length,
+		       __u64 *unmapped)
+{
+	struct iommu_ioas_unmap cmd = {
+		.size = sizeof(cmd),
+		.ioas_id = ioas_id,
+		.iova = iova,
+		.length = length,
+	};
+	int ret;
+
+	ret = iommufd_ioctl(fd, IOMMU_IOAS_UNMAP, &cmd);
+	if (!ret && unmapped)
+		*unmapped = cmd.length;
+	return ret;
+}
+
+static int check_refs(int fd, const void *uptr, __u64 length, __u32 refs)
+{
+	struct iommu_test_cmd cmd = {
+		.op = IOMMU_TEST_OP_MD_CHECK_REFS,
+		.check_refs = {
+			.length = length,
+			.uptr = (uintptr_t)uptr,
+			.refs = refs,
+		},
+	};
+
+	return test_cmd(fd, &cmd);
+}
+
+static int check_map(int fd, __u32 hwpt_id, __u64 iova, __u64 length,
+		     const void *uptr)
+{
+	struct iommu_test_cmd cmd = {
+		.op = IOMMU_TEST_OP_MD_CHECK_MAP,
+		.id = hwpt_id,
+		.check_map = {
+			.iova = iova,
+			.length = length,
+			.uptr = (uintptr_t)uptr,
+		},
+	};
+
+	return test_cmd(fd, &cmd);
+}
+
+/* CREATE_ACCESS on @ioas_id; *access_fd gets the new fd */
+static int access_create(int fd, __u32 ioas_id, __u32 flags, int *access_fd)
+{
+	struct iommu_test_cmd cmd = {
+		.op = IOMMU_TEST_OP_CREATE_ACCESS,
+		.id = ioas_id,
+		.create_access = { .flags = flags },
+	};
+	int ret;
+
+	ret = test_cmd(fd, &cmd);
+	if (!ret && access_fd)
+		*access_fd = cmd.create_access.out_access_fd;
+	return ret;
+}
+
+/* ACCESS_PAGES; *item gets the ID of the pin */
+static int access_pin(int fd, __u32 access_fd, __u32 flags, __u64 iova,
+		      __u64 length, const void *uptr, __u32 *item)
+{
+	struct iommu_test_cmd cmd = {
+		.op = IOMMU_TEST_OP_ACCESS_PAGES,
+		.id = access_fd,
+		.access_pages = {
+			.flags = flags,
+			.iova = iova,
+			.length = length,
+			.uptr = (uintptr_t)uptr,
+		},
+	};
+	int ret;
+
+	ret = test_cmd(fd, &cmd);
+	if (!ret && item)
+		*item = cmd.access_pages.out_access_pages_id;
+	return ret;
+}
+
+/* DESTROY_ACCESS_PAGES */
+static int access_unpin(int fd, __u32 access_fd, __u32 item)
+{
+	struct iommu_test_cmd cmd = {
+		.op = IOMMU_TEST_OP_DESTROY_ACCESS_PAGES,
+		.id = access_fd,
+		.destroy_access_pages = { .access_pages_id = item },
+	};
+
+	return test_cmd(fd, &cmd);
+}
+
+/* ACCESS_RW of @length bytes between @uptr and @iova */
+static int access_rw(int fd, __u32 access_fd, __u64 iova, void *uptr,
+		     __u64 length, __u32 flags)
+{
+	struct iommu_test_cmd cmd = {
+		.op = IOMMU_TEST_OP_ACCESS_RW,
+		.id = access_fd,
+		.access_rw = {
+			.iova = iova,
+			.length = length,
+			.uptr = (uintptr_t)uptr,
+			.flags = flags,
+		},
+	};
+
+	return test_cmd(fd, &cmd);
+}
+
+/* ACCESS_REPLACE_IOAS */
+static int access_replace(int fd, __u32 access_fd, __u32 ioas_id)
+{
+	struct iommu_test_cmd cmd = {
+		.op = IOMMU_TEST_OP_ACCESS_REPLACE_IOAS,
+		.id = access_fd,
+		.access_replace_ioas = { .ioas_id = ioas_id },
+	};
+
+	return test_cmd(fd, &cmd);
+}
+
+/* The IOVA field of the MOCK_FLAGS_ACCESS_SYZ encoding */
+static __u64 syz_iova(__u32 nth_area, __u32 offset)
+{
+	struct {
+		__u32 nth_area;
+		__u32 offset;
+	} syz = { nth_area, offset };
+	__u64 iova;
+
+	memcpy(&iova, &syz, sizeof(iova));
+	return iova;
+}
+
+static __u64 ioas_alignment(int fd, __u32 ioas_id)
+{
+	__u64 alignment = 0;
+	__u32 num = 0;
+	int ret;
+
+	ret = ioas_iova_ranges(fd, ioas_id, NULL, &num, &alignment);
+	if (ret && ret != -EMSGSIZE)
+		return 0;
+	return alignment;
+}
+
+/* === Process state and memory === */
+
+/* A "Key:   N kB" line of /proc/self/status, or -1 */
+static long status_kb(const char *key)
+{
+	size_t len = strlen(key);
+	char line[256];
+	long val = -1;
+	FILE *f;
+
+	f = fopen("/proc/self/status", "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, key, len) && line[len] == ':') {
+			val = strtol(line + len + 1, NULL, 10);
+			break;
+		}
+	}
+	fclose(f);
+	return val;
+}
+
+/* Whether the kernel has WARNed since boot (taint flag W), or -1 */
+static int taint_warn(void)
+{
+	unsigned long taint;
+	FILE *f;
+	int ret;
+
+	f = fopen("/proc/sys/kernel/tainted", "r");
+	if (!f)
+		return -1;
+	ret = fscanf(f, "%lu", &taint);
+	fclose(f);
+	if (ret != 1)
+		return -1;
+	return !!(taint & (1UL << 9));
+}
+
+/*
+ * @size bytes of written private anonymous memory in small pages, 2 MiB
+ * aligned: MD_CHECK_REFS skips compound pages, and an unwritten page would
+ * be the shared zero page. *raw and *raw_size are what to munmap.
+ */
+static char *alloc_buf(size_t size, void **raw, size_t *raw_size)
+{
+	char *p;
+
+	*raw_size = size + SZ_2M;
+	*raw = mmap(NULL, *raw_size, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (*raw == MAP_FAILED) {
+		*raw = NULL;
+		return NULL;
+	}
+	p = (char *)(((uintptr_t)*raw + SZ_2M - 1) & ~(uintptr_t)(SZ_2M - 1));
+	madvise(p, size, MADV_NOHUGEPAGE);
+	memset(p, 0x5a, size);
+	return p;
+}
+
+/* Byte @i of pattern @seed */
+static unsigned char pattern_byte(unsigned int seed, size_t i)
+{
+	return (unsigned char)(seed * 31 + i * 7 + (i >> 8));
+}
+
+static void fill_pattern(void *p, size_t len, unsigned int seed)
+{
+	unsigned char *c = p;
+	size_t i;
+
+	for (i = 0; i != len; i++)
+		c[i] = pattern_byte(seed, i);
+}
+
+static bool has_pattern(const void *p, size_t len, unsigned int seed)
+{
+	const unsigned char *c = p;
+	size_t i;
+
+	for (i = 0; i != len; i++)
+		if (c[i] != pattern_byte(seed, i))
+			return false;
+	return true;
+}
+
+static bool all_bytes(const void *p, size_t len, unsigned char val)
+{
+	const unsigned char *c = p;
+	size_t i;
+
+	for (i = 0; i != len; i++)
+		if (c[i] != val)
+			return false;
+	return true;
+}
+
+/* === Fixture: an IOAS with 0 or 1 mock domains === */
+
+FIXTURE(access) {
+	int fd;
+	__u32 ioas_id;
+	unsigned int ndomains;
+	__u32 stdev_id;
+	__u32 hwpt_id;
+	int afd[MAX_ACCESSES];	/* -1 once closed */
+	void *raw;
+	size_t raw_size;
+	char *buf;		/* BUF_SIZE bytes, small pages, written */
+	long vmpin0;		/* VmPin before the test */
+	int warned0;		/* taint_warn() before the test */
+};
+
+FIXTURE_VARIANT(access) {
+	unsigned int ndomains;
+};
+
+FIXTURE_VARIANT_ADD(access, no_domain) {
+	.ndomains = 0,
+};
+
+FIXTURE_VARIANT_ADD(access, mock_domain) {
+	.ndomains = 1,
+};
+
+FIXTURE_SETUP(access)
+{
+	unsigned int i;
+
+	for (i = 0; i != MAX_ACCESSES; i++)
+		self->afd[i] = -1;
+	self->vmpin0 = status_kb("VmPin");
+	self->warned0 = taint_warn();
+	self->fd = open(IOMMUFD_DEV, O_RDWR);
+	ASSERT_LE(0, self->fd);
+	self->buf = alloc_buf(BUF_SIZE, &self->raw, &self->raw_size);
+	ASSERT_NE(NULL, self->buf);
+	ASSERT_EQ(0, ioas_alloc(self->fd, &self->ioas_id));
+	self->ndomains = variant->ndomains;
+	if (self->ndomains)
+		ASSERT_EQ(0, mock_domain(self->fd, self->ioas_id,
+					 &self->stdev_id, &self->hwpt_id,
+					 NULL));
+}
+
+FIXTURE_TEARDOWN(access)
+{
+	unsigned int i;
+	int fd;
+
+	for (i = 0; i != MAX_ACCESSES; i++) {
+		if (self->afd[i] >= 0)
+			close(self->afd[i]);
+		self->afd[i] = -1;
+	}
+	if (self->fd >= 0)
+		close(self->fd);
+
+	/*
+	 * With every access and the context gone, nothing of the buffer may
+	 * stay pinned, and no pin may stay charged.
+	 */
+	fd = open(IOMMUFD_DEV, O_RDWR);
+	if (fd >= 0 && self->buf) {
+		EXPECT_EQ(0, check_refs(fd, self->buf, BUF_SIZE, 0));
+		close(fd);
+	}
+	EXPECT_EQ(self->vmpin0, status_kb("VmPin"));
+	/* No WARN (mock map/unmap pairing, refcounts, ...) on the way */
+	if (!self->warned0)
+		EXPECT_EQ(0, taint_warn());
+	if (self->raw)
+		munmap(self->raw, self->raw_size);
+}
+
+/* Page @n of the buffer */
+#define PG(n) (self->buf + (size_t)(n) * PAGE_SZ)
+/* @n pages of bytes */
+#define NP(n) ((__u64)(n) * PAGE_SZ)
+
+/* Pin count of memory mapped into the fixture's IOAS and not access-pinned */
+#define BASE_REFS (self->ndomains ? 1U : 0U)
+
+/* Expect pin count @refs on pages [first, first + n) of the buffer */
+#define EXPECT_REFS(first, n, refs) \
+	EXPECT_EQ(0, check_refs(self->fd, PG(first), NP(n), refs))
+
+/* Open an access on @ioas_id in slot @slot */
+static int open_access(FIXTURE_DATA(access) *self, unsigned int slot,
+		       __u32 ioas_id, __u32 flags)
+{
+	int afd = -1, ret;
+
+	ret = access_create(self->fd, ioas_id, flags, &afd);
+	if (!ret)
+		self->afd[slot] = afd;
+	return ret;
+}
+
+static void close_access(FIXTURE_DATA(access) *self, unsigned int slot)
+{
+	close(self->afd[slot]);
+	self->afd[slot] = -1;
+}
+
+#define OPEN_ACCESS(slot, ioas_id, flags) \
+	ASSERT_EQ(0, open_access(self, slot, ioas_id, flags))
+
+#define AFD(slot) ((__u32)self->afd[slot])
+
+/* === CREATE_ACCESS === */
+
+TEST_F(access, create_errors)
+{
+	int afd = -1;
+
+	EXPECT_EQ(-EOPNOTSUPP, access_create(self->fd, self->ioas_id, 1 << 1,
+					     &afd));
+	EXPECT_EQ(-EOPNOTSUPP, access_create(self->fd, self->ioas_id,
+					     PIN_ACCESS | (1U << 31), &afd));
+	EXPECT_EQ(-ENOENT, access_create(self->fd, 0, PIN_ACCESS, &afd));
+	EXPECT_EQ(-ENOENT, access_create(self->fd, BAD_ID, PIN_ACCESS, &afd));
+	EXPECT_EQ(-ENOENT, access_create(self->fd, BAD_ID, 0, &afd));
+	if (self->ndomains) {
+		/* A HWPT or a selftest device is not an IOAS */
+		EXPECT_EQ(-ENOENT, access_create(self->fd, self->hwpt_id,
+						 PIN_ACCESS, &afd));
+		EXPECT_EQ(-ENOENT, access_create(self->fd, self->stdev_id,
+						 0, &afd));
+	}
+	EXPECT_EQ(-1, afd);
+}
+
+TEST_F(access, create_gives_cloexec_fd)
+{
+	int flags;
+
+	OPEN_ACCESS(0, self->ioas_id, PIN_ACCESS);
+	OPEN_ACCESS(1, self->ioas_id, 0);
+	EXPECT_LE(0, self->afd[0]);
+	EXPECT_LE(0, self->afd[1]);
+	EXPECT_NE(self->afd[0], self->afd[1]);
+	EXPECT_NE(self->fd, self->afd[0]);
+
+	flags = fcntl(self->afd[0], F_GETFD);
+	ASSERT_LE(0, flags);
+	EXPECT_TRUE(flags & FD_CLOEXEC);
+	flags = fcntl(self->afd[1], F_GETFD);
+	ASSERT_LE(0, flags);
+	EXPECT_TRUE(flags & FD_CLOEXEC);
+
+	close_access(self, 0);
+	close_access(self, 1);
+	/* The IOAS is no longer used by anything */
+	if (!self->ndomains)
+		EXPECT_EQ(0, obj_destroy(self->fd, self->ioas_id));
+}
+
+TEST_F(access, alignment)
+{
+	__u64 base_align = self->ndomains ? MOCK_PAGE : 1;
+
+	EXPECT_EQ(base_align, ioas_alignment(self->fd, self->ioas_id));
+
+	/* An access that does not pin leaves the alignment alone */
+	OPEN_ACCESS(0, self->ioas_id, 0);
+	EXPECT_EQ(base_align, ioas_alignment(self->fd, self->ioas_id));
+
+	/* One that pins needs whole pages */
+	OPEN_ACCESS(1, self->ioas_id, PIN_ACCESS);
+	EXPECT_EQ(PAGE_SZ, ioas_alignment(self->fd, self->ioas_id));
+	OPEN_ACCESS(2, self->ioas_id, PIN_ACCESS);
+	EXPECT_EQ(PAGE_SZ, ioas_alignment(self->fd, self->ioas_id));
+
+	/* So MAP takes only page aligned IOVA, length and VA offset */
+	EXPECT_EQ(-EINVAL, map_at(self->fd, self->ioas_id, PG(0), NP(1),
+				  IOVA_A + PAGE_SZ / 2));
+	EXPECT_EQ(-EINVAL, map_at(self->fd, self->ioas_id, PG(0),
+				  PAGE_SZ / 2, IOVA_A));
+	EXPECT_EQ(-EINVAL, map_at(self->fd, self->ioas_id,
+				  PG(0) + PAGE_SZ / 2, NP(1), IOVA_A));
+	EXPECT_EQ(0, map_at(self->fd, self->ioas_id, PG(0), NP(1), IOVA_A));
+
+	close_access(self, 1);
+	EXPECT_EQ(PAGE_SZ, ioas_alignment(self->fd, self->ioas_id));
+	close_access(self, 2);
+	EXPECT_EQ(base_align, ioas_alignment(self->fd, self->ioas_id));
+	close_access(self, 0);
+	EXPECT_EQ(base_align, ioas_alignment(self->fd, self->ioas_id));
+
+	/* Sub-page maps are possible again */
+	EXPECT_EQ(0, map_at(self->fd, self->ioas_id, PG(1), MOCK_PAGE,
+			    IOVA_B + MOCK_PAGE));
+}
+
+TEST_F(access, unaligned_area_refuses_pinning_access)
+{
+	char got[0x800];
+	__u64 iova = IOVA_A + 0x800;
+
+	/* Aligned for the mock domain (2048) but not for a CPU page */
+	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, PG(0), 0x800, iova));
+
+	EXPECT_EQ(-EADDRINUSE, open_access(self, 0, self->ioas_id,
+					   PIN_ACCESS));
+	EXPECT_EQ(-1, self->afd[0]);
+	/* The failed attach left the alignment as it was */
+	EXPECT_EQ(self->ndomains ? MOCK_PAGE : 1,
+		  ioas_alignment(self->fd, self->ioas_id));
+
+	/* An access that only copies does not care, and can read it */
+	OPEN_ACCESS(1, self->ioas_id, 0);
+	fill_pattern(PG(0), 0x800, 1);
+	memset(got, 0, sizeof(got));
+	EXPECT_EQ(0, access_rw(self->fd, AFD(1), iova, got, sizeof(got), 0));
+	EXPECT_TRUE(has_pattern(got, sizeof(got), 1));
+	EXPECT_EQ(0, access_rw(self->fd, AFD(1), iova, got, sizeof(got),
+			       MOCK_ACCESS_RW_SLOW_PATH));
+	EXPECT_TRUE(has_pattern(got, sizeof(got), 1));
+	/* ... but cannot pin */
+	EXPECT_EQ(-EOPNOTSUPP, access_pin(self->fd, AFD(1), 0, IOVA_A,
+					  NP(1), NULL, NULL));
+
+	/* Once the area is gone a pinning access attaches */
+	EXPECT_EQ(0, unmap_range(self->fd, self->ioas_id, iova, 0x800, NULL));
+	OPEN_ACCESS(0, self->ioas_id, PIN_ACCESS);
+	EXPECT_EQ(PAGE_SZ, ioas_alignment(self->fd, self->ioas_id));
+}
+
+/* === ACCESS_PAGES and DESTROY_ACCESS_PAGES === */
+
+TEST_F(access, pin_refs)
+{
+	__u32 item[4];
+
+	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, PG(0), NP(8), IOVA_A));
+	EXPECT_REFS(0, 8, BASE_REFS);
+	OPEN_ACCESS(0, self->ioas_id, PIN_ACCESS);
+
+	/* Items are numbered from 0 within the access */
+	ASSERT_EQ(0, access_pin(self->fd, AFD(0), 0, IOVA_A + NP(2), NP(2),
+				PG(2), &item[0]));
+	EXPECT_EQ(0U, item[0]);
+	EXPECT_REFS(0, 2, BASE_REFS);
+	EXPECT_REFS(2, 2, 1);
+	EXPECT_REFS(4, 4, BASE_REFS);
+
+	/* The same pages again: still pinned once */
+	ASSERT_EQ(0, access_pin(self->fd, AFD(0), 0, IOVA_A + NP(2), NP(2),
+				PG(2), &item[1]));
+	EXPECT_EQ(1U, item[1]);
+	EXPECT_REFS(2, 2, 1);
+
+	/* An overlapping pin for writing */
+	ASSERT_EQ(0, access_pin(self->fd, AFD(0), MOCK_FLAGS_ACCESS_WRITE,
+				IOVA_A + NP(3), NP(3), PG(3), &item[2]));
+	EXPECT_EQ(2U, item[2]);
+	EXPECT_REFS(0, 2, BASE_REFS);
+	EXPECT_REFS(2, 4, 1);
+	EXPECT_REFS(6, 2, BASE_REFS);
+
+	EXPECT_EQ(0, access_unpin(self->fd, AFD(0), item[0]));
+	EXPECT_REFS(2, 4, 1);
+	EXPECT_EQ(0, access_unpin(self->fd, AFD(0), item[1]));
+	EXPECT_REFS(2, 1, BASE_REFS);
+	EXPECT_REFS(3, 3, 1);
+	EXPECT_EQ(0, access_unpin(self->fd, AFD(0), item[2]));
+	EXPECT_REFS(0, 8, BASE_REFS);
+
+	/* Each item goes once */
+	EXPECT_EQ(-ENOENT, access_unpin(self->fd, AFD(0), item[0]));
+	EXPECT_EQ(-ENOENT, access_unpin(self->fd, AFD(0), item[2]));
+	EXPECT_EQ(-ENOENT, access_unpin(self->fd, AFD(0), 3));
+
+	/* IDs are not reused */
+	ASSERT_EQ(0, access_pin(self->fd, AFD(0), 0, IOVA_A, NP(8), PG(0),
+				&item[3]));
+	EXPECT_EQ(3U, item[3]);
+	EXPECT_REFS(0, 8, 1);
+
+	/* A length that is not whole pages pins every page it touches */
+	ASSERT_EQ(0, access_pin(self->fd, AFD(0), 0, IOVA_A, NP(1) + 1, PG(0),
+				&item[0]));
+	EXPECT_EQ(4U, item[0]);
+	EXPECT_EQ(0, access_unpin(self->fd, AFD(0), item[3]));
+	EXPECT_REFS(0, 2, 1);
+	EXPECT_REFS(2, 6, BASE_REFS);
+	EXPECT_EQ(0, access_unpin(self->fd, AFD(0), item[0]));
+	EXPECT_REFS(0, 8, BASE_REFS);
+}
+
+TEST_F(access, pin_two_accesses)
+{
+	__u32 a, b;
+
+	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, PG(0), NP(4), IOVA_A));
+	OPEN_ACCESS(0, self->ioas_id, PIN_ACCESS);
+	OPEN_ACCESS(1, self->ioas_id, PIN_ACCESS);
+
+	ASSERT_EQ(0, access_pin(self->fd, AFD(0), 0, IOVA_A, NP(4), PG(0),
+				&a));
+	ASSERT_EQ(0, access_pin(self->fd, AFD(1), MOCK_FLAGS_ACCESS_WRITE,
+				IOVA_A, NP(4), PG(0), &b));
+	/* Each access numbers its own items */
+	EXPECT_EQ(0U, a);
+	EXPECT_EQ(0U, b);
+	EXPECT_REFS(0, 4, 1);
+
+	EXPECT_EQ(0, access_unpin(self->fd, AFD(0), a));
+	EXPECT_EQ(-ENOENT, access_unpin(self->fd, AFD(0), a));
+	EXPECT_REFS(0, 4, 1);
+	/* The other access's item with the same number is still there */
+	EXPECT_EQ(0, access_unpin(self->fd, AFD(1), b));
+	EXPECT_REFS(0, 4, BASE_REFS);
+
+	/* Both pin again, then the accesses go away one by one */
+	ASSERT_EQ(0, access_pin(self->fd, AFD(0), 0, IOVA_A, NP(2), PG(0),
+				&a));
+	ASSERT_EQ(0, access_pin(self->fd, AFD(1), 0, IOVA_A + NP(1), NP(3),
+				PG(1), &b));
+	EXPECT_REFS(0, 4, 1);
+	close_access(self, 0);
+	EXPECT_REFS(0, 1, BASE_REFS);
+	EXPECT_REFS(1, 3, 1);
+	close_access(self, 1);
+	EXPECT_REFS(0, 4, BASE_REFS);
+}
+
+TEST_F(access, pin_errors)
+{
+	__u32 item = 0xdead;
+	unsigned long top = (~0UL) & ~(PAGE_SZ - 1);
+
+	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, PG(0), NP(4), IOVA_A));
+	OPEN_ACCESS(0, self->ioas_id, PIN_ACCESS);
+	OPEN_ACCESS(1, self->ioas_id, 0);
+
+	/* Checked before the access is looked at */
+	EXPECT_EQ(-ENOMEM, access_pin(self->fd, AFD(0), 0, IOVA_A,
+				      SZ_16M + 1, NULL, &item));
+	EXPECT_EQ(-ENOMEM, access_pin(self->fd, BAD_FD, 0, IOVA_A,
+				      SZ_16M + 1, NULL, &item));
+	EXPECT_EQ(-EOPNOTSUPP, access_pin(self->fd, AFD(0), 1 << 1, IOVA_A,
+					  NP(1), NULL, &item));
+	EXPECT_EQ(-EOPNOTSUPP, access_pin(self->fd, AFD(0), 1U << 31, IOVA_A,
+					  NP(1), NULL, &item));
+	EXPECT_EQ(-EOPNOTSUPP, access_pin(self->fd, BAD_FD, 1 << 1, IOVA_A,
+					  NP(1), NULL, &item));
+
+	/* Not an access fd */
+	EXPECT_EQ(-EBADFD, access_pin(self->fd, BAD_FD, 0, IOVA_A, NP(1),
+				      NULL, &item));
+	EXPECT_EQ(-EBADFD, access_pin(self->fd, self->fd, 0, IOVA_A, NP(1),
+				      NULL, &item));
+	EXPECT_EQ(-EBADFD, access_unpin(self->fd, BAD_FD, 0));
+	EXPECT_EQ(-EBADFD, access_unpin(self->fd, self->fd, 0));
+
+	/* An access made without NEEDS_PIN_PAGES does not pin */
+	EXPECT_EQ(-EOPNOTSUPP, access_pin(self->fd, AFD(1), 0, IOVA_A, NP(1),
+					  NULL, &item));
+	EXPECT_EQ(-ENOENT, access_unpin(self->fd, AFD(1), 0));
+
+	/* Bad ranges */
+	EXPECT_EQ(-EINVAL, access_pin(self->fd, AFD(0), 0, IOVA_A, 0, NULL,
+				      &item));
+	EXPECT_EQ(-EINVAL, access_pin(self->fd, AFD(0), 0, IOVA_A + 5, NP(1),
+				      NULL, &item));
+	EXPECT_EQ(-EINVAL, access_pin(self->fd, AFD(0), 0,
+				      IOVA_A + PAGE_SZ / 2, NP(1), NULL,
+				      &item));
+	EXPECT_EQ(-EOVERFLOW, access_pin(self->fd, AFD(0), 0, top, NP(2),
+					 NULL, &item));
+	/* Not mapped, or only partly */
+	EXPECT_EQ(-ENOENT, access_pin(self->fd, AFD(0), 0, IOVA_B, NP(1),
+				      NULL, &item));
+	EXPECT_EQ(-ENOENT, access_pin(self->fd, AFD(0), 0, IOVA_A - NP(1),
+				      NP(2), NULL, &item));
+	EXPECT_EQ(-ENOENT, access_pin(self->fd, AFD(0), 0, IOVA_A + NP(3),
+				      NP(2), NULL, &item));
+	EXPECT_EQ(-ENOENT, access_pin(self->fd, AFD(0), 0, IOVA_A, NP(5),
+				      NULL, &item));
+
+	/* The pages are not those behind uptr */
+	EXPECT_EQ(-EBADE, access_pin(self->fd, AFD(0), 0, IOVA_A, NP(2),
+				     PG(8), &item));
+	EXPECT_EQ(-EBADE, access_pin(self->fd, AFD(0), 0, IOVA_A, NP(2),
+				     PG(1), &item));
+	EXPECT_EQ(0xdeadU, item);
+
+	/* None of that pinned anything or recorded an item */
+	EXPECT_REFS(0, 4, BASE_REFS);
+	EXPECT_REFS(4, BUF_PAGES - 4, 0);
+	EXPECT_EQ(-ENOENT, access_unpin(self->fd, AFD(0), 0));
+
+	/* Failures did not use up IDs either */
+	ASSERT_EQ(0, access_pin(self->fd, AFD(0), 0, IOVA_A, NP(4), PG(0),
+				&item));
+	EXPECT_EQ(0U, item);
+	EXPECT_EQ(-ENOENT, access_unpin(self->fd, AFD(0), item + 1));
+	EXPECT_EQ(-ENOENT, access_unpin(self->fd, AFD(0), ~0U));
+	EXPECT_REFS(0, 4, 1);
+	/* An uptr that is not page aligned names the same pages */
+	ASSERT_EQ(0, access_pin(self->fd, AFD(0), 0, IOVA_A, NP(4),
+				PG(0) + 100, &item));
+	EXPECT_EQ(1U, item);
+}
+
+TEST_F(access, pin_permissions)
+{
+	__u32 item;
+
+	ASSERT_EQ(0, map_flags_at(self->fd, self->ioas_id,
+				  IOMMU_IOAS_MAP_READABLE, PG(0), NP(2),
+				  IOVA_A));
+	ASSERT_EQ(0, map_flags_at(self->fd, self->ioas_id,
+				  IOMMU_IOAS_MAP_WRITEABLE, PG(4), NP(2),
+				  IOVA_B));
+	OPEN_ACCESS(0, self->ioas_id, PIN_ACCESS);
+
+	/* Read-only mapping */
+	EXPECT_EQ(-EPERM, access_pin(self->fd, AFD(0),
+				     MOCK_FLAGS_ACCESS_WRITE, IOVA_A, NP(2),
+				     PG(0), &item));
+	EXPECT_REFS(0, 2, BASE_REFS);
+	ASSERT_EQ(0, access_pin(self->fd, AFD(0), 0, IOVA_A, NP(2), PG(0),
+				&item));
+	EXPECT_REFS(0, 2, 1);
+	EXPECT_EQ(0, access_unpin(self->fd, AFD(0), item));
+	EXPECT_REFS(0, 2, BASE_REFS);
+
+	/* Write-only mapping */
+	EXPECT_EQ(-EPERM, access_pin(self->fd, AFD(0), 0, IOVA_B, NP(2),
+				     PG(4), &item));
+	EXPECT_REFS(4, 2, BASE_REFS);
+	ASSERT_EQ(0, access_pin(self->fd, AFD(0), MOCK_FLAGS_ACCESS_WRITE,
+				IOVA_B, NP(2), PG(4), &item));
+	EXPECT_REFS(4, 2, 1);
+	EXPECT_EQ(0, access_unpin(self->fd, AFD(0), item));
+	EXPECT_REFS(4, 2, BASE_REFS);
+}
+
+TEST_F(access, pin_two_areas)
+{
+	__u64 unmapped = 0;
+	__u32 a, b, c;
+
+	/* Three areas back to back; the first two also adjacent in VA */
+	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, PG(0), NP(2), IOVA_A));
+	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, PG(2), NP(2),
+			    IOVA_A + NP(2)));
+	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, PG(8), NP(2),
+			    IOVA_A + NP(4)));
+	OPEN_ACCESS(0, self->ioas_id, PIN_ACCESS);
+
+	ASSERT_EQ(0, access_pin(self->fd, AFD(0), 0, IOVA_A + NP(1), NP(2),
+				PG(1), &a));
+	EXPECT_REFS(0, 1, BASE_REFS);
+	EXPECT_REFS(1, 2, 1);
+	EXPECT_REFS(3, 1, BASE_REFS);
+
+	/* Across the second and third: not contiguous in VA */
+	EXPECT_EQ(-EBADE, access_pin(self->fd, AFD(0), 0, IOVA_A + NP(3),
+				     NP(2), PG(3), &b));
+	EXPECT_REFS(3, 1, BASE_REFS);
+	EXPECT_REFS(8, 1, BASE_REFS);
+	ASSERT_EQ(0, access_pin(self->fd, AFD(0), MOCK_FLAGS_ACCESS_WRITE,
+				IOVA_A + NP(3), NP(2), NULL, &b));
+	EXPECT_REFS(3, 1, 1);
+	EXPECT_REFS(8, 1, 1);
+	EXPECT_REFS(9, 1, BASE_REFS);
+
+	/* All three */
+	ASSERT_EQ(0, access_pin(self->fd, AFD(0), 0, IOVA_A, NP(6), NULL, &c));
+	EXPECT_REFS(0, 4, 1);
+	EXPECT_REFS(8, 2, 1);
+	EXPECT_EQ(0, access_unpin(self->fd, AFD(0), c));
+	EXPECT_REFS(0, 1, BASE_REFS);
+	EXPECT_REFS(1, 3, 1);
+	EXPECT_REFS(8, 1, 1);
+	EXPECT_REFS(9, 1, BASE_REFS);
+
+	/* Unmapping the middle area drops both pins that touch it */
+	EXPECT_EQ(0, unmap_range(self->fd, self->ioas_id, IOVA_A + NP(2),
+				 NP(2), &unmapped));
+	EXPECT_EQ(NP(2), unmapped);
+	EXPECT_EQ(-ENOENT, access_unpin(self->fd, AFD(0), a));
+	EXPECT_EQ(-ENOENT, access_unpin(self->fd, AFD(0), b));
+	EXPECT_REFS(0, 2, BASE_REFS);
+	EXPECT_REFS(2, 2, 0);
+	EXPECT_REFS(8, 2, BASE_REFS);
+}
+
+TEST_F(access, pin_gap)
+{
+	char got[16];
+	__u32 item;
+
+	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, PG(0), NP(2), IOVA_A));
+	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, PG(3), NP(2),
+			    IOVA_A + NP(3)));
+	OPEN_ACCESS(0, self->ioas_id, PIN_ACCESS);
+
+	EXPECT_EQ(-ENOENT, access_pin(self->fd, AFD(0), 0, IOVA_A, NP(5),
+				      NULL, &item));
+	EXPECT_EQ(-ENOENT, access_pin(self->fd, AFD(0), 0, IOVA_A + NP(1),
+				      NP(3), NULL, &item));
+	EXPECT_EQ(-ENOENT, access_pin(self->fd, AFD(0), 0, IOVA_A + NP(2),
+				      NP(2), NULL, &item));
+	EXPECT_EQ(-ENOENT, access_pin(self->fd, AFD(0), 0, IOVA_A + NP(2),
+				      NP(1), NULL, &item));
+	/* What was pinned before the gap was found is unpinned again */
+	EXPECT_REFS(0, 2, BASE_REFS);
+	EXPECT_REFS(2, 1, 0);
+	EXPECT_REFS(3, 2, BASE_REFS);
+	EXPECT_EQ(-ENOENT, access_unpin(self->fd, AFD(0), 0));
+
+	/* The same for rw */
+	EXPECT_EQ(-ENOENT, access_rw(self->fd, AFD(0), IOVA_A + NP(2) - 8, got,
+				     sizeof(got), 0));
+	EXPECT_EQ(-ENOENT, access_rw(self->fd, AFD(0), IOVA_A + NP(3) - 8, got,
+				     sizeof(got), MOCK_ACCESS_RW_SLOW_PATH));
+	EXPECT_EQ(-ENOENT, access_rw(self->fd, AFD(0), IOVA_A + NP(2), got,
+				     sizeof(got), MOCK_ACCESS_RW_WRITE));
+	EXPECT_EQ(0, access_rw(self->fd, AFD(0), IOVA_A + NP(2) - 16, got,
+			       sizeof(got), 0));
+	EXPECT_EQ(0, access_rw(self->fd, AFD(0), IOVA_A + NP(3), got,
+			       sizeof(got), 0));
+
+	/* Each side alone is fine */
+	ASSERT_EQ(0, access_pin(self->fd, AFD(0), 0, IOVA_A, NP(2), PG(0),
+				&item));
+	ASSERT_EQ(0, access_pin(self->fd, AFD(0), 0, IOVA_A + NP(3), NP(2),
+				PG(3), &item));
+	EXPECT_REFS(0, 2, 1);
+	EXPECT_REFS(3, 2, 1);
+}
+
+TEST_F(access, pin_after_unmap)
+{
+	__u64 unmapped = 0;
+	char got[8];
+	__u32 item;
+
+	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, PG(0), NP(4), IOVA_A));
+	OPEN_ACCESS(0, self->ioas_id, PIN_ACCESS);
+	ASSERT_EQ(0, access_pin(self->fd, AFD(0), 0, IOVA_A, NP(4), PG(0),
+				&item));
+	EXPECT_REFS(0, 4, 1);
+
+	/* UNMAP asks the access to let go, and then succeeds */
+	EXPECT_EQ(0, unmap_range(self->fd, self->ioas_id, IOVA_A, NP(4),
+				 &unmapped));
+	EXPECT_EQ(NP(4), unmapped);
+	EXPECT_EQ(-ENOENT, access_unpin(self->fd, AFD(0), item));
+	EXPECT_REFS(0, 4, 0);
+
+	EXPECT_EQ(-ENOENT, access_pin(self->fd, AFD(0), 0, IOVA_A, NP(4),
+				      NULL, &item));
+	EXPECT_EQ(-ENOENT, access_pin(self->fd, AFD(0), 0, IOVA_A, NP(1),
+				      NULL, &item));
+	EXPECT_EQ(-ENOENT, access_rw(self->fd, AFD(0), IOVA_A, got,
+				     sizeof(got), 0));
+	EXPECT_EQ(-ENOENT, access_rw(self->fd, AFD(0), IOVA_A, got,
+				     sizeof(got), MOCK_ACCESS_RW_SLOW_PATH));
+	EXPECT_REFS(0, 4, 0);
+
+	/* Mapped again, it can be pinned again */
+	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, PG(0), NP(4), IOVA_A));
+	ASSERT_EQ(0, access_pin(self->fd, AFD(0), 0, IOVA_A, NP(4), PG(0),
+				&item));
+	EXPECT_EQ(1U, item);
+	EXPECT_REFS(0, 4, 1);
+}
+
+TEST_F(access, unmap_with_pins)
+{
+	__u32 a0, a1, a2, b0, b1;
+	__u64 unmapped = 0;
+
+	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, PG(0), NP(8), IOVA_A));
+	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, PG(8), NP(8), IOVA_B));
+	OPEN_ACCESS(0, self->ioas_id, PIN_ACCESS);
+	OPEN_ACCESS(1, self->ioas_id, PIN_ACCESS);
+	/* An access with no pins is asked too, and must not get in the way */
+	OPEN_ACCESS(2, self->ioas_id, 0);
+
+	ASSERT_EQ(0, access_pin(self->fd, AFD(0), 0, IOVA_A, NP(2), PG(0),
+				&a0));
+	ASSERT_EQ(0, access_pin(self->fd, AFD(0), MOCK_FLAGS_ACCESS_WRITE,
+				IOVA_A + NP(6), NP(2), PG(6), &a1));
+	ASSERT_EQ(0, access_pin(self->fd, AFD(0), 0, IOVA_B, NP(1), PG(8),
+				&a2));
+	ASSERT_EQ(0, access_pin(self->fd, AFD(1), 0, IOVA_A + NP(1), NP(4),
+				PG(1), &b0));
+	ASSERT_EQ(0, access_pin(self->fd, AFD(1), 0, IOVA_B + NP(4), NP(4),
+				PG(12), &b1));
+
+	/* The first area: only the items that touch it go */
+	EXPECT_EQ(0, unmap_range(self->fd, self->ioas_id, IOVA_A, NP(8),
+				 &unmapped));
+	EXPECT_EQ(NP(8), unmapped);
+	EXPECT_EQ(-ENOENT, access_unpin(self->fd, AFD(0), a0));
+	EXPECT_EQ(-ENOENT, access_unpin(self->fd, AFD(0), a1));
+	EXPECT_EQ(-ENOENT, access_unpin(self->fd, AFD(1), b0));
+	EXPECT_REFS(0, 8, 0);
+	EXPECT_REFS(8, 1, 1);
+	EXPECT_REFS(9, 3, BASE_REFS);
+	EXPECT_REFS(12, 4, 1);
+	EXPECT_EQ(0, access_unpin(self->fd, AFD(0), a2));
+	EXPECT_REFS(8, 1, BASE_REFS);
+
+	/* Unmap everything, with b1 still pinned */
+	ASSERT_EQ(0, access_pin(self->fd, AFD(0), 0, IOVA_B, NP(8), PG(8),
+				&a2));
+	EXPECT_EQ(0, unmap_range(self->fd, self->ioas_id, 0, UINT64_MAX,
+				 &unmapped));
+	EXPECT_EQ(NP(8), unmapped);
+	EXPECT_EQ(-ENOENT, access_unpin(self->fd, AFD(0), a2));
+	EXPECT_EQ(-ENOENT, access_unpin(self->fd, AFD(1), b1));
+	EXPECT_REFS(0, 16, 0);
+
+	/* The accesses go on working on new mappings */
+	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, PG(0), NP(2), IOVA_C));
+	ASSERT_EQ(0, access_pin(self->fd, AFD(1), 0, IOVA_C, NP(2), PG(0),
+				&b1));
+	EXPECT_REFS(0, 2, 1);
+}
+
+/* Closing the access fd undoes its pins */
+TEST_F(access, close_with_pins)
+{
+	__u32 item, old_fd;
+
+	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, PG(0), NP(4), IOVA_A));
+	OPEN_ACCESS(0, self->ioas_id, PIN_ACCESS);
+	ASSERT_EQ(0, access_pin(self->fd, AFD(0), 0, IOVA_A, NP(4), PG(0),
+				&item));
+	ASSERT_EQ(0, access_pin(self->fd, AFD(0), MOCK_FLAGS_ACCESS_WRITE,
+				IOVA_A + NP(1), NP(2), PG(1), &item));
+	EXPECT_REFS(0, 4, 1);
+	old_fd = AFD(0);
+	close_access(self, 0);
+	EXPECT_REFS(0, 4, BASE_REFS);
+	EXPECT_EQ(self->ndomains ? MOCK_PAGE : 1,
+		  ioas_alignment(self->fd, self->ioas_id));
+
+	/* The fd number means nothing to the test ABI any more */
+	EXPECT_EQ(-EBADFD, access_unpin(self->fd, old_fd, item));
+
+	/* The mapping stays and is unmapped normally */
+	EXPECT_EQ(0, unmap_range(self->fd, self->ioas_id, IOVA_A, NP(4),
+				 NULL));
+	if (!self->ndomains)
+		EXPECT_EQ(0, obj_destroy(self->fd, self->ioas_id));
+}
+
+/* A domain coming and going under an access pin */
+TEST_F(access, domain_under_pin)
+{
+	__u32 item, stdev, hwpt;
+
+	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, PG(0), NP(4), IOVA_A));
+	OPEN_ACCESS(0, self->ioas_id, PIN_ACCESS);
+	ASSERT_EQ(0, access_pin(self->fd, AFD(0), 0, IOVA_A, NP(4), PG(0),
+				&item));
+	EXPECT_REFS(0, 4, 1);
+
+	/* The new domain uses the pages the access pinned */
+	ASSERT_EQ(0, mock_domain(self->fd, self->ioas_id, &stdev, &hwpt,
+				 NULL));
+	EXPECT_REFS(0, 4, 1);
+	EXPECT_EQ(0, check_map(self->fd, hwpt, IOVA_A, NP(4), PG(0)));
+	EXPECT_EQ(PAGE_SZ, ioas_alignment(self->fd, self->ioas_id));
+
+	/* Unpinning leaves the domain's pin */
+	EXPECT_EQ(0, access_unpin(self->fd, AFD(0), item));
+	EXPECT_REFS(0, 4, 1);
+
+	/* Pin again and take the domain away: the access's pin stays */
+	ASSERT_EQ(0, access_pin(self->fd, AFD(0), 0, IOVA_A + NP(1), NP(2),
+				PG(1), &item));
+	ASSERT_EQ(0, obj_destroy(self->fd, stdev));
+	EXPECT_REFS(0, 1, BASE_REFS);
+	EXPECT_REFS(1, 2, 1);
+	EXPECT_REFS(3, 1, BASE_REFS);
+	EXPECT_EQ(0, access_unpin(self->fd, AFD(0), item));
+	EXPECT_REFS(0, 4, BASE_REFS);
+}
+
+/* === ACCESS_RW === */
+
+/* Both ways through [iova, iova + len) with @flags, checked in the buffer */
+static void rw_roundtrip(struct __test_metadata *_metadata,
+			 FIXTURE_DATA(access) *self, __u32 afd, __u64 iova,
+			 char *mem, size_t len, __u32 flags, unsigned int seed)
+{
+	char *tmp;
+
+	tmp = malloc(len + 2);
+	ASSERT_NE(NULL, tmp);
+
+	/* Write through the IOAS, look at the memory directly */
+	mem[-1] = 0x11;
+	mem[len] = 0x22;
+	fill_pattern(tmp, len, seed);
+	ASSERT_EQ(0, access_rw(self->fd, afd, iova, tmp, len,
+			       flags | MOCK_ACCESS_RW_WRITE));
+	EXPECT_TRUE(has_pattern(mem, len, seed));
+	EXPECT_EQ(0x11, mem[-1]);
+	EXPECT_EQ(0x22, mem[len]);
+
+	/* Write the memory directly, read through the IOAS */
+	fill_pattern(mem, len, seed + 1);
+	memset(tmp, 0, len + 2);
+	ASSERT_EQ(0, access_rw(self->fd, afd, iova, tmp, len, flags));
+	EXPECT_TRUE(has_pattern(tmp, len, seed + 1));
+	/* Not a byte more */
+	EXPECT_EQ(0, tmp[len]);
+	EXPECT_EQ(0, tmp[len + 1]);
+	free(tmp);
+}
+
+static const __u32 rw_paths[] = { 0, MOCK_ACCESS_RW_SLOW_PATH };
+
+TEST_F(access, rw_one_area)
+{
+	unsigned int i, slot;
+
+	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, PG(1), NP(4), IOVA_A));
+	OPEN_ACCESS(0, self->ioas_id, PIN_ACCESS);
+	OPEN_ACCESS(1, self->ioas_id, 0);
+
+	for (slot = 0; slot != 2; slot++) {
+		for (i = 0; i != 2; i++) {
+			unsigned int seed = slot * 16 + i * 4;
+
+			/* Whole pages */
+			rw_roundtrip(_metadata, self, AFD(slot), IOVA_A + NP(1),
+				     PG(2), NP(2), rw_paths[i], seed);
+			/* A few bytes inside a page */
+			rw_roundtrip(_metadata, self, AFD(slot), IOVA_A + 5,
+				     PG(1) + 5, 3, rw_paths[i], seed + 1);
+			/* Across a page boundary */
+			rw_roundtrip(_metadata, self, AFD(slot),
+				     IOVA_A + NP(1) - 3, PG(2) - 3, 7,
+				     rw_paths[i], seed + 2);
+			/* One byte, at the very end of the area */
+			rw_roundtrip(_metadata, self, AFD(slot),
+				     IOVA_A + NP(4) - 1, PG(5) - 1, 1,
+				     rw_paths[i], seed + 3);
+			/* The whole area, from an odd start */
+			rw_roundtrip(_metadata, self, AFD(slot), IOVA_A + 1,
+				     PG(1) + 1, NP(4) - 1, rw_paths[i],
+				     seed + 3);
+		}
+	}
+
+	/* rw pins nothing that outlives it */
+	EXPECT_REFS(1, 4, BASE_REFS);
+	EXPECT_REFS(0, 1, 0);
+	EXPECT_REFS(5, 1, 0);
+}
+
+TEST_F(access, rw_two_areas)
+{
+	unsigned int i;
+
+	/* Adjacent in IOVA, far apart in VA */
+	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, PG(1), NP(2), IOVA_A));
+	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, PG(8), NP(2),
+			    IOVA_A + NP(2)));
+	OPEN_ACCESS(0, self->ioas_id, PIN_ACCESS);
+
+	for (i = 0; i != 2; i++) {
+		char *tmp = malloc(NP(4));
+		size_t off = PAGE_SZ + 100, len = NP(2);
+
+		ASSERT_NE(NULL, tmp);
+		fill_pattern(tmp, len, 40 + i);
+		memset(PG(0), 0x5a, NP(16));
+		ASSERT_EQ(0, access_rw(self->fd, AFD(0), IOVA_A + off, tmp,
+				       len,
+				       rw_paths[i] | MOCK_ACCESS_RW_WRITE));
+		/* The first part lands in PG(2), from byte 100 on... */
+		EXPECT_EQ(0, memcmp(PG(1) + off, tmp, NP(2) - off));
+		/* ... the rest at the start of PG(8) */
+		EXPECT_EQ(0, memcmp(PG(8), tmp + NP(2) - off,
+				    len - (NP(2) - off)));
+		EXPECT_TRUE(all_bytes(PG(1), off, 0x5a));
+		EXPECT_TRUE(all_bytes(PG(8) + len - (NP(2) - off),
+				      NP(2) - (len - (NP(2) - off)), 0x5a));
+		EXPECT_TRUE(all_bytes(PG(3), NP(5), 0x5a));
+
+		/* And the whole of both, read back */
+		fill_pattern(PG(1), NP(2), 50 + i);
+		fill_pattern(PG(8), NP(2), 60 + i);
+		memset(tmp, 0, NP(4));
+		ASSERT_EQ(0, access_rw(self->fd, AFD(0), IOVA_A, tmp, NP(4),
+				       rw_paths[i]));
+		EXPECT_TRUE(has_pattern(tmp, NP(2), 50 + i));
+		EXPECT_TRUE(has_pattern(tmp + NP(2), NP(2), 60 + i));
+
+		/* Running past the second area fails as a whole */
+		EXPECT_EQ(-ENOENT, access_rw(self->fd, AFD(0), IOVA_A + 8,
+					     tmp, NP(4), rw_paths[i]));
+		free(tmp);
+	}
+	EXPECT_REFS(1, 2, BASE_REFS);
+	EXPECT_REFS(8, 2, BASE_REFS);
+}
+
+TEST_F(access, rw_errors)
+{
+	char *bad = mmap(NULL, PAGE_SZ, PROT_NONE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	unsigned long top = ~0UL;
+	char got[64];
+	unsigned int i;
+
+	ASSERT_NE(MAP_FAILED, bad);
+	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, PG(0), NP(2), IOVA_A));
+	OPEN_ACCESS(0, self->ioas_id, PIN_ACCESS);
+	/*
+	 * A write that runs off the end of the mapping may have copied the
+	 * part that was mapped before it fails; copying the buffer's own
+	 * value keeps the check below independent of that.
+	 */
+	memset(got, 0x5a, sizeof(got));
+
+	/* Checked before the fd is looked at */
+	EXPECT_EQ(-ENOMEM, access_rw(self->fd, AFD(0), IOVA_A, got,
+				     SZ_16M + 1, 0));
+	EXPECT_EQ(-ENOMEM, access_rw(self->fd, BAD_FD, IOVA_A, got,
+				     SZ_16M + 1, 0));
+	EXPECT_EQ(-EOPNOTSUPP, access_rw(self->fd, AFD(0), IOVA_A, got,
+					 sizeof(got), 1 << 1));
+	EXPECT_EQ(-EOPNOTSUPP, access_rw(self->fd, AFD(0), IOVA_A, got,
+					 sizeof(got), 1 << 3));
+	EXPECT_EQ(-EOPNOTSUPP, access_rw(self->fd, BAD_FD, IOVA_A, got,
+					 sizeof(got), 1 << 1));
+	EXPECT_EQ(-EBADFD, access_rw(self->fd, BAD_FD, IOVA_A, got,
+				     sizeof(got), 0));
+	EXPECT_EQ(-EBADFD, access_rw(self->fd, self->fd, IOVA_A, got,
+				     sizeof(got), 0));
+
+	for (i = 0; i != 2; i++) {
+		__u32 f = rw_paths[i];
+
+		EXPECT_EQ(-EINVAL, access_rw(self->fd, AFD(0), IOVA_A, got, 0,
+					     f));
+		EXPECT_EQ(-EINVAL, access_rw(self->fd, AFD(0), IOVA_A, got, 0,
+					     f | MOCK_ACCESS_RW_WRITE));
+		EXPECT_EQ(-EOVERFLOW, access_rw(self->fd, AFD(0), top - 3,
+						got, 8, f));
+		EXPECT_EQ(-ENOENT, access_rw(self->fd, AFD(0), IOVA_B, got,
+					     sizeof(got), f));
+		EXPECT_EQ(-ENOENT, access_rw(self->fd, AFD(0), IOVA_A - 8, got,
+					     sizeof(got), f));
+		EXPECT_EQ(-ENOENT, access_rw(self->fd, AFD(0),
+					     IOVA_A + NP(2) - 8, got,
+					     sizeof(got),
+					     f | MOCK_ACCESS_RW_WRITE));
+		/* The user buffer is unusable */
+		EXPECT_EQ(-EFAULT, access_rw(self->fd, AFD(0), IOVA_A, bad,
+					     sizeof(got),
+					     f | MOCK_ACCESS_RW_WRITE));
+		EXPECT_EQ(-EFAULT, access_rw(self->fd, AFD(0), IOVA_A, bad,
+					     sizeof(got), f));
+		EXPECT_EQ(-EFAULT, access_rw(self->fd, AFD(0), IOVA_A, NULL,
+					     sizeof(got), f));
+	}
+	/* A failed write changed nothing */
+	EXPECT_TRUE(all_bytes(PG(0), NP(2), 0x5a));
+	EXPECT_REFS(0, 2, BASE_REFS);
+	munmap(bad, PAGE_SZ);
+}
+
+TEST_F(access, rw_permissions)
+{
+	char got[32];
+	unsigned int i;
+
+	ASSERT_EQ(0, map_flags_at(self->fd, self->ioas_id,
+				  IOMMU_IOAS_MAP_READABLE, PG(0), NP(2),
+				  IOVA_A));
+	ASSERT_EQ(0, map_flags_at(self->fd, self->ioas_id,
+				  IOMMU_IOAS_MAP_WRITEABLE, PG(4), NP(2),
+				  IOVA_B));
+	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, PG(8), NP(2),
+			    IOVA_A + NP(2)));
+	OPEN_ACCESS(0, self->ioas_id, 0);
+
+	for (i = 0; i != 2; i++) {
+		__u32 f = rw_paths[i];
+
+		fill_pattern(got, sizeof(got), 70 + i);
+		EXPECT_EQ(-EPERM, access_rw(self->fd, AFD(0), IOVA_A + 3, got,
+					    sizeof(got),
+					    f | MOCK_ACCESS_RW_WRITE));
+		EXPECT_TRUE(all_bytes(PG(0), NP(2), 0x5a));
+		EXPECT_EQ(0, access_rw(self->fd, AFD(0), IOVA_A + 3, got,
+				       sizeof(got), f));
+		EXPECT_TRUE(all_bytes(got, sizeof(got), 0x5a));
+
+		EXPECT_EQ(-EPERM, access_rw(self->fd, AFD(0), IOVA_B, got,
+					    sizeof(got), f));
+		fill_pattern(got, sizeof(got), 80 + i);
+		EXPECT_EQ(0, access_rw(self->fd, AFD(0), IOVA_B + 7, got,
+				       sizeof(got), f | MOCK_ACCESS_RW_WRITE));
+		EXPECT_TRUE(has_pattern(PG(4) + 7, sizeof(got), 80 + i));
+
+		/* A write from the read-only area on into the read-write one */
+		EXPECT_EQ(-EPERM, access_rw(self->fd, AFD(0),
+					    IOVA_A + NP(2) - 8, got,
+					    sizeof(got),
+					    f | MOCK_ACCESS_RW_WRITE));
+	}
+}
+
+/* The "syzkaller" IOVA encoding: the nth area plus an offset */
+TEST_F(access, syz_encoding)
+{
+	char got[16], put[16];
+	__u32 item;
+
+	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, PG(0), NP(2), IOVA_A));
+	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, PG(4), NP(4), IOVA_B));
+	OPEN_ACCESS(0, self->ioas_id, PIN_ACCESS);
+
+	fill_pattern(PG(0), NP(2), 90);
+	fill_pattern(PG(4), NP(4), 91);
+	ASSERT_EQ(0, access_rw(self->fd, AFD(0), syz_iova(0, 9), got,
+			       sizeof(got), MOCK_FLAGS_ACCESS_SYZ));
+	EXPECT_EQ(0, memcmp(got, PG(0) + 9, sizeof(got)));
+	ASSERT_EQ(0, access_rw(self->fd, AFD(0), syz_iova(1, NP(1) + 3), got,
+			       sizeof(got),
+			       MOCK_FLAGS_ACCESS_SYZ |
+				       MOCK_ACCESS_RW_SLOW_PATH));
+	EXPECT_EQ(0, memcmp(got, PG(5) + 3, sizeof(got)));
+	fill_pattern(put, sizeof(put), 92);
+	ASSERT_EQ(0, access_rw(self->fd, AFD(0), syz_iova(1, 100), put,
+			       sizeof(put),
+			       MOCK_FLAGS_ACCESS_SYZ | MOCK_ACCESS_RW_WRITE));
+	EXPECT_EQ(0, memcmp(put, PG(4) + 100, sizeof(put)));
+	/* No such area: the IOVA becomes 0, where nothing is mapped */
+	EXPECT_EQ(-ENOENT, access_rw(self->fd, AFD(0), syz_iova(2, 0), got,
+				     sizeof(got), MOCK_FLAGS_ACCESS_SYZ));
+	/* Without the flag the same number is just an unmapped IOVA */
+	EXPECT_EQ(-ENOENT, access_rw(self->fd, AFD(0), syz_iova(1, 100), got,
+				     sizeof(got), 0));
+
+	ASSERT_EQ(0, access_pin(self->fd, AFD(0), MOCK_FLAGS_ACCESS_SYZ,
+				syz_iova(1, NP(2)), NP(2), PG(6), &item));
+	EXPECT_REFS(4, 2, BASE_REFS);
+	EXPECT_REFS(6, 2, 1);
+	ASSERT_EQ(0, access_pin(self->fd, AFD(0),
+				MOCK_FLAGS_ACCESS_SYZ | MOCK_FLAGS_ACCESS_WRITE,
+				syz_iova(0, 0), NP(2), PG(0), &item));
+	EXPECT_REFS(0, 2, 1);
+	EXPECT_EQ(-EBADE, access_pin(self->fd, AFD(0), MOCK_FLAGS_ACCESS_SYZ,
+				     syz_iova(1, 0), NP(1), PG(0), &item));
+	EXPECT_EQ(-ENOENT, access_pin(self->fd, AFD(0), MOCK_FLAGS_ACCESS_SYZ,
+				      syz_iova(5, 0), NP(1), NULL, &item));
+	EXPECT_EQ(-EINVAL, access_pin(self->fd, AFD(0), MOCK_FLAGS_ACCESS_SYZ,
+				      syz_iova(1, 8), NP(1), NULL, &item));
+	EXPECT_EQ(0, access_unpin(self->fd, AFD(0), item));
+	EXPECT_REFS(0, 2, BASE_REFS);
+	EXPECT_REFS(4, 2, BASE_REFS);
+	EXPECT_REFS(6, 2, 1);
+}
+
+/* === ACCESS_REPLACE_IOAS === */
+
+TEST_F(access, replace_moves_pins)
+{
+	__u32 ioas_b, item, item_b;
+	char got[16];
+
+	/* A maps pages 0-3, B maps pages 8-11 at the same IOVA */
+	ASSERT_EQ(0, ioas_alloc(self->fd, &ioas_b));
+	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, PG(0), NP(4), IOVA_A));
+	ASSERT_EQ(0, map_at(self->fd, ioas_b, PG(8), NP(4), IOVA_A));
+	ASSERT_EQ(0, map_at(self->fd, ioas_b, PG(12), NP(2), IOVA_C));
+	OPEN_ACCESS(0, self->ioas_id, PIN_ACCESS);
+	EXPECT_EQ(1U, ioas_alignment(self->fd, ioas_b));
+
+	ASSERT_EQ(0, access_pin(self->fd, AFD(0), 0, IOVA_A, NP(4), PG(0),
+				&item));
+	ASSERT_EQ(0, access_pin(self->fd, AFD(0), MOCK_FLAGS_ACCESS_WRITE,
+				IOVA_A + NP(1), NP(1), PG(1), &item));
+	EXPECT_REFS(0, 4, 1);
+	EXPECT_REFS(8, 4, 0);
+
+	ASSERT_EQ(0, access_replace(self->fd, AFD(0), ioas_b));
+	/* Every item went, and with it every pin it held in A */
+	EXPECT_EQ(-ENOENT, access_unpin(self->fd, AFD(0), 0));
+	EXPECT_EQ(-ENOENT, access_unpin(self->fd, AFD(0), item));
+	EXPECT_REFS(0, 4, BASE_REFS);
+	EXPECT_REFS(8, 4, 0);
+	/* The alignment moved with the access */
+	EXPECT_EQ(PAGE_SZ, ioas_alignment(self->fd, ioas_b));
+	EXPECT_EQ(self->ndomains ? MOCK_PAGE : 1,
+		  ioas_alignment(self->fd, self->ioas_id));
+
+	/* Pins and rw now go to B's mappings */
+	ASSERT_EQ(0, access_pin(self->fd, AFD(0), 0, IOVA_A, NP(4), PG(8),
+				&item_b));
+	EXPECT_EQ(2U, item_b);
+	EXPECT_REFS(0, 4, BASE_REFS);
+	EXPECT_REFS(8, 4, 1);
+	EXPECT_EQ(-EBADE, access_pin(self->fd, AFD(0), 0, IOVA_A, NP(1), PG(0),
+				     &item));
+	ASSERT_EQ(0, access_pin(self->fd, AFD(0), 0, IOVA_C, NP(2), PG(12),
+				&item));
+	EXPECT_REFS(12, 2, 1);
+	fill_pattern(PG(8) + 40, sizeof(got), 100);
+	ASSERT_EQ(0, access_rw(self->fd, AFD(0), IOVA_A + 40, got,
+			       sizeof(got), 0));
+	EXPECT_TRUE(has_pattern(got, sizeof(got), 100));
+	fill_pattern(got, sizeof(got), 101);
+	ASSERT_EQ(0, access_rw(self->fd, AFD(0), IOVA_C + 1, got, sizeof(got),
+			       MOCK_ACCESS_RW_WRITE |
+				       MOCK_ACCESS_RW_SLOW_PATH));
+	EXPECT_TRUE(has_pattern(PG(12) + 1, sizeof(got), 101));
+
+	/* A is free now; B is held */
+	EXPECT_EQ(-EBUSY, obj_destroy(self->fd, ioas_b));
+	EXPECT_EQ(self->ndomains ? -EBUSY : 0,
+		  obj_destroy(self->fd, self->ioas_id));
+
+	/* Back to A, if it still exists: B's pins go */
+	if (self->ndomains) {
+		ASSERT_EQ(0, access_replace(self->fd, AFD(0), self->ioas_id));
+		EXPECT_REFS(8, 6, 0);
+		EXPECT_EQ(-ENOENT, access_unpin(self->fd, AFD(0), item_b));
+		EXPECT_EQ(1U, ioas_alignment(self->fd, ioas_b));
+		ASSERT_EQ(0, access_pin(self->fd, AFD(0), 0, IOVA_A, NP(1),
+					PG(0), &item));
+		EXPECT_REFS(0, 1, 1);
+	}
+
+	/* Closing the access releases B */
+	close_access(self, 0);
+	EXPECT_REFS(0, 4, BASE_REFS);
+	EXPECT_REFS(8, 8, 0);
+	EXPECT_EQ(0, obj_destroy(self->fd, ioas_b));
+}
+
+TEST_F(access, replace_same_and_failures)
+{
+	__u32 ioas_b, ioas_c, item, item2;
+	char got[8];
+
+	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, PG(0), NP(4), IOVA_A));
+	OPEN_ACCESS(0, self->ioas_id, PIN_ACCESS);
+	ASSERT_EQ(0, access_pin(self->fd, AFD(0), 0, IOVA_A, NP(2), PG(0),
+				&item));
+	EXPECT_REFS(0, 2, 1);
+
+	/* The same IOAS: nothing happens, the item stays */
+	EXPECT_EQ(0, access_replace(self->fd, AFD(0), self->ioas_id));
+	EXPECT_REFS(0, 2, 1);
+
+	/* Not an IOAS */
+	EXPECT_EQ(-ENOENT, access_replace(self->fd, AFD(0), BAD_ID));
+	EXPECT_EQ(-ENOENT, access_replace(self->fd, AFD(0), 0));
+	if (self->ndomains) {
+		EXPECT_EQ(-ENOENT, access_replace(self->fd, AFD(0),
+						  self->hwpt_id));
+		EXPECT_EQ(-ENOENT, access_replace(self->fd, AFD(0),
+						  self->stdev_id));
+	}
+	/* Not an access fd */
+	EXPECT_EQ(-EBADFD, access_replace(self->fd, BAD_FD, self->ioas_id));
+	EXPECT_EQ(-EBADFD, access_replace(self->fd, self->fd, self->ioas_id));
+
+	/* An IOAS the access cannot align with */
+	ASSERT_EQ(0, ioas_alloc(self->fd, &ioas_b));
+	ASSERT_EQ(0, map_at(self->fd, ioas_b, PG(8), 0x800, IOVA_A + 0x800));
+	EXPECT_EQ(-EADDRINUSE, access_replace(self->fd, AFD(0), ioas_b));
+	EXPECT_EQ(1U, ioas_alignment(self->fd, ioas_b));
+	EXPECT_EQ(0, obj_destroy(self->fd, ioas_b));
+
+	/* After all that, the access is still on the fixture's IOAS */
+	EXPECT_REFS(0, 2, 1);
+	EXPECT_EQ(PAGE_SZ, ioas_alignment(self->fd, self->ioas_id));
+	ASSERT_EQ(0, access_pin(self->fd, AFD(0), 0, IOVA_A + NP(2), NP(2),
+				PG(2), &item2));
+	EXPECT_EQ(1U, item2);
+	fill_pattern(PG(3), sizeof(got), 110);
+	EXPECT_EQ(0, access_rw(self->fd, AFD(0), IOVA_A + NP(3), got,
+			       sizeof(got), 0));
+	EXPECT_TRUE(has_pattern(got, sizeof(got), 110));
+	EXPECT_EQ(0, access_unpin(self->fd, AFD(0), item));
+	EXPECT_REFS(0, 2, BASE_REFS);
+	EXPECT_REFS(2, 2, 1);
+	EXPECT_EQ(-EBUSY, obj_destroy(self->fd, self->ioas_id));
+
+	/* An access that does not pin moves onto an unaligned IOAS */
+	ASSERT_EQ(0, ioas_alloc(self->fd, &ioas_c));
+	ASSERT_EQ(0, map_at(self->fd, ioas_c, PG(8), 0x800, IOVA_A + 0x800));
+	OPEN_ACCESS(1, self->ioas_id, 0);
+	EXPECT_EQ(0, access_replace(self->fd, AFD(1), ioas_c));
+	fill_pattern(PG(8) + 0x10, sizeof(got), 111);
+	EXPECT_EQ(0, access_rw(self->fd, AFD(1), IOVA_A + 0x810, got,
+			       sizeof(got), 0));
+	EXPECT_TRUE(has_pattern(got, sizeof(got), 111));
+	EXPECT_EQ(-EBUSY, obj_destroy(self->fd, ioas_c));
+	close_access(self, 1);
+	EXPECT_EQ(0, obj_destroy(self->fd, ioas_c));
+}
+
+/* === Lifetime === */
+
+TEST_F(access, destroy_ioas_in_use)
+{
+	__u32 item;
+
+	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, PG(0), NP(2), IOVA_A));
+	OPEN_ACCESS(0, self->ioas_id, PIN_ACCESS);
+	OPEN_ACCESS(1, self->ioas_id, 0);
+	ASSERT_EQ(0, access_pin(self->fd, AFD(0), 0, IOVA_A, NP(2), PG(0),
+				&item));
+	if (self->ndomains)
+		ASSERT_EQ(0, obj_destroy(self->fd, self->stdev_id));
+
+	EXPECT_EQ(-EBUSY, obj_destroy(self->fd, self->ioas_id));
+	close_access(self, 0);
+	EXPECT_EQ(-EBUSY, obj_destroy(self->fd, self->ioas_id));
+	/* The pinning access's pins went with it */
+	EXPECT_REFS(0, 2, 0);
+	close_access(self, 1);
+	EXPECT_EQ(0, obj_destroy(self->fd, self->ioas_id));
+	EXPECT_FALSE(ioas_exists(self->fd, self->ioas_id));
+}
+
+/*
+ * The ACCESS objects have IDs userspace never learns. DESTROY of any ID
+ * this test did not make must either find nothing or be refused, and
+ * must not disturb the accesses.
+ */
+TEST_F(access, destroy_unknown_ids)
+{
+	unsigned int busy = 0, id;
+	__u32 ioas_b, item;
+	char got[8];
+
+	ASSERT_EQ(0, ioas_alloc(self->fd, &ioas_b));
+	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, PG(0), NP(2), IOVA_A));
+	OPEN_ACCESS(0, self->ioas_id, PIN_ACCESS);
+	OPEN_ACCESS(1, self->ioas_id, 0);
+	OPEN_ACCESS(2, ioas_b, PIN_ACCESS);
+	ASSERT_EQ(0, access_pin(self->fd, AFD(0), 0, IOVA_A, NP(2), PG(0),
+				&item));
+
+	for (id = 0; id != 256; id++) {
+		int ret;
+
+		if (id == self->ioas_id || id == ioas_b ||
+		    (self->ndomains && id == self->stdev_id))
+			continue;
+		ret = obj_destroy(self->fd, id);
+		if (ret == -EBUSY)
+			busy++;
+		else
+			EXPECT_EQ(-ENOENT, ret);
+	}
+	/* The three accesses, plus the HWPT and device of the mock domain */
+	EXPECT_EQ(3U + 2 * self->ndomains, busy);
+
+	/* Nothing changed */
+	EXPECT_REFS(0, 2, 1);
+	EXPECT_EQ(0, access_rw(self->fd, AFD(1), IOVA_A, got, sizeof(got), 0));
+	EXPECT_EQ(0, access_unpin(self->fd, AFD(0), item));
+	EXPECT_REFS(0, 2, BASE_REFS);
+	EXPECT_EQ(-EBUSY, obj_destroy(self->fd, ioas_b));
+	close_access(self, 2);
+	EXPECT_EQ(0, obj_destroy(self->fd, ioas_b));
+}
+
+/*
+ * The access holds the context: closing /dev/iommu first leaves the IOAS
+ * and the pins in place until the access fd goes.
+ */
+TEST_F(access, close_context_first)
+{
+	char got[16];
+	__u32 item;
+	int fd2;
+
+	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, PG(0), NP(4), IOVA_A));
+	OPEN_ACCESS(0, self->ioas_id, PIN_ACCESS);
+	ASSERT_EQ(0, access_pin(self->fd, AFD(0), 0, IOVA_A, NP(2), PG(0),
+				&item));
+	close(self->fd);
+	self->fd = -1;
+
+	/* Another context can still reach the access through its fd */
+	fd2 = open(IOMMUFD_DEV, O_RDWR);
+	ASSERT_LE(0, fd2);
+	EXPECT_EQ(0, check_refs(fd2, PG(0), NP(2), 1));
+	EXPECT_EQ(0, check_refs(fd2, PG(2), NP(2), BASE_REFS));
+	fill_pattern(PG(1) + 3, sizeof(got), 120);
+	EXPECT_EQ(0, access_rw(fd2, AFD(0), IOVA_A + NP(1) + 3, got,
+			       sizeof(got), 0));
+	EXPECT_TRUE(has_pattern(got, sizeof(got), 120));
+	EXPECT_EQ(0, access_pin(fd2, AFD(0), 0, IOVA_A + NP(2), NP(2), PG(2),
+				&item));
+	EXPECT_EQ(0, check_refs(fd2, PG(0), NP(4), 1));
+	EXPECT_EQ(0, access_unpin(fd2, AFD(0), 0));
+	EXPECT_EQ(0, check_refs(fd2, PG(0), NP(2), BASE_REFS));
+
+	/* Closing the access ends the old context: nothing stays pinned */
+	close_access(self, 0);
+	EXPECT_EQ(0, check_refs(fd2, PG(0), NP(4), 0));
+	close(fd2);
+}
+
+/* The same with an access that never pinned, and one never used */
+TEST_F(access, close_context_first_idle)
+{
+	OPEN_ACCESS(0, self->ioas_id, 0);
+	OPEN_ACCESS(1, self->ioas_id, PIN_ACCESS);
+	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, PG(0), NP(4), IOVA_A));
+	close(self->fd);
+	self->fd = -1;
+	close_access(self, 1);
+	close_access(self, 0);
+}
+
+TEST_HARNESS_MAIN
