@@ -562,8 +562,12 @@ again:
 				tries = 0;
 			busy_iova = area_iova;
 			if (++tries > IOPT_UNMAP_ACCESS_TRIES) {
-				/* A driver is not honouring its unmap callback. */
-				WARN_ON_ONCE(1);
+				/*
+				 * A driver is not honouring its unmap callback.
+				 * Its bug, not ours: say so, but no splat.
+				 */
+				pr_warn_ratelimited("iommufd: an in-kernel access keeps IOVA %#lx pinned; UNMAP gives up\n",
+						    area_iova);
 				rc = -EDEADLOCK;
 				break;
 			}

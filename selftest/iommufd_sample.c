@@ -40,11 +40,13 @@ struct sample_pin {
  *	the unmap callback
  * @access: the access once bound
  * @pins: &struct sample_pin
+ * @ignore_unmap: misbehave: keep pins when iommufd asks for them
  */
 struct sample_dev {
 	struct mutex lock;
 	struct iommufd_access *access;
 	struct list_head pins;
+	bool ignore_unmap;
 };
 
 static void sample_unpin(struct sample_dev *sample, struct sample_pin *pin)
@@ -65,9 +67,13 @@ static void sample_unmap(void *data, unsigned long iova, unsigned long length)
 	struct sample_pin *pin, *tmp;
 
 	mutex_lock(&sample->lock);
-	list_for_each_entry_safe(pin, tmp, &sample->pins, node)
+	list_for_each_entry_safe(pin, tmp, &sample->pins, node) {
+		/* Detach and destroy must always get their pins back. */
+		if (sample->ignore_unmap && length != ULONG_MAX)
+			break;
 		if (pin->iova <= last && iova <= pin->iova + pin->length - 1)
 			sample_unpin(sample, pin);
+	}
 	mutex_unlock(&sample->lock);
 }
 
@@ -262,6 +268,13 @@ static long sample_ioctl(struct file *filp, unsigned int cmd,
 		return sample_pin(sample, (void __user *)arg);
 	case IOMMUFD_SAMPLE_RW:
 		return sample_rw(sample, (void __user *)arg);
+	case IOMMUFD_SAMPLE_IGNORE_UNMAP:
+		if (arg > 1)
+			return -EINVAL;
+		mutex_lock(&sample->lock);
+		sample->ignore_unmap = arg;
+		mutex_unlock(&sample->lock);
+		return 0;
 	case IOMMUFD_SAMPLE_NR_PINS:
 		mutex_lock(&sample->lock);
 		list_for_each_entry(pin, &sample->pins, node)

@@ -54,5 +54,10 @@ struct iommufd_sample_range {
 #define IOMMUFD_SAMPLE_RW _IOW(IOMMUFD_SAMPLE_TYPE, 4, struct iommufd_sample_range)
 /* Number of pins the device still holds, as the ioctl's return value. */
 #define IOMMUFD_SAMPLE_NR_PINS _IO(IOMMUFD_SAMPLE_TYPE, 5)
+/*
+ * Misbehave (argument 1) or not (0): a misbehaving device ignores unmap
+ * callbacks, to test what UNMAP does about a driver that never lets go.
+ */
+#define IOMMUFD_SAMPLE_IGNORE_UNMAP _IO(IOMMUFD_SAMPLE_TYPE, 6)
 
 #endif

@@ -195,6 +195,33 @@ TEST_F(sample, unmap_calls_the_driver)
 	EXPECT_EQ(-ENOENT, sample_pin(self->dev, IOVA_BASE, page));
 }
 
+/*
+ * A driver that ignores its unmap callback makes UNMAP give up with
+ * EDEADLOCK after bounded retries, and nothing is lost: the mapping and
+ * the pin are intact, and once the driver behaves UNMAP succeeds.
+ */
+TEST_F(sample, unmap_of_a_driver_that_never_unpins)
+{
+	size_t page = getpagesize();
+	char back[8];
+
+	ASSERT_EQ(0, sample_bind(self->dev, self->iommufd, self->ioas_id));
+	ASSERT_EQ(0, sample_pin(self->dev, IOVA_BASE, page));
+	ASSERT_EQ(0, ioctl(self->dev, IOMMUFD_SAMPLE_IGNORE_UNMAP, 1));
+	EXPECT_EQ(-EDEADLOCK, unmap_all(self->iommufd, self->ioas_id));
+	EXPECT_EQ(1, ioctl(self->dev, IOMMUFD_SAMPLE_NR_PINS));
+	EXPECT_EQ(0, check_refs(self->iommufd, self->buf, page, 1));
+	/* The area is open to accesses again after the failed UNMAP. */
+	EXPECT_EQ(0, sample_rw(self->dev, IOVA_BASE, back, sizeof(back),
+			       false));
+	EXPECT_EQ(0, sample_pin(self->dev, IOVA_BASE + page, page));
+
+	ASSERT_EQ(0, ioctl(self->dev, IOMMUFD_SAMPLE_IGNORE_UNMAP, 0));
+	EXPECT_EQ(0, unmap_all(self->iommufd, self->ioas_id));
+	EXPECT_EQ(0, ioctl(self->dev, IOMMUFD_SAMPLE_NR_PINS));
+	EXPECT_EQ(0, check_refs(self->iommufd, self->buf, self->len, 0));
+}
+
 /* Closing the driver's fd with pins held releases everything. */
 TEST_F(sample, close_with_pins)
 {
