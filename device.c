@@ -648,7 +648,8 @@ int iommufd_access_pin_pages(struct iommufd_access *access, unsigned long iova,
 			     unsigned long length, struct page **out_pages,
 			     unsigned int flags)
 {
-	unsigned long last, expect = iova, npages = 0;
+	struct iopt_area_contig_iter iter;
+	unsigned long last, npages = 0;
 	struct io_pagetable *iopt;
 	struct iopt_area *area;
 	int rc = -ENOENT;
@@ -665,37 +666,34 @@ int iommufd_access_pin_pages(struct iommufd_access *access, unsigned long iova,
 		goto out_unlock;
 	iopt = &access->ioas->iopt;
 	down_read(&iopt->iova_rwsem);
-	for_each_iopt_area(area, &iopt->area_itree, iova, last) {
-		unsigned long piece = max(iova, iopt_area_iova(area));
-		unsigned long piece_last = min(last, iopt_area_last_iova(area));
-		unsigned long start_byte = iopt_area_start_byte(area, piece);
+	iopt_for_each_contig_area(&iter, area, iopt, iova, last) {
+		unsigned long start_byte =
+			iopt_area_start_byte(area, iter.cur_iova);
 		unsigned long last_index;
 
-		if (iopt_area_iova(area) > expect || !area->pages) {
-			rc = -ENOENT;
-			goto out_undo;
-		}
 		if (start_byte % PAGE_SIZE) {
 			rc = -EINVAL;
 			goto out_undo;
 		}
-		last_index = iopt_area_start_byte(area, piece_last) / PAGE_SIZE;
+		last_index = iopt_area_start_byte(area,
+						  iopt_area_contig_last(&iter)) /
+			     PAGE_SIZE;
 		rc = iopt_area_add_access(area, start_byte / PAGE_SIZE,
 					  last_index, out_pages + npages,
 					  flags & IOMMUFD_ACCESS_RW_WRITE);
 		if (rc)
 			goto out_undo;
 		npages += last_index - start_byte / PAGE_SIZE + 1;
-		if (piece_last == last) {
-			rc = 0;
-			goto out_up;
-		}
-		expect = piece_last + 1;
+	}
+	if (iter.done) {
+		rc = 0;
+		goto out_up;
 	}
 	rc = -ENOENT;
 out_undo:
-	if (expect != iova)
-		iommufd_access_unpin_range(iopt, iova, expect - 1);
+	/* Everything before the current piece was pinned. */
+	if (iter.cur_iova != iova)
+		iommufd_access_unpin_range(iopt, iova, iter.cur_iova - 1);
 out_up:
 	up_read(&iopt->iova_rwsem);
 out_unlock:
@@ -826,9 +824,10 @@ int iommufd_access_rw(struct iommufd_access *access, unsigned long iova,
 		      void *data, size_t len, unsigned int flags)
 {
 	bool write = flags & IOMMUFD_ACCESS_RW_WRITE;
-	unsigned long last, expect = iova;
+	struct iopt_area_contig_iter iter;
 	struct io_pagetable *iopt;
 	struct iopt_area *area;
+	unsigned long last;
 	int rc = -ENOENT;
 
 	if (!len)
@@ -841,18 +840,13 @@ int iommufd_access_rw(struct iommufd_access *access, unsigned long iova,
 		goto out_unlock;
 	iopt = &access->ioas->iopt;
 	down_read(&iopt->iova_rwsem);
-	for_each_iopt_area(area, &iopt->area_itree, iova, last) {
-		unsigned long piece = max(iova, iopt_area_iova(area));
-		unsigned long piece_last = min(last, iopt_area_last_iova(area));
+	iopt_for_each_contig_area(&iter, area, iopt, iova, last) {
+		unsigned long piece = iter.cur_iova;
+		size_t n = iopt_area_contig_last(&iter) - piece + 1;
 		struct iopt_pages *pages = area->pages;
 		unsigned long uptr;
-		size_t n = piece_last - piece + 1;
 		bool use_mm;
 
-		if (iopt_area_iova(area) > expect || !pages) {
-			rc = -ENOENT;
-			goto out_up;
-		}
 		if (area->prevent_access) {
 			rc = -EINVAL;
 			goto out_up;
@@ -877,11 +871,8 @@ int iommufd_access_rw(struct iommufd_access *access, unsigned long iova,
 						    write);
 		if (rc)
 			goto out_up;
-		if (piece_last == last)
-			goto out_up;
-		expect = piece_last + 1;
 	}
-	rc = -ENOENT;
+	rc = iter.done ? 0 : -ENOENT;
 out_up:
 	up_read(&iopt->iova_rwsem);
 out_unlock:

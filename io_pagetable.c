@@ -461,6 +461,61 @@ int iopt_map_user_pages(struct iommufd_ctx *ictx, struct io_pagetable *iopt,
 	return rc;
 }
 
+/* The area at iter->cur_iova, if it is complete; else end the walk. */
+static struct iopt_area *iopt_area_contig_check(struct iopt_area_contig_iter *iter,
+						struct iopt_area *area)
+{
+	if (!area || iopt_area_iova(area) > iter->cur_iova || !area->pages)
+		area = NULL;
+	iter->area = area;
+	return area;
+}
+
+/**
+ * iopt_area_contig_init() - start walking the areas that cover a range
+ * @iter: the iterator
+ * @iopt: the table, iova_rwsem held
+ * @iova: first IOVA
+ * @last_iova: last IOVA (inclusive), >= @iova
+ *
+ * Return: the first area, or NULL if none covers @iova.
+ */
+struct iopt_area *iopt_area_contig_init(struct iopt_area_contig_iter *iter,
+					struct io_pagetable *iopt,
+					unsigned long iova,
+					unsigned long last_iova)
+{
+	lockdep_assert_held(&iopt->iova_rwsem);
+
+	iter->cur_iova = iova;
+	iter->last_iova = last_iova;
+	iter->done = false;
+	return iopt_area_contig_check(iter, iopt_area_first(&iopt->area_itree,
+							    iova, last_iova));
+}
+
+/**
+ * iopt_area_contig_next() - the area right after the current one
+ * @iter: the iterator
+ *
+ * Return: the next area, or NULL at the end of the range (@iter->done set)
+ * or at a gap (@iter->cur_iova is where the gap begins).
+ */
+struct iopt_area *iopt_area_contig_next(struct iopt_area_contig_iter *iter)
+{
+	unsigned long last = iopt_area_last_iova(iter->area);
+
+	if (last >= iter->last_iova) {
+		iter->done = true;
+		iter->area = NULL;
+		return NULL;
+	}
+	iter->cur_iova = last + 1;
+	return iopt_area_contig_check(iter,
+				      iopt_area_next(iter->area, iter->cur_iova,
+						     iter->last_iova));
+}
+
 /**
  * iopt_get_pages() - collect the page sets behind an IOVA range
  * @iopt: the table
@@ -478,9 +533,10 @@ int iopt_map_user_pages(struct iommufd_ctx *ictx, struct io_pagetable *iopt,
 int iopt_get_pages(struct io_pagetable *iopt, unsigned long iova,
 		   unsigned long length, struct list_head *pages_list)
 {
-	unsigned long last, expect = iova;
+	struct iopt_area_contig_iter iter;
 	struct iopt_pages_list *elm;
 	struct iopt_area *area;
+	unsigned long last;
 	int rc = 0;
 
 	if (!length)
@@ -489,30 +545,23 @@ int iopt_get_pages(struct io_pagetable *iopt, unsigned long iova,
 		return -EOVERFLOW;
 
 	down_read(&iopt->iova_rwsem);
-	for_each_iopt_area(area, &iopt->area_itree, iova, last) {
-		unsigned long piece_start = max(iova, iopt_area_iova(area));
-		unsigned long piece_last = min(last, iopt_area_last_iova(area));
+	iopt_for_each_contig_area(&iter, area, iopt, iova, last) {
+		unsigned long piece_last = iopt_area_contig_last(&iter);
 
-		if (iopt_area_iova(area) > expect || !area->pages) {
-			rc = -ENOENT;
-			goto out_unlock;
-		}
 		elm = kzalloc(sizeof(*elm), GFP_KERNEL_ACCOUNT);
 		if (!elm) {
 			rc = -ENOMEM;
 			goto out_unlock;
 		}
-		elm->start_byte = iopt_area_start_byte(area, piece_start);
-		elm->length = piece_last - piece_start + 1;
+		elm->start_byte = iopt_area_start_byte(area, iter.cur_iova);
+		elm->length = piece_last - iter.cur_iova + 1;
 		elm->pages = area->pages;
 		kref_get(&elm->pages->kref);
 		list_add_tail(&elm->next, pages_list);
-		if (piece_last == last)
-			goto out_unlock;
-		expect = piece_last + 1;
 	}
-	/* Ran out of areas before the end of the range. */
-	rc = -ENOENT;
+	/* A gap, or an area still being built. */
+	if (!iter.done)
+		rc = -ENOENT;
 out_unlock:
 	up_read(&iopt->iova_rwsem);
 	if (rc)

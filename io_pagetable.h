@@ -161,6 +161,42 @@ __make_iopt_iter(reserved, iopt_reserved)
 	     area = iopt_area_next(area, start, last))
 
 /**
+ * struct iopt_area_contig_iter - walk the areas that cover a range
+ * @cur_iova: first IOVA of the current area's piece of the range
+ * @last_iova: last IOVA of the range
+ * @area: the current area
+ * @done: the walk covered the whole range with no gap
+ *
+ * Each step presents an area, complete (with its page set), that starts
+ * at or before @cur_iova; the walk stops at the first gap or half-built
+ * area, or when the range is covered, which @done then says.
+ */
+struct iopt_area_contig_iter {
+	unsigned long cur_iova;
+	unsigned long last_iova;
+	struct iopt_area *area;
+	bool done;
+};
+
+struct iopt_area *iopt_area_contig_init(struct iopt_area_contig_iter *iter,
+					struct io_pagetable *iopt,
+					unsigned long iova,
+					unsigned long last_iova);
+struct iopt_area *iopt_area_contig_next(struct iopt_area_contig_iter *iter);
+
+/* The last IOVA of the range within the current area. */
+static inline unsigned long
+iopt_area_contig_last(struct iopt_area_contig_iter *iter)
+{
+	return min(iter->last_iova, iopt_area_last_iova(iter->area));
+}
+
+/* The caller holds the table's iova_rwsem across the loop. */
+#define iopt_for_each_contig_area(iter, area, iopt, iova, last_iova)      \
+	for (area = iopt_area_contig_init(iter, iopt, iova, last_iova); area; \
+	     area = iopt_area_contig_next(iter))
+
+/**
  * enum iopt_account_mode - whose RLIMIT_MEMLOCK pays for pinned pages
  * @IOPT_PAGES_ACCOUNT_NONE: nobody (the owner has CAP_IPC_LOCK)
  * @IOPT_PAGES_ACCOUNT_USER: the owning user's locked_vm
