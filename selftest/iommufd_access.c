@@ -24,13 +24,10 @@
 #include <stdlib.h>
 
 #define PAGE_SZ ((size_t)sysconf(_SC_PAGESIZE))
-/* The mock IOMMU's page: half a CPU page */
-#define MOCK_PAGE (PAGE_SZ / 2)
+#define MOCK_PAGE mock_page_size()
 
-#define MAP_RW (IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_WRITEABLE)
 #define PIN_ACCESS MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES
 
-#define SZ_2M 0x200000UL
 #define SZ_16M 0x1000000UL
 
 /* The fixture's buffer, in CPU pages */
@@ -50,154 +47,14 @@
 /* A file descriptor number that is not open */
 #define BAD_FD 0x7ffffff0U
 
-/* === Command wrappers: 0 or -errno === */
+/* === Command helpers; the wrappers are in iommufd_utils.h === */
 
+/* A MAP at the fixed IOVA @iova with @flags (READABLE, WRITEABLE) */
 static int map_flags_at(int fd, __u32 ioas_id, __u32 flags, const void *va,
 			__u64 length, __u64 iova)
 {
-	struct iommu_ioas_map cmd = {
-		.size = sizeof(cmd),
-		.flags = flags | IOMMU_IOAS_MAP_FIXED_IOVA,
-		.ioas_id = ioas_id,
-		.user_va = (uintptr_t)va,
-		.length = length,
-		.iova = iova,
-	};
-
-	return iommufd_ioctl(fd, IOMMU_IOAS_MAP, &cmd);
-}
-
-static int map_at(int fd, __u32 ioas_id, const void *va, __u64 length,
-		  __u64 iova)
-{
-	return map_flags_at(fd, ioas_id, MAP_RW, va, length, iova);
-}
-
-static int unmap_range(int fd, __u32 ioas_id, __u64 iova, __u64 length,
-		       __u64 *unmapped)
-{
-	struct iommu_ioas_unmap cmd = {
-		.size = sizeof(cmd),
-		.ioas_id = ioas_id,
-		.iova = iova,
-		.length = length,
-	};
-	int ret;
-
-	ret = iommufd_ioctl(fd, IOMMU_IOAS_UNMAP, &cmd);
-	if (!ret && unmapped)
-		*unmapped = cmd.length;
-	return ret;
-}
-
-static int check_refs(int fd, const void *uptr, __u64 length, __u32 refs)
-{
-	struct iommu_test_cmd cmd = {
-		.op = IOMMU_TEST_OP_MD_CHECK_REFS,
-		.check_refs = {
-			.length = length,
-			.uptr = (uintptr_t)uptr,
-			.refs = refs,
-		},
-	};
-
-	return test_cmd(fd, &cmd);
-}
-
-static int check_map(int fd, __u32 hwpt_id, __u64 iova, __u64 length,
-		     const void *uptr)
-{
-	struct iommu_test_cmd cmd = {
-		.op = IOMMU_TEST_OP_MD_CHECK_MAP,
-		.id = hwpt_id,
-		.check_map = {
-			.iova = iova,
-			.length = length,
-			.uptr = (uintptr_t)uptr,
-		},
-	};
-
-	return test_cmd(fd, &cmd);
-}
-
-/* CREATE_ACCESS on @ioas_id; *access_fd gets the new fd */
-static int access_create(int fd, __u32 ioas_id, __u32 flags, int *access_fd)
-{
-	struct iommu_test_cmd cmd = {
-		.op = IOMMU_TEST_OP_CREATE_ACCESS,
-		.id = ioas_id,
-		.create_access = { .flags = flags },
-	};
-	int ret;
-
-	ret = test_cmd(fd, &cmd);
-	if (!ret && access_fd)
-		*access_fd = cmd.create_access.out_access_fd;
-	return ret;
-}
-
-/* ACCESS_PAGES; *item gets the ID of the pin */
-static int access_pin(int fd, __u32 access_fd, __u32 flags, __u64 iova,
-		      __u64 length, const void *uptr, __u32 *item)
-{
-	struct iommu_test_cmd cmd = {
-		.op = IOMMU_TEST_OP_ACCESS_PAGES,
-		.id = access_fd,
-		.access_pages = {
-			.flags = flags,
-			.iova = iova,
-			.length = length,
-			.uptr = (uintptr_t)uptr,
-		},
-	};
-	int ret;
-
-	ret = test_cmd(fd, &cmd);
-	if (!ret && item)
-		*item = cmd.access_pages.out_access_pages_id;
-	return ret;
-}
-
-/* DESTROY_ACCESS_PAGES */
-static int access_unpin(int fd, __u32 access_fd, __u32 item)
-{
-	struct iommu_test_cmd cmd = {
-		.op = IOMMU_TEST_OP_DESTROY_ACCESS_PAGES,
-		.id = access_fd,
-		.destroy_access_pages = { .access_pages_id = item },
-	};
-
-	return test_cmd(fd, &cmd);
-}
-
-/* ACCESS_RW of @length bytes between @uptr and @iova */
-static int access_rw(int fd, __u32 access_fd, __u64 iova, void *uptr,
-		     __u64 length, __u32 flags)
-{
-	struct iommu_test_cmd cmd = {
-		.op = IOMMU_TEST_OP_ACCESS_RW,
-		.id = access_fd,
-		.access_rw = {
-			.iova = iova,
-			.length = length,
-			.uptr = (uintptr_t)uptr,
-			.flags = flags,
-		},
-	};
-
-	return test_cmd(fd, &cmd);
-}
-
-/* ACCESS_REPLACE_IOAS */
-static int access_replace(int fd, __u32 access_fd, __u32 ioas_id)
-{
-	struct iommu_test_cmd cmd = {
-		.op = IOMMU_TEST_OP_ACCESS_REPLACE_IOAS,
-		.id = access_fd,
-		.access_replace_ioas = { .ioas_id = ioas_id },
-	};
-
-	return test_cmd(fd, &cmd);
+	return ioas_map(fd, ioas_id, flags | IOMMU_IOAS_MAP_FIXED_IOVA,
+			(uintptr_t)va, length, &iova);
 }
 
 /* The IOVA field of the MOCK_FLAGS_ACCESS_SYZ encoding */
@@ -225,67 +82,7 @@ static __u64 ioas_alignment(int fd, __u32 ioas_id)
 	return alignment;
 }
 
-/* === Process state and memory === */
-
-/* A "Key:   N kB" line of /proc/self/status, or -1 */
-static long status_kb(const char *key)
-{
-	size_t len = strlen(key);
-	char line[256];
-	long val = -1;
-	FILE *f;
-
-	f = fopen("/proc/self/status", "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		if (!strncmp(line, key, len) && line[len] == ':') {
-			val = strtol(line + len + 1, NULL, 10);
-			break;
-		}
-	}
-	fclose(f);
-	return val;
-}
-
-/* Whether the kernel has WARNed since boot (taint flag W), or -1 */
-static int taint_warn(void)
-{
-	unsigned long taint;
-	FILE *f;
-	int ret;
-
-	f = fopen("/proc/sys/kernel/tainted", "r");
-	if (!f)
-		return -1;
-	ret = fscanf(f, "%lu", &taint);
-	fclose(f);
-	if (ret != 1)
-		return -1;
-	return !!(taint & (1UL << 9));
-}
-
-/*
- * @size bytes of written private anonymous memory in small pages, 2 MiB
- * aligned: MD_CHECK_REFS skips compound pages, and an unwritten page would
- * be the shared zero page. *raw and *raw_size are what to munmap.
- */
-static char *alloc_buf(size_t size, void **raw, size_t *raw_size)
-{
-	char *p;
-
-	*raw_size = size + SZ_2M;
-	*raw = mmap(NULL, *raw_size, PROT_READ | PROT_WRITE,
-		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (*raw == MAP_FAILED) {
-		*raw = NULL;
-		return NULL;
-	}
-	p = (char *)(((uintptr_t)*raw + SZ_2M - 1) & ~(uintptr_t)(SZ_2M - 1));
-	madvise(p, size, MADV_NOHUGEPAGE);
-	memset(p, 0x5a, size);
-	return p;
-}
+/* === Test patterns === */
 
 /* Byte @i of pattern @seed */
 static unsigned char pattern_byte(unsigned int seed, size_t i)
@@ -358,11 +155,16 @@ FIXTURE_SETUP(access)
 
 	for (i = 0; i != MAX_ACCESSES; i++)
 		self->afd[i] = -1;
-	self->vmpin0 = status_kb("VmPin");
+	self->vmpin0 = proc_status_kb("VmPin");
 	self->warned0 = taint_warn();
 	self->fd = open(IOMMUFD_DEV, O_RDWR);
 	ASSERT_LE(0, self->fd);
-	self->buf = alloc_buf(BUF_SIZE, &self->raw, &self->raw_size);
+	/*
+	 * Small pages, 2 MiB aligned and written: MD_CHECK_REFS skips
+	 * compound pages, and an unwritten page would be the zero page.
+	 */
+	self->buf = alloc_touched(BUF_SIZE, SZ_2M, false, &self->raw,
+				  &self->raw_size);
 	ASSERT_NE(NULL, self->buf);
 	ASSERT_EQ(0, ioas_alloc(self->fd, &self->ioas_id));
 	self->ndomains = variant->ndomains;
@@ -391,14 +193,14 @@ FIXTURE_TEARDOWN(access)
 	 */
 	fd = open(IOMMUFD_DEV, O_RDWR);
 	if (fd >= 0 && self->buf) {
-		EXPECT_EQ(0, check_refs(fd, self->buf, BUF_SIZE, 0));
+		EXPECT_EQ(0, md_check_refs(fd, self->buf, BUF_SIZE, 0));
 		close(fd);
 	}
-	EXPECT_EQ(self->vmpin0, status_kb("VmPin"));
+	EXPECT_EQ(self->vmpin0, proc_status_kb("VmPin"));
 	/* No WARN (mock map/unmap pairing, refcounts, ...) on the way */
 	if (!self->warned0)
 		EXPECT_EQ(0, taint_warn());
-	if (self->raw)
+	if (self->buf)
 		munmap(self->raw, self->raw_size);
 }
 
@@ -412,7 +214,7 @@ FIXTURE_TEARDOWN(access)
 
 /* Expect pin count @refs on pages [first, first + n) of the buffer */
 #define EXPECT_REFS(first, n, refs) \
-	EXPECT_EQ(0, check_refs(self->fd, PG(first), NP(n), refs))
+	EXPECT_EQ(0, md_check_refs(self->fd, PG(first), NP(n), refs))
 
 /* Open an access on @ioas_id in slot @slot */
 static int open_access(FIXTURE_DATA(access) *self, unsigned int slot,
@@ -435,7 +237,7 @@ static void close_access(FIXTURE_DATA(access) *self, unsigned int slot)
 #define OPEN_ACCESS(slot, ioas_id, flags) \
 	ASSERT_EQ(0, open_access(self, slot, ioas_id, flags))
 
-#define AFD(slot) ((__u32)self->afd[slot])
+#define AFD(slot) (self->afd[slot])
 
 /* === CREATE_ACCESS === */
 
@@ -502,13 +304,14 @@ TEST_F(access, alignment)
 	EXPECT_EQ(PAGE_SZ, ioas_alignment(self->fd, self->ioas_id));
 
 	/* So MAP takes only page aligned IOVA, length and VA offset */
-	EXPECT_EQ(-EINVAL, map_at(self->fd, self->ioas_id, PG(0), NP(1),
-				  IOVA_A + PAGE_SZ / 2));
-	EXPECT_EQ(-EINVAL, map_at(self->fd, self->ioas_id, PG(0),
-				  PAGE_SZ / 2, IOVA_A));
-	EXPECT_EQ(-EINVAL, map_at(self->fd, self->ioas_id,
-				  PG(0) + PAGE_SZ / 2, NP(1), IOVA_A));
-	EXPECT_EQ(0, map_at(self->fd, self->ioas_id, PG(0), NP(1), IOVA_A));
+	EXPECT_EQ(-EINVAL, ioas_map_fixed(self->fd, self->ioas_id, PG(0), NP(1),
+					  IOVA_A + PAGE_SZ / 2));
+	EXPECT_EQ(-EINVAL, ioas_map_fixed(self->fd, self->ioas_id, PG(0),
+					  PAGE_SZ / 2, IOVA_A));
+	EXPECT_EQ(-EINVAL, ioas_map_fixed(self->fd, self->ioas_id,
+					  PG(0) + PAGE_SZ / 2, NP(1), IOVA_A));
+	EXPECT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, PG(0), NP(1),
+				    IOVA_A));
 
 	close_access(self, 1);
 	EXPECT_EQ(PAGE_SZ, ioas_alignment(self->fd, self->ioas_id));
@@ -518,8 +321,8 @@ TEST_F(access, alignment)
 	EXPECT_EQ(base_align, ioas_alignment(self->fd, self->ioas_id));
 
 	/* Sub-page maps are possible again */
-	EXPECT_EQ(0, map_at(self->fd, self->ioas_id, PG(1), MOCK_PAGE,
-			    IOVA_B + MOCK_PAGE));
+	EXPECT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, PG(1), MOCK_PAGE,
+				    IOVA_B + MOCK_PAGE));
 }
 
 TEST_F(access, unaligned_area_refuses_pinning_access)
@@ -528,7 +331,8 @@ TEST_F(access, unaligned_area_refuses_pinning_access)
 	__u64 iova = IOVA_A + 0x800;
 
 	/* Aligned for the mock domain (2048) but not for a CPU page */
-	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, PG(0), 0x800, iova));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, PG(0), 0x800,
+				    iova));
 
 	EXPECT_EQ(-EADDRINUSE, open_access(self, 0, self->ioas_id,
 					   PIN_ACCESS));
@@ -551,7 +355,7 @@ TEST_F(access, unaligned_area_refuses_pinning_access)
 					  NP(1), NULL, NULL));
 
 	/* Once the area is gone a pinning access attaches */
-	EXPECT_EQ(0, unmap_range(self->fd, self->ioas_id, iova, 0x800, NULL));
+	EXPECT_EQ(0, ioas_unmap(self->fd, self->ioas_id, iova, 0x800, NULL));
 	OPEN_ACCESS(0, self->ioas_id, PIN_ACCESS);
 	EXPECT_EQ(PAGE_SZ, ioas_alignment(self->fd, self->ioas_id));
 }
@@ -562,7 +366,8 @@ TEST_F(access, pin_refs)
 {
 	__u32 item[4];
 
-	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, PG(0), NP(8), IOVA_A));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, PG(0), NP(8),
+				    IOVA_A));
 	EXPECT_REFS(0, 8, BASE_REFS);
 	OPEN_ACCESS(0, self->ioas_id, PIN_ACCESS);
 
@@ -622,7 +427,8 @@ TEST_F(access, pin_two_accesses)
 {
 	__u32 a, b;
 
-	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, PG(0), NP(4), IOVA_A));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, PG(0), NP(4),
+				    IOVA_A));
 	OPEN_ACCESS(0, self->ioas_id, PIN_ACCESS);
 	OPEN_ACCESS(1, self->ioas_id, PIN_ACCESS);
 
@@ -660,7 +466,8 @@ TEST_F(access, pin_errors)
 	__u32 item = 0xdead;
 	unsigned long top = (~0UL) & ~(PAGE_SZ - 1);
 
-	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, PG(0), NP(4), IOVA_A));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, PG(0), NP(4),
+				    IOVA_A));
 	OPEN_ACCESS(0, self->ioas_id, PIN_ACCESS);
 	OPEN_ACCESS(1, self->ioas_id, 0);
 
@@ -774,11 +581,12 @@ TEST_F(access, pin_two_areas)
 	__u32 a, b, c;
 
 	/* Three areas back to back; the first two also adjacent in VA */
-	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, PG(0), NP(2), IOVA_A));
-	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, PG(2), NP(2),
-			    IOVA_A + NP(2)));
-	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, PG(8), NP(2),
-			    IOVA_A + NP(4)));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, PG(0), NP(2),
+				    IOVA_A));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, PG(2), NP(2),
+				    IOVA_A + NP(2)));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, PG(8), NP(2),
+				    IOVA_A + NP(4)));
 	OPEN_ACCESS(0, self->ioas_id, PIN_ACCESS);
 
 	ASSERT_EQ(0, access_pin(self->fd, AFD(0), 0, IOVA_A + NP(1), NP(2),
@@ -809,8 +617,8 @@ TEST_F(access, pin_two_areas)
 	EXPECT_REFS(9, 1, BASE_REFS);
 
 	/* Unmapping the middle area drops both pins that touch it */
-	EXPECT_EQ(0, unmap_range(self->fd, self->ioas_id, IOVA_A + NP(2),
-				 NP(2), &unmapped));
+	EXPECT_EQ(0, ioas_unmap(self->fd, self->ioas_id, IOVA_A + NP(2), NP(2),
+				&unmapped));
 	EXPECT_EQ(NP(2), unmapped);
 	EXPECT_EQ(-ENOENT, access_unpin(self->fd, AFD(0), a));
 	EXPECT_EQ(-ENOENT, access_unpin(self->fd, AFD(0), b));
@@ -824,9 +632,10 @@ TEST_F(access, pin_gap)
 	char got[16];
 	__u32 item;
 
-	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, PG(0), NP(2), IOVA_A));
-	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, PG(3), NP(2),
-			    IOVA_A + NP(3)));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, PG(0), NP(2),
+				    IOVA_A));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, PG(3), NP(2),
+				    IOVA_A + NP(3)));
 	OPEN_ACCESS(0, self->ioas_id, PIN_ACCESS);
 
 	EXPECT_EQ(-ENOENT, access_pin(self->fd, AFD(0), 0, IOVA_A, NP(5),
@@ -870,15 +679,16 @@ TEST_F(access, pin_after_unmap)
 	char got[8];
 	__u32 item;
 
-	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, PG(0), NP(4), IOVA_A));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, PG(0), NP(4),
+				    IOVA_A));
 	OPEN_ACCESS(0, self->ioas_id, PIN_ACCESS);
 	ASSERT_EQ(0, access_pin(self->fd, AFD(0), 0, IOVA_A, NP(4), PG(0),
 				&item));
 	EXPECT_REFS(0, 4, 1);
 
 	/* UNMAP asks the access to let go, and then succeeds */
-	EXPECT_EQ(0, unmap_range(self->fd, self->ioas_id, IOVA_A, NP(4),
-				 &unmapped));
+	EXPECT_EQ(0, ioas_unmap(self->fd, self->ioas_id, IOVA_A, NP(4),
+				&unmapped));
 	EXPECT_EQ(NP(4), unmapped);
 	EXPECT_EQ(-ENOENT, access_unpin(self->fd, AFD(0), item));
 	EXPECT_REFS(0, 4, 0);
@@ -894,7 +704,8 @@ TEST_F(access, pin_after_unmap)
 	EXPECT_REFS(0, 4, 0);
 
 	/* Mapped again, it can be pinned again */
-	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, PG(0), NP(4), IOVA_A));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, PG(0), NP(4),
+				    IOVA_A));
 	ASSERT_EQ(0, access_pin(self->fd, AFD(0), 0, IOVA_A, NP(4), PG(0),
 				&item));
 	EXPECT_EQ(1U, item);
@@ -906,8 +717,10 @@ TEST_F(access, unmap_with_pins)
 	__u32 a0, a1, a2, b0, b1;
 	__u64 unmapped = 0;
 
-	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, PG(0), NP(8), IOVA_A));
-	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, PG(8), NP(8), IOVA_B));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, PG(0), NP(8),
+				    IOVA_A));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, PG(8), NP(8),
+				    IOVA_B));
 	OPEN_ACCESS(0, self->ioas_id, PIN_ACCESS);
 	OPEN_ACCESS(1, self->ioas_id, PIN_ACCESS);
 	/* An access with no pins is asked too, and must not get in the way */
@@ -925,8 +738,8 @@ TEST_F(access, unmap_with_pins)
 				PG(12), &b1));
 
 	/* The first area: only the items that touch it go */
-	EXPECT_EQ(0, unmap_range(self->fd, self->ioas_id, IOVA_A, NP(8),
-				 &unmapped));
+	EXPECT_EQ(0, ioas_unmap(self->fd, self->ioas_id, IOVA_A, NP(8),
+				&unmapped));
 	EXPECT_EQ(NP(8), unmapped);
 	EXPECT_EQ(-ENOENT, access_unpin(self->fd, AFD(0), a0));
 	EXPECT_EQ(-ENOENT, access_unpin(self->fd, AFD(0), a1));
@@ -941,15 +754,16 @@ TEST_F(access, unmap_with_pins)
 	/* Unmap everything, with b1 still pinned */
 	ASSERT_EQ(0, access_pin(self->fd, AFD(0), 0, IOVA_B, NP(8), PG(8),
 				&a2));
-	EXPECT_EQ(0, unmap_range(self->fd, self->ioas_id, 0, UINT64_MAX,
-				 &unmapped));
+	EXPECT_EQ(0, ioas_unmap(self->fd, self->ioas_id, 0, UINT64_MAX,
+				&unmapped));
 	EXPECT_EQ(NP(8), unmapped);
 	EXPECT_EQ(-ENOENT, access_unpin(self->fd, AFD(0), a2));
 	EXPECT_EQ(-ENOENT, access_unpin(self->fd, AFD(1), b1));
 	EXPECT_REFS(0, 16, 0);
 
 	/* The accesses go on working on new mappings */
-	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, PG(0), NP(2), IOVA_C));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, PG(0), NP(2),
+				    IOVA_C));
 	ASSERT_EQ(0, access_pin(self->fd, AFD(1), 0, IOVA_C, NP(2), PG(0),
 				&b1));
 	EXPECT_REFS(0, 2, 1);
@@ -958,9 +772,11 @@ TEST_F(access, unmap_with_pins)
 /* Closing the access fd undoes its pins */
 TEST_F(access, close_with_pins)
 {
-	__u32 item, old_fd;
+	__u32 item;
+	int old_fd;
 
-	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, PG(0), NP(4), IOVA_A));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, PG(0), NP(4),
+				    IOVA_A));
 	OPEN_ACCESS(0, self->ioas_id, PIN_ACCESS);
 	ASSERT_EQ(0, access_pin(self->fd, AFD(0), 0, IOVA_A, NP(4), PG(0),
 				&item));
@@ -977,8 +793,7 @@ TEST_F(access, close_with_pins)
 	EXPECT_EQ(-EBADFD, access_unpin(self->fd, old_fd, item));
 
 	/* The mapping stays and is unmapped normally */
-	EXPECT_EQ(0, unmap_range(self->fd, self->ioas_id, IOVA_A, NP(4),
-				 NULL));
+	EXPECT_EQ(0, ioas_unmap(self->fd, self->ioas_id, IOVA_A, NP(4), NULL));
 	if (!self->ndomains)
 		EXPECT_EQ(0, obj_destroy(self->fd, self->ioas_id));
 }
@@ -988,7 +803,8 @@ TEST_F(access, domain_under_pin)
 {
 	__u32 item, stdev, hwpt;
 
-	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, PG(0), NP(4), IOVA_A));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, PG(0), NP(4),
+				    IOVA_A));
 	OPEN_ACCESS(0, self->ioas_id, PIN_ACCESS);
 	ASSERT_EQ(0, access_pin(self->fd, AFD(0), 0, IOVA_A, NP(4), PG(0),
 				&item));
@@ -998,7 +814,7 @@ TEST_F(access, domain_under_pin)
 	ASSERT_EQ(0, mock_domain(self->fd, self->ioas_id, &stdev, &hwpt,
 				 NULL));
 	EXPECT_REFS(0, 4, 1);
-	EXPECT_EQ(0, check_map(self->fd, hwpt, IOVA_A, NP(4), PG(0)));
+	EXPECT_EQ(0, md_check_map(self->fd, hwpt, IOVA_A, NP(4), PG(0)));
 	EXPECT_EQ(PAGE_SZ, ioas_alignment(self->fd, self->ioas_id));
 
 	/* Unpinning leaves the domain's pin */
@@ -1055,7 +871,8 @@ TEST_F(access, rw_one_area)
 {
 	unsigned int i, slot;
 
-	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, PG(1), NP(4), IOVA_A));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, PG(1), NP(4),
+				    IOVA_A));
 	OPEN_ACCESS(0, self->ioas_id, PIN_ACCESS);
 	OPEN_ACCESS(1, self->ioas_id, 0);
 
@@ -1095,9 +912,10 @@ TEST_F(access, rw_two_areas)
 	unsigned int i;
 
 	/* Adjacent in IOVA, far apart in VA */
-	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, PG(1), NP(2), IOVA_A));
-	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, PG(8), NP(2),
-			    IOVA_A + NP(2)));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, PG(1), NP(2),
+				    IOVA_A));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, PG(8), NP(2),
+				    IOVA_A + NP(2)));
 	OPEN_ACCESS(0, self->ioas_id, PIN_ACCESS);
 
 	for (i = 0; i != 2; i++) {
@@ -1147,7 +965,8 @@ TEST_F(access, rw_errors)
 	unsigned int i;
 
 	ASSERT_NE(MAP_FAILED, bad);
-	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, PG(0), NP(2), IOVA_A));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, PG(0), NP(2),
+				    IOVA_A));
 	OPEN_ACCESS(0, self->ioas_id, PIN_ACCESS);
 	/*
 	 * A write that runs off the end of the mapping may have copied the
@@ -1215,8 +1034,8 @@ TEST_F(access, rw_permissions)
 	ASSERT_EQ(0, map_flags_at(self->fd, self->ioas_id,
 				  IOMMU_IOAS_MAP_WRITEABLE, PG(4), NP(2),
 				  IOVA_B));
-	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, PG(8), NP(2),
-			    IOVA_A + NP(2)));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, PG(8), NP(2),
+				    IOVA_A + NP(2)));
 	OPEN_ACCESS(0, self->ioas_id, 0);
 
 	for (i = 0; i != 2; i++) {
@@ -1252,8 +1071,10 @@ TEST_F(access, syz_encoding)
 	char got[16], put[16];
 	__u32 item;
 
-	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, PG(0), NP(2), IOVA_A));
-	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, PG(4), NP(4), IOVA_B));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, PG(0), NP(2),
+				    IOVA_A));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, PG(4), NP(4),
+				    IOVA_B));
 	OPEN_ACCESS(0, self->ioas_id, PIN_ACCESS);
 
 	fill_pattern(PG(0), NP(2), 90);
@@ -1307,9 +1128,10 @@ TEST_F(access, replace_moves_pins)
 
 	/* A maps pages 0-3, B maps pages 8-11 at the same IOVA */
 	ASSERT_EQ(0, ioas_alloc(self->fd, &ioas_b));
-	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, PG(0), NP(4), IOVA_A));
-	ASSERT_EQ(0, map_at(self->fd, ioas_b, PG(8), NP(4), IOVA_A));
-	ASSERT_EQ(0, map_at(self->fd, ioas_b, PG(12), NP(2), IOVA_C));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, PG(0), NP(4),
+				    IOVA_A));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, ioas_b, PG(8), NP(4), IOVA_A));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, ioas_b, PG(12), NP(2), IOVA_C));
 	OPEN_ACCESS(0, self->ioas_id, PIN_ACCESS);
 	EXPECT_EQ(1U, ioas_alignment(self->fd, ioas_b));
 
@@ -1380,7 +1202,8 @@ TEST_F(access, replace_same_and_failures)
 	__u32 ioas_b, ioas_c, item, item2;
 	char got[8];
 
-	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, PG(0), NP(4), IOVA_A));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, PG(0), NP(4),
+				    IOVA_A));
 	OPEN_ACCESS(0, self->ioas_id, PIN_ACCESS);
 	ASSERT_EQ(0, access_pin(self->fd, AFD(0), 0, IOVA_A, NP(2), PG(0),
 				&item));
@@ -1405,7 +1228,8 @@ TEST_F(access, replace_same_and_failures)
 
 	/* An IOAS the access cannot align with */
 	ASSERT_EQ(0, ioas_alloc(self->fd, &ioas_b));
-	ASSERT_EQ(0, map_at(self->fd, ioas_b, PG(8), 0x800, IOVA_A + 0x800));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, ioas_b, PG(8), 0x800,
+				    IOVA_A + 0x800));
 	EXPECT_EQ(-EADDRINUSE, access_replace(self->fd, AFD(0), ioas_b));
 	EXPECT_EQ(1U, ioas_alignment(self->fd, ioas_b));
 	EXPECT_EQ(0, obj_destroy(self->fd, ioas_b));
@@ -1427,7 +1251,8 @@ TEST_F(access, replace_same_and_failures)
 
 	/* An access that does not pin moves onto an unaligned IOAS */
 	ASSERT_EQ(0, ioas_alloc(self->fd, &ioas_c));
-	ASSERT_EQ(0, map_at(self->fd, ioas_c, PG(8), 0x800, IOVA_A + 0x800));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, ioas_c, PG(8), 0x800,
+				    IOVA_A + 0x800));
 	OPEN_ACCESS(1, self->ioas_id, 0);
 	EXPECT_EQ(0, access_replace(self->fd, AFD(1), ioas_c));
 	fill_pattern(PG(8) + 0x10, sizeof(got), 111);
@@ -1445,7 +1270,8 @@ TEST_F(access, destroy_ioas_in_use)
 {
 	__u32 item;
 
-	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, PG(0), NP(2), IOVA_A));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, PG(0), NP(2),
+				    IOVA_A));
 	OPEN_ACCESS(0, self->ioas_id, PIN_ACCESS);
 	OPEN_ACCESS(1, self->ioas_id, 0);
 	ASSERT_EQ(0, access_pin(self->fd, AFD(0), 0, IOVA_A, NP(2), PG(0),
@@ -1475,7 +1301,8 @@ TEST_F(access, destroy_unknown_ids)
 	char got[8];
 
 	ASSERT_EQ(0, ioas_alloc(self->fd, &ioas_b));
-	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, PG(0), NP(2), IOVA_A));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, PG(0), NP(2),
+				    IOVA_A));
 	OPEN_ACCESS(0, self->ioas_id, PIN_ACCESS);
 	OPEN_ACCESS(1, self->ioas_id, 0);
 	OPEN_ACCESS(2, ioas_b, PIN_ACCESS);
@@ -1517,7 +1344,8 @@ TEST_F(access, close_context_first)
 	__u32 item;
 	int fd2;
 
-	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, PG(0), NP(4), IOVA_A));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, PG(0), NP(4),
+				    IOVA_A));
 	OPEN_ACCESS(0, self->ioas_id, PIN_ACCESS);
 	ASSERT_EQ(0, access_pin(self->fd, AFD(0), 0, IOVA_A, NP(2), PG(0),
 				&item));
@@ -1527,21 +1355,21 @@ TEST_F(access, close_context_first)
 	/* Another context can still reach the access through its fd */
 	fd2 = open(IOMMUFD_DEV, O_RDWR);
 	ASSERT_LE(0, fd2);
-	EXPECT_EQ(0, check_refs(fd2, PG(0), NP(2), 1));
-	EXPECT_EQ(0, check_refs(fd2, PG(2), NP(2), BASE_REFS));
+	EXPECT_EQ(0, md_check_refs(fd2, PG(0), NP(2), 1));
+	EXPECT_EQ(0, md_check_refs(fd2, PG(2), NP(2), BASE_REFS));
 	fill_pattern(PG(1) + 3, sizeof(got), 120);
 	EXPECT_EQ(0, access_rw(fd2, AFD(0), IOVA_A + NP(1) + 3, got,
 			       sizeof(got), 0));
 	EXPECT_TRUE(has_pattern(got, sizeof(got), 120));
 	EXPECT_EQ(0, access_pin(fd2, AFD(0), 0, IOVA_A + NP(2), NP(2), PG(2),
 				&item));
-	EXPECT_EQ(0, check_refs(fd2, PG(0), NP(4), 1));
+	EXPECT_EQ(0, md_check_refs(fd2, PG(0), NP(4), 1));
 	EXPECT_EQ(0, access_unpin(fd2, AFD(0), 0));
-	EXPECT_EQ(0, check_refs(fd2, PG(0), NP(2), BASE_REFS));
+	EXPECT_EQ(0, md_check_refs(fd2, PG(0), NP(2), BASE_REFS));
 
 	/* Closing the access ends the old context: nothing stays pinned */
 	close_access(self, 0);
-	EXPECT_EQ(0, check_refs(fd2, PG(0), NP(4), 0));
+	EXPECT_EQ(0, md_check_refs(fd2, PG(0), NP(4), 0));
 	close(fd2);
 }
 
@@ -1550,7 +1378,8 @@ TEST_F(access, close_context_first_idle)
 {
 	OPEN_ACCESS(0, self->ioas_id, 0);
 	OPEN_ACCESS(1, self->ioas_id, PIN_ACCESS);
-	ASSERT_EQ(0, map_at(self->fd, self->ioas_id, PG(0), NP(4), IOVA_A));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, PG(0), NP(4),
+				    IOVA_A));
 	close(self->fd);
 	self->fd = -1;
 	close_access(self, 1);

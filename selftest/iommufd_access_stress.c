@@ -43,9 +43,7 @@
 #define STRESS_TIMEOUT (STRESS_MAX_SECONDS + 120)
 
 #define PAGE_SZ ((size_t)sysconf(_SC_PAGESIZE))
-#define MAP_RW (IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_WRITEABLE)
 #define PIN_ACCESS MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES
-#define SZ_2M 0x200000UL
 
 /*
  * Slot k is the area at IOVA_BASE + k * SLOT_PAGES pages. Every third slot
@@ -221,162 +219,6 @@ static unsigned int rnd_below(__u64 *state, unsigned int n)
 	return (unsigned int)(rnd(state) % n);
 }
 
-/* === Command wrappers: 0 or -errno === */
-
-static int map_at(int fd, __u32 ioas_id, const void *va, __u64 length,
-		  __u64 iova)
-{
-	struct iommu_ioas_map cmd = {
-		.size = sizeof(cmd),
-		.flags = IOMMU_IOAS_MAP_FIXED_IOVA | MAP_RW,
-		.ioas_id = ioas_id,
-		.user_va = (uintptr_t)va,
-		.length = length,
-		.iova = iova,
-	};
-
-	return iommufd_ioctl(fd, IOMMU_IOAS_MAP, &cmd);
-}
-
-static int unmap_range(int fd, __u32 ioas_id, __u64 iova, __u64 length)
-{
-	struct iommu_ioas_unmap cmd = {
-		.size = sizeof(cmd),
-		.ioas_id = ioas_id,
-		.iova = iova,
-		.length = length,
-	};
-
-	return iommufd_ioctl(fd, IOMMU_IOAS_UNMAP, &cmd);
-}
-
-static int check_refs(int fd, const void *uptr, __u64 length, __u32 refs)
-{
-	struct iommu_test_cmd cmd = {
-		.op = IOMMU_TEST_OP_MD_CHECK_REFS,
-		.check_refs = {
-			.length = length,
-			.uptr = (uintptr_t)uptr,
-			.refs = refs,
-		},
-	};
-
-	return test_cmd(fd, &cmd);
-}
-
-static int access_create(int fd, __u32 ioas_id, __u32 flags, int *access_fd)
-{
-	struct iommu_test_cmd cmd = {
-		.op = IOMMU_TEST_OP_CREATE_ACCESS,
-		.id = ioas_id,
-		.create_access = { .flags = flags },
-	};
-	int ret;
-
-	ret = test_cmd(fd, &cmd);
-	if (!ret)
-		*access_fd = cmd.create_access.out_access_fd;
-	return ret;
-}
-
-static int access_pin(int fd, int access_fd, __u32 flags, __u64 iova,
-		      __u64 length, const void *uptr, __u32 *item)
-{
-	struct iommu_test_cmd cmd = {
-		.op = IOMMU_TEST_OP_ACCESS_PAGES,
-		.id = access_fd,
-		.access_pages = {
-			.flags = flags,
-			.iova = iova,
-			.length = length,
-			.uptr = (uintptr_t)uptr,
-		},
-	};
-	int ret;
-
-	ret = test_cmd(fd, &cmd);
-	if (!ret)
-		*item = cmd.access_pages.out_access_pages_id;
-	return ret;
-}
-
-static int access_unpin(int fd, int access_fd, __u32 item)
-{
-	struct iommu_test_cmd cmd = {
-		.op = IOMMU_TEST_OP_DESTROY_ACCESS_PAGES,
-		.id = access_fd,
-		.destroy_access_pages = { .access_pages_id = item },
-	};
-
-	return test_cmd(fd, &cmd);
-}
-
-static int access_rw(int fd, int access_fd, __u64 iova, void *uptr,
-		     __u64 length, __u32 flags)
-{
-	struct iommu_test_cmd cmd = {
-		.op = IOMMU_TEST_OP_ACCESS_RW,
-		.id = access_fd,
-		.access_rw = {
-			.iova = iova,
-			.length = length,
-			.uptr = (uintptr_t)uptr,
-			.flags = flags,
-		},
-	};
-
-	return test_cmd(fd, &cmd);
-}
-
-static int access_replace(int fd, int access_fd, __u32 ioas_id)
-{
-	struct iommu_test_cmd cmd = {
-		.op = IOMMU_TEST_OP_ACCESS_REPLACE_IOAS,
-		.id = access_fd,
-		.access_replace_ioas = { .ioas_id = ioas_id },
-	};
-
-	return test_cmd(fd, &cmd);
-}
-
-/* A "Key:   N kB" line of /proc/self/status, or -1 */
-static long status_kb(const char *key)
-{
-	size_t len = strlen(key);
-	char line[256];
-	long val = -1;
-	FILE *f;
-
-	f = fopen("/proc/self/status", "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		if (!strncmp(line, key, len) && line[len] == ':') {
-			val = strtol(line + len + 1, NULL, 10);
-			break;
-		}
-	}
-	fclose(f);
-	return val;
-}
-
-/* Whether the kernel has WARNed since boot (taint flag W), or -1 */
-static int taint_warn(void)
-{
-	unsigned long taint;
-	FILE *f;
-	int ret;
-
-	f = fopen("/proc/sys/kernel/tainted", "r");
-	if (!f)
-		return -1;
-	ret = fscanf(f, "%lu", &taint);
-	fclose(f);
-	if (ret != 1)
-		return -1;
-	return !!(taint & (1UL << 9));
-}
-
 static unsigned int stress_seconds(void)
 {
 	const char *env = getenv("IOMMUFD_STRESS_SECONDS");
@@ -430,21 +272,24 @@ static void *mapper_thread(void *arg)
 		j = rnd_below(&st, NIOAS);
 		k = rnd_below(&st, NSLOTS);
 		if (!rnd_below(&st, 64)) {
-			ret = unmap_range(s->fd, s->ioas[j], 0, UINT64_MAX);
+			ret = ioas_unmap(s->fd, s->ioas[j], 0, UINT64_MAX,
+					 NULL);
 			if (account(s, OP_UNMAP_ALL, ret, "all", j, 0))
 				for (k = 0; k != NSLOTS; k++)
 					mapped[j][k] = false;
 			continue;
 		}
 		if (!mapped[j][k]) {
-			ret = map_at(s->fd, s->ioas[j], va_of(s, slot_iova(k)),
-				     slot_pages(k) * PAGE_SZ, slot_iova(k));
+			ret = ioas_map_fixed(s->fd, s->ioas[j],
+					     va_of(s, slot_iova(k)),
+					     slot_pages(k) * PAGE_SZ,
+					     slot_iova(k));
 			account(s, OP_MAP, ret, "slot", j, slot_iova(k));
 			if (!ret || ret == -EEXIST)
 				mapped[j][k] = true;
 		} else {
-			ret = unmap_range(s->fd, s->ioas[j], slot_iova(k),
-					  slot_pages(k) * PAGE_SZ);
+			ret = ioas_unmap(s->fd, s->ioas[j], slot_iova(k),
+					 slot_pages(k) * PAGE_SZ, NULL);
 			account(s, OP_UNMAP, ret, "slot", j, slot_iova(k));
 			if (!ret || ret == -ENOENT)
 				mapped[j][k] = false;
@@ -695,7 +540,7 @@ FIXTURE_SETUP(stress)
 	struct stress *s;
 	unsigned int i, j, k;
 
-	self->vmpin0 = status_kb("VmPin");
+	self->vmpin0 = proc_status_kb("VmPin");
 	self->warned0 = taint_warn();
 	s = calloc(1, sizeof(*s));
 	ASSERT_NE(NULL, s);
@@ -708,22 +553,17 @@ FIXTURE_SETUP(stress)
 
 	/* Small pages, written: see MD_CHECK_REFS */
 	s->buf_size = TOTAL_PAGES * PAGE_SZ;
-	self->raw_size = s->buf_size + SZ_2M;
-	self->raw = mmap(NULL, self->raw_size, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	s->buf = alloc_touched(s->buf_size, SZ_2M, false, &self->raw,
+			       &self->raw_size);
 	ASSERT_NE(MAP_FAILED, self->raw);
-	s->buf = (char *)(((uintptr_t)self->raw + SZ_2M - 1) &
-			  ~(uintptr_t)(SZ_2M - 1));
-	madvise(s->buf, s->buf_size, MADV_NOHUGEPAGE);
-	memset(s->buf, 0x5a, s->buf_size);
 
 	for (j = 0; j != NIOAS; j++) {
 		ASSERT_EQ(0, ioas_alloc(s->fd, &s->ioas[j]));
 		for (k = 0; k != NSLOTS; k++)
-			ASSERT_EQ(0, map_at(s->fd, s->ioas[j],
-					    va_of(s, slot_iova(k)),
-					    slot_pages(k) * PAGE_SZ,
-					    slot_iova(k)));
+			ASSERT_EQ(0, ioas_map_fixed(s->fd, s->ioas[j],
+						    va_of(s, slot_iova(k)),
+						    slot_pages(k) * PAGE_SZ,
+						    slot_iova(k)));
 	}
 	ASSERT_EQ(0, access_create(s->fd, s->ioas[0], PIN_ACCESS, &s->afd[0]));
 	ASSERT_EQ(0, access_create(s->fd, s->ioas[1], PIN_ACCESS, &s->afd[1]));
@@ -746,10 +586,10 @@ FIXTURE_TEARDOWN(stress)
 
 	fd = open(IOMMUFD_DEV, O_RDWR);
 	if (fd >= 0 && s->buf) {
-		EXPECT_EQ(0, check_refs(fd, s->buf, s->buf_size, 0));
+		EXPECT_EQ(0, md_check_refs(fd, s->buf, s->buf_size, 0));
 		close(fd);
 	}
-	EXPECT_EQ(self->vmpin0, status_kb("VmPin"));
+	EXPECT_EQ(self->vmpin0, proc_status_kb("VmPin"));
 	/* EDEADLOCK and refcount slips WARN */
 	if (!self->warned0)
 		EXPECT_EQ(0, taint_warn());
@@ -808,8 +648,9 @@ TEST_F_TIMEOUT(stress, access_races, STRESS_TIMEOUT)
 	 * A pin the kernel lost track of would show up here as EDEADLOCK.
 	 */
 	for (i = 0; i != NIOAS; i++)
-		EXPECT_EQ(0, unmap_range(s->fd, s->ioas[i], 0, UINT64_MAX));
-	EXPECT_EQ(0, check_refs(s->fd, s->buf, s->buf_size, 0));
+		EXPECT_EQ(0, ioas_unmap(s->fd, s->ioas[i], 0, UINT64_MAX,
+					NULL));
+	EXPECT_EQ(0, md_check_refs(s->fd, s->buf, s->buf_size, 0));
 	EXPECT_EQ(-ENOENT, access_pin(s->fd, s->afd[0], 0, IOVA_BASE,
 				      PAGE_SZ, NULL, &item));
 

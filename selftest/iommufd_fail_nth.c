@@ -270,14 +270,13 @@ static bool errno_expected(const int *errnos, int err)
 /* Whether the module has IOMMU_TEST_CMD; if /dev/iommu fails, let it show */
 static bool have_test_cmd(void)
 {
-	struct iommu_test_cmd cmd = { .op = IOMMU_TEST_OP_MD_CHECK_REFS };
 	int fd, ret;
 
 	fd = open(IOMMUFD_DEV, O_RDWR);
 	if (fd < 0)
 		return true;
 	/* Checking no pages at all succeeds */
-	ret = test_cmd(fd, &cmd);
+	ret = md_check_refs(fd, NULL, 0, 0);
 	close(fd);
 	return ret != -ENOTTY;
 }
@@ -1140,81 +1139,6 @@ static size_t page_size(void)
 	return sysconf(_SC_PAGESIZE);
 }
 
-static int access_create(int fd, __u32 ioas_id, __u32 flags, int *access_fd)
-{
-	struct iommu_test_cmd cmd = {
-		.op = IOMMU_TEST_OP_CREATE_ACCESS,
-		.id = ioas_id,
-		.create_access = { .flags = flags },
-	};
-	int ret;
-
-	ret = test_cmd(fd, &cmd);
-	if (!ret)
-		*access_fd = cmd.create_access.out_access_fd;
-	return ret;
-}
-
-static int access_pages(int fd, int access_fd, __u64 iova, __u64 length,
-			void *uptr, __u32 *item)
-{
-	struct iommu_test_cmd cmd = {
-		.op = IOMMU_TEST_OP_ACCESS_PAGES,
-		.id = access_fd,
-		.access_pages = {
-			.flags = MOCK_FLAGS_ACCESS_WRITE,
-			.iova = iova,
-			.length = length,
-			.uptr = (uintptr_t)uptr,
-		},
-	};
-	int ret;
-
-	ret = test_cmd(fd, &cmd);
-	if (!ret && item)
-		*item = cmd.access_pages.out_access_pages_id;
-	return ret;
-}
-
-static int access_pages_destroy(int fd, int access_fd, __u32 item)
-{
-	struct iommu_test_cmd cmd = {
-		.op = IOMMU_TEST_OP_DESTROY_ACCESS_PAGES,
-		.id = access_fd,
-		.destroy_access_pages = { .access_pages_id = item },
-	};
-
-	return test_cmd(fd, &cmd);
-}
-
-static int access_rw(int fd, int access_fd, __u64 iova, void *uptr,
-		     __u64 length, __u32 flags)
-{
-	struct iommu_test_cmd cmd = {
-		.op = IOMMU_TEST_OP_ACCESS_RW,
-		.id = access_fd,
-		.access_rw = {
-			.iova = iova,
-			.length = length,
-			.uptr = (uintptr_t)uptr,
-			.flags = flags,
-		},
-	};
-
-	return test_cmd(fd, &cmd);
-}
-
-static int access_replace_ioas(int fd, int access_fd, __u32 ioas_id)
-{
-	struct iommu_test_cmd cmd = {
-		.op = IOMMU_TEST_OP_ACCESS_REPLACE_IOAS,
-		.id = access_fd,
-		.access_replace_ioas = { .ioas_id = ioas_id },
-	};
-
-	return test_cmd(fd, &cmd);
-}
-
 /*
  * Why the access sweeps cannot run, or NULL if they can. A module without
  * IOMMU_TEST_CMD at all (ENOTTY here) is left to sweep(), as every access
@@ -1366,11 +1290,11 @@ static void create_access_check_success(struct __test_metadata *_metadata,
 	EXPECT_EQ(-EBUSY, obj_destroy(st->fd, st->id));
 
 	/* It may pin */
-	ASSERT_EQ(0, access_pages(st->fd, st->access_fd, MAP_IOVA, PIN_LEN,
-				  st->buf, &item));
+	ASSERT_EQ(0, access_pin(st->fd, st->access_fd, MOCK_FLAGS_ACCESS_WRITE,
+				MAP_IOVA, PIN_LEN, st->buf, &item));
 	EXPECT_EQ(0U, item);
 	check_access_pinned(_metadata, st, 0, true);
-	EXPECT_EQ(0, access_pages_destroy(st->fd, st->access_fd, item));
+	EXPECT_EQ(0, access_unpin(st->fd, st->access_fd, item));
 	check_access_pinned(_metadata, st, 0, false);
 
 	ASSERT_EQ(0, close(st->access_fd));
@@ -1420,8 +1344,8 @@ static void access_pages_prepare(struct __test_metadata *_metadata,
 
 static int access_pages_run(struct nth_state *st)
 {
-	return access_pages(st->fd, st->access_fd, MAP_IOVA, PIN_LEN, st->buf,
-			    &st->item);
+	return access_pin(st->fd, st->access_fd, MOCK_FLAGS_ACCESS_WRITE,
+			  MAP_IOVA, PIN_LEN, st->buf, &st->item);
 }
 
 static void access_pages_check_success(struct __test_metadata *_metadata,
@@ -1434,10 +1358,9 @@ static void access_pages_check_success(struct __test_metadata *_metadata,
 		EXPECT_EQ(0, md_check_map(st->fd, st->hwpt[0], MAP_IOVA,
 					  BUF_LEN, st->buf));
 
-	ASSERT_EQ(0, access_pages_destroy(st->fd, st->access_fd, st->item));
+	ASSERT_EQ(0, access_unpin(st->fd, st->access_fd, st->item));
 	check_access_pinned(_metadata, st, st->ndomains, false);
-	EXPECT_EQ(-ENOENT, access_pages_destroy(st->fd, st->access_fd,
-						st->item));
+	EXPECT_EQ(-ENOENT, access_unpin(st->fd, st->access_fd, st->item));
 	if (st->ndomains)
 		EXPECT_EQ(0, md_check_map(st->fd, st->hwpt[0], MAP_IOVA,
 					  BUF_LEN, st->buf));
@@ -1448,7 +1371,7 @@ static void access_pages_check_failure(struct __test_metadata *_metadata,
 {
 	check_access_pinned(_metadata, st, st->ndomains, false);
 	/* No item was recorded */
-	EXPECT_EQ(-ENOENT, access_pages_destroy(st->fd, st->access_fd, 0));
+	EXPECT_EQ(-ENOENT, access_unpin(st->fd, st->access_fd, 0));
 	ASSERT_EQ(0, access_pages_run(st));
 	access_pages_check_success(_metadata, st);
 }
@@ -1689,14 +1612,14 @@ static void replace_prepare(struct __test_metadata *_metadata,
 	ASSERT_EQ(0, access_create(st->fd, st->id,
 				   MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES,
 				   &st->access_fd));
-	ASSERT_EQ(0, access_pages(st->fd, st->access_fd, MAP_IOVA, PIN_LEN,
-				  st->buf, &st->item));
+	ASSERT_EQ(0, access_pin(st->fd, st->access_fd, MOCK_FLAGS_ACCESS_WRITE,
+				MAP_IOVA, PIN_LEN, st->buf, &st->item));
 	check_access_pinned(_metadata, st, 0, true);
 }
 
 static int replace_run(struct nth_state *st)
 {
-	return access_replace_ioas(st->fd, st->access_fd, st->dst);
+	return access_replace(st->fd, st->access_fd, st->dst);
 }
 
 static void replace_check_success(struct __test_metadata *_metadata,
@@ -1705,22 +1628,23 @@ static void replace_check_success(struct __test_metadata *_metadata,
 	__u32 item;
 
 	/* The item went with A */
-	EXPECT_EQ(-ENOENT, access_pages_destroy(st->fd, st->access_fd,
-						st->item));
+	EXPECT_EQ(-ENOENT, access_unpin(st->fd, st->access_fd, st->item));
 	check_access_pinned(_metadata, st, 0, false);
 
 	/* Pins go to B, and only there */
-	EXPECT_EQ(-ENOENT, access_pages(st->fd, st->access_fd, MAP_IOVA,
-					PIN_LEN, st->buf, NULL));
+	EXPECT_EQ(-ENOENT, access_pin(st->fd, st->access_fd,
+				      MOCK_FLAGS_ACCESS_WRITE, MAP_IOVA,
+				      PIN_LEN, st->buf, NULL));
 	check_access_pinned(_metadata, st, 0, false);
-	ASSERT_EQ(0, access_pages(st->fd, st->access_fd, COPY_IOVA, PIN_LEN,
-				  (char *)st->buf + HALF_LEN, &item));
+	ASSERT_EQ(0, access_pin(st->fd, st->access_fd, MOCK_FLAGS_ACCESS_WRITE,
+				COPY_IOVA, PIN_LEN, (char *)st->buf + HALF_LEN,
+				&item));
 	check_refs(_metadata, st, 0, HALF_LEN, 0);
 	check_refs(_metadata, st, HALF_LEN, PIN_LEN, 1);
 	check_refs(_metadata, st, HALF_LEN + PIN_LEN,
 		   HALF_LEN - PIN_LEN, 0);
 	check_vmpin(_metadata, st, PIN_LEN / 1024);
-	EXPECT_EQ(0, access_pages_destroy(st->fd, st->access_fd, item));
+	EXPECT_EQ(0, access_unpin(st->fd, st->access_fd, item));
 	check_access_pinned(_metadata, st, 0, false);
 
 	/* A is free, B is held until the access goes */
@@ -1740,20 +1664,22 @@ static void replace_check_failure(struct __test_metadata *_metadata,
 	/* Still on A, with the item pinned */
 	check_access_pinned(_metadata, st, 0, true);
 	EXPECT_EQ(-EBUSY, obj_destroy(st->fd, st->id));
-	EXPECT_EQ(-ENOENT, access_pages(st->fd, st->access_fd, COPY_IOVA,
-					PIN_LEN, (char *)st->buf + HALF_LEN,
-					NULL));
-	ASSERT_EQ(0, access_pages(st->fd, st->access_fd, MAP_IOVA + PIN_LEN,
-				  PIN_LEN, (char *)st->buf + PIN_LEN, &item));
+	EXPECT_EQ(-ENOENT, access_pin(st->fd, st->access_fd,
+				      MOCK_FLAGS_ACCESS_WRITE, COPY_IOVA,
+				      PIN_LEN, (char *)st->buf + HALF_LEN,
+				      NULL));
+	ASSERT_EQ(0, access_pin(st->fd, st->access_fd, MOCK_FLAGS_ACCESS_WRITE,
+				MAP_IOVA + PIN_LEN, PIN_LEN,
+				(char *)st->buf + PIN_LEN, &item));
 	check_refs(_metadata, st, 0, 2 * PIN_LEN, 1);
-	EXPECT_EQ(0, access_pages_destroy(st->fd, st->access_fd, item));
+	EXPECT_EQ(0, access_unpin(st->fd, st->access_fd, item));
 	check_access_pinned(_metadata, st, 0, true);
 
 	/* The item is there to destroy; then make it again */
-	EXPECT_EQ(0, access_pages_destroy(st->fd, st->access_fd, st->item));
+	EXPECT_EQ(0, access_unpin(st->fd, st->access_fd, st->item));
 	check_access_pinned(_metadata, st, 0, false);
-	ASSERT_EQ(0, access_pages(st->fd, st->access_fd, MAP_IOVA, PIN_LEN,
-				  st->buf, &st->item));
+	ASSERT_EQ(0, access_pin(st->fd, st->access_fd, MOCK_FLAGS_ACCESS_WRITE,
+				MAP_IOVA, PIN_LEN, st->buf, &st->item));
 	check_access_pinned(_metadata, st, 0, true);
 
 	/* Nothing holds B: it can go, and come back as it was */
@@ -1799,23 +1725,23 @@ static void unmap_access_check_success(struct __test_metadata *_metadata,
 
 	EXPECT_EQ(BUF_LEN, st->out_len);
 	check_access_pinned(_metadata, st, 0, false);
-	EXPECT_EQ(-ENOENT, access_pages_destroy(st->fd, st->access_fd,
-						st->item));
+	EXPECT_EQ(-ENOENT, access_unpin(st->fd, st->access_fd, st->item));
 	if (st->ndomains)
 		EXPECT_EQ(0U, md_mapped_pages(st->fd, st->hwpt[0], MAP_IOVA,
 					      st->buf, BUF_LEN));
-	EXPECT_EQ(-ENOENT, access_pages(st->fd, st->access_fd, MAP_IOVA,
-					PIN_LEN, st->buf, NULL));
+	EXPECT_EQ(-ENOENT, access_pin(st->fd, st->access_fd,
+				      MOCK_FLAGS_ACCESS_WRITE, MAP_IOVA,
+				      PIN_LEN, st->buf, NULL));
 	EXPECT_EQ(-ENOENT, ioas_unmap(st->fd, st->id, MAP_IOVA, BUF_LEN,
 				      NULL));
 
 	/* The IOVA is free, and the access still works */
 	ASSERT_EQ(0,
 		  ioas_map_fixed(st->fd, st->id, st->buf, BUF_LEN, MAP_IOVA));
-	ASSERT_EQ(0, access_pages(st->fd, st->access_fd, MAP_IOVA, PIN_LEN,
-				  st->buf, &item));
+	ASSERT_EQ(0, access_pin(st->fd, st->access_fd, MOCK_FLAGS_ACCESS_WRITE,
+				MAP_IOVA, PIN_LEN, st->buf, &item));
 	check_access_pinned(_metadata, st, st->ndomains, true);
-	EXPECT_EQ(0, access_pages_destroy(st->fd, st->access_fd, item));
+	EXPECT_EQ(0, access_unpin(st->fd, st->access_fd, item));
 	check_access_pinned(_metadata, st, st->ndomains, false);
 }
 

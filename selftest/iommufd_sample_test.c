@@ -22,8 +22,6 @@ FIXTURE(sample) {
 
 FIXTURE_SETUP(sample)
 {
-	struct iommu_ioas_map map = { .size = sizeof(map) };
-
 	self->dev = open(SAMPLE_DEV, O_RDWR);
 	if (self->dev < 0)
 		SKIP(return, "no %s (sample module not loaded)", SAMPLE_DEV);
@@ -37,13 +35,8 @@ FIXTURE_SETUP(sample)
 	ASSERT_NE(MAP_FAILED, self->buf);
 	memset(self->buf, 0x5a, self->len);
 
-	map.flags = IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_READABLE |
-		    IOMMU_IOAS_MAP_WRITEABLE;
-	map.ioas_id = self->ioas_id;
-	map.user_va = (uintptr_t)self->buf;
-	map.length = self->len;
-	map.iova = IOVA_BASE;
-	ASSERT_EQ(0, iommufd_ioctl(self->iommufd, IOMMU_IOAS_MAP, &map));
+	ASSERT_EQ(0, ioas_map_fixed(self->iommufd, self->ioas_id, self->buf,
+				    self->len, IOVA_BASE));
 }
 
 FIXTURE_TEARDOWN(sample)
@@ -86,31 +79,6 @@ static int sample_rw(int dev, __u64 iova, void *buf, __u64 length,
 	};
 
 	return iommufd_ioctl(dev, IOMMUFD_SAMPLE_RW, &range);
-}
-
-static int check_refs(int fd, const void *uptr, __u64 length, __u32 refs)
-{
-	struct iommu_test_cmd cmd = {
-		.op = IOMMU_TEST_OP_MD_CHECK_REFS,
-		.check_refs = {
-			.length = length,
-			.uptr = (uintptr_t)uptr,
-			.refs = refs,
-		},
-	};
-
-	return test_cmd(fd, &cmd);
-}
-
-static int unmap_all(int fd, __u32 ioas_id)
-{
-	struct iommu_ioas_unmap unmap = {
-		.size = sizeof(unmap),
-		.ioas_id = ioas_id,
-		.length = UINT64_MAX,
-	};
-
-	return iommufd_ioctl(fd, IOMMU_IOAS_UNMAP, &unmap);
 }
 
 TEST_F(sample, bind_errors)
@@ -156,9 +124,9 @@ TEST_F(sample, pin_and_rw)
 	ASSERT_EQ(0, sample_bind(self->dev, self->iommufd, self->ioas_id));
 	ASSERT_EQ(0, sample_pin(self->dev, IOVA_BASE, 4 * page));
 	EXPECT_EQ(1, ioctl(self->dev, IOMMUFD_SAMPLE_NR_PINS));
-	EXPECT_EQ(0, check_refs(self->iommufd, self->buf, 4 * page, 1));
-	EXPECT_EQ(0, check_refs(self->iommufd, self->buf + 4 * page,
-				self->len - 4 * page, 0));
+	EXPECT_EQ(0, md_check_refs(self->iommufd, self->buf, 4 * page, 1));
+	EXPECT_EQ(0, md_check_refs(self->iommufd, self->buf + 4 * page,
+				   self->len - 4 * page, 0));
 
 	/* A copy through the CPU lands in the user's memory, and back. */
 	memset(pattern, 0xa7, sizeof(pattern));
@@ -176,7 +144,7 @@ TEST_F(sample, pin_and_rw)
 				     false));
 
 	ASSERT_EQ(0, iommufd_ioctl(self->dev, IOMMUFD_SAMPLE_UNBIND, NULL));
-	EXPECT_EQ(0, check_refs(self->iommufd, self->buf, self->len, 0));
+	EXPECT_EQ(0, md_check_refs(self->iommufd, self->buf, self->len, 0));
 }
 
 /* UNMAP calls the driver back, which drops its pins, so UNMAP succeeds. */
@@ -188,9 +156,10 @@ TEST_F(sample, unmap_calls_the_driver)
 	ASSERT_EQ(0, sample_pin(self->dev, IOVA_BASE, page));
 	ASSERT_EQ(0, sample_pin(self->dev, IOVA_BASE + 2 * page, 2 * page));
 	EXPECT_EQ(2, ioctl(self->dev, IOMMUFD_SAMPLE_NR_PINS));
-	EXPECT_EQ(0, unmap_all(self->iommufd, self->ioas_id));
+	EXPECT_EQ(0, ioas_unmap(self->iommufd, self->ioas_id, 0, UINT64_MAX,
+				NULL));
 	EXPECT_EQ(0, ioctl(self->dev, IOMMUFD_SAMPLE_NR_PINS));
-	EXPECT_EQ(0, check_refs(self->iommufd, self->buf, self->len, 0));
+	EXPECT_EQ(0, md_check_refs(self->iommufd, self->buf, self->len, 0));
 	/* Still bound, but there is nothing to pin any more. */
 	EXPECT_EQ(-ENOENT, sample_pin(self->dev, IOVA_BASE, page));
 }
@@ -208,18 +177,20 @@ TEST_F(sample, unmap_of_a_driver_that_never_unpins)
 	ASSERT_EQ(0, sample_bind(self->dev, self->iommufd, self->ioas_id));
 	ASSERT_EQ(0, sample_pin(self->dev, IOVA_BASE, page));
 	ASSERT_EQ(0, ioctl(self->dev, IOMMUFD_SAMPLE_IGNORE_UNMAP, 1));
-	EXPECT_EQ(-EDEADLOCK, unmap_all(self->iommufd, self->ioas_id));
+	EXPECT_EQ(-EDEADLOCK, ioas_unmap(self->iommufd, self->ioas_id, 0,
+					 UINT64_MAX, NULL));
 	EXPECT_EQ(1, ioctl(self->dev, IOMMUFD_SAMPLE_NR_PINS));
-	EXPECT_EQ(0, check_refs(self->iommufd, self->buf, page, 1));
+	EXPECT_EQ(0, md_check_refs(self->iommufd, self->buf, page, 1));
 	/* The area is open to accesses again after the failed UNMAP. */
 	EXPECT_EQ(0, sample_rw(self->dev, IOVA_BASE, back, sizeof(back),
 			       false));
 	EXPECT_EQ(0, sample_pin(self->dev, IOVA_BASE + page, page));
 
 	ASSERT_EQ(0, ioctl(self->dev, IOMMUFD_SAMPLE_IGNORE_UNMAP, 0));
-	EXPECT_EQ(0, unmap_all(self->iommufd, self->ioas_id));
+	EXPECT_EQ(0, ioas_unmap(self->iommufd, self->ioas_id, 0, UINT64_MAX,
+				NULL));
 	EXPECT_EQ(0, ioctl(self->dev, IOMMUFD_SAMPLE_NR_PINS));
-	EXPECT_EQ(0, check_refs(self->iommufd, self->buf, self->len, 0));
+	EXPECT_EQ(0, md_check_refs(self->iommufd, self->buf, self->len, 0));
 }
 
 /* Closing the driver's fd with pins held releases everything. */
@@ -227,11 +198,11 @@ TEST_F(sample, close_with_pins)
 {
 	ASSERT_EQ(0, sample_bind(self->dev, self->iommufd, self->ioas_id));
 	ASSERT_EQ(0, sample_pin(self->dev, IOVA_BASE, self->len));
-	EXPECT_EQ(0, check_refs(self->iommufd, self->buf, self->len, 1));
+	EXPECT_EQ(0, md_check_refs(self->iommufd, self->buf, self->len, 1));
 	close(self->dev);
 	self->dev = open(SAMPLE_DEV, O_RDWR);
 	ASSERT_LE(0, self->dev);
-	EXPECT_EQ(0, check_refs(self->iommufd, self->buf, self->len, 0));
+	EXPECT_EQ(0, md_check_refs(self->iommufd, self->buf, self->len, 0));
 }
 
 /* The access keeps the context alive after the user closes /dev/iommu. */
@@ -244,7 +215,7 @@ TEST_F(sample, iommufd_closed_first)
 	ASSERT_LE(0, self->iommufd);
 	EXPECT_EQ(1, ioctl(self->dev, IOMMUFD_SAMPLE_NR_PINS));
 	ASSERT_EQ(0, iommufd_ioctl(self->dev, IOMMUFD_SAMPLE_UNBIND, NULL));
-	EXPECT_EQ(0, check_refs(self->iommufd, self->buf, self->len, 0));
+	EXPECT_EQ(0, md_check_refs(self->iommufd, self->buf, self->len, 0));
 }
 
 TEST_HARNESS_MAIN

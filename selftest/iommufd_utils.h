@@ -4,8 +4,8 @@
  *
  * The ioctl wrappers return 0 on success and -errno on failure (errno is
  * left set as well), so a test reads as ASSERT_EQ(-ENOENT, obj_destroy(...)).
- * Besides them: readers of /proc/self/status, test buffers, and checks that
- * several tests make.
+ * Besides them: readers of /proc/self/status and of the taint flags, test
+ * buffers, and checks that several tests make.
  */
 #ifndef _IOMMUFD_UTILS_H
 #define _IOMMUFD_UTILS_H
@@ -393,6 +393,87 @@ static inline int set_temp_memory_limit(int fd, __u32 limit)
 	return test_cmd(fd, &cmd);
 }
 
+/* CREATE_ACCESS on @ioas_id; *access_fd (may be NULL) gets the new fd */
+static inline int access_create(int fd, __u32 ioas_id, __u32 flags,
+				int *access_fd)
+{
+	struct iommu_test_cmd cmd = {
+		.op = IOMMU_TEST_OP_CREATE_ACCESS,
+		.id = ioas_id,
+		.create_access = { .flags = flags },
+	};
+	int ret;
+
+	ret = test_cmd(fd, &cmd);
+	if (!ret && access_fd)
+		*access_fd = cmd.create_access.out_access_fd;
+	return ret;
+}
+
+/* ACCESS_PAGES pin of [iova, iova + length); *item (may be NULL) gets its ID */
+static inline int access_pin(int fd, int access_fd, __u32 flags, __u64 iova,
+			     __u64 length, const void *uptr, __u32 *item)
+{
+	struct iommu_test_cmd cmd = {
+		.op = IOMMU_TEST_OP_ACCESS_PAGES,
+		.id = access_fd,
+		.access_pages = {
+			.flags = flags,
+			.iova = iova,
+			.length = length,
+			.uptr = (uintptr_t)uptr,
+		},
+	};
+	int ret;
+
+	ret = test_cmd(fd, &cmd);
+	if (!ret && item)
+		*item = cmd.access_pages.out_access_pages_id;
+	return ret;
+}
+
+/* DESTROY_ACCESS_PAGES: unpin the ACCESS_PAGES item @item of @access_fd */
+static inline int access_unpin(int fd, int access_fd, __u32 item)
+{
+	struct iommu_test_cmd cmd = {
+		.op = IOMMU_TEST_OP_DESTROY_ACCESS_PAGES,
+		.id = access_fd,
+		.destroy_access_pages = { .access_pages_id = item },
+	};
+
+	return test_cmd(fd, &cmd);
+}
+
+/* ACCESS_RW of @length bytes between @uptr and @iova (MOCK_ACCESS_RW_*) */
+static inline int access_rw(int fd, int access_fd, __u64 iova, void *uptr,
+			    __u64 length, __u32 flags)
+{
+	struct iommu_test_cmd cmd = {
+		.op = IOMMU_TEST_OP_ACCESS_RW,
+		.id = access_fd,
+		.access_rw = {
+			.iova = iova,
+			.length = length,
+			.uptr = (uintptr_t)uptr,
+			.flags = flags,
+		},
+	};
+
+	return test_cmd(fd, &cmd);
+}
+
+/* ACCESS_REPLACE_IOAS: move @access_fd onto @ioas_id */
+static inline int access_replace(int fd, int access_fd, __u32 ioas_id)
+{
+	struct iommu_test_cmd cmd = {
+		.op = IOMMU_TEST_OP_ACCESS_REPLACE_IOAS,
+		.id = access_fd,
+		.access_replace_ioas = { .ioas_id = ioas_id },
+	};
+
+	return test_cmd(fd, &cmd);
+}
+
 /* The mock IOMMU's page: half a CPU page (2048 bytes with 4 KiB pages) */
 static inline size_t mock_page_size(void)
 {
@@ -436,6 +517,23 @@ static inline unsigned long long proc_status_cap_eff(void)
 	unsigned long long val;
 
 	return proc_status_field("CapEff", 16, &val) ? val : ~0ULL;
+}
+
+/* Whether the kernel has WARNed since boot (taint flag W), or -1 */
+static inline int taint_warn(void)
+{
+	unsigned long taint;
+	FILE *f;
+	int ret;
+
+	f = fopen("/proc/sys/kernel/tainted", "r");
+	if (!f)
+		return -1;
+	ret = fscanf(f, "%lu", &taint);
+	fclose(f);
+	if (ret != 1)
+		return -1;
+	return !!(taint & (1UL << 9));
 }
 
 /* @size bytes of anonymous memory aligned to @align; munmap *raw, *raw_size */
