@@ -387,7 +387,7 @@ TEST_F(attach, mapping_outside_aperture_eaddrinuse)
 	__u64 lengths[] = { 0x1000, 0x1000, 0x2000, 0x1000, 0x2000, 0x1000 };
 	unsigned int i;
 
-	for (i = 0; i != sizeof(outside) / sizeof(outside[0]); i++) {
+	for (i = 0; i != ARRAY_SIZE(outside); i++) {
 		ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, self->buf,
 					    lengths[i], outside[i]));
 		EXPECT_EQ(-EADDRINUSE, mock_domain(self->fd, self->ioas_id,
@@ -1340,7 +1340,7 @@ TEST_F(domain, small_temp_memory_limit)
 	new_ioas_with_domain(_metadata, self->fd, &dst_ioas, &dst_stdev,
 			     &dst_hwpt);
 
-	for (i = 0; i != sizeof(limits) / sizeof(limits[0]); i++) {
+	for (i = 0; i != ARRAY_SIZE(limits); i++) {
 		ASSERT_EQ(0, set_temp_memory_limit(self->fd, limits[i]));
 
 		/* MAP fills the fixture's domains */
@@ -1690,7 +1690,7 @@ TEST_F(attach, hwpt_alloc_flags)
 				 &idev_id));
 	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, self->buf, SZ_1M,
 				    IOVA_A));
-	for (i = 0; i != sizeof(flags) / sizeof(flags[0]); i++) {
+	for (i = 0; i != ARRAY_SIZE(flags); i++) {
 		ASSERT_EQ(0, hwpt_alloc(self->fd, flags[i], idev_id,
 					self->ioas_id, &hwpt_id));
 		EXPECT_EQ(0, md_check_map(self->fd, hwpt_id, IOVA_A, SZ_1M,
@@ -1963,7 +1963,7 @@ TEST_F(attach, mock_domain_flags)
 	/* Nothing was attached by the refusals */
 	expect_no_domain_ranges(_metadata, self->fd, self->ioas_id);
 
-	for (i = 0; i != sizeof(good) / sizeof(good[0]); i++) {
+	for (i = 0; i != ARRAY_SIZE(good); i++) {
 		ASSERT_EQ(0, ioas_alloc(self->fd, &ioas2));
 		ASSERT_EQ(0, mock_domain_flags(self->fd, ioas2, good[i],
 					       &stdev_id, &hwpt_id, &idev_id));
@@ -1987,7 +1987,7 @@ TEST_F(attach, mock_domain_flags)
 	 * (the second one) and so a domain: one pin per IOAS.
 	 */
 	EXPECT_EQ(0, md_check_refs(self->fd, self->buf, SZ_2M,
-				   sizeof(good) / sizeof(good[0])));
+				   ARRAY_SIZE(good)));
 }
 
 TEST_F(attach, dev_check_cache)
