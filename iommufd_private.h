@@ -3,18 +3,23 @@
  * Internal definitions shared by the iommufd source files.
  *
  * Lock order, outermost first. Take them in this order only; a path that
- * needs two of them and cannot follow it must drop the first.
+ * needs two of them and cannot follow it must drop the first. A lock may
+ * be skipped, never taken after one below it.
  *
- *   iommufd_access::change_lock
- *     iommufd_access::unmap_rwsem (read: around each unmap callback)
- *       (the driver's own locks, in its callback)
- *         iommufd_access::ioas_lock
- *   iommufd_ioas::mutex
- *     iommufd_group::lock
+ *   iommufd_access::change_lock         (attach, replace, detach, destroy)
+ *   iommufd_access::unmap_rwsem         (read: around each unmap callback)
+ *   the driver's own locks              (in its unmap callback)
+ *   iommufd_access::ioas_lock           (pin, unpin, rw)
+ *   iommufd_ioas::mutex                 (choosing or making an HWPT)
+ *   iommufd_group::lock                 (a device's attachment)
  *   io_pagetable::domains_rwsem
- *     io_pagetable::iova_rwsem
- *       iopt_pages::mutex
- *         mm_struct::mmap_lock (GUP and locked_vm accounting)
+ *   io_pagetable::iova_rwsem
+ *   iopt_pages::mutex
+ *   mm_struct::mmap_lock                (GUP, locked_vm accounting, and
+ *                                        faults in copy_to/from_user)
+ *
+ * Unmap callbacks run with no io_pagetable lock held: UNMAP drops them
+ * before it calls the drivers back.
  *
  * iommufd_ctx::objects' xa_lock is a spinlock held only across short,
  * non-sleeping lookups and table edits; nothing else is taken inside it.

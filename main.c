@@ -24,7 +24,6 @@
 
 struct iommufd_object_ops {
 	void (*destroy)(struct iommufd_object *obj);
-	void (*abort)(struct iommufd_object *obj);
 };
 
 static const struct iommufd_object_ops iommufd_object_ops[IOMMUFD_OBJ_MAX] = {
@@ -125,10 +124,7 @@ void iommufd_object_abort(struct iommufd_ctx *ictx, struct iommufd_object *obj)
 void iommufd_object_abort_and_destroy(struct iommufd_ctx *ictx,
 				      struct iommufd_object *obj)
 {
-	if (iommufd_object_ops[obj->type].abort)
-		iommufd_object_ops[obj->type].abort(obj);
-	else
-		iommufd_object_ops[obj->type].destroy(obj);
+	iommufd_object_ops[obj->type].destroy(obj);
 	iommufd_object_abort(ictx, obj);
 }
 
@@ -163,6 +159,27 @@ struct iommufd_object *iommufd_get_object(struct iommufd_ctx *ictx, u32 id,
 	return obj;
 }
 
+/*
+ * The object has left the table, so no new lookup can find it; wait for
+ * the lookups that found it before to put it. A lookup drops @users before
+ * @shortterm_users (see iommufd_put_object()), so @users alone cannot tell
+ * that none is still running. Short-term users finish quickly; one that
+ * does not is a bug worth a warning, but the object cannot be freed under
+ * it, so keep waiting.
+ */
+static void iommufd_object_wait_shortterm(struct iommufd_ctx *ictx,
+					  struct iommufd_object *obj)
+{
+	/* Drop the table's own short-term reference; pairs with put. */
+	if (refcount_dec_and_test(&obj->shortterm_users))
+		return;
+	while (!wait_event_timeout(ictx->destroy_wait,
+				   refcount_read(&obj->shortterm_users) == 0,
+				   60 * HZ))
+		WARN_ONCE(1, "iommufd: object %u still in use after 60 s\n",
+			  obj->id);
+}
+
 /**
  * iommufd_object_remove() - destroy a published object on user request
  * @ictx: context holding the object
@@ -194,11 +211,7 @@ int iommufd_object_remove(struct iommufd_ctx *ictx, u32 id)
 	xas_store(&xas, NULL);
 	xa_unlock(&ictx->objects);
 
-	/*
-	 * @users was exactly one, so no lookup holds a short-term reference
-	 * either: every lookup takes both counts. Only the table's remains.
-	 */
-	WARN_ON_ONCE(!refcount_dec_and_test(&obj->shortterm_users));
+	iommufd_object_wait_shortterm(ictx, obj);
 	iommufd_object_free(obj);
 	return 0;
 }
@@ -222,18 +235,7 @@ void iommufd_object_destroy_user(struct iommufd_ctx *ictx,
 	xa_unlock(&ictx->objects);
 	WARN_ON_ONCE(old != obj);
 
-	/*
-	 * Pairs with the wake-up in iommufd_put_object(). Short-term users
-	 * finish quickly; one that does not is a bug worth a warning, but
-	 * the object cannot be freed under it, so keep waiting.
-	 */
-	if (!refcount_dec_and_test(&obj->shortterm_users)) {
-		while (!wait_event_timeout(ictx->destroy_wait,
-					   refcount_read(&obj->shortterm_users) == 0,
-					   60 * HZ))
-			WARN_ONCE(1, "iommufd: object %u still in use after 60 s\n",
-				  obj->id);
-	}
+	iommufd_object_wait_shortterm(ictx, obj);
 	/* The table's reference and the owner's are all that remain. */
 	WARN_ON_ONCE(refcount_read(&obj->users) != 2);
 	iommufd_object_free(obj);
@@ -266,7 +268,7 @@ void iommufd_object_put_and_try_destroy(struct iommufd_ctx *ictx,
 	xa_unlock(&ictx->objects);
 
 	if (destroy) {
-		WARN_ON_ONCE(!refcount_dec_and_test(&obj->shortterm_users));
+		iommufd_object_wait_shortterm(ictx, obj);
 		iommufd_object_free(obj);
 	}
 }
@@ -392,7 +394,7 @@ void iommufd_ctx_destroy_objects(struct iommufd_ctx *ictx)
 			if (!refcount_dec_if_one(&obj->users))
 				continue;
 			xa_erase(&ictx->objects, index);
-			WARN_ON_ONCE(!refcount_dec_and_test(&obj->shortterm_users));
+			iommufd_object_wait_shortterm(ictx, obj);
 			iommufd_object_free(obj);
 			progress = true;
 		}
