@@ -40,8 +40,11 @@ void iopt_init_table(struct io_pagetable *iopt)
 	iopt->iova_alignment = 1;
 }
 
-/* Free every node of a tree of allowed ranges. */
-static void iopt_free_allowed_tree(struct rb_root_cached *root)
+/**
+ * iopt_free_allowed_tree() - free every node of a tree of allowed ranges
+ * @root: the tree; empty afterwards
+ */
+void iopt_free_allowed_tree(struct rb_root_cached *root)
 {
 	struct iopt_allowed *allowed;
 
@@ -749,8 +752,8 @@ static int __iopt_reserve_iova(struct io_pagetable *iopt, unsigned long start,
  * @iopt: the table
  * @start: first IOVA
  * @last: last IOVA (inclusive)
- * @owner: what the reservation belongs to, for iopt_remove_reserved_iova();
- *	NULL keeps it until the IOAS is destroyed
+ * @owner: what the reservation belongs to (a domain); reservations without
+ *	an owner stay until the IOAS is destroyed
  *
  * Return: 0; EADDRINUSE if the range is mapped or allowed; ENOMEM.
  */
@@ -765,18 +768,6 @@ int iopt_reserve_iova(struct io_pagetable *iopt, unsigned long start,
 	rc = __iopt_reserve_iova(iopt, start, last, owner);
 	up_write(&iopt->iova_rwsem);
 	return rc;
-}
-
-/**
- * iopt_remove_reserved_iova() - drop every reservation of an owner
- * @iopt: the table
- * @owner: as given to iopt_reserve_iova()
- */
-void iopt_remove_reserved_iova(struct io_pagetable *iopt, void *owner)
-{
-	down_write(&iopt->iova_rwsem);
-	__iopt_remove_reserved_iova(iopt, owner);
-	up_write(&iopt->iova_rwsem);
 }
 
 /* Would every existing area still be mappable at @align? */

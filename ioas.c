@@ -119,16 +119,6 @@ out_unlock:
 	return rc;
 }
 
-static void iommufd_free_allowed(struct rb_root_cached *root)
-{
-	struct iopt_allowed *allowed;
-
-	while ((allowed = iopt_allowed_first(root, 0, ULONG_MAX))) {
-		interval_tree_remove(&allowed->node, root);
-		kfree(allowed);
-	}
-}
-
 int iommufd_ioas_allow_iovas(struct iommufd_ucmd *ucmd)
 {
 	struct iommu_ioas_allow_iovas *cmd = ucmd->cmd;
@@ -172,7 +162,7 @@ int iommufd_ioas_allow_iovas(struct iommufd_ucmd *ucmd)
 	rc = iopt_set_allow_iova(&ioas->iopt, &allowed_iova);
 out_free:
 	/* The old list after a swap, or the rejected new one. */
-	iommufd_free_allowed(&allowed_iova);
+	iopt_free_allowed_tree(&allowed_iova);
 	iommufd_put_object(ucmd->ictx, &ioas->obj);
 	return rc;
 }

@@ -41,12 +41,12 @@
 struct iopt_pages *iopt_alloc_pages(void __user *uptr, unsigned long length,
 				    bool writable, u8 account_mode)
 {
-	unsigned long start = (unsigned long)uptr, end;
+	unsigned long start = (unsigned long)uptr, last;
 	struct iopt_pages *pages;
 
 	if (!length || length > SIZE_MAX - PAGE_SIZE)
 		return ERR_PTR(-EINVAL);
-	if (check_add_overflow(start, length, &end))
+	if (check_add_overflow(start, length - 1, &last))
 		return ERR_PTR(-EOVERFLOW);
 
 	pages = kzalloc(sizeof(*pages), GFP_KERNEL_ACCOUNT);
@@ -58,8 +58,8 @@ struct iopt_pages *iopt_alloc_pages(void __user *uptr, unsigned long length,
 	pages->access_itree = RB_ROOT_CACHED;
 	xa_init_flags(&pages->pinned_pfns, XA_FLAGS_ACCOUNT);
 	pages->uptr = (void __user *)ALIGN_DOWN(start, PAGE_SIZE);
-	pages->npages = DIV_ROUND_UP(end - ALIGN_DOWN(start, PAGE_SIZE),
-				     PAGE_SIZE);
+	/* Counted by page number, so that no sum can wrap. */
+	pages->npages = last / PAGE_SIZE - start / PAGE_SIZE + 1;
 	pages->writable = writable;
 	pages->account_mode = account_mode;
 
@@ -589,6 +589,7 @@ err_unfill:
 
 /* Fill @area into one more domain, copying from its storage domain. */
 static int iopt_area_fill_more(struct iopt_area *area,
+			       struct iopt_pages *pages,
 			       struct iommu_domain *domain, bool page_by_page)
 {
 	unsigned long start = area->pages_node.start;
@@ -596,6 +597,8 @@ static int iopt_area_fill_more(struct iopt_area *area,
 	unsigned long index, step_last, i, iova, iova_last;
 	struct iopt_fill_buf buf;
 	int rc;
+
+	lockdep_assert_held(&pages->mutex);
 
 	rc = iopt_fill_buf_init(&buf, false);
 	if (rc)
@@ -641,9 +644,11 @@ int iopt_area_fill_domain(struct iopt_area *area, struct iopt_pages *pages,
 {
 	int rc;
 
+	lockdep_assert_held(&area->iopt->domains_rwsem);
+
 	mutex_lock(&pages->mutex);
 	if (area->storage_domain)
-		rc = iopt_area_fill_more(area, domain, page_by_page);
+		rc = iopt_area_fill_more(area, pages, domain, page_by_page);
 	else
 		rc = iopt_area_fill_first(area, pages, domain, page_by_page);
 	mutex_unlock(&pages->mutex);
@@ -662,6 +667,8 @@ void iopt_area_unfill_domain(struct iopt_area *area, struct iopt_pages *pages,
 			     struct iommu_domain *domain,
 			     struct iommu_domain *other)
 {
+	lockdep_assert_held(&area->iopt->domains_rwsem);
+
 	mutex_lock(&pages->mutex);
 	if (other) {
 		iommu_unmap(domain, iopt_area_iova(area),
@@ -750,6 +757,8 @@ static int iopt_pages_store_pinned(struct iopt_pages *pages,
 	unsigned long k;
 	int rc;
 
+	lockdep_assert_held(&pages->mutex);
+
 	for (k = 0; k != n; k++) {
 		rc = xa_err(xa_store(&pages->pinned_pfns, index + k,
 				     xa_mk_value(pfns[k]), GFP_KERNEL_ACCOUNT));
@@ -777,6 +786,8 @@ static int iopt_pages_fill_pfns(struct iopt_pages *pages, unsigned long start,
 	struct iova_span_iter span;
 	struct iopt_fill_buf buf;
 	int rc;
+
+	lockdep_assert_held(&pages->mutex);
 
 	rc = iopt_fill_buf_init(&buf, true);
 	if (rc)
@@ -898,6 +909,8 @@ void iopt_area_remove_access(struct iopt_area *area, unsigned long start,
 {
 	struct iopt_pages *pages = area->pages;
 	struct iopt_pages_access *access;
+
+	lockdep_assert_held(&area->iopt->iova_rwsem);
 
 	mutex_lock(&pages->mutex);
 	access = iopt_pages_find_access(pages, start, last);

@@ -172,6 +172,30 @@ TEST_F(ioas, map_fixed_iova_wraps)
 	EXPECT_UNMAP_ALL(self->fd, self->ioas_id, 2);
 }
 
+/*
+ * The largest length MAP takes, from a user address inside a page: the
+ * page count must not wrap. With no domain nothing is touched, so the
+ * range is recorded and can be unmapped again.
+ */
+TEST_F(ioas, map_largest_length_from_page_offset)
+{
+	__u64 length = UINT64_MAX - getpagesize();
+	__u64 iova = 0, unmapped = 0;
+
+	ASSERT_EQ(0, ioas_map(self->fd, self->ioas_id,
+			      IOMMU_IOAS_MAP_FIXED_IOVA |
+				      IOMMU_IOAS_MAP_READABLE,
+			      getpagesize() - 1, length, &iova));
+	EXPECT_EQ(0, ioas_unmap(self->fd, self->ioas_id, 0, UINT64_MAX,
+				&unmapped));
+	EXPECT_EQ(length, unmapped);
+	/* One byte more than that is refused. */
+	EXPECT_EQ(-EINVAL, ioas_map(self->fd, self->ioas_id,
+				    IOMMU_IOAS_MAP_FIXED_IOVA |
+					    IOMMU_IOAS_MAP_READABLE,
+				    0, length + 1, &iova));
+}
+
 TEST_F(ioas, map_fixed_overlap_eexist)
 {
 	const __u64 base = 0x40000000;
