@@ -43,6 +43,9 @@ void iommufd_device_destroy(struct iommufd_object *obj)
  *
  * The caller owns the device object until iommufd_device_unbind(), so
  * userspace cannot DESTROY it. Each device here is its own IOMMU group.
+ * The device holds no reference on @ictx: the caller must unbind before
+ * the context goes away, as the test build's mock devices do by living in
+ * the context's own object table.
  *
  * Return: the device, or ERR_PTR(-ENOMEM).
  */
@@ -297,6 +300,30 @@ static void iommufd_access_wait_unmap(struct iommufd_access *access)
 	up_write(&access->unmap_rwsem);
 }
 
+/*
+ * Call an access back for an UNMAP of @iopt. Between finding the access in
+ * @iopt's list and getting here, a detach or replace may have left @iopt
+ * and returned, promising no more callbacks for it: check again under
+ * unmap_rwsem, which such a detach takes for writing only after it has
+ * moved the access on, so that it waits for this callback if it runs.
+ */
+static void iommufd_access_notify_one(struct iommufd_access *access,
+				      struct io_pagetable *iopt,
+				      unsigned long iova, unsigned long length)
+{
+	bool attached;
+
+	if (!access->ops->unmap)
+		return;
+	down_read(&access->unmap_rwsem);
+	mutex_lock(&access->ioas_lock);
+	attached = access->ioas_unpin && &access->ioas_unpin->iopt == iopt;
+	mutex_unlock(&access->ioas_lock);
+	if (attached)
+		access->ops->unmap(access->data, iova, length);
+	up_read(&access->unmap_rwsem);
+}
+
 /**
  * iommufd_access_notify_unmap() - tell every access of an IOAS that a range
  *	is going away
@@ -318,7 +345,7 @@ void iommufd_access_notify_unmap(struct io_pagetable *iopt, unsigned long iova,
 		if (!iommufd_lock_obj(&access->obj))
 			continue;
 		xa_unlock(&iopt->access_list);
-		iommufd_access_call_unmap(access, iova, length);
+		iommufd_access_notify_one(access, iopt, iova, length);
 		iommufd_put_object(access->ictx, &access->obj);
 		xa_lock(&iopt->access_list);
 	}
