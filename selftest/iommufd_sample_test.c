@@ -99,6 +99,50 @@ TEST_F(sample, bind_errors)
 	close(null);
 }
 
+/* Each ioctl of the sample refuses bad arguments, and changes nothing. */
+TEST_F(sample, bad_input)
+{
+	struct iommufd_sample_bind bind = {
+		.iommufd = self->iommufd,
+		.ioas_id = self->ioas_id,
+		.__reserved = 1,
+	};
+	struct iommufd_sample_range range = {
+		.iova = IOVA_BASE,
+		.length = getpagesize(),
+		.__reserved = 1,
+	};
+	char byte;
+
+	EXPECT_EQ(-EOPNOTSUPP, iommufd_ioctl(self->dev, IOMMUFD_SAMPLE_BIND,
+					     &bind));
+	EXPECT_EQ(-EFAULT, iommufd_ioctl(self->dev, IOMMUFD_SAMPLE_BIND, NULL));
+	ASSERT_EQ(0, sample_bind(self->dev, self->iommufd, self->ioas_id));
+
+	EXPECT_EQ(-EOPNOTSUPP, iommufd_ioctl(self->dev, IOMMUFD_SAMPLE_PIN,
+					     &range));
+	EXPECT_EQ(-EOPNOTSUPP, iommufd_ioctl(self->dev, IOMMUFD_SAMPLE_RW,
+					     &range));
+	/* A pin takes a page-aligned, non-empty range of at most 16 MiB. */
+	EXPECT_EQ(-EINVAL, sample_pin(self->dev, IOVA_BASE + 1, 100));
+	EXPECT_EQ(-EINVAL, sample_pin(self->dev, IOVA_BASE, 0));
+	EXPECT_EQ(-EINVAL, sample_pin(self->dev, IOVA_BASE, (16 << 20) + 1));
+	EXPECT_EQ(-EINVAL, sample_rw(self->dev, IOVA_BASE, &byte, 0, false));
+	EXPECT_EQ(-EINVAL, sample_rw(self->dev, IOVA_BASE, &byte,
+				     (16 << 20) + 1, false));
+	EXPECT_EQ(-EFAULT, sample_rw(self->dev, IOVA_BASE, NULL, 1, true));
+	EXPECT_EQ(-EINVAL, ioctl(self->dev, IOMMUFD_SAMPLE_IGNORE_UNMAP, 2) ?
+				   -errno : 0);
+	EXPECT_EQ(-ENOTTY, ioctl(self->dev, _IO(IOMMUFD_SAMPLE_TYPE, 99)) ?
+				   -errno : 0);
+
+	/* None of that pinned anything or left the device unusable. */
+	EXPECT_EQ(0, ioctl(self->dev, IOMMUFD_SAMPLE_NR_PINS));
+	EXPECT_EQ(0, md_check_refs(self->iommufd, self->buf, self->len, 0));
+	EXPECT_EQ(0, sample_pin(self->dev, IOVA_BASE, getpagesize()));
+	EXPECT_EQ(1, ioctl(self->dev, IOMMUFD_SAMPLE_NR_PINS));
+}
+
 /* The driver owns the ACCESS object: userspace cannot DESTROY it. */
 TEST_F(sample, access_object_is_the_drivers)
 {
