@@ -12,7 +12,6 @@
  * its last one detaches, and every device must name the same HWPT.
  */
 #include <linux/device.h>
-#include <linux/highmem.h>
 #include <linux/iommu.h>
 #include <linux/kthread.h>
 #include <linux/lockdep.h>
@@ -762,49 +761,6 @@ void iommufd_access_unpin_pages(struct iommufd_access *access,
 }
 EXPORT_SYMBOL_NS_GPL(iommufd_access_unpin_pages, IOMMUFD);
 
-/*
- * Copy through pages pinned one at a time from the owner's mm: works from
- * any context that may sleep, whoever the caller is.
- */
-static int iommufd_access_rw_slow(struct iopt_pages *pages,
-				  unsigned long uptr, void *data, size_t len,
-				  bool write)
-{
-	struct mm_struct *mm = pages->source_mm;
-	unsigned long done = 0, n, offset;
-	struct page *page;
-	void *va;
-	long rc;
-
-	if (iommufd_should_fail())
-		return -EINVAL;
-	if (!mmget_not_zero(mm))
-		return -EFAULT;
-	while (done != len) {
-		offset = (uptr + done) % PAGE_SIZE;
-		n = min_t(size_t, len - done, PAGE_SIZE - offset);
-		mmap_read_lock(mm);
-		rc = pin_user_pages_remote(mm, uptr + done - offset, 1,
-					   write ? FOLL_WRITE : 0, &page, NULL,
-					   NULL);
-		mmap_read_unlock(mm);
-		if (rc != 1) {
-			mmput(mm);
-			return rc < 0 ? rc : -EFAULT;
-		}
-		va = kmap_local_page(page);
-		if (write)
-			memcpy(va + offset, data + done, n);
-		else
-			memcpy(data + done, va + offset, n);
-		kunmap_local(va);
-		unpin_user_pages_dirty_lock(&page, 1, write);
-		done += n;
-	}
-	mmput(mm);
-	return 0;
-}
-
 /* Copy through the owner's user mapping, which the caller can reach. */
 static int iommufd_access_rw_direct(struct iopt_pages *pages,
 				    unsigned long uptr, void *data, size_t len,
@@ -838,9 +794,11 @@ static int iommufd_access_rw_direct(struct iopt_pages *pages,
  * @flags: IOMMUFD_ACCESS_RW_WRITE copies @data into the IOAS;
  *	IOMMUFD_ACCESS_RW_KTHREAD lets a kthread borrow the owner's mm
  *
- * From the process that mapped the memory, or a kthread with
+ * For user memory, from the process that mapped it or a kthread with
  * IOMMUFD_ACCESS_RW_KTHREAD, this copies through the user mapping;
- * otherwise it pins each page briefly.
+ * otherwise (and always for memory mapped from a file) it copies through
+ * the pages pinned for devices and accesses, pinning any other page
+ * briefly.
  *
  * Context: process context; may sleep.
  * Return: 0; EINVAL for a zero length or an area being unmapped;
@@ -871,7 +829,7 @@ int iommufd_access_rw(struct iommufd_access *access, unsigned long iova,
 		unsigned long piece = iter.cur_iova;
 		size_t n = iopt_area_contig_last(&iter) - piece + 1;
 		struct iopt_pages *pages = area->pages;
-		unsigned long uptr;
+		unsigned long byte;
 		bool use_mm;
 
 		if (area->prevent_access) {
@@ -883,19 +841,21 @@ int iommufd_access_rw(struct iommufd_access *access, unsigned long iova,
 			rc = -EPERM;
 			goto out_up;
 		}
-		uptr = (unsigned long)pages->uptr +
-		       iopt_area_start_byte(area, piece);
+		byte = iopt_area_start_byte(area, piece);
 		use_mm = (flags & IOMMUFD_ACCESS_RW_KTHREAD) &&
 			 (current->flags & PF_KTHREAD);
-		if (!(flags & __IOMMUFD_ACCESS_RW_SLOW_PATH) &&
+		/* File memory has no user address to copy through. */
+		if (!(flags & __IOMMUFD_ACCESS_RW_SLOW_PATH) && !pages->file &&
 		    (current->mm == pages->source_mm || use_mm))
-			rc = iommufd_access_rw_direct(pages, uptr,
+			rc = iommufd_access_rw_direct(pages,
+						      pages->start + byte,
 						      data + (piece - iova), n,
 						      write, use_mm);
+		else if (iommufd_should_fail())
+			rc = -EINVAL;
 		else
-			rc = iommufd_access_rw_slow(pages, uptr,
-						    data + (piece - iova), n,
-						    write);
+			rc = iopt_pages_rw(pages, byte, data + (piece - iova),
+					   n, write);
 		if (rc)
 			goto out_up;
 	}

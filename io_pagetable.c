@@ -348,7 +348,7 @@ int iopt_map_pages_list(struct io_pagetable *iopt,
 	int rc;
 
 	elm = list_first_entry(pages_list, struct iopt_pages_list, next);
-	align_addr = (unsigned long)elm->pages->uptr + elm->start_byte;
+	align_addr = elm->pages->start + elm->start_byte;
 
 	if (!length)
 		return -EINVAL;
@@ -462,6 +462,84 @@ int iopt_map_user_pages(struct iommufd_ctx *ictx, struct io_pagetable *iopt,
 				 flags);
 	iopt_put_pages(elm.pages);
 	return rc;
+}
+
+/**
+ * iopt_map_file_pages() - map a range of a memfd into an IOAS
+ * @ictx: the context, whose accounting mode charges the pins
+ * @iopt: the IOAS's table
+ * @iova: in: the IOVA to use (unless @flags has IOPT_ALLOC_IOVA); out: the
+ *	IOVA used
+ * @file: a shmem or hugetlbfs file
+ * @start: byte offset of the memory in @file; the automatic IOVA is
+ *	aligned as this is
+ * @length: bytes
+ * @iommu_prot: IOMMU_READ / IOMMU_WRITE, plus IOMMU_CACHE
+ * @flags: IOPT_ALLOC_IOVA
+ *
+ * Return: 0, or the errno of the first check that failed (see
+ * iopt_alloc_file_pages() for the file checks); on failure nothing is
+ * mapped.
+ */
+int iopt_map_file_pages(struct iommufd_ctx *ictx, struct io_pagetable *iopt,
+			unsigned long *iova, struct file *file,
+			unsigned long start, unsigned long length,
+			int iommu_prot, unsigned int flags)
+{
+	struct iopt_pages_list elm = {};
+	LIST_HEAD(pages_list);
+	int rc;
+
+	elm.pages = iopt_alloc_file_pages(file, start, length,
+					  iommu_prot & IOMMU_WRITE,
+					  iommufd_ctx_account_mode(ictx));
+	if (IS_ERR(elm.pages))
+		return PTR_ERR(elm.pages);
+	elm.start_byte = start % PAGE_SIZE;
+	elm.length = length;
+	list_add(&elm.next, &pages_list);
+
+	rc = iopt_map_pages_list(iopt, &pages_list, length, iova, iommu_prot,
+				 flags);
+	iopt_put_pages(elm.pages);
+	return rc;
+}
+
+/**
+ * iopt_collect_owner_change() - list the page sets of an IOAS for a move
+ * @iopt: the table, domains_rwsem and iova_rwsem held for writing
+ * @pages_list: receives each page set not on it yet, referenced, through
+ *	&iopt_pages.change_node
+ *
+ * Return: 0; EINVAL if any area maps user memory rather than a file.
+ */
+int iopt_collect_owner_change(struct io_pagetable *iopt,
+			      struct list_head *pages_list)
+{
+	struct interval_tree_node *node;
+	struct iopt_pages *pages;
+
+	lockdep_assert_held_write(&iopt->domains_rwsem);
+	lockdep_assert_held_write(&iopt->iova_rwsem);
+
+	for (node = interval_tree_iter_first(&iopt->area_itree, 0, ULONG_MAX);
+	     node; node = interval_tree_iter_next(node, 0, ULONG_MAX)) {
+		pages = container_of(node, struct iopt_area, node)->pages;
+		/*
+		 * An area being built has no page set yet. Building holds
+		 * domains_rwsem from start to end, so none is seen here;
+		 * were one seen, its owner could not be moved.
+		 */
+		if (!pages)
+			return -EBUSY;
+		if (!pages->file)
+			return -EINVAL;
+		if (list_empty(&pages->change_node)) {
+			kref_get(&pages->kref);
+			list_add_tail(&pages->change_node, pages_list);
+		}
+	}
+	return 0;
 }
 
 /* The area at iter->cur_iova, if it is complete; else end the walk. */

@@ -209,10 +209,10 @@ enum iopt_account_mode {
 };
 
 /**
- * struct iopt_pages - a set of user pages that areas map
+ * struct iopt_pages - a set of pages that areas map
  * @kref: one reference per area using the set, plus transient ones
- * @mutex: guards @npinned and @domains_itree
- * @npages: pages spanned, from the page holding @uptr onwards
+ * @mutex: guards @npinned, @domains_itree, @access_itree and @pinned_pfns
+ * @npages: pages spanned, from the page at @start onwards
  * @npinned: pages currently pinned (and charged)
  * @domains_itree: the areas using this set that are mapped in a domain,
  *	by page index (&iopt_area.pages_node)
@@ -221,14 +221,26 @@ enum iopt_account_mode {
  *	@domains_itree or of @access_itree covers it.
  * @pinned_pfns: page index → PFN (as an xarray value) of every page a node
  *	of @access_itree covers
- * @uptr: user address of the first byte, page aligned
- * @source_mm: the mm the pages come from (mmgrab'd)
- * @source_task: the group leader that made the mapping, for accounting
+ * @start: where page 0 is, page aligned: the user address for user
+ *	memory, the byte offset into @file for file memory
+ * @file: the memfd the pages come from (referenced), or NULL for user
+ *	memory of @source_mm
+ * @source_mm: the owner's mm (mmgrab'd): user memory comes from it, and
+ *	pinned_vm (and per-process locked_vm) is charged to it
+ * @source_task: the owner's group leader, whose RLIMIT_MEMLOCK applies
  * @source_user: the user charged in %IOPT_PAGES_ACCOUNT_USER mode
+ * @change_node: entry on the list of an IOMMU_IOAS_CHANGE_PROCESS in
+ *	progress; used only under its exclusion (see
+ *	iommufd_ioas_change_process())
  * @account_mode: &enum iopt_account_mode
- * @writable: pins may be FOLL_WRITE; only WRITEABLE areas need it
+ * @writable: pins may be FOLL_WRITE; only WRITEABLE areas need it. A
+ *	writable file page set holds the file's mapping writable.
  *
- * @uptr, @npages, the source fields and @writable never change.
+ * @start, @npages, @file, @account_mode and @writable never change. The
+ * owner fields (@source_mm, @source_task, @source_user) of a file page set
+ * change only in IOMMU_IOAS_CHANGE_PROCESS, which holds @mutex and the
+ * domains_rwsem and iova_rwsem, for writing, of every IOAS of the context:
+ * holding any of those locks keeps them stable.
  */
 struct iopt_pages {
 	struct kref kref;
@@ -238,16 +250,37 @@ struct iopt_pages {
 	struct rb_root_cached domains_itree;
 	struct rb_root_cached access_itree;
 	struct xarray pinned_pfns;
-	void __user *uptr;
+	unsigned long start;
+	struct file *file;
 	struct mm_struct *source_mm;
 	struct task_struct *source_task;
 	struct user_struct *source_user;
+	struct list_head change_node;
 	u8 account_mode;
 	bool writable;
 };
 
+/**
+ * struct iopt_owner_change - what moving page sets to a process charges it
+ * @user_pages: pages to add to the new user's locked_vm
+ * @mm_pages: pages to add to the new process's locked_vm
+ */
+struct iopt_owner_change {
+	unsigned long user_pages;
+	unsigned long mm_pages;
+};
+
 struct iopt_pages *iopt_alloc_pages(void __user *uptr, unsigned long length,
 				    bool writable, u8 account_mode);
+struct iopt_pages *iopt_alloc_file_pages(struct file *file, unsigned long start,
+					 unsigned long length, bool writable,
+					 u8 account_mode);
+void iopt_pages_owner_change_count(struct iopt_pages *pages,
+				   struct iopt_owner_change *chg);
+int iopt_owner_change_charge(struct iopt_owner_change *chg);
+void iopt_pages_owner_change_commit(struct iopt_pages *pages);
+int iopt_pages_rw(struct iopt_pages *pages, unsigned long byte, void *data,
+		  size_t len, bool write);
 void iopt_release_pages(struct kref *kref);
 int iopt_area_fill_domain(struct iopt_area *area, struct iopt_pages *pages,
 			  struct iommu_domain *domain, bool page_by_page);
@@ -272,6 +305,12 @@ int iopt_map_user_pages(struct iommufd_ctx *ictx, struct io_pagetable *iopt,
 			unsigned long *iova, void __user *uptr,
 			unsigned long length, int iommu_prot,
 			unsigned int flags);
+int iopt_map_file_pages(struct iommufd_ctx *ictx, struct io_pagetable *iopt,
+			unsigned long *iova, struct file *file,
+			unsigned long start, unsigned long length,
+			int iommu_prot, unsigned int flags);
+int iopt_collect_owner_change(struct io_pagetable *iopt,
+			      struct list_head *pages_list);
 
 /**
  * struct iopt_pages_list - one piece of memory to map

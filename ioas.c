@@ -5,6 +5,7 @@
  * (io_pagetable.c). Checks appear in the order upstream applies them,
  * because which errno wins when several apply is part of the ABI.
  */
+#include <linux/file.h>
 #include <linux/interval_tree.h>
 #include <linux/iommu.h>
 #include <linux/slab.h>
@@ -54,19 +55,24 @@ int iommufd_ioas_alloc_ioctl(struct iommufd_ucmd *ucmd)
 	if (cmd->flags)
 		return -EOPNOTSUPP;
 
+	down_read(&ucmd->ictx->ioas_creation_rwsem);
 	ioas = iommufd_ioas_alloc(ucmd->ictx);
-	if (IS_ERR(ioas))
-		return PTR_ERR(ioas);
+	if (IS_ERR(ioas)) {
+		rc = PTR_ERR(ioas);
+		goto out_unlock;
+	}
 
 	cmd->out_ioas_id = ioas->obj.id;
 	rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
 	if (rc) {
 		/* The user never learnt the ID, so it must not stay taken. */
 		iommufd_object_abort_and_destroy(ucmd->ictx, &ioas->obj);
-		return rc;
+		goto out_unlock;
 	}
 	iommufd_object_finalize(ucmd->ictx, &ioas->obj);
-	return 0;
+out_unlock:
+	up_read(&ucmd->ictx->ioas_creation_rwsem);
+	return rc;
 }
 
 int iommufd_ioas_iova_ranges(struct iommufd_ucmd *ucmd)
@@ -215,6 +221,160 @@ int iommufd_ioas_map(struct iommufd_ucmd *ucmd)
 	rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
 out_put:
 	iommufd_put_object(ucmd->ictx, &ioas->obj);
+	return rc;
+}
+
+int iommufd_ioas_map_file(struct iommufd_ucmd *ucmd)
+{
+	struct iommu_ioas_map_file *cmd = ucmd->cmd;
+	unsigned long iova = cmd->iova;
+	struct iommufd_ioas *ioas;
+	unsigned int flags = 0;
+	struct file *file;
+	int rc;
+
+	/* As MAP, which has a reserved field where this has the fd. */
+	if (cmd->flags & ~IOMMUFD_MAP_FLAGS)
+		return -EOPNOTSUPP;
+	if (cmd->iova >= ULONG_MAX || cmd->length >= ULONG_MAX)
+		return -EOVERFLOW;
+	if (!(cmd->flags &
+	      (IOMMU_IOAS_MAP_WRITEABLE | IOMMU_IOAS_MAP_READABLE)))
+		return -EINVAL;
+
+	ioas = iommufd_get_ioas(ucmd->ictx, cmd->ioas_id);
+	if (IS_ERR(ioas))
+		return PTR_ERR(ioas);
+
+	file = fget(cmd->fd);
+	if (!file) {
+		rc = -EBADF;
+		goto out_put;
+	}
+	if (!(cmd->flags & IOMMU_IOAS_MAP_FIXED_IOVA))
+		flags = IOPT_ALLOC_IOVA;
+	rc = iopt_map_file_pages(ucmd->ictx, &ioas->iopt, &iova, file,
+				 cmd->start, cmd->length,
+				 conv_iommu_prot(cmd->flags), flags);
+	fput(file);
+	if (rc)
+		goto out_put;
+
+	cmd->iova = iova;
+	rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
+out_put:
+	iommufd_put_object(ucmd->ictx, &ioas->obj);
+	return rc;
+}
+
+/*
+ * Reference every IOAS of @ictx, in ID order. IOAS creation is blocked,
+ * so the number can only shrink between counting and collecting. Unlike
+ * iommufd_get_object() this has no failure injection: missing an IOAS
+ * would break the all-or-nothing promise of CHANGE_PROCESS.
+ */
+static struct iommufd_ioas **iommufd_ctx_get_all_ioas(struct iommufd_ctx *ictx,
+						      unsigned int *count)
+{
+	struct iommufd_ioas **all;
+	struct iommufd_object *obj;
+	unsigned int n = 0, got = 0;
+	unsigned long index;
+
+	lockdep_assert_held_write(&ictx->ioas_creation_rwsem);
+
+	xa_lock(&ictx->objects);
+	xa_for_each(&ictx->objects, index, obj)
+		n += obj->type == IOMMUFD_OBJ_IOAS;
+	xa_unlock(&ictx->objects);
+
+	all = kcalloc(max(n, 1U), sizeof(*all), GFP_KERNEL);
+	if (!all)
+		return NULL;
+
+	xa_lock(&ictx->objects);
+	xa_for_each(&ictx->objects, index, obj) {
+		if (got == n)
+			break;
+		if (obj->type != IOMMUFD_OBJ_IOAS ||
+		    !refcount_inc_not_zero(&obj->users))
+			continue;
+		refcount_inc(&obj->shortterm_users);
+		all[got++] = container_of(obj, struct iommufd_ioas, obj);
+	}
+	xa_unlock(&ictx->objects);
+	*count = got;
+	return all;
+}
+
+/*
+ * IOMMU_IOAS_CHANGE_PROCESS: make the caller the owner of every mapping of
+ * the context, for a live update. All or nothing:
+ *
+ * 1. Block IOAS creation and take every IOAS's domains_rwsem, then every
+ *    iova_rwsem, for writing. That stops MAP, COPY and UNMAP, area
+ *    building (which holds domains_rwsem throughout), domain attach and
+ *    detach, and access pins and unpins: nothing pins or unpins.
+ * 2. Collect the page sets, each once however many areas share it; any
+ *    user-memory mapping fails the call with EINVAL.
+ * 3. Charge the caller for all of them; RLIMIT failure is ENOMEM.
+ * 4. Uncharge the old owners and switch each set over: cannot fail.
+ */
+int iommufd_ioas_change_process(struct iommufd_ucmd *ucmd)
+{
+	struct iommu_ioas_change_process *cmd = ucmd->cmd;
+	struct iommufd_ctx *ictx = ucmd->ictx;
+	struct iopt_owner_change chg = {};
+	struct iopt_pages *pages, *next;
+	struct iommufd_ioas **all;
+	LIST_HEAD(pages_list);
+	unsigned int n, i;
+	int rc = 0;
+
+	if (cmd->__reserved)
+		return -EOPNOTSUPP;
+
+	down_write(&ictx->ioas_creation_rwsem);
+	all = iommufd_ctx_get_all_ioas(ictx, &n);
+	if (!all) {
+		rc = -ENOMEM;
+		goto out_unlock_creation;
+	}
+	for (i = 0; i != n; i++)
+		down_write_nest_lock(&all[i]->iopt.domains_rwsem,
+				     &ictx->ioas_creation_rwsem);
+	for (i = 0; i != n; i++)
+		down_write_nest_lock(&all[i]->iopt.iova_rwsem,
+				     &ictx->ioas_creation_rwsem);
+
+	for (i = 0; i != n && !rc; i++)
+		rc = iopt_collect_owner_change(&all[i]->iopt, &pages_list);
+	if (rc)
+		goto out_unlock;
+
+	list_for_each_entry(pages, &pages_list, change_node)
+		iopt_pages_owner_change_count(pages, &chg);
+	rc = iopt_owner_change_charge(&chg);
+	if (rc)
+		goto out_unlock;
+	list_for_each_entry(pages, &pages_list, change_node)
+		iopt_pages_owner_change_commit(pages);
+
+out_unlock:
+	for (i = n; i--;)
+		up_write(&all[i]->iopt.iova_rwsem);
+	for (i = n; i--;)
+		up_write(&all[i]->iopt.domains_rwsem);
+	for (i = 0; i != n; i++)
+		iommufd_put_object(ictx, &all[i]->obj);
+	kfree(all);
+	/* change_node belongs to this call until the lock is dropped. */
+	list_for_each_entry_safe(pages, next, &pages_list, change_node) {
+		list_del_init(&pages->change_node);
+		iopt_put_pages(pages);
+	}
+out_unlock_creation:
+	up_write(&ictx->ioas_creation_rwsem);
 	return rc;
 }
 

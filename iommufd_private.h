@@ -6,6 +6,8 @@
  * needs two of them and cannot follow it must drop the first. A lock may
  * be skipped, never taken after one below it.
  *
+ *   iommufd_ctx::ioas_creation_rwsem    (read: IOAS_ALLOC; write:
+ *                                        CHANGE_PROCESS)
  *   iommufd_access::change_lock         (attach, replace, detach, destroy)
  *   iommufd_access::unmap_rwsem         (read: around each unmap callback)
  *   the driver's own locks              (in its unmap callback)
@@ -17,6 +19,11 @@
  *   iopt_pages::mutex
  *   mm_struct::mmap_lock                (GUP, locked_vm accounting, and
  *                                        faults in copy_to/from_user)
+ *
+ * CHANGE_PROCESS is the one path that holds the locks of several IOASes:
+ * under ioas_creation_rwsem (as lockdep nest lock) it takes the
+ * domains_rwsem of every IOAS of the context in ID order, then every
+ * iova_rwsem in ID order.
  *
  * Unmap callbacks run with no io_pagetable lock held: UNMAP drops them
  * before it calls the drivers back.
@@ -92,6 +99,9 @@ struct iommufd_object {
  * @objects: ID → object table. Allocation starts at 1 and takes the lowest
  *	free index. Its xa_lock guards lookups against removal.
  * @destroy_wait: woken when an object's @shortterm_users drops to zero
+ * @ioas_creation_rwsem: held for reading while an IOAS is created, for
+ *	writing by IOMMU_IOAS_CHANGE_PROCESS so that the set of IOASes it
+ *	moves cannot grow under it
  * @account_mode: &enum iopt_account_mode for new mappings
  *	(IOMMU_OPTION_RLIMIT_MODE); changed only while @objects is empty,
  *	under its xa_lock
@@ -100,6 +110,7 @@ struct iommufd_ctx {
 	struct file *file;
 	struct xarray objects;
 	wait_queue_head_t destroy_wait;
+	struct rw_semaphore ioas_creation_rwsem;
 	u8 account_mode;
 };
 
@@ -359,6 +370,8 @@ int iommufd_ioas_alloc_ioctl(struct iommufd_ucmd *ucmd);
 int iommufd_ioas_iova_ranges(struct iommufd_ucmd *ucmd);
 int iommufd_ioas_allow_iovas(struct iommufd_ucmd *ucmd);
 int iommufd_ioas_map(struct iommufd_ucmd *ucmd);
+int iommufd_ioas_map_file(struct iommufd_ucmd *ucmd);
+int iommufd_ioas_change_process(struct iommufd_ucmd *ucmd);
 int iommufd_ioas_copy(struct iommufd_ucmd *ucmd);
 int iommufd_ioas_unmap(struct iommufd_ucmd *ucmd);
 int iommufd_ioas_option(struct iommufd_ucmd *ucmd);

@@ -368,6 +368,7 @@ struct iommufd_ctx *iommufd_ctx_alloc(void)
 		return NULL;
 	xa_init_flags(&ictx->objects, XA_FLAGS_ALLOC1 | XA_FLAGS_ACCOUNT);
 	init_waitqueue_head(&ictx->destroy_wait);
+	init_rwsem(&ictx->ioas_creation_rwsem);
 	ictx->account_mode = IOPT_PAGES_ACCOUNT_USER;
 	return ictx;
 }
@@ -517,13 +518,13 @@ static const struct iommufd_ioctl_op iommufd_ioctl_ops[] = {
 		 struct iommu_hwpt_invalidate, __reserved),
 	IOCTL_OP(IOMMU_FAULT_QUEUE_ALLOC, iommufd_not_implemented,
 		 struct iommu_fault_alloc, out_fault_fd),
-	IOCTL_OP(IOMMU_IOAS_MAP_FILE, iommufd_not_implemented,
+	IOCTL_OP(IOMMU_IOAS_MAP_FILE, iommufd_ioas_map_file,
 		 struct iommu_ioas_map_file, iova),
 	IOCTL_OP(IOMMU_VIOMMU_ALLOC, iommufd_not_implemented,
 		 struct iommu_viommu_alloc, out_viommu_id),
 	IOCTL_OP(IOMMU_VDEVICE_ALLOC, iommufd_not_implemented,
 		 struct iommu_vdevice_alloc, virt_id),
-	IOCTL_OP(IOMMU_IOAS_CHANGE_PROCESS, iommufd_not_implemented,
+	IOCTL_OP(IOMMU_IOAS_CHANGE_PROCESS, iommufd_ioas_change_process,
 		 struct iommu_ioas_change_process, __reserved),
 	IOCTL_OP(IOMMU_VEVENTQ_ALLOC, iommufd_not_implemented,
 		 struct iommu_veventq_alloc, out_veventq_fd),

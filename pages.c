@@ -12,9 +12,15 @@
  * Nothing is pinned while no domain or in-kernel access needs the pages:
  * a MAP into an IOAS with nothing attached only records the range.
  */
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/highmem.h>
 #include <linux/iommu.h>
+#include <linux/kthread.h>
 #include <linux/kref.h>
+#include <linux/magic.h>
 #include <linux/mm.h>
+#include <linux/mman.h>
 #include <linux/cred.h>
 #include <linux/overflow.h>
 #include <linux/sched/mm.h>
@@ -26,6 +32,44 @@
 #include "io_pagetable.h"
 #include "iommufd_private.h"
 #include "iova_span.h"
+
+/* The parts of a new page set that do not depend on where the memory is. */
+static struct iopt_pages *iopt_alloc_pages_common(unsigned long start,
+						  unsigned long length,
+						  bool writable,
+						  u8 account_mode)
+{
+	struct iopt_pages *pages;
+	unsigned long last;
+
+	if (!length || length > SIZE_MAX - PAGE_SIZE)
+		return ERR_PTR(-EINVAL);
+	if (check_add_overflow(start, length - 1, &last))
+		return ERR_PTR(-EOVERFLOW);
+
+	pages = kzalloc(sizeof(*pages), GFP_KERNEL_ACCOUNT);
+	if (!pages)
+		return ERR_PTR(-ENOMEM);
+	kref_init(&pages->kref);
+	mutex_init(&pages->mutex);
+	pages->domains_itree = RB_ROOT_CACHED;
+	pages->access_itree = RB_ROOT_CACHED;
+	xa_init_flags(&pages->pinned_pfns, XA_FLAGS_ACCOUNT);
+	INIT_LIST_HEAD(&pages->change_node);
+	pages->start = ALIGN_DOWN(start, PAGE_SIZE);
+	/* Counted by page number, so that no sum can wrap. */
+	pages->npages = last / PAGE_SIZE - start / PAGE_SIZE + 1;
+	pages->writable = writable;
+	pages->account_mode = account_mode;
+
+	/* The group leader outlives any thread that may have mapped this. */
+	pages->source_task = current->group_leader;
+	get_task_struct(pages->source_task);
+	pages->source_mm = current->mm;
+	mmgrab(pages->source_mm);
+	pages->source_user = get_uid(current_user());
+	return pages;
+}
 
 /**
  * iopt_alloc_pages() - describe user memory of the calling process
@@ -41,34 +85,77 @@
 struct iopt_pages *iopt_alloc_pages(void __user *uptr, unsigned long length,
 				    bool writable, u8 account_mode)
 {
-	unsigned long start = (unsigned long)uptr, last;
-	struct iopt_pages *pages;
+	return iopt_alloc_pages_common((unsigned long)uptr, length, writable,
+				       account_mode);
+}
 
-	if (!length || length > SIZE_MAX - PAGE_SIZE)
+/*
+ * The granule a file can be mapped at: its huge page size on hugetlbfs
+ * (whose block size is the huge page size), else the base page size.
+ */
+static unsigned long iopt_file_map_align(struct file *file)
+{
+	struct inode *inode = file_inode(file);
+
+	if (inode->i_sb->s_magic == HUGETLBFS_MAGIC)
+		return max_t(unsigned long, PAGE_SIZE, i_blocksize(inode));
+	return PAGE_SIZE;
+}
+
+/**
+ * iopt_alloc_file_pages() - describe a range of a memfd (shmem or hugetlbfs)
+ * @file: the file; the page set takes its own reference
+ * @start: byte offset of the first byte in the file
+ * @length: bytes
+ * @writable: later pins may be for writing
+ * @account_mode: &enum iopt_account_mode for the pins
+ *
+ * The calling process becomes the owner that the pins are charged to, as
+ * for user memory; unlike user memory, ownership can later move to another
+ * process (IOMMU_IOAS_CHANGE_PROCESS), because the pages are named by the
+ * file and not by an address in the owner's mm.
+ *
+ * A writable page set counts as a writable shared mapping of the file for
+ * as long as it exists, so the file cannot be sealed against writes
+ * (F_SEAL_WRITE) under a device that may write to it.
+ *
+ * Return: the page set with one reference, or ERR_PTR: EINVAL for a file
+ * that is not a regular shmem or hugetlbfs file, an empty range or one
+ * that ends past the end of the file; EOVERFLOW if the range wraps; EACCES
+ * for a file not open for reading; EPERM for @writable on a file not open
+ * for writing or sealed against writes; ENOMEM.
+ */
+struct iopt_pages *iopt_alloc_file_pages(struct file *file, unsigned long start,
+					 unsigned long length, bool writable,
+					 u8 account_mode)
+{
+	struct inode *inode = file_inode(file);
+	struct iopt_pages *pages;
+	unsigned long last;
+
+	if (!S_ISREG(inode->i_mode) ||
+	    (inode->i_sb->s_magic != TMPFS_MAGIC &&
+	     inode->i_sb->s_magic != HUGETLBFS_MAGIC))
+		return ERR_PTR(-EINVAL);
+	if (!length)
 		return ERR_PTR(-EINVAL);
 	if (check_add_overflow(start, length - 1, &last))
 		return ERR_PTR(-EOVERFLOW);
+	if (last >= i_size_read(inode))
+		return ERR_PTR(-EINVAL);
+	if (!(file->f_mode & FMODE_READ))
+		return ERR_PTR(-EACCES);
+	if (writable && !(file->f_mode & FMODE_WRITE))
+		return ERR_PTR(-EPERM);
 
-	pages = kzalloc(sizeof(*pages), GFP_KERNEL_ACCOUNT);
-	if (!pages)
-		return ERR_PTR(-ENOMEM);
-	kref_init(&pages->kref);
-	mutex_init(&pages->mutex);
-	pages->domains_itree = RB_ROOT_CACHED;
-	pages->access_itree = RB_ROOT_CACHED;
-	xa_init_flags(&pages->pinned_pfns, XA_FLAGS_ACCOUNT);
-	pages->uptr = (void __user *)ALIGN_DOWN(start, PAGE_SIZE);
-	/* Counted by page number, so that no sum can wrap. */
-	pages->npages = last / PAGE_SIZE - start / PAGE_SIZE + 1;
-	pages->writable = writable;
-	pages->account_mode = account_mode;
-
-	/* The group leader outlives any thread that may have mapped this. */
-	pages->source_task = current->group_leader;
-	get_task_struct(pages->source_task);
-	pages->source_mm = current->mm;
-	mmgrab(pages->source_mm);
-	pages->source_user = get_uid(current_user());
+	pages = iopt_alloc_pages_common(start, length, writable, account_mode);
+	if (IS_ERR(pages))
+		return pages;
+	if (writable && mapping_map_writable(file->f_mapping)) {
+		iopt_put_pages(pages);
+		return ERR_PTR(-EPERM);
+	}
+	pages->file = get_file(file);
 	return pages;
 }
 
@@ -80,7 +167,13 @@ void iopt_release_pages(struct kref *kref)
 	WARN_ON(!RB_EMPTY_ROOT(&pages->domains_itree.rb_root));
 	WARN_ON(!RB_EMPTY_ROOT(&pages->access_itree.rb_root));
 	WARN_ON(!xa_empty(&pages->pinned_pfns));
+	WARN_ON(!list_empty(&pages->change_node));
 	xa_destroy(&pages->pinned_pfns);
+	if (pages->file) {
+		if (pages->writable)
+			mapping_unmap_writable(pages->file->f_mapping);
+		fput(pages->file);
+	}
 	put_task_struct(pages->source_task);
 	mmdrop(pages->source_mm);
 	free_uid(pages->source_user);
@@ -184,17 +277,19 @@ static unsigned long iopt_area_read_pfn(struct iopt_area *area,
 	return PHYS_PFN(iommu_iova_to_phys(domain, iova));
 }
 
-static int iopt_charge_user(struct iopt_pages *pages, unsigned long npages)
+/* Add @npages to @user's locked_vm unless that passes @task's limit. */
+static int iopt_charge_user(struct user_struct *user, struct task_struct *task,
+			    unsigned long npages)
 {
 	unsigned long limit, cur, new;
 
-	limit = task_rlimit(pages->source_task, RLIMIT_MEMLOCK) >> PAGE_SHIFT;
-	cur = atomic_long_read(&pages->source_user->locked_vm);
+	limit = task_rlimit(task, RLIMIT_MEMLOCK) >> PAGE_SHIFT;
+	cur = atomic_long_read(&user->locked_vm);
 	do {
 		if (check_add_overflow(cur, npages, &new) || new > limit)
 			return -ENOMEM;
-	} while (!atomic_long_try_cmpxchg(&pages->source_user->locked_vm,
-					  (long *)&cur, new));
+	} while (!atomic_long_try_cmpxchg(&user->locked_vm, (long *)&cur,
+					  new));
 	return 0;
 }
 
@@ -215,7 +310,8 @@ static int iopt_pages_charge(struct iopt_pages *pages, unsigned long npages)
 	case IOPT_PAGES_ACCOUNT_NONE:
 		break;
 	case IOPT_PAGES_ACCOUNT_USER:
-		rc = iopt_charge_user(pages, npages);
+		rc = iopt_charge_user(pages->source_user,
+				      pages->source_task, npages);
 		break;
 	case IOPT_PAGES_ACCOUNT_MM:
 		mmap_write_lock(mm);
@@ -250,18 +346,206 @@ static void iopt_pages_uncharge(struct iopt_pages *pages, unsigned long npages)
 	atomic64_sub(npages, &mm->pinned_vm);
 }
 
-/* One long-term GUP call from the page set's mm; may pin fewer pages. */
-static long iopt_pages_gup(struct iopt_pages *pages, unsigned long uptr,
-			   unsigned long npages, struct page **page_buf)
+/*
+ * ----------------------------------------------------------------------
+ * Moving page sets to another process (IOMMU_IOAS_CHANGE_PROCESS)
+ *
+ * The caller excludes everything that pins, unpins or builds areas in the
+ * context (see iommufd_ioas_change_process()), so each set's @npinned is
+ * stable throughout. The move is two-phase so that it is all or nothing:
+ * first everything is charged to the new owner at once, which is the only
+ * step that can fail; then each set is uncharged from its old owner and
+ * pointed at the new one, which cannot fail. Pins are never touched.
+ *
+ * Only what really changes hands is moved: locked_vm of a set charged per
+ * user stays put if the user is the same, and pinned_vm and per-process
+ * locked_vm stay put if the mm is the same. Moving to the current owner is
+ * thus a no-op that cannot fail.
+ * ----------------------------------------------------------------------
+ */
+
+/* Add what moving @pages to the calling process must charge it to @chg. */
+void iopt_pages_owner_change_count(struct iopt_pages *pages,
+				   struct iopt_owner_change *chg)
 {
-	unsigned int gup_flags = FOLL_LONGTERM;
-	struct mm_struct *mm = pages->source_mm;
+	mutex_lock(&pages->mutex);
+	switch (pages->account_mode) {
+	case IOPT_PAGES_ACCOUNT_NONE:
+		break;
+	case IOPT_PAGES_ACCOUNT_USER:
+		if (pages->source_user != current_user())
+			chg->user_pages += pages->npinned;
+		break;
+	case IOPT_PAGES_ACCOUNT_MM:
+		if (pages->source_mm != current->mm)
+			chg->mm_pages += pages->npinned;
+		break;
+	}
+	mutex_unlock(&pages->mutex);
+}
+
+/**
+ * iopt_owner_change_charge() - charge the calling process for a move
+ * @chg: the totals of iopt_pages_owner_change_count()
+ *
+ * Checked against the caller's RLIMIT_MEMLOCK, unless it has CAP_IPC_LOCK.
+ *
+ * Return: 0, or -ENOMEM with nothing charged.
+ */
+int iopt_owner_change_charge(struct iopt_owner_change *chg)
+{
+	bool unlimited = capable(CAP_IPC_LOCK);
+	struct mm_struct *mm = current->mm;
+	int rc;
+
+	if ((chg->user_pages || chg->mm_pages) && iommufd_should_fail())
+		return -ENOMEM;
+
+	if (chg->user_pages) {
+		if (unlimited)
+			atomic_long_add(chg->user_pages,
+					&current_user()->locked_vm);
+		else if (iopt_charge_user(current_user(), current,
+					  chg->user_pages))
+			return -ENOMEM;
+	}
+	if (chg->mm_pages) {
+		mmap_write_lock(mm);
+		rc = __account_locked_vm(mm, chg->mm_pages, true, current,
+					 unlimited);
+		mmap_write_unlock(mm);
+		if (rc) {
+			atomic_long_sub(chg->user_pages,
+					&current_user()->locked_vm);
+			return rc;
+		}
+	}
+	return 0;
+}
+
+/**
+ * iopt_pages_owner_change_commit() - move a page set to the calling process
+ * @pages: the set, already counted in a charged &struct iopt_owner_change
+ *
+ * Uncharges the old owner, moves pinned_vm, and makes the calling process
+ * (its group leader, mm and user) the owner. Cannot fail.
+ */
+void iopt_pages_owner_change_commit(struct iopt_pages *pages)
+{
+	struct task_struct *old_task = pages->source_task;
+	struct user_struct *old_user = pages->source_user;
+	struct mm_struct *old_mm = pages->source_mm;
+	unsigned long n;
+
+	mutex_lock(&pages->mutex);
+	n = pages->npinned;
+	if (pages->account_mode == IOPT_PAGES_ACCOUNT_USER &&
+	    old_user != current_user())
+		atomic_long_sub(n, &old_user->locked_vm);
+	if (old_mm != current->mm) {
+		if (pages->account_mode == IOPT_PAGES_ACCOUNT_MM) {
+			mmap_write_lock(old_mm);
+			__account_locked_vm(old_mm, n, false, old_task, false);
+			mmap_write_unlock(old_mm);
+		}
+		atomic64_sub(n, &old_mm->pinned_vm);
+		atomic64_add(n, &current->mm->pinned_vm);
+	}
+
+	pages->source_task = current->group_leader;
+	get_task_struct(pages->source_task);
+	pages->source_mm = current->mm;
+	mmgrab(pages->source_mm);
+	pages->source_user = get_uid(current_user());
+	mutex_unlock(&pages->mutex);
+
+	put_task_struct(old_task);
+	mmdrop(old_mm);
+	free_uid(old_user);
+}
+
+/*
+ * Pin pages of the page set's file. 6.1 cannot pin page-cache pages
+ * without a mapping, so map the range into an mm for a moment and pin
+ * through that: the pins are then ordinary FOLL_PIN pins, and GUP does what
+ * long-term pins need (it faults in missing pages and moves pages out of
+ * movable zones). Any mm will do, as the file names the pages: the
+ * caller's, or the owner's in a kthread. May pin fewer pages than asked.
+ */
+static long iopt_pages_gup_file(struct iopt_pages *pages, unsigned long index,
+				unsigned long npages, unsigned int gup_flags,
+				struct page **page_buf)
+{
+	unsigned long align = iopt_file_map_align(pages->file);
+	unsigned long off = pages->start + index * PAGE_SIZE;
+	unsigned long map_off = ALIGN_DOWN(off, align);
+	unsigned long len = ALIGN(off + npages * PAGE_SIZE, align) - map_off;
+	struct mm_struct *mm = current->mm;
+	struct vm_area_struct *vma;
+	unsigned long addr;
 	long rc;
 
-	if (iommufd_should_fail())
-		return -EFAULT;
-	if (pages->writable)
-		gup_flags |= FOLL_WRITE;
+	if (!mm) {
+		if (!(current->flags & PF_KTHREAD) ||
+		    !mmget_not_zero(pages->source_mm))
+			return -EFAULT;
+		kthread_use_mm(pages->source_mm);
+	}
+
+	addr = vm_mmap(pages->file, 0, len,
+		       PROT_READ | (pages->writable ? PROT_WRITE : 0),
+		       MAP_SHARED, map_off);
+	if (IS_ERR_VALUE(addr)) {
+		rc = (long)addr;
+		goto out;
+	}
+
+	/*
+	 * Another thread of the process may have replaced the mapping
+	 * already. Pin only through a shared mapping of the right part of
+	 * the file, and never unmap what is not that.
+	 */
+	mmap_read_lock(current->mm);
+	vma = vma_lookup(current->mm, addr);
+	if (!vma || vma->vm_file != pages->file ||
+	    !(vma->vm_flags & VM_MAYSHARE) || vma->vm_end - addr < len ||
+	    vma->vm_pgoff + PHYS_PFN(addr - vma->vm_start) !=
+		    PHYS_PFN(map_off)) {
+		mmap_read_unlock(current->mm);
+		rc = -EFAULT;
+		goto out;
+	}
+	rc = pin_user_pages(addr + (off - map_off),
+			    min_t(unsigned long, npages, INT_MAX), gup_flags,
+			    page_buf, NULL);
+	mmap_read_unlock(current->mm);
+	/*
+	 * The mapping must not outlive this call: it would keep the file
+	 * mapped in the process. Unmapping part of a VMA can need memory;
+	 * a shortage of it is transient, so try again.
+	 */
+	while (vm_munmap(addr, len) == -ENOMEM)
+		cond_resched();
+out:
+	if (!mm) {
+		kthread_unuse_mm(pages->source_mm);
+		mmput(pages->source_mm);
+	}
+	return rc;
+}
+
+/* One GUP call for pages from @index on; may pin fewer pages. */
+static long iopt_pages_gup(struct iopt_pages *pages, unsigned long index,
+			   unsigned long npages, unsigned int gup_flags,
+			   struct page **page_buf)
+{
+	struct mm_struct *mm = pages->source_mm;
+	unsigned long uptr = pages->start + index * PAGE_SIZE;
+	long rc;
+
+	if (pages->file)
+		return iopt_pages_gup_file(pages, index, npages, gup_flags,
+					   page_buf);
 
 	if (current->mm == mm)
 		return pin_user_pages_fast(uptr, min_t(unsigned long, npages,
@@ -277,6 +561,22 @@ static long iopt_pages_gup(struct iopt_pages *pages, unsigned long uptr,
 	mmap_read_unlock(mm);
 	mmput(mm);
 	return rc;
+}
+
+/*
+ * Pin page @index briefly, for a CPU access: not long-term and not charged.
+ * Its owner is stable, as the caller holds an IOAS lock (see
+ * &struct iopt_pages).
+ */
+static int iopt_pages_pin_one(struct iopt_pages *pages, unsigned long index,
+			      bool write, struct page **page)
+{
+	long rc;
+
+	rc = iopt_pages_gup(pages, index, 1, write ? FOLL_WRITE : 0, page);
+	if (rc == 1)
+		return 0;
+	return rc < 0 ? rc : -EFAULT;
 }
 
 /* Unpin PFNs pinned by this page set, in runs, and uncharge them. */
@@ -305,20 +605,24 @@ static int iopt_pages_pin(struct iopt_pages *pages, unsigned long index,
 			  unsigned long npages, unsigned long *pfns,
 			  struct page **page_buf)
 {
+	unsigned int gup_flags = FOLL_LONGTERM;
 	unsigned long done = 0, i;
 	long rc;
 
 	lockdep_assert_held(&pages->mutex);
 
+	if (pages->writable)
+		gup_flags |= FOLL_WRITE;
 	rc = iopt_pages_charge(pages, npages);
 	if (rc)
 		return rc;
 
 	while (done != npages) {
-		rc = iopt_pages_gup(pages,
-				    (unsigned long)pages->uptr +
-					    (index + done) * PAGE_SIZE,
-				    npages - done, page_buf);
+		if (iommufd_should_fail())
+			rc = -EFAULT;
+		else
+			rc = iopt_pages_gup(pages, index + done, npages - done,
+					    gup_flags, page_buf);
 		if (rc <= 0) {
 			rc = rc ? rc : -EFAULT;
 			goto err_unpin;
@@ -389,6 +693,64 @@ static unsigned long iopt_pages_pinned_pfn(struct iopt_pages *pages,
 		*hint = container_of(node, struct iopt_area, pages_node);
 	}
 	return iopt_area_read_pfn(*hint, (*hint)->storage_domain, index);
+}
+
+/**
+ * iopt_pages_rw() - copy to or from a page set with the CPU
+ * @pages: the page set
+ * @byte: offset of the first byte from the start of the set's first page
+ * @data: kernel buffer
+ * @len: bytes
+ * @write: copy @data into the pages
+ *
+ * A page that is pinned is copied through the pinned page, which is what
+ * devices see, even if the memory behind it has changed since (a file
+ * truncated or hole-punched, an address remapped). Other pages are pinned
+ * one at a time for the copy. The caller holds the IOVA lock, for reading,
+ * of an IOAS that maps [@byte, @byte + @len) and has checked permissions.
+ *
+ * Return: 0, or an errno from pinning (EFAULT if the memory is gone);
+ * bytes before the failing page have been copied.
+ */
+int iopt_pages_rw(struct iopt_pages *pages, unsigned long byte, void *data,
+		  size_t len, bool write)
+{
+	unsigned long done = 0, index, offset, n;
+	struct iopt_area *hint = NULL;
+	struct page *page;
+	bool pinned;
+	void *va;
+	int rc = 0;
+
+	mutex_lock(&pages->mutex);
+	while (done != len) {
+		index = (byte + done) / PAGE_SIZE;
+		offset = (byte + done) % PAGE_SIZE;
+		n = min_t(size_t, len - done, PAGE_SIZE - offset);
+		pinned = xa_load(&pages->pinned_pfns, index) ||
+			 interval_tree_iter_first(&pages->domains_itree, index,
+						  index);
+		if (pinned) {
+			page = pfn_to_page(iopt_pages_pinned_pfn(pages, index,
+								 &hint));
+		} else {
+			rc = iopt_pages_pin_one(pages, index, write, &page);
+			if (rc)
+				break;
+		}
+		va = kmap_local_page(page);
+		if (write)
+			memcpy(va + offset, data + done, n);
+		else
+			memcpy(data + done, va + offset, n);
+		kunmap_local(va);
+		/* A long-term pin is dirtied when it is released. */
+		if (!pinned)
+			unpin_user_pages_dirty_lock(&page, 1, write);
+		done += n;
+	}
+	mutex_unlock(&pages->mutex);
+	return rc;
 }
 
 /*

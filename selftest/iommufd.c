@@ -629,7 +629,6 @@ TEST_F(iommufd, unknown_flags)
 static void check_unimplemented(struct __test_metadata *_metadata, int fd,
 				__u32 ioas_id, int mfd, void *buf)
 {
-	const __u32 rw = IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_WRITEABLE;
 	struct iommu_vfio_ioas vfio_ioas = {
 		.size = sizeof(vfio_ioas),
 		.ioas_id = ioas_id,
@@ -665,15 +664,6 @@ static void check_unimplemented(struct __test_metadata *_metadata, int fd,
 	struct iommu_fault_alloc fault_alloc = {
 		.size = sizeof(fault_alloc),
 	};
-	struct iommu_ioas_map_file map_file = {
-		.size = sizeof(map_file),
-		.flags = rw | IOMMU_IOAS_MAP_FIXED_IOVA,
-		.ioas_id = ioas_id,
-		.fd = mfd,
-		.start = 0,
-		.length = 4096,
-		.iova = 0x100000,
-	};
 	struct iommu_viommu_alloc viommu_alloc = {
 		.size = sizeof(viommu_alloc),
 		.type = IOMMU_VIOMMU_TYPE_SELFTEST,
@@ -685,9 +675,6 @@ static void check_unimplemented(struct __test_metadata *_metadata, int fd,
 		.viommu_id = ioas_id + 1,
 		.dev_id = ioas_id + 2,
 		.virt_id = 0x10,
-	};
-	struct iommu_ioas_change_process change_process = {
-		.size = sizeof(change_process),
 	};
 	struct iommu_veventq_alloc veventq_alloc = {
 		.size = sizeof(veventq_alloc),
@@ -716,11 +703,8 @@ static void check_unimplemented(struct __test_metadata *_metadata, int fd,
 		  &get_dirty },
 		{ "HWPT_INVALIDATE", IOMMU_HWPT_INVALIDATE, &invalidate },
 		{ "FAULT_QUEUE_ALLOC", IOMMU_FAULT_QUEUE_ALLOC, &fault_alloc },
-		{ "IOAS_MAP_FILE", IOMMU_IOAS_MAP_FILE, &map_file },
 		{ "VIOMMU_ALLOC", IOMMU_VIOMMU_ALLOC, &viommu_alloc },
 		{ "VDEVICE_ALLOC", IOMMU_VDEVICE_ALLOC, &vdevice_alloc },
-		{ "IOAS_CHANGE_PROCESS", IOMMU_IOAS_CHANGE_PROCESS,
-		  &change_process },
 		{ "VEVENTQ_ALLOC", IOMMU_VEVENTQ_ALLOC, &veventq_alloc },
 		{ "HW_QUEUE_ALLOC", IOMMU_HW_QUEUE_ALLOC, &hw_queue_alloc },
 	};
