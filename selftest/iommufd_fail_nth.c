@@ -27,8 +27,16 @@
 #include "iommufd_utils.h"
 
 #include <dirent.h>
+#include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <linux/capability.h>
 
 /* Upper bound of fault positions tried per operation. */
 #define NTH_MAX 1000U
@@ -181,7 +189,7 @@ struct nth_state {
 	__u64 alignment;
 
 	/* For the sweeps that map memory */
-	void *buf;		/* BUF_LEN of touched anonymous memory, or NULL */
+	void *buf;		/* BUF_LEN of touched memory, or NULL */
 	void *raw;		/* the mapping @buf is in, to munmap */
 	size_t raw_size;
 	__u32 dst;		/* destination IOAS of COPY */
@@ -204,10 +212,22 @@ struct nth_state {
 	__u64 rw_iova;		/* what ACCESS_RW copies */
 	__u64 rw_len;
 	__u32 rw_flags;
+
+	/* For the sweeps of file mappings and of moving them */
+	int memfd;		/* the memfd @buf is a shared mapping of, or -1 */
+	long vmlck0;		/* VmLck (kB) with none of @buf pinned */
+	pid_t child;		/* task the operation runs in, or 0 */
+	int child_sock;		/* socket to talk to @child, or -1 */
+	long child_vmpin0;	/* VmPin and VmLck (kB) of @child at first */
+	long child_vmlck0;
 };
 
 /* A state with nothing in it: every fd field -1, the rest zero */
-#define NTH_STATE_INIT { .fd = -1, .out_fd = -1, .access_fd = -1 }
+#define NTH_STATE_INIT							\
+	{								\
+		.fd = -1, .out_fd = -1, .access_fd = -1, .memfd = -1,	\
+		.child_sock = -1,					\
+	}
 
 /*
  * One operation to sweep.
@@ -215,6 +235,11 @@ struct nth_state {
  * @run is called with the fault armed, so it must make no system call
  * other than the one under test. It returns 0 or -errno. The other
  * callbacks run with nothing armed.
+ *
+ * An operation that another task makes has @run_nth instead: it arms
+ * fault @nth of that task (none for 0), runs the operation there, and
+ * returns the result as @run does, with in *@left what that task's
+ * fail-nth read afterwards.
  */
 struct nth_op {
 	const char *name;
@@ -231,6 +256,8 @@ struct nth_op {
 	void (*prepare)(struct __test_metadata *_metadata,
 			struct nth_state *st);
 	int (*run)(struct nth_state *st);
+	int (*run_nth)(struct __test_metadata *_metadata, struct nth_state *st,
+		       unsigned int nth, unsigned int *left);
 	void (*check_success)(struct __test_metadata *_metadata,
 			      struct nth_state *st);
 	void (*check_failure)(struct __test_metadata *_metadata,
@@ -254,9 +281,16 @@ static void state_close(struct nth_state *st)
 	if (st->access_fd >= 0)
 		close(st->access_fd);
 	free(st->rw_buf);
+	/* The child has the context as well; it lets go when it exits */
+	if (st->child > 0) {
+		close(st->child_sock);
+		waitpid(st->child, NULL, 0);
+	}
 	/* After the close, which unpinned whatever was still pinned */
 	if (st->buf)
 		munmap(st->raw, st->raw_size);
+	if (st->memfd >= 0)
+		close(st->memfd);
 }
 
 static bool errno_expected(const int *errnos, int err)
@@ -302,11 +336,15 @@ static void sweep(struct __test_metadata *_metadata,
 		st.variant = op->variant;
 		op->prepare(_metadata, &st);
 
-		ASSERT_EQ(0, fail_nth_set(self->nth_fd, nth));
-		ret = op->run(&st);
-		ASSERT_EQ(0, fail_nth_get(self->nth_fd, &left));
-		/* Disarm a fault the operation did not reach */
-		ASSERT_EQ(0, fail_nth_set(self->nth_fd, 0));
+		if (op->run_nth) {
+			ret = op->run_nth(_metadata, &st, nth, &left);
+		} else {
+			ASSERT_EQ(0, fail_nth_set(self->nth_fd, nth));
+			ret = op->run(&st);
+			ASSERT_EQ(0, fail_nth_get(self->nth_fd, &left));
+			/* Disarm a fault the operation did not reach */
+			ASSERT_EQ(0, fail_nth_set(self->nth_fd, 0));
+		}
 
 		if (ret) {
 			/* A failure without a delivered fault is a bug */
@@ -749,8 +787,9 @@ static void map_check_success(struct __test_metadata *_metadata,
 					      st->buf, BUF_LEN));
 }
 
-static void map_check_failure(struct __test_metadata *_metadata,
-			      struct nth_state *st)
+/* Nothing of a failed MAP or MAP_FILE is left pinned or mapped */
+static void map_check_undone(struct __test_metadata *_metadata,
+			     struct nth_state *st)
 {
 	unsigned int i;
 
@@ -758,6 +797,12 @@ static void map_check_failure(struct __test_metadata *_metadata,
 	for (i = 0; i != st->ndomains; i++)
 		EXPECT_EQ(0U, md_mapped_pages(st->fd, st->hwpt[i], MAP_IOVA,
 					      st->buf, BUF_LEN));
+}
+
+static void map_check_failure(struct __test_metadata *_metadata,
+			      struct nth_state *st)
+{
+	map_check_undone(_metadata, st);
 	/* The IOVA was not left reserved */
 	st->iova = MAP_IOVA;
 	ASSERT_EQ(0, map_run(st));
@@ -802,6 +847,434 @@ static const struct nth_op map2_op = {
 	.check_success = map_check_success,
 	.check_failure = map_check_failure,
 };
+
+/*
+ * IOMMU_IOAS_MAP_FILE, FIXED, of BUF_LEN of a memfd into an IOAS with 0, 1
+ * or 2 mock domains, checked as the MAP sweeps are: @buf is this process's
+ * shared mapping of the memfd, through which MD_CHECK_REFS and MD_CHECK_MAP
+ * see the page cache pages that the mapping pins. To pin them, the kernel
+ * maps the file into the calling process for a moment, which brings fault
+ * points of its own; neither a failure nor a success may leave that
+ * mapping behind, so the memfd must stay mapped exactly once, by @buf.
+ */
+#define MEMFD_NAME "fail_nth_memfd"
+
+/* BUF_LEN of touched memfd memory in @st->buf, and the VmPin baseline. */
+static void state_memfd(struct __test_metadata *_metadata,
+			struct nth_state *st)
+{
+	void *p;
+
+	st->memfd = memfd_create(MEMFD_NAME, MFD_CLOEXEC);
+	ASSERT_LE(0, st->memfd);
+	ASSERT_EQ(0, ftruncate(st->memfd, BUF_LEN));
+	p = mmap(NULL, BUF_LEN, PROT_READ | PROT_WRITE, MAP_SHARED,
+		 st->memfd, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	st->buf = st->raw = p;
+	st->raw_size = BUF_LEN;
+	memset(st->buf, 0x5a, BUF_LEN);
+	st->vmpin0 = proc_status_kb("VmPin");
+	st->vmlck0 = proc_status_kb("VmLck");
+	ASSERT_EQ(0, md_check_refs(st->fd, st->buf, BUF_LEN, 0));
+}
+
+/*
+ * How many mappings of @st->memfd this process has, or -1: the lines of
+ * /proc/self/maps with its inode number, which no earlier memfd shares.
+ */
+static int memfd_mappings(const struct nth_state *st)
+{
+	unsigned long long ino;
+	char line[512];
+	struct stat sb;
+	int n = 0;
+	FILE *f;
+
+	if (fstat(st->memfd, &sb))
+		return -1;
+	f = fopen("/proc/self/maps", "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		/* address perms offset dev inode path */
+		if (sscanf(line, "%*s %*s %*s %*s %llu", &ino) == 1 &&
+		    ino == sb.st_ino && strstr(line, "/memfd:" MEMFD_NAME))
+			n++;
+	}
+	fclose(f);
+	return n;
+}
+
+static void map_file_prepare(struct __test_metadata *_metadata,
+			     struct nth_state *st)
+{
+	state_ioas(_metadata, st);
+	state_domains(_metadata, st, st->ndomains);
+	state_memfd(_metadata, st);
+	st->iova = MAP_IOVA;
+}
+
+static int map_file_run(struct nth_state *st)
+{
+	return ioas_map_file(st->fd, st->id, MAP_FIXED_RW, st->memfd, 0,
+			     BUF_LEN, &st->iova);
+}
+
+/* The memfd is mapped in this process by @buf, and nothing else */
+static void check_memfd_mapped_once(struct __test_metadata *_metadata,
+				    const struct nth_state *st)
+{
+	EXPECT_EQ(1, memfd_mappings(st)) {
+		TH_LOG("the file is left mapped in the process");
+	}
+}
+
+static void map_file_check_success(struct __test_metadata *_metadata,
+				   struct nth_state *st)
+{
+	check_memfd_mapped_once(_metadata, st);
+	map_check_success(_metadata, st);
+}
+
+static void map_file_check_failure(struct __test_metadata *_metadata,
+				   struct nth_state *st)
+{
+	check_memfd_mapped_once(_metadata, st);
+	map_check_undone(_metadata, st);
+	/* The IOVA was not left reserved */
+	st->iova = MAP_IOVA;
+	ASSERT_EQ(0, map_file_run(st));
+	map_file_check_success(_metadata, st);
+}
+
+static const struct nth_op map_file0_op = {
+	.name = "IOMMU_IOAS_MAP_FILE, no domain",
+	.errnos = map_errnos,
+	/* lookup, page set, area */
+	.min_faults = 3,
+	.needs_test_cmd = true,
+	.ndomains = 0,
+	.prepare = map_file_prepare,
+	.run = map_file_run,
+	.check_success = map_file_check_success,
+	.check_failure = map_file_check_failure,
+};
+
+static const struct nth_op map_file1_op = {
+	.name = "IOMMU_IOAS_MAP_FILE, 1 mock domain",
+	.errnos = map_errnos,
+	/* and two fill buffers, accounting, GUP, the mapping, mock map */
+	.min_faults = 9,
+	.needs_test_cmd = true,
+	.ndomains = 1,
+	.prepare = map_file_prepare,
+	.run = map_file_run,
+	.check_success = map_file_check_success,
+	.check_failure = map_file_check_failure,
+};
+
+static const struct nth_op map_file2_op = {
+	.name = "IOMMU_IOAS_MAP_FILE, 2 mock domains",
+	.errnos = map_errnos,
+	/* and a fill buffer and the mock map of the second domain */
+	.min_faults = 11,
+	.needs_test_cmd = true,
+	.ndomains = 2,
+	.prepare = map_file_prepare,
+	.run = map_file_run,
+	.check_success = map_file_check_success,
+	.check_failure = map_file_check_failure,
+};
+
+/*
+ * IOMMU_IOAS_CHANGE_PROCESS of a context holding a BUF_LEN memfd mapping
+ * that a mock domain pins, made and owned by this process. The call is
+ * made by a child that inherited the context: the child runs each attempt
+ * with its own fail-nth armed and answers over a socket, while this
+ * process prepares and checks. The charge to the caller is the only step
+ * that may fail (besides an allocation), and it comes before anything is
+ * changed: a failure must leave the owner, VmPin and VmLck of both
+ * processes as they were; a success must have moved VmPin, and VmLck with
+ * per-process accounting, to the child. Pins are never touched, so the
+ * mock domain and the pin counts must not change in either case.
+ *
+ * For the charge step to be reached the pins must be charged, so the
+ * mapping is made without CAP_IPC_LOCK (&nth_op.variant says otherwise),
+ * and the child is a different process (per-process accounting) or a
+ * different user (per-user). Without CAP_IPC_LOCK the pins are charged
+ * against RLIMIT_MEMLOCK, which is lifted for the purpose.
+ */
+#define CP_PER_PROCESS 1U	/* RLIMIT_MODE 1; else the child is "nobody" */
+#define CP_UNCHARGED 2U		/* map with CAP_IPC_LOCK: nothing charged */
+
+#define NOBODY 65534
+
+/* What the child is asked to do: CHANGE_PROCESS, or only report */
+enum { CP_CHANGE, CP_STATUS };
+
+struct cp_req {
+	__u32 op;
+	__u32 nth;		/* fault to arm for CP_CHANGE, 0 for none */
+};
+
+struct cp_rep {
+	__s32 ret;		/* of CHANGE_PROCESS */
+	__s32 err;		/* -errno if the child could not do as asked */
+	__u32 left;		/* fail-nth after CHANGE_PROCESS */
+	__u32 unused;
+	long vmpin;		/* the child's VmPin and VmLck (kB) afterwards */
+	long vmlck;
+};
+
+/* Lower or raise CAP_IPC_LOCK in the effective set; it stays permitted */
+static bool cap_ipc_lock_effective(bool on)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
+
+	if (syscall(SYS_capget, &hdr, data))
+		return false;
+	if (on)
+		data[0].effective |= 1U << CAP_IPC_LOCK;
+	else
+		data[0].effective &= ~(1U << CAP_IPC_LOCK);
+	if (syscall(SYS_capset, &hdr, data))
+		return false;
+	return !(proc_status_cap_eff() & (1ULL << CAP_IPC_LOCK)) == !on;
+}
+
+/* Become user "nobody" with no capabilities and RLIMIT_MEMLOCK to spare */
+static bool become_nobody(void)
+{
+	struct rlimit rl = { .rlim_cur = 16 * SZ_1M, .rlim_max = 16 * SZ_1M };
+
+	if (setrlimit(RLIMIT_MEMLOCK, &rl) || setgroups(0, NULL) ||
+	    setresgid(NOBODY, NOBODY, NOBODY) ||
+	    setresuid(NOBODY, NOBODY, NOBODY))
+		return false;
+	/* Changing the UIDs made the child undumpable; keep /proc/self its */
+	prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
+	return proc_status_cap_eff() == 0;
+}
+
+/*
+ * The child: serves requests on @sock until it is closed. Its fail-nth is
+ * opened first, while /proc/self is still accessible whoever it becomes.
+ */
+static void __attribute__((noreturn)) cp_child(int fd, int sock,
+					       bool other_user)
+{
+	struct cp_rep rep;
+	struct cp_req req;
+	int nth_fd, err = 0;
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/fail-nth", gettid());
+	nth_fd = open(path, O_RDWR);
+	if (nth_fd < 0)
+		err = -errno;
+	else if (other_user && !become_nobody())
+		err = -EPERM;
+
+	while (recv(sock, &req, sizeof(req), 0) == sizeof(req)) {
+		memset(&rep, 0, sizeof(rep));
+		rep.err = err;
+		if (!err && req.op == CP_CHANGE) {
+			if (req.nth)
+				rep.err = fail_nth_set(nth_fd, req.nth);
+			if (!rep.err)
+				rep.ret = ioas_change_process(fd);
+			if (!rep.err && req.nth) {
+				rep.err = fail_nth_get(nth_fd, &rep.left);
+				if (!rep.err)
+					rep.err = fail_nth_set(nth_fd, 0);
+			}
+		}
+		rep.vmpin = proc_status_kb("VmPin");
+		rep.vmlck = proc_status_kb("VmLck");
+		if (send(sock, &rep, sizeof(rep), MSG_NOSIGNAL) != sizeof(rep))
+			break;
+	}
+	_exit(0);
+}
+
+/* Ask the child to do @op, with fault @nth armed for CP_CHANGE */
+static void cp_call(struct __test_metadata *_metadata, struct nth_state *st,
+		    __u32 op, unsigned int nth, struct cp_rep *rep)
+{
+	struct cp_req req = { .op = op, .nth = nth };
+
+	ASSERT_EQ((ssize_t)sizeof(req),
+		  send(st->child_sock, &req, sizeof(req), MSG_NOSIGNAL));
+	ASSERT_EQ((ssize_t)sizeof(*rep),
+		  recv(st->child_sock, rep, sizeof(*rep), 0));
+	ASSERT_EQ(0, rep->err) {
+		TH_LOG("the child failed: %s", strerror(-rep->err));
+	}
+}
+
+/*
+ * Who owns the pins: the child (@child_owns) or this process. Whoever
+ * does has VmPin raised by BUF_LEN, and VmLck too if the pins are charged
+ * per process; the other has its own baselines.
+ */
+static void change_check_owner(struct __test_metadata *_metadata,
+			       struct nth_state *st, bool child_owns)
+{
+	bool per_mm = (st->variant & CP_PER_PROCESS) &&
+		      !(st->variant & CP_UNCHARGED);
+	long kb = BUF_LEN / 1024;
+	struct cp_rep rep;
+
+	EXPECT_EQ(0, md_check_map(st->fd, st->hwpt[0], MAP_IOVA, BUF_LEN,
+				  st->buf));
+	EXPECT_EQ(0, md_check_refs(st->fd, st->buf, BUF_LEN, 1));
+	/* Small pages, which MD_CHECK_REFS does count */
+	EXPECT_EQ(-EIO, md_check_refs(st->fd, st->buf, BUF_LEN, 2));
+
+	check_vmpin(_metadata, st, child_owns ? 0 : kb);
+	EXPECT_EQ(st->vmlck0 + (per_mm && !child_owns ? kb : 0),
+		  proc_status_kb("VmLck"));
+	cp_call(_metadata, st, CP_STATUS, 0, &rep);
+	EXPECT_EQ(st->child_vmpin0 + (child_owns ? kb : 0), rep.vmpin);
+	EXPECT_EQ(st->child_vmlck0 + (per_mm && child_owns ? kb : 0),
+		  rep.vmlck);
+}
+
+static void change_prepare(struct __test_metadata *_metadata,
+			   struct nth_state *st)
+{
+	struct rlimit unlimited = {
+		.rlim_cur = RLIM_INFINITY,
+		.rlim_max = RLIM_INFINITY,
+	};
+	bool charged = !(st->variant & CP_UNCHARGED);
+	struct cp_rep rep;
+	int sv[2], ret;
+
+	state_open(_metadata, st);
+	if (st->variant & CP_PER_PROCESS)
+		ASSERT_EQ(0, option_set(st->fd, IOMMU_OPTION_RLIMIT_MODE, 0,
+					1));
+	ASSERT_EQ(0, ioas_alloc(st->fd, &st->id));
+	state_domains(_metadata, st, 1);
+	state_memfd(_metadata, st);
+
+	ASSERT_EQ(0, setrlimit(RLIMIT_MEMLOCK, &unlimited));
+	if (charged)
+		ASSERT_TRUE(cap_ipc_lock_effective(false));
+	st->iova = MAP_IOVA;
+	ret = map_file_run(st);
+	if (charged)
+		ASSERT_TRUE(cap_ipc_lock_effective(true));
+	ASSERT_EQ(0, ret);
+
+	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0,
+				sv));
+	fflush(NULL);
+	st->child = fork();
+	ASSERT_LE(0, st->child);
+	if (!st->child) {
+		close(sv[0]);
+		cp_child(st->fd, sv[1], !(st->variant & CP_PER_PROCESS));
+	}
+	close(sv[1]);
+	st->child_sock = sv[0];
+	cp_call(_metadata, st, CP_STATUS, 0, &rep);
+	st->child_vmpin0 = rep.vmpin;
+	st->child_vmlck0 = rep.vmlck;
+	ASSERT_LE(0, st->child_vmpin0);
+	ASSERT_LE(0, st->child_vmlck0);
+	change_check_owner(_metadata, st, false);
+}
+
+static int change_run_nth(struct __test_metadata *_metadata,
+			  struct nth_state *st, unsigned int nth,
+			  unsigned int *left)
+{
+	struct cp_rep rep;
+
+	cp_call(_metadata, st, CP_CHANGE, nth, &rep);
+	*left = rep.left;
+	return rep.ret;
+}
+
+static void change_check_success(struct __test_metadata *_metadata,
+				 struct nth_state *st)
+{
+	change_check_owner(_metadata, st, true);
+	/* Back to this process, which has CAP_IPC_LOCK: it cannot fail */
+	ASSERT_EQ(0, ioas_change_process(st->fd));
+	change_check_owner(_metadata, st, false);
+
+	EXPECT_UNMAP_EXACT(st->fd, st->id, MAP_IOVA, BUF_LEN);
+	check_pinned(_metadata, st, false);
+	EXPECT_EQ(st->vmlck0, proc_status_kb("VmLck"));
+}
+
+static void change_check_failure(struct __test_metadata *_metadata,
+				 struct nth_state *st)
+{
+	struct cp_rep rep;
+
+	change_check_owner(_metadata, st, false);
+	cp_call(_metadata, st, CP_CHANGE, 0, &rep);
+	ASSERT_EQ(0, rep.ret);
+	change_check_success(_metadata, st);
+}
+
+static const int change_errnos[] = { ENOMEM, 0 };
+
+static const struct nth_op change_mm_op = {
+	.name = "IOMMU_IOAS_CHANGE_PROCESS, per-process accounting",
+	.errnos = change_errnos,
+	/* IOAS array, charge */
+	.min_faults = 2,
+	.needs_test_cmd = true,
+	.variant = CP_PER_PROCESS,
+	.prepare = change_prepare,
+	.run_nth = change_run_nth,
+	.check_success = change_check_success,
+	.check_failure = change_check_failure,
+};
+
+static const struct nth_op change_user_op = {
+	.name = "IOMMU_IOAS_CHANGE_PROCESS, per-user accounting, other user",
+	.errnos = change_errnos,
+	/* IOAS array, charge */
+	.min_faults = 2,
+	.needs_test_cmd = true,
+	.variant = 0,
+	.prepare = change_prepare,
+	.run_nth = change_run_nth,
+	.check_success = change_check_success,
+	.check_failure = change_check_failure,
+};
+
+static const struct nth_op change_uncharged_op = {
+	.name = "IOMMU_IOAS_CHANGE_PROCESS, nothing charged",
+	.errnos = change_errnos,
+	/* IOAS array; there is nothing to charge */
+	.min_faults = 1,
+	.needs_test_cmd = true,
+	.variant = CP_PER_PROCESS | CP_UNCHARGED,
+	.prepare = change_prepare,
+	.run_nth = change_run_nth,
+	.check_success = change_check_success,
+	.check_failure = change_check_failure,
+};
+
+/* sweep() of a CHANGE_PROCESS op, which needs root to set its state up */
+static void change_sweep(struct __test_metadata *_metadata,
+			 FIXTURE_DATA(fail_nth) *self, const struct nth_op *op)
+{
+	if (geteuid())
+		SKIP(return, "needs root, to map without CAP_IPC_LOCK");
+	sweep(_metadata, self, op);
+}
 
 /*
  * IOMMU_IOAS_COPY of a mapping of IOAS @id (one mock domain) to COPY_IOVA
@@ -1833,6 +2306,40 @@ TEST_F(fail_nth, map_1_domain)
 TEST_F(fail_nth, map_2_domains)
 {
 	sweep(_metadata, self, &map2_op);
+}
+
+TEST_F(fail_nth, map_file_no_domain)
+{
+	sweep(_metadata, self, &map_file0_op);
+}
+
+/*
+ * Hundreds of runs, each mapping and unmapping the file in the process
+ * besides what MAP does: more than the default 30 s on a busy debug kernel
+ */
+TEST_F_TIMEOUT(fail_nth, map_file_1_domain, 120)
+{
+	sweep(_metadata, self, &map_file1_op);
+}
+
+TEST_F_TIMEOUT(fail_nth, map_file_2_domains, 120)
+{
+	sweep(_metadata, self, &map_file2_op);
+}
+
+TEST_F(fail_nth, change_process_per_process)
+{
+	change_sweep(_metadata, self, &change_mm_op);
+}
+
+TEST_F(fail_nth, change_process_per_user)
+{
+	change_sweep(_metadata, self, &change_user_op);
+}
+
+TEST_F(fail_nth, change_process_uncharged)
+{
+	change_sweep(_metadata, self, &change_uncharged_op);
 }
 
 TEST_F(fail_nth, copy)

@@ -161,6 +161,42 @@ static inline int ioas_map_auto(int fd, __u32 ioas_id, const void *va,
 	return ioas_map(fd, ioas_id, MAP_RW, (uintptr_t)va, length, iova);
 }
 
+/*
+ * IOMMU_IOAS_MAP_FILE of [start, start + length) of the file @mfd, with
+ * @flags. *iova is read only with IOMMU_IOAS_MAP_FIXED_IOVA and receives
+ * the IOVA used; @iova may be NULL.
+ */
+static inline int ioas_map_file(int fd, __u32 ioas_id, __u32 flags, int mfd,
+				__u64 start, __u64 length, __u64 *iova)
+{
+	struct iommu_ioas_map_file cmd = {
+		.size = sizeof(cmd),
+		.flags = flags,
+		.ioas_id = ioas_id,
+		.fd = mfd,
+		.start = start,
+		.length = length,
+	};
+	int ret;
+
+	if (iova && (flags & IOMMU_IOAS_MAP_FIXED_IOVA))
+		cmd.iova = *iova;
+	ret = iommufd_ioctl(fd, IOMMU_IOAS_MAP_FILE, &cmd);
+	if (!ret && iova)
+		*iova = cmd.iova;
+	return ret;
+}
+
+/* IOMMU_IOAS_CHANGE_PROCESS: make the caller the owner of every mapping */
+static inline int ioas_change_process(int fd)
+{
+	struct iommu_ioas_change_process cmd = {
+		.size = sizeof(cmd),
+	};
+
+	return iommufd_ioctl(fd, IOMMU_IOAS_CHANGE_PROCESS, &cmd);
+}
+
 /* IOMMU_IOAS_UNMAP; *unmapped (may be NULL) receives the bytes unmapped */
 static inline int ioas_unmap(int fd, __u32 ioas_id, __u64 iova, __u64 length,
 			     __u64 *unmapped)
