@@ -75,15 +75,37 @@ out_unlock:
 	return rc;
 }
 
+/*
+ * The holes in the reserved set: all of them counted in *@count, the first
+ * @max stored in @ranges (which may be NULL when @max is 0).
+ */
+static void iommufd_ioas_collect_ranges(struct iommufd_ioas *ioas,
+					struct iommu_iova_range *ranges,
+					u32 max, u32 *count)
+{
+	struct rb_root_cached *reserved[] = { &ioas->iopt.reserved_itree };
+	struct iova_span_iter span;
+
+	lockdep_assert_held(&ioas->iopt.iova_rwsem);
+
+	*count = 0;
+	for_each_iova_span(&span, reserved, 1, 0, ULONG_MAX) {
+		if (!span.is_hole)
+			continue;
+		if (*count < max) {
+			ranges[*count].start = span.start;
+			ranges[*count].last = span.last;
+		}
+		(*count)++;
+	}
+}
+
 int iommufd_ioas_iova_ranges(struct iommufd_ucmd *ucmd)
 {
 	struct iommu_ioas_iova_ranges *cmd = ucmd->cmd;
-	struct iommu_iova_range __user *uranges;
-	struct rb_root_cached *reserved[1];
-	struct iommu_iova_range range;
-	struct iova_span_iter span;
+	struct iommu_iova_range *ranges = NULL;
 	struct iommufd_ioas *ioas;
-	u32 max_iovas;
+	u32 max_iovas, count, n;
 	int rc = 0;
 
 	if (cmd->__reserved)
@@ -92,35 +114,46 @@ int iommufd_ioas_iova_ranges(struct iommufd_ucmd *ucmd)
 	ioas = iommufd_get_ioas(ucmd->ictx, cmd->ioas_id);
 	if (IS_ERR(ioas))
 		return PTR_ERR(ioas);
-
-	uranges = u64_to_user_ptr(cmd->allowed_iovas);
 	max_iovas = cmd->num_iovas;
-	cmd->num_iovas = 0;
-	reserved[0] = &ioas->iopt.reserved_itree;
 
-	/* One snapshot: the reserved set cannot change while we count. */
+	/*
+	 * Take one snapshot under the IOVA lock, into kernel memory, and copy
+	 * it out after dropping the lock: a fault on the user buffer must
+	 * not happen under the lock (a userfaultfd handler could need it).
+	 * The buffer is sized by a first count; if the set changed in
+	 * between, count again.
+	 */
 	down_read(&ioas->iopt.iova_rwsem);
-	for_each_iova_span(&span, reserved, 1, 0, ULONG_MAX) {
-		if (!span.is_hole)
-			continue;
-		if (cmd->num_iovas < max_iovas) {
-			range.start = span.start;
-			range.last = span.last;
-			if (copy_to_user(&uranges[cmd->num_iovas], &range,
-					 sizeof(range))) {
-				rc = -EFAULT;
-				goto out_unlock;
-			}
+	iommufd_ioas_collect_ranges(ioas, NULL, 0, &count);
+	while (true) {
+		n = min(count, max_iovas);
+		up_read(&ioas->iopt.iova_rwsem);
+		kfree(ranges);
+		ranges = n ? kcalloc(n, sizeof(*ranges), GFP_KERNEL) : NULL;
+		if (n && !ranges) {
+			rc = -ENOMEM;
+			goto out_put;
 		}
-		cmd->num_iovas++;
+		down_read(&ioas->iopt.iova_rwsem);
+		iommufd_ioas_collect_ranges(ioas, ranges, n, &count);
+		if (min(count, max_iovas) == n)
+			break;
 	}
 	cmd->out_iova_alignment = ioas->iopt.iova_alignment;
+	up_read(&ioas->iopt.iova_rwsem);
+
+	cmd->num_iovas = count;
+	if (n && copy_to_user(u64_to_user_ptr(cmd->allowed_iovas), ranges,
+			      n * sizeof(*ranges))) {
+		rc = -EFAULT;
+		goto out_put;
+	}
 	rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
 	/* The counts are reported even when the array was too small. */
-	if (!rc && cmd->num_iovas > max_iovas)
+	if (!rc && count > max_iovas)
 		rc = -EMSGSIZE;
-out_unlock:
-	up_read(&ioas->iopt.iova_rwsem);
+out_put:
+	kfree(ranges);
 	iommufd_put_object(ucmd->ictx, &ioas->obj);
 	return rc;
 }
