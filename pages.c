@@ -16,11 +16,9 @@
 #include <linux/fs.h>
 #include <linux/highmem.h>
 #include <linux/iommu.h>
-#include <linux/kthread.h>
 #include <linux/kref.h>
 #include <linux/magic.h>
 #include <linux/mm.h>
-#include <linux/mman.h>
 #include <linux/cred.h>
 #include <linux/overflow.h>
 #include <linux/sched/mm.h>
@@ -30,6 +28,7 @@
 #include <linux/slab.h>
 
 #include "io_pagetable.h"
+#include "iommufd_compat.h"
 #include "iommufd_private.h"
 #include "iova_span.h"
 
@@ -464,74 +463,16 @@ void iopt_pages_owner_change_commit(struct iopt_pages *pages)
 	free_uid(old_user);
 }
 
-/*
- * Pin pages of the page set's file. 6.1 cannot pin page-cache pages
- * without a mapping, so map the range into an mm for a moment and pin
- * through that: the pins are then ordinary FOLL_PIN pins, and GUP does what
- * long-term pins need (it faults in missing pages and moves pages out of
- * movable zones). Any mm will do, as the file names the pages: the
- * caller's, or the owner's in a kthread. May pin fewer pages than asked.
- */
+/* Pin pages of the page set's file; may pin fewer pages than asked. */
 static long iopt_pages_gup_file(struct iopt_pages *pages, unsigned long index,
 				unsigned long npages, unsigned int gup_flags,
 				struct page **page_buf)
 {
-	unsigned long align = iopt_file_map_align(pages->file);
-	unsigned long off = pages->start + index * PAGE_SIZE;
-	unsigned long map_off = ALIGN_DOWN(off, align);
-	unsigned long len = ALIGN(off + npages * PAGE_SIZE, align) - map_off;
-	struct mm_struct *mm = current->mm;
-	struct vm_area_struct *vma;
-	unsigned long addr;
-	long rc;
-
-	if (!mm) {
-		if (!(current->flags & PF_KTHREAD) ||
-		    !mmget_not_zero(pages->source_mm))
-			return -EFAULT;
-		kthread_use_mm(pages->source_mm);
-	}
-
-	addr = vm_mmap(pages->file, 0, len,
-		       PROT_READ | (pages->writable ? PROT_WRITE : 0),
-		       MAP_SHARED, map_off);
-	if (IS_ERR_VALUE(addr)) {
-		rc = (long)addr;
-		goto out;
-	}
-
-	/*
-	 * Another thread of the process may have replaced the mapping
-	 * already. Pin only through a shared mapping of the right part of
-	 * the file, and never unmap what is not that.
-	 */
-	mmap_read_lock(current->mm);
-	vma = vma_lookup(current->mm, addr);
-	if (!vma || vma->vm_file != pages->file ||
-	    !(vma->vm_flags & VM_MAYSHARE) || vma->vm_end - addr < len ||
-	    vma->vm_pgoff + PHYS_PFN(addr - vma->vm_start) !=
-		    PHYS_PFN(map_off)) {
-		mmap_read_unlock(current->mm);
-		rc = -EFAULT;
-		goto out;
-	}
-	rc = pin_user_pages(addr + (off - map_off),
-			    min_t(unsigned long, npages, INT_MAX), gup_flags,
-			    page_buf, NULL);
-	mmap_read_unlock(current->mm);
-	/*
-	 * The mapping must not outlive this call: it would keep the file
-	 * mapped in the process. Unmapping part of a VMA can need memory;
-	 * a shortage of it is transient, so try again.
-	 */
-	while (vm_munmap(addr, len) == -ENOMEM)
-		cond_resched();
-out:
-	if (!mm) {
-		kthread_unuse_mm(pages->source_mm);
-		mmput(pages->source_mm);
-	}
-	return rc;
+	return iommufd_pin_file_pages(pages->file,
+				      iopt_file_map_align(pages->file),
+				      pages->start + index * PAGE_SIZE, npages,
+				      gup_flags, pages->writable, page_buf,
+				      pages->source_mm);
 }
 
 /* One GUP call for pages from @index on; may pin fewer pages. */
