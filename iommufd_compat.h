@@ -9,6 +9,7 @@
 
 #include <linux/err.h>
 #include <linux/fs.h>
+#include <linux/iommu.h>
 #include <linux/kthread.h>
 #include <linux/mm.h>
 #include <linux/mman.h>
@@ -101,6 +102,54 @@ out:
 		mmput(kthread_mm);
 	}
 	return rc;
+}
+
+/**
+ * iommufd_iommu_sva_bind() - bind @mm to @dev through the IOMMU core
+ * @dev: the device
+ * @mm: the mm, with an mm_users reference held by the caller
+ *
+ * 6.1's iommu_sva_bind_device() takes a driver data pointer that later
+ * kernels dropped, and the SVA device feature must be enabled first.
+ *
+ * Return: the core's handle or an ERR_PTR; the feature is left disabled
+ * on failure.
+ */
+static inline struct iommu_sva *iommufd_iommu_sva_bind(struct device *dev,
+						       struct mm_struct *mm)
+{
+	struct iommu_sva *handle;
+	int rc;
+
+	if (!IS_ENABLED(CONFIG_IOMMU_SVA))
+		return ERR_PTR(-EOPNOTSUPP);
+	rc = iommu_dev_enable_feature(dev, IOMMU_DEV_FEAT_SVA);
+	if (rc)
+		return ERR_PTR(rc);
+	handle = iommu_sva_bind_device(dev, mm, NULL);
+	if (IS_ERR(handle))
+		iommu_dev_disable_feature(dev, IOMMU_DEV_FEAT_SVA);
+	return handle;
+}
+
+/**
+ * iommufd_iommu_sva_unbind() - undo iommufd_iommu_sva_bind()
+ * @dev: the device
+ * @handle: the handle it returned
+ */
+static inline void iommufd_iommu_sva_unbind(struct device *dev,
+					    struct iommu_sva *handle)
+{
+	iommu_sva_unbind_device(handle);
+	iommu_dev_disable_feature(dev, IOMMU_DEV_FEAT_SVA);
+}
+
+/* How many PASIDs @dev's IOMMU supports: 0 for none. */
+static inline u32 iommufd_iommu_max_pasids(struct device *dev)
+{
+	if (!dev->iommu || !dev->iommu->iommu_dev)
+		return 0;
+	return dev->iommu->iommu_dev->max_pasids;
 }
 
 #endif

@@ -20,6 +20,11 @@
  *   mm_struct::mmap_lock                (GUP, locked_vm accounting, and
  *                                        faults in copy_to/from_user)
  *
+ * SVA (sva.c) has its own, separate order: iommufd_sva_lock, then
+ * mmap_lock (mmu_notifier_get()) or the backend's locks; the SVA list lock
+ * and a mock SVA device's PASID table lock are innermost spinlocks, taken
+ * by the notifier callbacks.
+ *
  * CHANGE_PROCESS is the one path that holds the locks of several IOASes:
  * under ioas_creation_rwsem (as lockdep nest lock) it takes the
  * domains_rwsem of every IOAS of the context in ID order, then every
@@ -45,6 +50,7 @@
 #include "io_pagetable.h"
 
 struct iommufd_ctx;
+struct iommufd_sva;
 
 /**
  * enum iommufd_object_type - the kinds of object a context can hold
@@ -417,5 +423,37 @@ static inline void iommufd_rig_fault(void)
 {
 }
 #endif
+
+/**
+ * struct iommufd_sva_dev_ops - how SVA drives a kind of device
+ * @bind: start translating @pasid of @dev through @mm; may sleep. *@priv
+ *	receives the backend's data for the bond (not NULL), stored with
+ *	WRITE_ONCE() no later than the PASID goes live: notifier callbacks
+ *	may already look at it, and skip the bond while it is NULL
+ * @unbind: undo @bind; may sleep. DMA on @pasid was already stopped
+ * @stop: stop all DMA on @pasid and drop cached translations; never
+ *	sleeps, any context, may be called more than once (mm teardown, last
+ *	unbind)
+ * @invalidate: drop cached translations of [@start, @end); never sleeps
+ * @max_pasid: the highest PASID @dev can use; NULL for the IOMMU core's
+ *	limit
+ */
+struct iommufd_sva_dev_ops {
+	int (*bind)(struct device *dev, struct mm_struct *mm, u32 pasid,
+		    void **priv);
+	void (*unbind)(struct device *dev, u32 pasid, void *priv);
+	void (*stop)(struct device *dev, u32 pasid, void *priv);
+	void (*invalidate)(struct device *dev, u32 pasid, void *priv,
+			   unsigned long start, unsigned long end);
+	u32 (*max_pasid)(struct device *dev);
+};
+
+int iommufd_sva_register_device(struct device *dev,
+				const struct iommufd_sva_dev_ops *ops);
+int iommufd_sva_unregister_device(struct device *dev);
+void iommufd_sva_flush(void);
+void iommufd_sva_test_release(struct iommufd_sva *handle);
+int iommufd_sva_init(void);
+void iommufd_sva_exit(void);
 
 #endif

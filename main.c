@@ -667,22 +667,30 @@ static int __init iommufd_init(void)
 {
 	int ret;
 
-	ret = iommufd_test_init();
+	ret = iommufd_sva_init();
 	if (ret)
 		return ret;
+	ret = iommufd_test_init();
+	if (ret)
+		goto err_sva;
 	ret = misc_register(&iommu_misc_dev);
-	if (ret) {
-		iommufd_test_exit();
-		return ret;
-	}
+	if (ret)
+		goto err_test;
 	iommufd_rig_fault();
 	return 0;
+
+err_test:
+	iommufd_test_exit();
+err_sva:
+	iommufd_sva_exit();
+	return ret;
 }
 
 static void __exit iommufd_exit(void)
 {
 	misc_deregister(&iommu_misc_dev);
 	iommufd_test_exit();
+	iommufd_sva_exit();
 }
 
 module_init(iommufd_init);

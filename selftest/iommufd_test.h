@@ -76,6 +76,24 @@
  * @IOMMU_TEST_OP_PIN_FLOOR: Pin the user memory of &iommu_test_cmd.pin_floor
  *	long term, as MAP would, then unpin it: the floor that make bench
  *	measures MAP against
+ * @IOMMU_TEST_OP_SVA_DEV_CREATE: Create a mock SVA device that can use
+ *	PASIDs [1, &iommu_test_cmd.sva_dev_create.max_pasid], as a file
+ *	descriptor. Closing it unbinds what is still bound through it. @id
+ *	is unused.
+ * @IOMMU_TEST_OP_SVA_BIND: Bind the calling process's mm to the mock SVA
+ *	device whose fd is @id (&iommu_test_cmd.sva_bind)
+ * @IOMMU_TEST_OP_SVA_UNBIND: Unbind a handle of the mock SVA device @id,
+ *	directly, from a work item or from an RCU callback
+ *	(&iommu_test_cmd.sva_unbind)
+ * @IOMMU_TEST_OP_SVA_DMA: DMA by the mock SVA device @id, tagged with a
+ *	PASID, to or from a process virtual address (&iommu_test_cmd.sva_dma)
+ * @IOMMU_TEST_OP_SVA_RELEASE: Run the mmu_notifier release() of a handle's
+ *	mm once more, as the core may (&iommu_test_cmd.sva_unbind.handle)
+ * @IOMMU_TEST_OP_SVA_FLUSH: Wait until unbinds asked for so far, and the
+ *	frees they lead to, are complete; @id is unused
+ * @IOMMU_TEST_OP_SVA_CORE_BIND: Bind the calling process's mm to a real
+ *	PCI device through the IOMMU core, and unbind at once
+ *	(&iommu_test_cmd.sva_core_bind); the result is what the core says
  *
  * An op number the kernel does not know gives EOPNOTSUPP.
  */
@@ -106,7 +124,31 @@ enum iommu_test_op {
 
 	IOMMU_TEST_OP_PRIVATE_BASE = 0x1000,
 	IOMMU_TEST_OP_PIN_FLOOR = IOMMU_TEST_OP_PRIVATE_BASE,
+	IOMMU_TEST_OP_SVA_DEV_CREATE = 0x1001,
+	IOMMU_TEST_OP_SVA_BIND = 0x1002,
+	IOMMU_TEST_OP_SVA_UNBIND = 0x1003,
+	IOMMU_TEST_OP_SVA_DMA = 0x1004,
+	IOMMU_TEST_OP_SVA_RELEASE = 0x1005,
+	IOMMU_TEST_OP_SVA_FLUSH = 0x1006,
+	IOMMU_TEST_OP_SVA_CORE_BIND = 0x1007,
 };
+
+/**
+ * enum mock_sva_unbind_mode - where SVA_UNBIND unbinds from
+ * @MOCK_SVA_UNBIND_DIRECT: in the ioctl
+ * @MOCK_SVA_UNBIND_WORK: from a work item, after the ioctl returned
+ * @MOCK_SVA_UNBIND_RCU: from an RCU callback, after the ioctl returned
+ */
+enum mock_sva_unbind_mode {
+	MOCK_SVA_UNBIND_DIRECT,
+	MOCK_SVA_UNBIND_WORK,
+	MOCK_SVA_UNBIND_RCU,
+};
+
+/* SVA_DMA flags: write to the process's memory (else read from it). */
+#define MOCK_SVA_DMA_WRITE (1 << 0)
+/* The most one SVA_DMA moves. */
+#define MOCK_SVA_DMA_MAX 65536
 
 /* The IOVA window of a mock paging domain, [16 MiB, 2 GiB - 1]. */
 #define MOCK_APERTURE_START 0x01000000ULL
@@ -300,6 +342,25 @@ enum iommu_test_invalidate_flags {
  * @pin_floor: PIN_FLOOR arguments
  * @pin_floor.uptr: First byte, page aligned
  * @pin_floor.length: Bytes, page aligned
+ * @sva_dev_create: SVA_DEV_CREATE arguments
+ * @sva_dev_create.max_pasid: In: the highest PASID the device can use;
+ *	0 means none
+ * @sva_dev_create.out_fd: Out: the device's file descriptor
+ * @sva_bind: SVA_BIND arguments
+ * @sva_bind.out_handle: Out: the handle's number on the device
+ * @sva_bind.out_pasid: Out: the mm's PASID
+ * @sva_unbind: SVA_UNBIND and SVA_RELEASE arguments
+ * @sva_unbind.handle: A handle number from SVA_BIND
+ * @sva_unbind.mode: &enum mock_sva_unbind_mode
+ * @sva_dma: SVA_DMA arguments
+ * @sva_dma.pasid: The PASID the DMA is tagged with
+ * @sva_dma.flags: MOCK_SVA_DMA_WRITE
+ * @sva_dma.va: Address in the bound process, any alignment
+ * @sva_dma.uptr: Buffer of the caller: the data to write, or where the
+ *	data read goes
+ * @sva_dma.length: Bytes, at most MOCK_SVA_DMA_MAX
+ * @sva_core_bind: SVA_CORE_BIND arguments
+ * @sva_core_bind.pci_id: The device: PCI segment << 16 | bus << 8 | devfn
  * @last: Marks the end of the struct; pass 0
  *
  * The minimum size ends at @last. Ops of this project's own, from
@@ -419,6 +480,28 @@ struct iommu_test_cmd {
 			__aligned_u64 uptr;
 			__aligned_u64 length;
 		} pin_floor;
+		struct {
+			__u32 max_pasid;
+			__u32 out_fd;
+		} sva_dev_create;
+		struct {
+			__u32 out_handle;
+			__u32 out_pasid;
+		} sva_bind;
+		struct {
+			__u32 handle;
+			__u32 mode;
+		} sva_unbind;
+		struct {
+			__u32 pasid;
+			__u32 flags;
+			__aligned_u64 va;
+			__aligned_u64 uptr;
+			__aligned_u64 length;
+		} sva_dma;
+		struct {
+			__u32 pci_id;
+		} sva_core_bind;
 	};
 	__u32 last;
 };

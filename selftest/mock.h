@@ -20,6 +20,12 @@ struct mock_dev *mock_dev_create(u32 dev_flags);
 void mock_dev_destroy(struct mock_dev *mdev);
 struct device *mock_dev_device(struct mock_dev *mdev);
 struct mock_dev *to_mock_dev(struct device *dev);
+
+struct iommu_test_cmd;
+struct iommufd_ucmd;
+int iommufd_test_sva(struct iommufd_ucmd *ucmd, struct iommu_test_cmd *cmd);
+int mock_sva_init(void);
+void mock_sva_exit(void);
 u32 mock_dev_cache(struct mock_dev *mdev, unsigned int slot);
 bool mock_domain_check_map(struct iommu_domain *domain, unsigned long iova,
 			   phys_addr_t *paddr);

@@ -777,6 +777,14 @@ int iommufd_test(struct iommufd_ucmd *ucmd)
 		return iommufd_test_access_rw(cmd);
 	case IOMMU_TEST_OP_ACCESS_REPLACE_IOAS:
 		return iommufd_test_access_replace_ioas(cmd);
+	case IOMMU_TEST_OP_SVA_DEV_CREATE:
+	case IOMMU_TEST_OP_SVA_BIND:
+	case IOMMU_TEST_OP_SVA_UNBIND:
+	case IOMMU_TEST_OP_SVA_DMA:
+	case IOMMU_TEST_OP_SVA_RELEASE:
+	case IOMMU_TEST_OP_SVA_FLUSH:
+	case IOMMU_TEST_OP_SVA_CORE_BIND:
+		return iommufd_test_sva(ucmd, cmd);
 	default:
 		return -EOPNOTSUPP;
 	}
@@ -789,6 +797,11 @@ int iommufd_test_init(void)
 	rc = mock_bus_init();
 	if (rc)
 		return rc;
+	rc = mock_sva_init();
+	if (rc) {
+		mock_bus_exit();
+		return rc;
+	}
 	iommufd_fault_init();
 	return 0;
 }
@@ -796,5 +809,6 @@ int iommufd_test_init(void)
 void iommufd_test_exit(void)
 {
 	iommufd_fault_exit();
+	mock_sva_exit();
 	mock_bus_exit();
 }

@@ -12,9 +12,11 @@
 #include <linux/types.h>
 #include <uapi/linux/iommufd.h>
 
+struct device;
 struct file;
 struct iommufd_access;
 struct iommufd_ctx;
+struct iommufd_sva;
 struct page;
 
 void iommufd_ctx_get(struct iommufd_ctx *ictx);
@@ -64,5 +66,10 @@ void iommufd_access_unpin_pages(struct iommufd_access *access,
 				unsigned long iova, unsigned long length);
 int iommufd_access_rw(struct iommufd_access *access, unsigned long iova,
 		      void *data, size_t len, unsigned int flags);
+
+/* Shared virtual addressing: a device uses the calling process's mm */
+struct iommufd_sva *iommufd_sva_bind_device(struct device *dev);
+u32 iommufd_sva_get_pasid(struct iommufd_sva *handle);
+void iommufd_sva_unbind_device(struct iommufd_sva *handle);
 
 #endif
