@@ -220,13 +220,19 @@ struct nth_state {
 	int child_sock;		/* socket to talk to @child, or -1 */
 	long child_vmpin0;	/* VmPin and VmLck (kB) of @child at first */
 	long child_vmlck0;
+
+	/* For the SVA sweeps */
+	int sva_dev[2];		/* mock SVA devices, or -1 */
+	__u32 pasid;		/* the PASID the bind is to return */
+	__u32 handle;		/* the handle number it is to return */
+	__u32 out_pasid;	/* the PASID it returned */
 };
 
 /* A state with nothing in it: every fd field -1, the rest zero */
 #define NTH_STATE_INIT							\
 	{								\
 		.fd = -1, .out_fd = -1, .access_fd = -1, .memfd = -1,	\
-		.child_sock = -1,					\
+		.child_sock = -1, .sva_dev = { -1, -1 },		\
 	}
 
 /*
@@ -280,6 +286,11 @@ static void state_close(struct nth_state *st)
 	/* Destroying the access unpins what it pinned and puts the context */
 	if (st->access_fd >= 0)
 		close(st->access_fd);
+	/* Closing an SVA device unbinds what is bound through it */
+	if (st->sva_dev[0] >= 0)
+		close(st->sva_dev[0]);
+	if (st->sva_dev[1] >= 0)
+		close(st->sva_dev[1]);
 	free(st->rw_buf);
 	/* The child has the context as well; it lets go when it exits */
 	if (st->child > 0) {
@@ -2268,6 +2279,268 @@ static void access_sweep(struct __test_metadata *_metadata,
 	sweep(_metadata, self, op);
 }
 
+/*
+ * SVA sweeps
+ *
+ * IOMMU_TEST_OP_SVA_BIND of this process's mm to a mock SVA device
+ * (sva_dev[0]), in one of three states (&nth_op.variant):
+ *
+ *   0           the mm has no PASID yet: the bind allocates the mm side
+ *               (an mmu_notifier), the PASID, the bond and the device's
+ *               state for the PASID, and a handle number
+ *   SVA_SHARED  the mm is bound to another device (sva_dev[1]): the bind
+ *               adds a bond with the mm's PASID
+ *   SVA_AGAIN   the mm is bound to this device already (handle 0): the
+ *               bind takes one more reference on that bond, as handle 1
+ *
+ * A failure must leave no handle (SVA_UNBIND of the number the bind would
+ * have returned says ENOENT), no bond and no reference (DMA on the mm's
+ * PASID through the device fails, or for SVA_AGAIN works until handle 0
+ * is unbound and no longer), and the other device's bond as it was; the
+ * same bind must then work at once. A success must return the lowest free
+ * handle number and the mm's PASID, and DMA must reach the memory.
+ * Either way, once both devices are closed (which unbinds what is left,
+ * and would WARN on a bond count gone wrong) the PASID must be free: the
+ * bind of another process gets it.
+ */
+#define SVA_SHARED 1U
+#define SVA_AGAIN 2U
+
+#define SVA_MAX_PASID ((1U << 20) - 1)
+#define SVA_DMA_LEN 64UL
+
+static const int sva_bind_errnos[] = { ENOMEM, 0 };
+
+/*
+ * Why the SVA sweeps cannot run, or NULL if they can. A module without
+ * IOMMU_TEST_CMD (ENOTTY) is left to sweep().
+ */
+static const char *sva_skip_reason(void)
+{
+	int fd, dev = -1, ret;
+
+	fd = open(IOMMUFD_DEV, O_RDWR);
+	if (fd < 0)
+		return NULL;	/* let the test show it */
+	ret = sva_dev_create(fd, SVA_MAX_PASID, &dev);
+	if (dev >= 0)
+		close(dev);
+	close(fd);
+	return ret == -EOPNOTSUPP ? "no SVA ops in IOMMU_TEST_CMD" : NULL;
+}
+
+/*
+ * The PASID that the bind of another mm to @dev gets now, or -errno: a
+ * child binds, unbinds and exits, and its PASID is freed again.
+ */
+static int sva_child_pasid(int fd, int dev)
+{
+	__u32 handle, pasid;
+	int p[2], ret, status;
+	ssize_t n;
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC))
+		return -errno;
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		ret = -errno;
+		close(p[0]);
+		close(p[1]);
+		return ret;
+	}
+	if (!pid) {
+		ret = sva_bind(fd, dev, &handle, &pasid);
+		if (!ret) {
+			ret = pasid;
+			if (sva_unbind(fd, dev, handle, MOCK_SVA_UNBIND_DIRECT))
+				ret = -EBADE;
+		}
+		_exit(write(p[1], &ret, sizeof(ret)) != sizeof(ret));
+	}
+	close(p[1]);
+	n = read(p[0], &ret, sizeof(ret));
+	close(p[0]);
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+	    WEXITSTATUS(status) || n != sizeof(ret))
+		return -ECHILD;
+	if (sva_flush(fd))
+		return -errno;
+	return ret;
+}
+
+/* Whether DMA through @dev on @pasid reaches the buffer */
+static void sva_check_dma(struct __test_metadata *_metadata,
+			  struct nth_state *st, int dev, __u32 pasid,
+			  bool bound)
+{
+	unsigned char out[SVA_DMA_LEN];
+	int ret;
+
+	memset(out, 0, sizeof(out));
+	ret = sva_dma(st->fd, dev, pasid, 0, (uintptr_t)st->buf, out,
+		      sizeof(out));
+	if (bound) {
+		EXPECT_EQ(0, ret);
+		EXPECT_EQ(0, memcmp(out, st->buf, sizeof(out)));
+	} else {
+		EXPECT_EQ(-EIO, ret);
+	}
+}
+
+static void sva_bind_prepare(struct __test_metadata *_metadata,
+			     struct nth_state *st)
+{
+	__u32 handle, pasid;
+	int ret;
+
+	state_open(_metadata, st);
+	ASSERT_EQ(0, sva_dev_create(st->fd, SVA_MAX_PASID, &st->sva_dev[0]));
+	ASSERT_EQ(0, sva_dev_create(st->fd, SVA_MAX_PASID, &st->sva_dev[1]));
+	state_buf(_metadata, st);
+	/* The lowest free PASID, which this mm's first bind gets */
+	ret = sva_child_pasid(st->fd, st->sva_dev[0]);
+	ASSERT_LT(0, ret);
+	st->pasid = ret;
+	st->handle = 0;
+	if (st->variant & SVA_SHARED) {
+		ASSERT_EQ(0, sva_bind(st->fd, st->sva_dev[1], &handle, &pasid));
+		ASSERT_EQ(st->pasid, pasid);
+	}
+	if (st->variant & SVA_AGAIN) {
+		ASSERT_EQ(0, sva_bind(st->fd, st->sva_dev[0], &handle, &pasid));
+		ASSERT_EQ(0U, handle);
+		ASSERT_EQ(st->pasid, pasid);
+		st->handle = 1;
+	}
+	sva_check_dma(_metadata, st, st->sva_dev[0], st->pasid,
+		      st->variant & SVA_AGAIN);
+}
+
+static int sva_bind_run(struct nth_state *st)
+{
+	return sva_bind(st->fd, st->sva_dev[0], &st->out_id, &st->out_pasid);
+}
+
+/*
+ * Unbind the bind's handle: it must have been the only reference to the
+ * bond but for SVA_AGAIN's handle 0. Then close both devices, which must
+ * leave no bond holding the PASID.
+ */
+static void sva_bind_check_gone(struct __test_metadata *_metadata,
+				struct nth_state *st)
+{
+	bool again = st->variant & SVA_AGAIN;
+	int dev;
+
+	EXPECT_EQ(0, sva_unbind(st->fd, st->sva_dev[0], st->out_id,
+				MOCK_SVA_UNBIND_DIRECT));
+	EXPECT_EQ(-ENOENT, sva_unbind(st->fd, st->sva_dev[0], st->out_id,
+				      MOCK_SVA_UNBIND_DIRECT));
+	sva_check_dma(_metadata, st, st->sva_dev[0], st->out_pasid, again);
+	if (again) {
+		EXPECT_EQ(0, sva_unbind(st->fd, st->sva_dev[0], 0,
+					MOCK_SVA_UNBIND_DIRECT));
+		sva_check_dma(_metadata, st, st->sva_dev[0], st->out_pasid,
+			      false);
+	}
+	if (st->variant & SVA_SHARED)
+		sva_check_dma(_metadata, st, st->sva_dev[1], st->pasid, true);
+
+	EXPECT_EQ(0, close(st->sva_dev[0]));
+	EXPECT_EQ(0, close(st->sva_dev[1]));
+	st->sva_dev[0] = st->sva_dev[1] = -1;
+	ASSERT_EQ(0, sva_dev_create(st->fd, SVA_MAX_PASID, &dev));
+	EXPECT_EQ((int)st->pasid, sva_child_pasid(st->fd, dev));
+	EXPECT_EQ(0, close(dev));
+}
+
+static void sva_bind_check_success(struct __test_metadata *_metadata,
+				   struct nth_state *st)
+{
+	EXPECT_EQ(st->handle, st->out_id);
+	EXPECT_EQ(st->pasid, st->out_pasid);
+	sva_check_dma(_metadata, st, st->sva_dev[0], st->out_pasid, true);
+	sva_bind_check_gone(_metadata, st);
+}
+
+static void sva_bind_check_failure(struct __test_metadata *_metadata,
+				   struct nth_state *st)
+{
+	/* No handle, no bond, no reference */
+	EXPECT_EQ(-ENOENT, sva_unbind(st->fd, st->sva_dev[0], st->handle,
+				      MOCK_SVA_UNBIND_DIRECT));
+	sva_check_dma(_metadata, st, st->sva_dev[0], st->pasid,
+		      st->variant & SVA_AGAIN);
+	if (st->variant & SVA_SHARED)
+		sva_check_dma(_metadata, st, st->sva_dev[1], st->pasid, true);
+
+	/*
+	 * The same bind works straight away. A new mm side may get another
+	 * PASID while the failed one's is on its way out (freed after an
+	 * SRCU grace period); an mm bound elsewhere keeps its own.
+	 */
+	ASSERT_EQ(0, sva_bind_run(st));
+	EXPECT_EQ(st->handle, st->out_id);
+	if (st->variant & (SVA_SHARED | SVA_AGAIN))
+		EXPECT_EQ(st->pasid, st->out_pasid);
+	EXPECT_LE(1U, st->out_pasid);
+	EXPECT_GE(SVA_MAX_PASID, st->out_pasid);
+	sva_check_dma(_metadata, st, st->sva_dev[0], st->out_pasid, true);
+	sva_bind_check_gone(_metadata, st);
+}
+
+static const struct nth_op sva_bind_new_op = {
+	.name = "SVA_BIND, new PASID",
+	.errnos = sva_bind_errnos,
+	/* own point, mm side, bond, device state */
+	.min_faults = 4,
+	.needs_test_cmd = true,
+	.variant = 0,
+	.prepare = sva_bind_prepare,
+	.run = sva_bind_run,
+	.check_success = sva_bind_check_success,
+	.check_failure = sva_bind_check_failure,
+};
+
+static const struct nth_op sva_bind_shared_op = {
+	.name = "SVA_BIND, PASID of another device's bond",
+	.errnos = sva_bind_errnos,
+	/* own point, bond, device state */
+	.min_faults = 3,
+	.needs_test_cmd = true,
+	.variant = SVA_SHARED,
+	.prepare = sva_bind_prepare,
+	.run = sva_bind_run,
+	.check_success = sva_bind_check_success,
+	.check_failure = sva_bind_check_failure,
+};
+
+static const struct nth_op sva_bind_again_op = {
+	.name = "SVA_BIND, bound already",
+	.errnos = sva_bind_errnos,
+	/* own point */
+	.min_faults = 1,
+	.needs_test_cmd = true,
+	.variant = SVA_AGAIN,
+	.prepare = sva_bind_prepare,
+	.run = sva_bind_run,
+	.check_success = sva_bind_check_success,
+	.check_failure = sva_bind_check_failure,
+};
+
+/* sweep(), unless the module lacks the mock SVA device */
+static void sva_sweep(struct __test_metadata *_metadata,
+		      FIXTURE_DATA(fail_nth) *self, const struct nth_op *op)
+{
+	const char *reason = sva_skip_reason();
+
+	if (reason)
+		SKIP(return, "%s", reason);
+	sweep(_metadata, self, op);
+}
+
 TEST_F(fail_nth, ioas_alloc)
 {
 	sweep(_metadata, self, &ioas_alloc_op);
@@ -2435,6 +2708,21 @@ TEST_F(fail_nth, unmap_access_no_domain)
 TEST_F(fail_nth, unmap_access_1_domain)
 {
 	access_sweep(_metadata, self, &unmap_access1_op);
+}
+
+TEST_F(fail_nth, sva_bind_new_pasid)
+{
+	sva_sweep(_metadata, self, &sva_bind_new_op);
+}
+
+TEST_F(fail_nth, sva_bind_shared_pasid)
+{
+	sva_sweep(_metadata, self, &sva_bind_shared_op);
+}
+
+TEST_F(fail_nth, sva_bind_again)
+{
+	sva_sweep(_metadata, self, &sva_bind_again_op);
 }
 
 TEST_HARNESS_MAIN

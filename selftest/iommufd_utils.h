@@ -510,6 +510,104 @@ static inline int access_replace(int fd, int access_fd, __u32 ioas_id)
 	return test_cmd(fd, &cmd);
 }
 
+/* SVA_DEV_CREATE: a mock SVA device for PASIDs [1, max_pasid], as an fd */
+static inline int sva_dev_create(int fd, __u32 max_pasid, int *dev_fd)
+{
+	struct iommu_test_cmd cmd = {
+		.op = IOMMU_TEST_OP_SVA_DEV_CREATE,
+		.sva_dev_create = { .max_pasid = max_pasid },
+	};
+	int ret;
+
+	ret = test_cmd(fd, &cmd);
+	if (!ret && dev_fd)
+		*dev_fd = cmd.sva_dev_create.out_fd;
+	return ret;
+}
+
+/* SVA_BIND of the caller's mm to @dev_fd; either output may be NULL */
+static inline int sva_bind(int fd, int dev_fd, __u32 *handle, __u32 *pasid)
+{
+	struct iommu_test_cmd cmd = {
+		.op = IOMMU_TEST_OP_SVA_BIND,
+		.id = dev_fd,
+	};
+	int ret;
+
+	ret = test_cmd(fd, &cmd);
+	if (ret)
+		return ret;
+	if (handle)
+		*handle = cmd.sva_bind.out_handle;
+	if (pasid)
+		*pasid = cmd.sva_bind.out_pasid;
+	return 0;
+}
+
+/* SVA_UNBIND of @handle of @dev_fd, from where @mode says */
+static inline int sva_unbind(int fd, int dev_fd, __u32 handle, __u32 mode)
+{
+	struct iommu_test_cmd cmd = {
+		.op = IOMMU_TEST_OP_SVA_UNBIND,
+		.id = dev_fd,
+		.sva_unbind = { .handle = handle, .mode = mode },
+	};
+
+	return test_cmd(fd, &cmd);
+}
+
+/* SVA_DMA of @length bytes between @buf and @va of the mm bound to @pasid */
+static inline int sva_dma(int fd, int dev_fd, __u32 pasid, __u32 flags,
+			  __u64 va, void *buf, __u64 length)
+{
+	struct iommu_test_cmd cmd = {
+		.op = IOMMU_TEST_OP_SVA_DMA,
+		.id = dev_fd,
+		.sva_dma = {
+			.pasid = pasid,
+			.flags = flags,
+			.va = va,
+			.uptr = (uintptr_t)buf,
+			.length = length,
+		},
+	};
+
+	return test_cmd(fd, &cmd);
+}
+
+/* SVA_RELEASE: run the mmu_notifier release() of @handle's mm again */
+static inline int sva_release(int fd, int dev_fd, __u32 handle)
+{
+	struct iommu_test_cmd cmd = {
+		.op = IOMMU_TEST_OP_SVA_RELEASE,
+		.id = dev_fd,
+		.sva_unbind = { .handle = handle },
+	};
+
+	return test_cmd(fd, &cmd);
+}
+
+/* SVA_FLUSH: wait for every unbind asked for so far and what it frees */
+static inline int sva_flush(int fd)
+{
+	struct iommu_test_cmd cmd = {
+		.op = IOMMU_TEST_OP_SVA_FLUSH,
+	};
+
+	return test_cmd(fd, &cmd);
+}
+
+/* SVA_CORE_BIND of a PCI device: segment << 16 | bus << 8 | devfn */
+static inline int sva_core_bind(int fd, __u32 pci_id)
+{
+	struct iommu_test_cmd cmd = {
+		.op = IOMMU_TEST_OP_SVA_CORE_BIND,
+		.sva_core_bind = { .pci_id = pci_id },
+	};
+
+	return test_cmd(fd, &cmd);
+}
+
 /* The mock IOMMU's page: half a CPU page (2048 bytes with 4 KiB pages) */
 static inline size_t mock_page_size(void)
 {
