@@ -222,6 +222,24 @@ static int conv_iommu_prot(u32 map_flags)
 	(IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_WRITEABLE |           \
 	 IOMMU_IOAS_MAP_READABLE)
 
+/*
+ * The checks MAP and MAP_FILE share, in upstream's order, ending with the
+ * IOAS lookup. @reserved is MAP's reserved field (0 for MAP_FILE).
+ */
+static struct iommufd_ioas *iommufd_ioas_map_get(struct iommufd_ucmd *ucmd,
+						 u32 flags, u32 reserved,
+						 u32 ioas_id, u64 iova,
+						 u64 length)
+{
+	if ((flags & ~IOMMUFD_MAP_FLAGS) || reserved)
+		return ERR_PTR(-EOPNOTSUPP);
+	if (iova >= ULONG_MAX || length >= ULONG_MAX)
+		return ERR_PTR(-EOVERFLOW);
+	if (!(flags & (IOMMU_IOAS_MAP_WRITEABLE | IOMMU_IOAS_MAP_READABLE)))
+		return ERR_PTR(-EINVAL);
+	return iommufd_get_ioas(ucmd->ictx, ioas_id);
+}
+
 int iommufd_ioas_map(struct iommufd_ucmd *ucmd)
 {
 	struct iommu_ioas_map *cmd = ucmd->cmd;
@@ -230,15 +248,8 @@ int iommufd_ioas_map(struct iommufd_ucmd *ucmd)
 	unsigned int flags = 0;
 	int rc;
 
-	if ((cmd->flags & ~IOMMUFD_MAP_FLAGS) || cmd->__reserved)
-		return -EOPNOTSUPP;
-	if (cmd->iova >= ULONG_MAX || cmd->length >= ULONG_MAX)
-		return -EOVERFLOW;
-	if (!(cmd->flags &
-	      (IOMMU_IOAS_MAP_WRITEABLE | IOMMU_IOAS_MAP_READABLE)))
-		return -EINVAL;
-
-	ioas = iommufd_get_ioas(ucmd->ictx, cmd->ioas_id);
+	ioas = iommufd_ioas_map_get(ucmd, cmd->flags, cmd->__reserved,
+				    cmd->ioas_id, cmd->iova, cmd->length);
 	if (IS_ERR(ioas))
 		return PTR_ERR(ioas);
 
@@ -266,16 +277,9 @@ int iommufd_ioas_map_file(struct iommufd_ucmd *ucmd)
 	struct file *file;
 	int rc;
 
-	/* As MAP, which has a reserved field where this has the fd. */
-	if (cmd->flags & ~IOMMUFD_MAP_FLAGS)
-		return -EOPNOTSUPP;
-	if (cmd->iova >= ULONG_MAX || cmd->length >= ULONG_MAX)
-		return -EOVERFLOW;
-	if (!(cmd->flags &
-	      (IOMMU_IOAS_MAP_WRITEABLE | IOMMU_IOAS_MAP_READABLE)))
-		return -EINVAL;
-
-	ioas = iommufd_get_ioas(ucmd->ictx, cmd->ioas_id);
+	/* MAP_FILE has the fd where MAP has a reserved field. */
+	ioas = iommufd_ioas_map_get(ucmd, cmd->flags, 0, cmd->ioas_id,
+				    cmd->iova, cmd->length);
 	if (IS_ERR(ioas))
 		return PTR_ERR(ioas);
 

@@ -105,43 +105,31 @@ out:
 }
 
 /**
- * iommufd_iommu_sva_bind() - bind @mm to @dev through the IOMMU core
+ * iommufd_iommu_sva_enable() - let the IOMMU core do SVA for a device
  * @dev: the device
- * @mm: the mm, with an mm_users reference held by the caller
  *
- * 6.1's iommu_sva_bind_device() takes a driver data pointer that later
- * kernels dropped, and the SVA device feature must be enabled first.
+ * 6.1 wants the SVA device feature enabled before any bind, and disabled
+ * once no bond is left; later kernels do without.
  *
- * Return: the core's handle or an ERR_PTR; the feature is left disabled
- * on failure.
+ * Return: 0 or the driver's errno.
  */
+static inline int iommufd_iommu_sva_enable(struct device *dev)
+{
+	if (!IS_ENABLED(CONFIG_IOMMU_SVA))
+		return -EOPNOTSUPP;
+	return iommu_dev_enable_feature(dev, IOMMU_DEV_FEAT_SVA);
+}
+
+static inline void iommufd_iommu_sva_disable(struct device *dev)
+{
+	iommu_dev_disable_feature(dev, IOMMU_DEV_FEAT_SVA);
+}
+
+/* 6.1's bind takes a driver data pointer that later kernels dropped. */
 static inline struct iommu_sva *iommufd_iommu_sva_bind(struct device *dev,
 						       struct mm_struct *mm)
 {
-	struct iommu_sva *handle;
-	int rc;
-
-	if (!IS_ENABLED(CONFIG_IOMMU_SVA))
-		return ERR_PTR(-EOPNOTSUPP);
-	rc = iommu_dev_enable_feature(dev, IOMMU_DEV_FEAT_SVA);
-	if (rc)
-		return ERR_PTR(rc);
-	handle = iommu_sva_bind_device(dev, mm, NULL);
-	if (IS_ERR(handle))
-		iommu_dev_disable_feature(dev, IOMMU_DEV_FEAT_SVA);
-	return handle;
-}
-
-/**
- * iommufd_iommu_sva_unbind() - undo iommufd_iommu_sva_bind()
- * @dev: the device
- * @handle: the handle it returned
- */
-static inline void iommufd_iommu_sva_unbind(struct device *dev,
-					    struct iommu_sva *handle)
-{
-	iommu_sva_unbind_device(handle);
-	iommu_dev_disable_feature(dev, IOMMU_DEV_FEAT_SVA);
+	return iommu_sva_bind_device(dev, mm, NULL);
 }
 
 /* How many PASIDs @dev's IOMMU supports: 0 for none. */

@@ -506,13 +506,14 @@ static long iopt_pages_gup(struct iopt_pages *pages, unsigned long index,
 
 /*
  * Pin page @index briefly, for a CPU access: not long-term and not charged.
- * Its owner is stable, as the caller holds an IOAS lock (see
- * &struct iopt_pages).
+ * Holding @pages->mutex keeps its owner stable (see &struct iopt_pages).
  */
 static int iopt_pages_pin_one(struct iopt_pages *pages, unsigned long index,
 			      bool write, struct page **page)
 {
 	long rc;
+
+	lockdep_assert_held(&pages->mutex);
 
 	rc = iopt_pages_gup(pages, index, 1, write ? FOLL_WRITE : 0, page);
 	if (rc == 1)

@@ -193,7 +193,7 @@ static int iommufd_sva_core_bind(struct device *dev, struct mm_struct *mm,
 		return PTR_ERR(handle);
 	/* The core keeps its own PASID per mm; it must agree with ours. */
 	if (iommu_sva_get_pasid(handle) != pasid) {
-		iommufd_iommu_sva_unbind(dev, handle);
+		iommu_sva_unbind_device(handle);
 		return -EBUSY;
 	}
 	WRITE_ONCE(*priv, handle);
@@ -202,7 +202,7 @@ static int iommufd_sva_core_bind(struct device *dev, struct mm_struct *mm,
 
 static void iommufd_sva_core_unbind(struct device *dev, u32 pasid, void *priv)
 {
-	iommufd_iommu_sva_unbind(dev, priv);
+	iommu_sva_unbind_device(priv);
 }
 
 /* The IOMMU driver has its own notifier for these. */
@@ -241,6 +241,8 @@ static void iommufd_sva_put_dev(struct iommufd_sva_dev *sdev)
 
 	if (sdev->registered || sdev->nr_bonds)
 		return;
+	if (sdev->ops == &iommufd_sva_core_ops)
+		iommufd_iommu_sva_disable(sdev->dev);
 	list_del(&sdev->node);
 	put_device(sdev->dev);
 	kfree(sdev);
@@ -306,19 +308,32 @@ int iommufd_sva_unregister_device(struct device *dev)
 	return rc;
 }
 
-/* The device side for @dev, made for the core backend if need be. */
+/*
+ * The device side for @dev, made for the core backend if need be. The
+ * core's SVA feature is enabled for as long as that exists, that is while
+ * the device has bonds: once per device, however many mms it binds.
+ */
 static struct iommufd_sva_dev *iommufd_sva_get_dev(struct device *dev)
 {
 	struct iommufd_sva_dev *sdev;
+	int rc;
 
 	lockdep_assert_held(&iommufd_sva_lock);
 
 	sdev = iommufd_sva_find_dev(dev);
 	if (sdev)
 		return sdev;
+	/* No PASIDs, no SVA: say so before asking the driver. */
+	if (!iommufd_iommu_max_pasids(dev))
+		return ERR_PTR(-EOPNOTSUPP);
 	sdev = kzalloc(sizeof(*sdev), GFP_KERNEL);
 	if (!sdev)
 		return ERR_PTR(-ENOMEM);
+	rc = iommufd_iommu_sva_enable(dev);
+	if (rc) {
+		kfree(sdev);
+		return ERR_PTR(rc);
+	}
 	sdev->dev = get_device(dev);
 	sdev->ops = &iommufd_sva_core_ops;
 	list_add(&sdev->node, &iommufd_sva_devs);
