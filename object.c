@@ -1,0 +1,329 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The context and its object table.
+ *
+ * Everything userspace creates through a context (IOAS, HWPT, ...) is an
+ * object in the context's ID table and is named by a u32 ID. The table owns
+ * one reference on each object; objects that depend on each other hold
+ * references too, which is what makes IOMMU_DESTROY of a busy object fail
+ * with EBUSY and what orders teardown when the file is closed.
+ */
+#include <linux/slab.h>
+#include <linux/wait.h>
+#include <linux/xarray.h>
+#include <uapi/linux/iommufd.h>
+
+#include "iommufd_private.h"
+
+struct iommufd_object_ops {
+	void (*destroy)(struct iommufd_object *obj);
+};
+
+static const struct iommufd_object_ops iommufd_object_ops[IOMMUFD_OBJ_MAX] = {
+	[IOMMUFD_OBJ_DEVICE] = {
+		.destroy = iommufd_device_destroy,
+	},
+	[IOMMUFD_OBJ_HWPT_PAGING] = {
+		.destroy = iommufd_hwpt_paging_destroy,
+	},
+	[IOMMUFD_OBJ_IOAS] = {
+		.destroy = iommufd_ioas_destroy,
+	},
+	[IOMMUFD_OBJ_ACCESS] = {
+		.destroy = iommufd_access_destroy_object,
+	},
+#if IS_ENABLED(CONFIG_IOMMUFD_TEST)
+	[IOMMUFD_OBJ_SELFTEST] = {
+		.destroy = iommufd_selftest_destroy,
+	},
+#endif
+};
+
+static void iommufd_object_free(struct iommufd_object *obj)
+{
+	iommufd_object_ops[obj->type].destroy(obj);
+	kfree(obj);
+}
+
+struct iommufd_object *_iommufd_object_alloc(struct iommufd_ctx *ictx,
+					     size_t size,
+					     enum iommufd_object_type type)
+{
+	struct iommufd_object *obj;
+	int ret;
+
+	if (WARN_ON_ONCE(type <= IOMMUFD_OBJ_NONE || type >= IOMMUFD_OBJ_MAX ||
+			 !iommufd_object_ops[type].destroy))
+		return ERR_PTR(-EINVAL);
+
+	obj = kzalloc(size, GFP_KERNEL_ACCOUNT);
+	if (!obj)
+		return ERR_PTR(-ENOMEM);
+	obj->type = type;
+	refcount_set(&obj->users, 1);
+	refcount_set(&obj->shortterm_users, 1);
+
+	/*
+	 * Reserve the ID with a zero entry: xa_load() reads it as NULL, so the
+	 * object stays invisible to lookups until it is finalized. The limit
+	 * keeps IDs positive in an int, for userspace that stores them so.
+	 */
+	ret = xa_alloc(&ictx->objects, &obj->id, XA_ZERO_ENTRY, xa_limit_31b,
+		       GFP_KERNEL_ACCOUNT);
+	if (ret) {
+		kfree(obj);
+		return ERR_PTR(ret == -EBUSY ? -ENOSPC : ret);
+	}
+	return obj;
+}
+
+/**
+ * iommufd_object_finalize() - make an allocated object visible
+ * @ictx: context the object was allocated in
+ * @obj: the object
+ *
+ * After this the object can be found by ID and destroyed by userspace, so
+ * the caller must not touch it again without holding a reference.
+ */
+void iommufd_object_finalize(struct iommufd_ctx *ictx,
+			     struct iommufd_object *obj)
+{
+	void *old;
+
+	/* The slot is already allocated, so this store cannot need memory. */
+	old = xa_store(&ictx->objects, obj->id, obj, GFP_KERNEL);
+	WARN_ON_ONCE(old);
+}
+
+/**
+ * iommufd_object_abort() - free an object that was never finalized
+ * @ictx: context the object was allocated in
+ * @obj: the object; its type-specific state must not need destroying
+ */
+void iommufd_object_abort(struct iommufd_ctx *ictx, struct iommufd_object *obj)
+{
+	void *old;
+
+	old = xa_erase(&ictx->objects, obj->id);
+	WARN_ON_ONCE(old);
+	kfree(obj);
+}
+
+/**
+ * iommufd_object_abort_and_destroy() - undo a fully built, unpublished object
+ * @ictx: context the object was allocated in
+ * @obj: the object; its type's destroy op releases what it holds
+ */
+void iommufd_object_abort_and_destroy(struct iommufd_ctx *ictx,
+				      struct iommufd_object *obj)
+{
+	iommufd_object_ops[obj->type].destroy(obj);
+	iommufd_object_abort(ictx, obj);
+}
+
+/**
+ * iommufd_get_object() - look an object up by ID and take a reference
+ * @ictx: context to search
+ * @id: user-supplied ID
+ * @type: required type, or %IOMMUFD_OBJ_ANY
+ *
+ * A wrong type is reported exactly like a missing ID. The reference must be
+ * dropped with iommufd_put_object() before the ioctl returns.
+ *
+ * Return: the object, or ERR_PTR(-ENOENT).
+ */
+struct iommufd_object *iommufd_get_object(struct iommufd_ctx *ictx, u32 id,
+					  enum iommufd_object_type type)
+{
+	struct iommufd_object *obj;
+
+	if (iommufd_should_fail())
+		return ERR_PTR(-ENOENT);
+
+	xa_lock(&ictx->objects);
+	obj = xa_load(&ictx->objects, id);
+	if (!obj || (type != IOMMUFD_OBJ_ANY && obj->type != type) ||
+	    !refcount_inc_not_zero(&obj->users)) {
+		xa_unlock(&ictx->objects);
+		return ERR_PTR(-ENOENT);
+	}
+	refcount_inc(&obj->shortterm_users);
+	xa_unlock(&ictx->objects);
+	return obj;
+}
+
+/*
+ * The object has left the table, so no new lookup can find it; wait for
+ * the lookups that found it before to put it. A lookup drops @users before
+ * @shortterm_users (see iommufd_put_object()), so @users alone cannot tell
+ * that none is still running. Short-term users finish quickly; one that
+ * does not is a bug worth a warning, but the object cannot be freed under
+ * it, so keep waiting.
+ */
+static void iommufd_object_wait_shortterm(struct iommufd_ctx *ictx,
+					  struct iommufd_object *obj)
+{
+	/* Drop the table's own short-term reference; pairs with put. */
+	if (refcount_dec_and_test(&obj->shortterm_users))
+		return;
+	while (!wait_event_timeout(ictx->destroy_wait,
+				   refcount_read(&obj->shortterm_users) == 0,
+				   60 * HZ))
+		WARN_ONCE(1, "iommufd: object %u still in use after 60 s\n",
+			  obj->id);
+}
+
+/**
+ * iommufd_object_remove() - destroy a published object on user request
+ * @ictx: context holding the object
+ * @id: the object's ID
+ *
+ * Succeeds only if the ID table holds the sole reference: any other user,
+ * including an ioctl that is looking at the object right now, makes it fail
+ * with -EBUSY and leaves the object untouched. Removal from the table and
+ * the refcount check happen under one xa_lock, so a concurrent lookup either
+ * finds the object before (and so blocks the removal) or not at all.
+ *
+ * Return: 0, -ENOENT for an unknown ID, or -EBUSY.
+ */
+int iommufd_object_remove(struct iommufd_ctx *ictx, u32 id)
+{
+	struct iommufd_object *obj;
+	XA_STATE(xas, &ictx->objects, id);
+
+	xa_lock(&ictx->objects);
+	obj = xas_load(&xas);
+	if (xa_is_zero(obj) || !obj) {
+		xa_unlock(&ictx->objects);
+		return -ENOENT;
+	}
+	if (!refcount_dec_if_one(&obj->users)) {
+		xa_unlock(&ictx->objects);
+		return -EBUSY;
+	}
+	xas_store(&xas, NULL);
+	xa_unlock(&ictx->objects);
+
+	iommufd_object_wait_shortterm(ictx, obj);
+	iommufd_object_free(obj);
+	return 0;
+}
+
+/**
+ * iommufd_object_destroy_user() - destroy an object its kernel owner holds
+ * @ictx: context holding the object
+ * @obj: a published object with exactly one reference of the caller's
+ *	besides the table's (a bound device, say)
+ *
+ * The object leaves the table at once, so no new lookup finds it; then
+ * this waits for ioctls that had already found it to put it.
+ */
+void iommufd_object_destroy_user(struct iommufd_ctx *ictx,
+				 struct iommufd_object *obj)
+{
+	void *old;
+
+	xa_lock(&ictx->objects);
+	old = __xa_erase(&ictx->objects, obj->id);
+	xa_unlock(&ictx->objects);
+	WARN_ON_ONCE(old != obj);
+
+	iommufd_object_wait_shortterm(ictx, obj);
+	/* The table's reference and the owner's are all that remain. */
+	WARN_ON_ONCE(refcount_read(&obj->users) != 2);
+	iommufd_object_free(obj);
+}
+
+/**
+ * iommufd_object_put_and_try_destroy() - drop a reference, and the object
+ *	too if only the table still holds it
+ * @ictx: context holding the object
+ * @obj: a published object the caller holds a reference on
+ *
+ * Used for objects that live only while something uses them (automatic
+ * HWPTs). The check and the removal happen under the table lock, the same
+ * lock IOMMU_DESTROY and lookups take, so neither can race with it.
+ */
+void iommufd_object_put_and_try_destroy(struct iommufd_ctx *ictx,
+					struct iommufd_object *obj)
+{
+	bool destroy = false;
+
+	xa_lock(&ictx->objects);
+	if (refcount_read(&obj->users) == 2 &&
+	    xa_load(&ictx->objects, obj->id) == obj) {
+		__xa_erase(&ictx->objects, obj->id);
+		refcount_set(&obj->users, 0);
+		destroy = true;
+	} else {
+		refcount_dec(&obj->users);
+	}
+	xa_unlock(&ictx->objects);
+
+	if (destroy) {
+		iommufd_object_wait_shortterm(ictx, obj);
+		iommufd_object_free(obj);
+	}
+}
+
+int iommufd_destroy(struct iommufd_ucmd *ucmd)
+{
+	struct iommu_destroy *cmd = ucmd->cmd;
+
+	return iommufd_object_remove(ucmd->ictx, cmd->id);
+}
+
+/**
+ * iommufd_ctx_alloc() - make an empty context that no file owns yet
+ *
+ * Return: the context, or NULL when out of memory.
+ */
+struct iommufd_ctx *iommufd_ctx_alloc(void)
+{
+	struct iommufd_ctx *ictx;
+
+	ictx = kzalloc(sizeof(*ictx), GFP_KERNEL_ACCOUNT);
+	if (!ictx)
+		return NULL;
+	xa_init_flags(&ictx->objects, XA_FLAGS_ALLOC1 | XA_FLAGS_ACCOUNT);
+	init_waitqueue_head(&ictx->destroy_wait);
+	init_rwsem(&ictx->ioas_creation_rwsem);
+	ictx->account_mode = IOPT_PAGES_ACCOUNT_USER;
+	return ictx;
+}
+
+/**
+ * iommufd_ctx_destroy_objects() - destroy every object of a dying context
+ * @ictx: the context; nothing else may use it any more
+ *
+ * Objects pin the objects they depend on (an HWPT its IOAS, say), so a pass
+ * over the table can only free the objects nothing else refers to. Freeing
+ * them releases their references, which lets the next pass free the layer
+ * below. When a pass frees nothing the remaining objects are leaked rather
+ * than freed while still referenced; that is a bug, hence the WARN.
+ */
+void iommufd_ctx_destroy_objects(struct iommufd_ctx *ictx)
+{
+	struct iommufd_object *obj;
+	unsigned long index;
+	bool progress;
+
+	do {
+		progress = false;
+		xa_for_each(&ictx->objects, index, obj) {
+			if (!refcount_dec_if_one(&obj->users))
+				continue;
+			xa_erase(&ictx->objects, index);
+			iommufd_object_wait_shortterm(ictx, obj);
+			iommufd_object_free(obj);
+			progress = true;
+		}
+	} while (progress);
+	WARN_ON_ONCE(!xa_empty(&ictx->objects));
+}
+
+void iommufd_ctx_free(struct iommufd_ctx *ictx)
+{
+	xa_destroy(&ictx->objects);
+	kfree(ictx);
+}
