@@ -82,7 +82,8 @@ iommufd_device_bind_ops(struct iommufd_ctx *ictx, struct device *dev,
  */
 void iommufd_device_unbind(struct iommufd_device *idev)
 {
-	iommufd_object_destroy_user(idev->ictx, &idev->obj);
+	iommufd_object_remove(idev->ictx, &idev->obj, idev->obj.id,
+			      IOMMUFD_REMOVE_PUT | IOMMUFD_REMOVE_WAIT);
 }
 
 /*
@@ -134,6 +135,13 @@ out_unlock:
  * Attach to an IOAS: reuse one of its automatic HWPTs that suits the
  * device (EINVAL from a candidate means "incompatible, try the next"),
  * else make a new one.
+ *
+ * A candidate may be losing its last device right now. Its removal decides
+ * with refcount_dec_if_one(), which is atomic against the
+ * refcount_inc_not_zero() of iommufd_lock_obj(): either our reference
+ * comes first and the HWPT stays, or we see it dying and skip it. Its
+ * memory stays valid while we hold ioas->mutex, which its destroy op
+ * takes to leave the list.
  */
 static int iommufd_device_auto_attach(struct iommufd_device *idev,
 				      struct iommufd_ioas *ioas, bool replace,
@@ -146,10 +154,10 @@ static int iommufd_device_auto_attach(struct iommufd_device *idev,
 	mutex_lock(&ioas->mutex);
 	list_for_each_entry(hwpt, &ioas->hwpt_list, hwpt_item) {
 		/* Skip one whose last reference is being dropped. */
-		if (!refcount_inc_not_zero(&hwpt->obj.users))
+		if (!iommufd_lock_obj(&hwpt->obj))
 			continue;
 		rc = iommufd_device_do_attach(idev, hwpt, replace, old_hwpt);
-		refcount_dec(&hwpt->obj.users);
+		iommufd_put_object(idev->ictx, &hwpt->obj);
 		if (rc == -EINVAL)
 			continue;
 		if (!rc)
@@ -624,7 +632,8 @@ void iommufd_access_destroy(struct iommufd_access *access)
 	if (access->ioas)
 		__iommufd_access_detach(access);
 	iommufd_access_end_detach(access);
-	iommufd_object_destroy_user(access->ictx, &access->obj);
+	iommufd_object_remove(access->ictx, &access->obj, access->obj.id,
+			      IOMMUFD_REMOVE_PUT | IOMMUFD_REMOVE_WAIT);
 }
 EXPORT_SYMBOL_NS_GPL(iommufd_access_destroy, IOMMUFD);
 

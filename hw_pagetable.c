@@ -81,12 +81,19 @@ out_abort:
 	return ERR_PTR(rc);
 }
 
-/* Drop a device's reference; an automatic HWPT dies with its last one. */
+/*
+ * Drop a device's reference; an automatic HWPT dies with its last one.
+ * -EBUSY from the removal just means that it still has users. Its destroy
+ * op takes ioas->mutex, so the caller must not hold it.
+ */
 void iommufd_hwpt_paging_put(struct iommufd_ctx *ictx,
 			     struct iommufd_hwpt_paging *hwpt)
 {
+	lockdep_assert_not_held(&hwpt->ioas->mutex);
+
 	if (hwpt->auto_domain)
-		iommufd_object_put_and_try_destroy(ictx, &hwpt->obj);
+		iommufd_object_remove(ictx, &hwpt->obj, hwpt->obj.id,
+				      IOMMUFD_REMOVE_PUT);
 	else
 		refcount_dec(&hwpt->obj.users);
 }

@@ -81,16 +81,18 @@ enum iommufd_object_type {
  *	object is visible; other objects that depend on this one own one each;
  *	an ioctl that looked the object up owns one until it puts it.
  * @shortterm_users: references that only live for one ioctl or callback,
- *	plus one owned by the ID table. A kernel-initiated removal drops the
- *	table's and waits for the count to reach zero.
+ *	plus one owned by the ID table. Removal drops the table's and waits
+ *	for the count to reach zero.
  * @type: what the containing structure is
  * @id: the user-visible ID, the object's index in &iommufd_ctx.objects
  *
  * Life cycle: iommufd_object_alloc() reserves an ID that lookups cannot see
  * yet; the creator then either calls iommufd_object_finalize() to publish
  * the object or iommufd_object_abort()/iommufd_object_abort_and_destroy() to
- * throw it away. A published object goes away through
- * iommufd_object_remove() (IOMMU_DESTROY) or when the context is released.
+ * throw it away. A published object goes away only through
+ * iommufd_object_remove(): on IOMMU_DESTROY, when its kernel owner destroys
+ * it, when its last user leaves (automatic HWPTs) or when the context is
+ * released. The refcount rules are written there.
  */
 struct iommufd_object {
 	refcount_t users;
@@ -150,21 +152,40 @@ void iommufd_object_abort_and_destroy(struct iommufd_ctx *ictx,
 				      struct iommufd_object *obj);
 struct iommufd_object *iommufd_get_object(struct iommufd_ctx *ictx, u32 id,
 					  enum iommufd_object_type type);
-int iommufd_object_remove(struct iommufd_ctx *ictx, u32 id);
-void iommufd_object_destroy_user(struct iommufd_ctx *ictx,
-				 struct iommufd_object *obj);
-void iommufd_object_put_and_try_destroy(struct iommufd_ctx *ictx,
-					struct iommufd_object *obj);
+
+/**
+ * enum iommufd_remove_flags - how iommufd_object_remove() treats references
+ * @IOMMUFD_REMOVE_PUT: the caller gives up a long-term reference it holds
+ * @IOMMUFD_REMOVE_WAIT: the object is the caller's to destroy; wait for
+ *	lookups in flight instead of failing with -EBUSY
+ *
+ * The rules themselves are in the kernel-doc of iommufd_object_remove().
+ */
+enum iommufd_remove_flags {
+	IOMMUFD_REMOVE_PUT = 1 << 0,
+	IOMMUFD_REMOVE_WAIT = 1 << 1,
+};
+
+int iommufd_object_remove(struct iommufd_ctx *ictx,
+			  struct iommufd_object *to_destroy, u32 id,
+			  unsigned int flags);
 
 /*
  * Take a lookup-style reference on an object found some other way (under a
- * lock that keeps it alive). Fails once its last reference is gone.
+ * lock that keeps its memory alive, like the table's xa_lock or an IOAS's
+ * mutex for its HWPT list): one long-term and one short-term, dropped with
+ * iommufd_put_object(). Fails once the object's last long-term reference
+ * is gone, or once an owner's removal has stopped new lookups.
  */
 static inline bool iommufd_lock_obj(struct iommufd_object *obj)
 {
 	if (!refcount_inc_not_zero(&obj->users))
 		return false;
-	refcount_inc(&obj->shortterm_users);
+	if (!refcount_inc_not_zero(&obj->shortterm_users)) {
+		/* Cannot be the last: the remover still holds one. */
+		refcount_dec(&obj->users);
+		return false;
+	}
 	return true;
 }
 

@@ -143,11 +143,10 @@ struct iommufd_object *iommufd_get_object(struct iommufd_ctx *ictx, u32 id,
 	xa_lock(&ictx->objects);
 	obj = xa_load(&ictx->objects, id);
 	if (!obj || (type != IOMMUFD_OBJ_ANY && obj->type != type) ||
-	    !refcount_inc_not_zero(&obj->users)) {
+	    !iommufd_lock_obj(obj)) {
 		xa_unlock(&ictx->objects);
 		return ERR_PTR(-ENOENT);
 	}
-	refcount_inc(&obj->shortterm_users);
 	xa_unlock(&ictx->objects);
 	return obj;
 }
@@ -174,103 +173,101 @@ static void iommufd_object_wait_shortterm(struct iommufd_ctx *ictx,
 }
 
 /**
- * iommufd_object_remove() - destroy a published object on user request
+ * iommufd_object_remove() - destroy a published object: the one way out of
+ *	the table
  * @ictx: context holding the object
+ * @to_destroy: the object, if the caller has it in hand; NULL to go by @id
+ *	alone (IOMMU_DESTROY, context release)
  * @id: the object's ID
+ * @flags: %IOMMUFD_REMOVE_PUT, %IOMMUFD_REMOVE_WAIT or both; both need
+ *	@to_destroy
  *
- * Succeeds only if the ID table holds the sole reference: any other user,
- * including an ioctl that is looking at the object right now, makes it fail
- * with -EBUSY and leaves the object untouched. Removal from the table and
- * the refcount check happen under one xa_lock, so a concurrent lookup either
- * finds the object before (and so blocks the removal) or not at all.
+ * The refcount rules. &iommufd_object.users counts every reference: the
+ * table's, one per object or kernel owner that depends on this one, and
+ * one per lookup in flight (iommufd_get_object(), iommufd_lock_obj()),
+ * which also counts in &iommufd_object.shortterm_users, together with one
+ * of the table's. An object may be freed only once the table's is the
+ * last long-term reference and no lookup still holds it.
  *
- * Return: 0, -ENOENT for an unknown ID, or -EBUSY.
+ * Without %IOMMUFD_REMOVE_WAIT the decision is refcount_dec_if_one() on
+ * @users, under the table's xa_lock: it succeeds only if nothing but the
+ * table holds the object, and it is atomic against every way of taking a
+ * reference, each of which is refcount_inc_not_zero() (a lookup by ID,
+ * under the same xa_lock, or a lookup in a list of the caller's, such as
+ * an IOAS's automatic HWPTs under its mutex) or an increment made while
+ * already holding one. So a reference taken at the same time either comes
+ * first, and the removal fails with -EBUSY leaving the object as it was,
+ * or finds the count at zero and backs off. A removed object leaves the
+ * table at once; then this waits for lookups that are still putting it
+ * (they drop @users before @shortterm_users) and frees it.
+ *
+ * %IOMMUFD_REMOVE_PUT: the caller holds a long-term reference on
+ * @to_destroy and gives it up here, under the table lock, whatever the
+ * outcome; it must not touch the object afterwards. With this flag alone
+ * the call is "put, and destroy if that was the last user besides the
+ * table", which is how an automatic HWPT goes with its last device; then
+ * -EBUSY only means that someone else still uses it.
+ *
+ * %IOMMUFD_REMOVE_WAIT: @to_destroy is the caller's to destroy (a bound
+ * device, an access): lookups in flight do not make the removal fail. The
+ * object leaves the table first, so no new lookup finds it, then this
+ * waits for the lookups that did find it to put it, then decides. A
+ * long-term reference still left then is a bug: the object is leaked with
+ * a warning rather than freed under its user.
+ *
+ * Context: process context, may sleep; the caller holds no lock that a
+ * lookup in flight or the object's destroy op takes.
+ * Return: 0 when the object was destroyed; -ENOENT for an ID with no
+ * published object (or, with a warning, one that is not @to_destroy);
+ * -EBUSY when it is still in use.
  */
-int iommufd_object_remove(struct iommufd_ctx *ictx, u32 id)
+int iommufd_object_remove(struct iommufd_ctx *ictx,
+			  struct iommufd_object *to_destroy, u32 id,
+			  unsigned int flags)
 {
 	struct iommufd_object *obj;
 	XA_STATE(xas, &ictx->objects, id);
 
+	if (WARN_ON_ONCE((flags & ~(IOMMUFD_REMOVE_PUT | IOMMUFD_REMOVE_WAIT)) ||
+			 (flags && !to_destroy)))
+		return -EINVAL;
+
 	xa_lock(&ictx->objects);
 	obj = xas_load(&xas);
+	if (to_destroy && WARN_ON_ONCE(obj != to_destroy))
+		obj = NULL;
 	if (xa_is_zero(obj) || !obj) {
 		xa_unlock(&ictx->objects);
 		return -ENOENT;
 	}
-	if (!refcount_dec_if_one(&obj->users)) {
-		xa_unlock(&ictx->objects);
-		return -EBUSY;
-	}
-	xas_store(&xas, NULL);
-	xa_unlock(&ictx->objects);
+	/* The table's reference keeps @users above zero here. */
+	if (flags & IOMMUFD_REMOVE_PUT)
+		refcount_dec(&obj->users);
 
-	iommufd_object_wait_shortterm(ictx, obj);
+	if (flags & IOMMUFD_REMOVE_WAIT) {
+		xas_store(&xas, NULL);
+		xa_unlock(&ictx->objects);
+		iommufd_object_wait_shortterm(ictx, obj);
+		if (WARN_ON_ONCE(!refcount_dec_if_one(&obj->users)))
+			return -EBUSY;
+	} else {
+		if (!refcount_dec_if_one(&obj->users)) {
+			xa_unlock(&ictx->objects);
+			return -EBUSY;
+		}
+		xas_store(&xas, NULL);
+		xa_unlock(&ictx->objects);
+		iommufd_object_wait_shortterm(ictx, obj);
+	}
 	iommufd_object_free(obj);
 	return 0;
-}
-
-/**
- * iommufd_object_destroy_user() - destroy an object its kernel owner holds
- * @ictx: context holding the object
- * @obj: a published object with exactly one reference of the caller's
- *	besides the table's (a bound device, say)
- *
- * The object leaves the table at once, so no new lookup finds it; then
- * this waits for ioctls that had already found it to put it.
- */
-void iommufd_object_destroy_user(struct iommufd_ctx *ictx,
-				 struct iommufd_object *obj)
-{
-	void *old;
-
-	xa_lock(&ictx->objects);
-	old = __xa_erase(&ictx->objects, obj->id);
-	xa_unlock(&ictx->objects);
-	WARN_ON_ONCE(old != obj);
-
-	iommufd_object_wait_shortterm(ictx, obj);
-	/* The table's reference and the owner's are all that remain. */
-	WARN_ON_ONCE(refcount_read(&obj->users) != 2);
-	iommufd_object_free(obj);
-}
-
-/**
- * iommufd_object_put_and_try_destroy() - drop a reference, and the object
- *	too if only the table still holds it
- * @ictx: context holding the object
- * @obj: a published object the caller holds a reference on
- *
- * Used for objects that live only while something uses them (automatic
- * HWPTs). The check and the removal happen under the table lock, the same
- * lock IOMMU_DESTROY and lookups take, so neither can race with it.
- */
-void iommufd_object_put_and_try_destroy(struct iommufd_ctx *ictx,
-					struct iommufd_object *obj)
-{
-	bool destroy = false;
-
-	xa_lock(&ictx->objects);
-	if (refcount_read(&obj->users) == 2 &&
-	    xa_load(&ictx->objects, obj->id) == obj) {
-		__xa_erase(&ictx->objects, obj->id);
-		refcount_set(&obj->users, 0);
-		destroy = true;
-	} else {
-		refcount_dec(&obj->users);
-	}
-	xa_unlock(&ictx->objects);
-
-	if (destroy) {
-		iommufd_object_wait_shortterm(ictx, obj);
-		iommufd_object_free(obj);
-	}
 }
 
 int iommufd_destroy(struct iommufd_ucmd *ucmd)
 {
 	struct iommu_destroy *cmd = ucmd->cmd;
 
-	return iommufd_object_remove(ucmd->ictx, cmd->id);
+	return iommufd_object_remove(ucmd->ictx, NULL, cmd->id, 0);
 }
 
 /**
@@ -310,14 +307,9 @@ void iommufd_ctx_destroy_objects(struct iommufd_ctx *ictx)
 
 	do {
 		progress = false;
-		xa_for_each(&ictx->objects, index, obj) {
-			if (!refcount_dec_if_one(&obj->users))
-				continue;
-			xa_erase(&ictx->objects, index);
-			iommufd_object_wait_shortterm(ictx, obj);
-			iommufd_object_free(obj);
-			progress = true;
-		}
+		xa_for_each(&ictx->objects, index, obj)
+			if (!iommufd_object_remove(ictx, NULL, index, 0))
+				progress = true;
 	} while (progress);
 	WARN_ON_ONCE(!xa_empty(&ictx->objects));
 }

@@ -18,6 +18,7 @@
 #include "iommufd_utils.h"
 
 #include <grp.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/prctl.h>
@@ -2031,6 +2032,137 @@ TEST_F(attach, dev_check_cache)
 					   IOMMU_TEST_DEV_CACHE_DEFAULT));
 	EXPECT_EQ(0, dev_check_cache(self->fd, idev2, 0,
 				     IOMMU_TEST_DEV_CACHE_DEFAULT));
+}
+
+/* === Automatic HWPTs under concurrent attach and detach === */
+
+/*
+ * Rounds each thread of auto_hwpt_attach_detach_race makes; bounded by
+ * work, not time. One round is two replaces, two MD_CHECK_MAPs and, every
+ * RACE_RENEW_EVERY rounds, a device destroyed and made anew.
+ */
+#define RACE_ROUNDS 1500
+#define RACE_RENEW_EVERY 50
+#define RACE_THREADS 2
+/* A round takes well under 10 ms on a loaded debug kernel under TCG */
+#define RACE_TIMEOUT 300
+
+struct race_ctx {
+	int fd;
+	__u32 ioas[2];
+	char *buf;
+};
+
+struct race_thread {
+	struct race_ctx *ctx;
+	__u32 stdev_id;
+	/* The first failure: which step, and its errno */
+	const char *what;
+	int err;
+	unsigned int round;
+};
+
+/*
+ * Attach to @ioas, by replace or with a new device, and check that the
+ * HWPT reported is alive and translates the page every IOAS maps.
+ */
+static bool race_step(struct race_thread *t, __u32 ioas, bool renew)
+{
+	struct race_ctx *c = t->ctx;
+	__u32 pt = ioas;
+	int rc;
+
+	if (renew) {
+		rc = obj_destroy(c->fd, t->stdev_id);
+		if (rc) {
+			t->what = "destroy device";
+			t->err = rc;
+			return false;
+		}
+		rc = mock_domain(c->fd, ioas, &t->stdev_id, &pt, NULL);
+		if (rc) {
+			t->what = "new device";
+			t->err = rc;
+			return false;
+		}
+	} else {
+		rc = mock_domain_replace(c->fd, t->stdev_id, &pt);
+		if (rc) {
+			t->what = "replace";
+			t->err = rc;
+			return false;
+		}
+	}
+	/* Our device is attached to it, so nobody may have freed it */
+	rc = md_check_map(c->fd, pt, IOVA_A, PAGE_SZ, c->buf);
+	if (rc) {
+		t->what = "check map";
+		t->err = rc;
+		return false;
+	}
+	return true;
+}
+
+static void *race_thread_fn(void *arg)
+{
+	struct race_thread *t = arg;
+	unsigned int i;
+
+	for (i = 0; i != RACE_ROUNDS; i++) {
+		t->round = i;
+		if (!race_step(t, t->ctx->ioas[1], false) ||
+		    !race_step(t, t->ctx->ioas[0],
+			       i % RACE_RENEW_EVERY == RACE_RENEW_EVERY - 1))
+			break;
+	}
+	return NULL;
+}
+
+/*
+ * Two threads move one device each between two IOASes and now and then
+ * replace it with a new device. Whenever one leaves an IOAS as the last
+ * device of its automatic HWPT while the other arrives, the HWPT's last
+ * reference is dropped while the arriving attach looks it up in the IOAS's
+ * list. Either the arrival keeps the HWPT (and it stays until its device
+ * leaves) or it makes a new one; a device must never be left on a freed
+ * HWPT. At the end nothing may be left holding the IOASes or the pages.
+ */
+TEST_F_TIMEOUT(attach, auto_hwpt_attach_detach_race, RACE_TIMEOUT)
+{
+	struct race_thread th[RACE_THREADS] = {};
+	struct race_ctx ctx = { .fd = self->fd, .buf = self->buf };
+	pthread_t tid[RACE_THREADS];
+	int i;
+
+	ctx.ioas[0] = self->ioas_id;
+	ASSERT_EQ(0, ioas_alloc(self->fd, &ctx.ioas[1]));
+	for (i = 0; i != 2; i++)
+		ASSERT_EQ(0, ioas_map_fixed(self->fd, ctx.ioas[i], self->buf,
+					    PAGE_SZ, IOVA_A));
+	for (i = 0; i != RACE_THREADS; i++) {
+		th[i].ctx = &ctx;
+		ASSERT_EQ(0, mock_domain(self->fd, ctx.ioas[0],
+					 &th[i].stdev_id, NULL, NULL));
+	}
+	for (i = 0; i != RACE_THREADS; i++)
+		ASSERT_EQ(0, pthread_create(&tid[i], NULL, race_thread_fn,
+					    &th[i]));
+	for (i = 0; i != RACE_THREADS; i++)
+		pthread_join(tid[i], NULL);
+
+	for (i = 0; i != RACE_THREADS; i++) {
+		if (th[i].what)
+			TH_LOG("thread %d, round %u: %s: %s", i, th[i].round,
+			       th[i].what, strerror(-th[i].err));
+		EXPECT_EQ(NULL, th[i].what);
+		EXPECT_EQ(0, obj_destroy(self->fd, th[i].stdev_id));
+	}
+	/* No automatic HWPT outlived its devices */
+	EXPECT_EQ(0, md_check_refs(self->fd, self->buf, PAGE_SZ, 0));
+	expect_no_domain_ranges(_metadata, self->fd, ctx.ioas[0]);
+	expect_no_domain_ranges(_metadata, self->fd, ctx.ioas[1]);
+	EXPECT_EQ(0, obj_destroy(self->fd, ctx.ioas[1]));
+	EXPECT_EQ(0, obj_destroy(self->fd, ctx.ioas[0]));
 }
 
 TEST_HARNESS_MAIN

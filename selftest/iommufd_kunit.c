@@ -42,8 +42,8 @@ static void objtable_ids_reuse_lowest(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, objtable_new_ioas(test, ictx), 1);
 	KUNIT_EXPECT_EQ(test, objtable_new_ioas(test, ictx), 2);
 	KUNIT_EXPECT_EQ(test, objtable_new_ioas(test, ictx), 3);
-	KUNIT_EXPECT_EQ(test, iommufd_object_remove(ictx, 2), 0);
-	KUNIT_EXPECT_EQ(test, iommufd_object_remove(ictx, 1), 0);
+	KUNIT_EXPECT_EQ(test, iommufd_object_remove(ictx, NULL, 2, 0), 0);
+	KUNIT_EXPECT_EQ(test, iommufd_object_remove(ictx, NULL, 1, 0), 0);
 	KUNIT_EXPECT_EQ(test, objtable_new_ioas(test, ictx), 1);
 	KUNIT_EXPECT_EQ(test, objtable_new_ioas(test, ictx), 2);
 	KUNIT_EXPECT_EQ(test, objtable_new_ioas(test, ictx), 4);
@@ -61,7 +61,7 @@ static void objtable_unfinalized_invisible(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ioas->obj.id, 1);
 	KUNIT_EXPECT_PTR_EQ(test, iommufd_get_object(ictx, 1, IOMMUFD_OBJ_ANY),
 			    ERR_PTR(-ENOENT));
-	KUNIT_EXPECT_EQ(test, iommufd_object_remove(ictx, 1), -ENOENT);
+	KUNIT_EXPECT_EQ(test, iommufd_object_remove(ictx, NULL, 1, 0), -ENOENT);
 	iommufd_object_abort_and_destroy(ictx, &ioas->obj);
 	KUNIT_EXPECT_TRUE(test, xa_empty(&ictx->objects));
 	KUNIT_EXPECT_EQ(test, objtable_new_ioas(test, ictx), 1);
@@ -77,13 +77,65 @@ static void objtable_remove_busy(struct kunit *test)
 
 	obj = iommufd_get_object(ictx, id, IOMMUFD_OBJ_IOAS);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(obj));
-	KUNIT_EXPECT_EQ(test, iommufd_object_remove(ictx, id), -EBUSY);
+	KUNIT_EXPECT_EQ(test, iommufd_object_remove(ictx, NULL, id, 0), -EBUSY);
 	/* The failed removal changed nothing. */
 	KUNIT_EXPECT_EQ(test, refcount_read(&obj->users), 2);
 	KUNIT_EXPECT_PTR_EQ(test, xa_load(&ictx->objects, id), (void *)obj);
 	iommufd_put_object(ictx, obj);
-	KUNIT_EXPECT_EQ(test, iommufd_object_remove(ictx, id), 0);
-	KUNIT_EXPECT_EQ(test, iommufd_object_remove(ictx, id), -ENOENT);
+	KUNIT_EXPECT_EQ(test, iommufd_object_remove(ictx, NULL, id, 0), 0);
+	KUNIT_EXPECT_EQ(test, iommufd_object_remove(ictx, NULL, id, 0), -ENOENT);
+	objtable_release(ictx);
+}
+
+/*
+ * REMOVE_PUT alone is "put, and destroy if only the table is left": a
+ * lookup in flight keeps the object, and the put still happens.
+ */
+static void objtable_remove_put(struct kunit *test)
+{
+	struct iommufd_ctx *ictx = objtable_ctx(test);
+	struct iommufd_object *obj, *lookup;
+	u32 id = objtable_new_ioas(test, ictx);
+
+	obj = xa_load(&ictx->objects, id);
+	refcount_inc(&obj->users);
+	lookup = iommufd_get_object(ictx, id, IOMMUFD_OBJ_IOAS);
+	KUNIT_ASSERT_PTR_EQ(test, lookup, obj);
+	KUNIT_EXPECT_EQ(test, iommufd_object_remove(ictx, obj, id,
+						    IOMMUFD_REMOVE_PUT),
+			-EBUSY);
+	/* The table's and the lookup's are left. */
+	KUNIT_EXPECT_EQ(test, refcount_read(&obj->users), 2);
+	KUNIT_EXPECT_PTR_EQ(test, xa_load(&ictx->objects, id), (void *)obj);
+	refcount_inc(&obj->users);
+	iommufd_put_object(ictx, lookup);
+	KUNIT_EXPECT_EQ(test, iommufd_object_remove(ictx, obj, id,
+						    IOMMUFD_REMOVE_PUT),
+			0);
+	KUNIT_EXPECT_TRUE(test, xa_empty(&ictx->objects));
+	objtable_release(ictx);
+}
+
+/* An owner's removal cannot be refused, and nothing finds the object after. */
+static void objtable_remove_owned(struct kunit *test)
+{
+	struct iommufd_ctx *ictx = objtable_ctx(test);
+	struct iommufd_object *obj;
+	u32 id = objtable_new_ioas(test, ictx);
+
+	obj = xa_load(&ictx->objects, id);
+	refcount_inc(&obj->users);
+	/* The owner's reference makes IOMMU_DESTROY fail. */
+	KUNIT_EXPECT_EQ(test, iommufd_object_remove(ictx, NULL, id, 0), -EBUSY);
+	KUNIT_EXPECT_EQ(test,
+			iommufd_object_remove(ictx, obj, id,
+					      IOMMUFD_REMOVE_PUT |
+					      IOMMUFD_REMOVE_WAIT),
+			0);
+	KUNIT_EXPECT_PTR_EQ(test, iommufd_get_object(ictx, id, IOMMUFD_OBJ_ANY),
+			    ERR_PTR(-ENOENT));
+	KUNIT_EXPECT_EQ(test, iommufd_object_remove(ictx, NULL, id, 0),
+			-ENOENT);
 	objtable_release(ictx);
 }
 
@@ -123,6 +175,8 @@ static struct kunit_case objtable_cases[] = {
 	KUNIT_CASE(objtable_ids_reuse_lowest),
 	KUNIT_CASE(objtable_unfinalized_invisible),
 	KUNIT_CASE(objtable_remove_busy),
+	KUNIT_CASE(objtable_remove_put),
+	KUNIT_CASE(objtable_remove_owned),
 	KUNIT_CASE(objtable_lookup),
 	KUNIT_CASE(objtable_release_all),
 	{}
