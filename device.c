@@ -876,3 +876,75 @@ out_unlock:
 	return rc;
 }
 EXPORT_SYMBOL_NS_GPL(iommufd_access_rw, IOMMUFD);
+
+/**
+ * iommufd_get_hw_info() - IOMMU_GET_HW_INFO
+ * @ucmd: the command
+ *
+ * Upstream's order: unknown flags and __reserved bytes, then dev_id, then
+ * the type asked for (the provider's answer). The caller's buffer gets as
+ * much of the information as fits and the rest of it is zeroed; data_len
+ * returns the full length, which may be more than the buffer.
+ *
+ * Return: 0; EOPNOTSUPP, ENOENT, ENOMEM or EFAULT.
+ */
+int iommufd_get_hw_info(struct iommufd_ucmd *ucmd)
+{
+	struct iommu_hw_info *cmd = ucmd->cmd;
+	void __user *uptr = u64_to_user_ptr(cmd->data_uptr);
+	struct iommufd_hw_info info = {};
+	struct iommufd_device *idev;
+	u32 copy_len;
+	int rc;
+
+	if (cmd->flags & ~IOMMU_HW_INFO_FLAG_INPUT_TYPE)
+		return -EOPNOTSUPP;
+	if (cmd->__reserved[0] || cmd->__reserved[1] || cmd->__reserved[2])
+		return -EOPNOTSUPP;
+	/* Without INPUT_TYPE the field is output only: ignore what it holds. */
+	if (cmd->flags & IOMMU_HW_INFO_FLAG_INPUT_TYPE)
+		info.type = cmd->in_data_type;
+	else
+		info.type = IOMMU_HW_INFO_TYPE_DEFAULT;
+
+	idev = iommufd_get_device(ucmd->ictx, cmd->dev_id);
+	if (IS_ERR(idev))
+		return PTR_ERR(idev);
+
+	if (idev->ops->hw_info) {
+		rc = idev->ops->hw_info(idev, &info);
+		if (rc)
+			goto out_put;
+		if (WARN_ON_ONCE(info.type == IOMMU_HW_INFO_TYPE_NONE)) {
+			rc = -EOPNOTSUPP;
+			goto out_free;
+		}
+	} else {
+		/* Nothing is known: no driver data, and no ATS promised. */
+		info.type = IOMMU_HW_INFO_TYPE_NONE;
+		info.len = 0;
+		info.capabilities = IOMMU_HW_CAP_PCI_ATS_NOT_SUPPORTED;
+	}
+
+	copy_len = min(cmd->data_len, info.len);
+	if (copy_to_user(uptr, info.data, copy_len)) {
+		rc = -EFAULT;
+		goto out_free;
+	}
+	if (copy_len < cmd->data_len &&
+	    clear_user(uptr + copy_len, cmd->data_len - copy_len)) {
+		rc = -EFAULT;
+		goto out_free;
+	}
+
+	cmd->data_len = info.len;
+	cmd->out_data_type = info.type;
+	cmd->out_capabilities = info.capabilities;
+	cmd->out_max_pasid_log2 = info.max_pasid_log2;
+	rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
+out_free:
+	kfree(info.data);
+out_put:
+	iommufd_put_object(ucmd->ictx, &idev->obj);
+	return rc;
+}

@@ -102,6 +102,45 @@ void iommufd_hwpt_paging_put(struct iommufd_ctx *ictx,
 	(IOMMU_HWPT_ALLOC_NEST_PARENT | IOMMU_HWPT_ALLOC_DIRTY_TRACKING |    \
 	 IOMMU_HWPT_FAULT_ID_VALID | IOMMU_HWPT_ALLOC_PASID)
 
+/*
+ * A nested HWPT on @parent. This module cannot build one yet, but every
+ * check upstream makes first is made here in its order, fault_id included,
+ * so that only a request that would otherwise succeed hears EOPNOTSUPP.
+ */
+static int iommufd_hwpt_nested_check(struct iommufd_ctx *ictx,
+				     struct iommu_hwpt_alloc *cmd,
+				     struct iommufd_device *idev,
+				     struct iommufd_hwpt_paging *parent)
+{
+	int rc;
+
+	if ((cmd->flags & ~IOMMU_HWPT_FAULT_ID_VALID) || !cmd->data_len ||
+	    !idev->ops->nested_data_type)
+		return -EOPNOTSUPP;
+	if (parent->auto_domain || !parent->nest_parent ||
+	    parent->ops != idev->ops)
+		return -EINVAL;
+	if (cmd->data_type != idev->ops->nested_data_type)
+		return -EOPNOTSUPP;
+	if (cmd->flags & IOMMU_HWPT_FAULT_ID_VALID) {
+		rc = iommufd_get_absent_object(ictx, cmd->fault_id);
+		if (rc)
+			return rc;
+	}
+	return -EOPNOTSUPP;
+}
+
+/**
+ * iommufd_hwpt_alloc() - IOMMU_HWPT_ALLOC
+ * @ucmd: the command
+ *
+ * The order of the checks is upstream's: __reserved and the
+ * data_type/data_len pair, then dev_id (ENOENT) and pt_id (EINVAL for
+ * anything that is not an IOAS or a paging HWPT), then the flags and data
+ * the kind of HWPT allows, then the allocation, and only then fault_id.
+ *
+ * Return: 0 with the new paging HWPT's ID copied out, or an errno.
+ */
 int iommufd_hwpt_alloc(struct iommufd_ucmd *ucmd)
 {
 	struct iommu_hwpt_alloc *cmd = ucmd->cmd;
@@ -109,9 +148,10 @@ int iommufd_hwpt_alloc(struct iommufd_ucmd *ucmd)
 	struct iommufd_object *pt_obj;
 	struct iommufd_device *idev;
 	struct iommufd_ioas *ioas;
+	u32 flags;
 	int rc;
 
-	if ((cmd->flags & ~IOMMUFD_HWPT_ALLOC_FLAGS) || cmd->__reserved)
+	if (cmd->__reserved)
 		return -EOPNOTSUPP;
 	if ((cmd->data_type == IOMMU_HWPT_DATA_NONE && cmd->data_len) ||
 	    (cmd->data_type != IOMMU_HWPT_DATA_NONE && !cmd->data_len))
@@ -127,38 +167,171 @@ int iommufd_hwpt_alloc(struct iommufd_ucmd *ucmd)
 		rc = -EINVAL;
 		goto out_put_idev;
 	}
+	if (pt_obj->type == IOMMUFD_OBJ_HWPT_PAGING) {
+		hwpt = container_of(pt_obj, struct iommufd_hwpt_paging, obj);
+		rc = iommufd_hwpt_nested_check(ucmd->ictx, cmd, idev, hwpt);
+		goto out_put_pt;
+	}
 	if (pt_obj->type != IOMMUFD_OBJ_IOAS) {
-		/* Nested HWPTs need a nesting-capable IOMMU: not on 6.1. */
 		rc = -EINVAL;
 		goto out_put_pt;
 	}
 	ioas = container_of(pt_obj, struct iommufd_ioas, obj);
 
+	if (cmd->flags & ~IOMMUFD_HWPT_ALLOC_FLAGS) {
+		rc = -EOPNOTSUPP;
+		goto out_put_pt;
+	}
 	/* Driver-specific data belongs to nested HWPTs only. */
 	if (cmd->data_type != IOMMU_HWPT_DATA_NONE) {
 		rc = -EOPNOTSUPP;
 		goto out_put_pt;
 	}
 
+	/* FAULT_ID_VALID is iommufd's business, not the provider's. */
+	flags = cmd->flags & ~IOMMU_HWPT_FAULT_ID_VALID;
 	mutex_lock(&ioas->mutex);
-	hwpt = iommufd_hwpt_paging_alloc(ucmd->ictx, ioas, idev, cmd->flags,
-					 false);
+	hwpt = iommufd_hwpt_paging_alloc(ucmd->ictx, ioas, idev, flags, false);
 	mutex_unlock(&ioas->mutex);
 	if (IS_ERR(hwpt)) {
 		rc = PTR_ERR(hwpt);
 		goto out_put_pt;
 	}
+	hwpt->nest_parent = cmd->flags & IOMMU_HWPT_ALLOC_NEST_PARENT;
+
+	if (cmd->flags & IOMMU_HWPT_FAULT_ID_VALID) {
+		rc = iommufd_get_absent_object(ucmd->ictx, cmd->fault_id);
+		if (rc)
+			goto out_abort;
+	}
 
 	cmd->out_hwpt_id = hwpt->obj.id;
 	rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
-	if (rc) {
-		iommufd_object_abort_and_destroy(ucmd->ictx, &hwpt->obj);
-		goto out_put_pt;
-	}
+	if (rc)
+		goto out_abort;
 	iommufd_object_finalize(ucmd->ictx, &hwpt->obj);
+	goto out_put_pt;
+
+out_abort:
+	iommufd_object_abort_and_destroy(ucmd->ictx, &hwpt->obj);
 out_put_pt:
 	iommufd_put_object(ucmd->ictx, pt_obj);
 out_put_idev:
 	iommufd_put_object(ucmd->ictx, &idev->obj);
+	return rc;
+}
+
+/**
+ * iommufd_hwpt_set_dirty_tracking() - IOMMU_HWPT_SET_DIRTY_TRACKING
+ * @ucmd: the command
+ *
+ * The 6.1 IOMMU core has no dirty-tracking interface, so no domain here
+ * can track dirty pages; upstream answers EOPNOTSUPP for such a domain,
+ * after the same flag check and the HWPT lookup.
+ *
+ * Return: EOPNOTSUPP, or ENOENT if hwpt_id is not a paging HWPT.
+ */
+int iommufd_hwpt_set_dirty_tracking(struct iommufd_ucmd *ucmd)
+{
+	struct iommu_hwpt_set_dirty_tracking *cmd = ucmd->cmd;
+	struct iommufd_hwpt_paging *hwpt;
+
+	/* Upstream does not check __reserved here. */
+	if (cmd->flags & ~IOMMU_HWPT_DIRTY_TRACKING_ENABLE)
+		return -EOPNOTSUPP;
+
+	hwpt = iommufd_get_hwpt_paging(ucmd->ictx, cmd->hwpt_id);
+	if (IS_ERR(hwpt))
+		return PTR_ERR(hwpt);
+	iommufd_put_object(ucmd->ictx, &hwpt->obj);
+	return -EOPNOTSUPP;
+}
+
+/* The range checks upstream makes before it asks the domain for bits. */
+static int iommufd_dirty_check_range(struct io_pagetable *iopt,
+				     struct iommu_hwpt_get_dirty_bitmap *cmd)
+{
+	unsigned long align = READ_ONCE(iopt->iova_alignment);
+	u64 last;
+
+	if (check_add_overflow(cmd->iova, cmd->length - 1, &last))
+		return -EOVERFLOW;
+	if (cmd->iova > ULONG_MAX || last > ULONG_MAX)
+		return -EOVERFLOW;
+	if ((cmd->iova & (align - 1)) || ((last + 1) & (align - 1)))
+		return -EINVAL;
+	if (!cmd->page_size)
+		return -EINVAL;
+	if ((cmd->iova & (cmd->page_size - 1)) ||
+	    ((last + 1) & (cmd->page_size - 1)))
+		return -EINVAL;
+	return 0;
+}
+
+/**
+ * iommufd_hwpt_get_dirty_bitmap() - IOMMU_HWPT_GET_DIRTY_BITMAP
+ * @ucmd: the command
+ *
+ * As for SET_DIRTY_TRACKING; upstream checks the range before it finds
+ * out that the domain cannot track, and so does this.
+ *
+ * Return: EOPNOTSUPP, or ENOENT, EOVERFLOW or EINVAL for a bad request.
+ */
+int iommufd_hwpt_get_dirty_bitmap(struct iommufd_ucmd *ucmd)
+{
+	struct iommu_hwpt_get_dirty_bitmap *cmd = ucmd->cmd;
+	struct iommufd_hwpt_paging *hwpt;
+	int rc;
+
+	if ((cmd->flags & ~IOMMU_HWPT_GET_DIRTY_BITMAP_NO_CLEAR) ||
+	    cmd->__reserved)
+		return -EOPNOTSUPP;
+
+	hwpt = iommufd_get_hwpt_paging(ucmd->ictx, cmd->hwpt_id);
+	if (IS_ERR(hwpt))
+		return PTR_ERR(hwpt);
+	rc = iommufd_dirty_check_range(&hwpt->ioas->iopt, cmd);
+	iommufd_put_object(ucmd->ictx, &hwpt->obj);
+	return rc ?: -EOPNOTSUPP;
+}
+
+/**
+ * iommufd_hwpt_invalidate() - IOMMU_HWPT_INVALIDATE
+ * @ucmd: the command
+ *
+ * Cache invalidation is for nested HWPTs and vIOMMUs, which this module
+ * does not make: any object that exists is the wrong kind, EINVAL, as
+ * upstream answers for a paging HWPT. Like upstream, entry_num is written
+ * back, as 0 entries done, whatever the outcome.
+ *
+ * Return: EINVAL, ENOENT or EOPNOTSUPP; EFAULT if entry_num cannot be
+ * written back.
+ */
+int iommufd_hwpt_invalidate(struct iommufd_ucmd *ucmd)
+{
+	struct iommu_hwpt_invalidate *cmd = ucmd->cmd;
+	struct iommufd_object *pt_obj;
+	int rc;
+
+	if (cmd->__reserved) {
+		rc = -EOPNOTSUPP;
+		goto out;
+	}
+	if (cmd->entry_num && (!cmd->data_uptr || !cmd->entry_len)) {
+		rc = -EINVAL;
+		goto out;
+	}
+
+	pt_obj = iommufd_get_object(ucmd->ictx, cmd->hwpt_id, IOMMUFD_OBJ_ANY);
+	if (IS_ERR(pt_obj)) {
+		rc = PTR_ERR(pt_obj);
+		goto out;
+	}
+	rc = -EINVAL;
+	iommufd_put_object(ucmd->ictx, pt_obj);
+out:
+	cmd->entry_num = 0;
+	if (iommufd_ucmd_respond(ucmd, sizeof(*cmd)))
+		return -EFAULT;
 	return rc;
 }

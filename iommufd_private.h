@@ -258,6 +258,24 @@ static inline struct iommufd_ioas *iommufd_get_ioas(struct iommufd_ctx *ictx,
 struct iommufd_device;
 
 /**
+ * struct iommufd_hw_info - what a provider reports for IOMMU_GET_HW_INFO
+ * @type: in: the IOMMU_HW_INFO_TYPE_* asked for, IOMMU_HW_INFO_TYPE_DEFAULT
+ *	for the provider's own; out: the type of @data, never
+ *	IOMMU_HW_INFO_TYPE_NONE
+ * @data: out: kmalloc()ed information, freed by the caller
+ * @len: out: bytes at @data
+ * @capabilities: out: IOMMU_HW_CAP_* of the device
+ * @max_pasid_log2: out: the device's PASID width, 0 without PASIDs
+ */
+struct iommufd_hw_info {
+	u32 type;
+	void *data;
+	u32 len;
+	u64 capabilities;
+	u8 max_pasid_log2;
+};
+
+/**
  * struct iommufd_dev_ops - how the IOMMU of a bound device is driven
  * @domain_alloc: make an empty paging domain suitable for the device;
  *	@flags are IOMMU_HWPT_ALLOC_* flags
@@ -265,6 +283,14 @@ struct iommufd_device;
  * @replace: switch the group from @old to @new; on failure @old must
  *	still be in place
  * @detach: stop translating through @domain; DMA is blocked afterwards
+ * @hw_info: optional; describe the device's IOMMU (see &struct
+ *	iommufd_hw_info); a type the provider does not have is -EOPNOTSUPP.
+ *	Without it the device reports type NONE and no data
+ * @nested_data_type: the IOMMU_HWPT_DATA_* of the nested HWPTs the
+ *	IOMMU would build, 0 if it cannot nest. Nested HWPTs are not
+ *	implemented; this only orders HWPT_ALLOC's checks as upstream does
+ * @viommu_type: the IOMMU_VIOMMU_TYPE_* the IOMMU would model, 0 for none;
+ *	the same for IOMMU_VIOMMU_ALLOC
  */
 struct iommufd_dev_ops {
 	struct iommu_domain *(*domain_alloc)(struct iommufd_device *idev,
@@ -274,6 +300,10 @@ struct iommufd_dev_ops {
 		       struct iommu_domain *new);
 	void (*detach)(struct iommufd_device *idev,
 		       struct iommu_domain *domain);
+	int (*hw_info)(struct iommufd_device *idev,
+		       struct iommufd_hw_info *info);
+	u32 nested_data_type;
+	u32 viommu_type;
 };
 
 /**
@@ -284,6 +314,8 @@ struct iommufd_dev_ops {
  * @ops: the provider that made @domain; only its devices can attach
  * @auto_domain: made by attaching to an IOAS; reused and freed
  *	automatically
+ * @nest_parent: allocated with IOMMU_HWPT_ALLOC_NEST_PARENT; set before
+ *	the HWPT is published, then constant
  * @domain_added: @domain is in @ioas's table (for teardown of a
  *	half-made HWPT)
  * @hwpt_item: in &iommufd_ioas.hwpt_list if automatic
@@ -294,6 +326,7 @@ struct iommufd_hwpt_paging {
 	struct iommu_domain *domain;
 	const struct iommufd_dev_ops *ops;
 	bool auto_domain;
+	bool nest_parent;
 	bool domain_added;
 	struct list_head hwpt_item;
 };
@@ -354,6 +387,38 @@ void iommufd_hwpt_paging_put(struct iommufd_ctx *ictx,
 			     struct iommufd_hwpt_paging *hwpt);
 void iommufd_hwpt_paging_destroy(struct iommufd_object *obj);
 int iommufd_hwpt_alloc(struct iommufd_ucmd *ucmd);
+int iommufd_hwpt_set_dirty_tracking(struct iommufd_ucmd *ucmd);
+int iommufd_hwpt_get_dirty_bitmap(struct iommufd_ucmd *ucmd);
+int iommufd_hwpt_invalidate(struct iommufd_ucmd *ucmd);
+int iommufd_get_hw_info(struct iommufd_ucmd *ucmd);
+int iommufd_fault_alloc(struct iommufd_ucmd *ucmd);
+int iommufd_viommu_alloc(struct iommufd_ucmd *ucmd);
+int iommufd_vdevice_alloc(struct iommufd_ucmd *ucmd);
+int iommufd_veventq_alloc(struct iommufd_ucmd *ucmd);
+int iommufd_hw_queue_alloc(struct iommufd_ucmd *ucmd);
+
+static inline struct iommufd_hwpt_paging *
+iommufd_get_hwpt_paging(struct iommufd_ctx *ictx, u32 id)
+{
+	struct iommufd_object *obj;
+
+	obj = iommufd_get_object(ictx, id, IOMMUFD_OBJ_HWPT_PAGING);
+	if (IS_ERR(obj))
+		return ERR_CAST(obj);
+	return container_of(obj, struct iommufd_hwpt_paging, obj);
+}
+
+/*
+ * Look up an object of a type upstream has but this module does not make
+ * yet (vIOMMU, vDEVICE, FAULT, vEVENTQ, HW queue). No ID can name one, so
+ * the answer is the one for a missing ID or an object of another type:
+ * ENOENT. Commands use it where upstream resolves such an ID, so that a
+ * bad ID is reported as upstream reports it before "not supported" is.
+ */
+static inline int iommufd_get_absent_object(struct iommufd_ctx *ictx, u32 id)
+{
+	return -ENOENT;
+}
 
 /**
  * struct iommufd_access - an in-kernel user of an IOAS through the CPU

@@ -9,6 +9,8 @@
  * The unimplemented_cmds test
  * lists the commands that are recognised but have no implementation yet;
  * drop a command from it when it gets one, together with adding its tests.
+ * ids_before_eopnotsupp and early_errors check that the commands whose
+ * objects cannot be made yet still look at their fields and IDs first.
  */
 #include "iommufd_utils.h"
 
@@ -622,9 +624,8 @@ TEST_F(iommufd, unknown_flags)
 
 /*
  * Commands that are in the table but not implemented yet: after the size
- * checks they answer EOPNOTSUPP, whatever the struct holds. Each struct
- * below is filled the way a real caller would fill it. When a command gets
- * an implementation, remove its row here and add real tests for it.
+ * checks they answer EOPNOTSUPP, whatever the struct holds. When a command
+ * gets an implementation, remove its row here and add real tests for it.
  */
 static void check_unimplemented(struct __test_metadata *_metadata, int fd,
 				__u32 ioas_id, int mfd, void *buf)
@@ -634,93 +635,240 @@ static void check_unimplemented(struct __test_metadata *_metadata, int fd,
 		.ioas_id = ioas_id,
 		.op = IOMMU_VFIO_IOAS_SET,
 	};
-	struct iommu_hw_info hw_info = {
-		.size = sizeof(hw_info),
-		.dev_id = ioas_id + 1,
-		.data_len = 64,
-		.data_uptr = (uintptr_t)buf,
-	};
+
+	EXPECT_EQ(-EOPNOTSUPP, iommufd_ioctl(fd, IOMMU_VFIO_IOAS, &vfio_ioas));
+}
+
+TEST_F(iommufd, unimplemented_cmds)
+{
+	with_ioas_and_memfd(_metadata, self->fd, check_unimplemented);
+}
+
+/*
+ * Commands whose objects (devices, HWPTs, vIOMMUs, ...) cannot exist in a
+ * context that holds only an IOAS: each ID field is resolved before the
+ * command can say "not supported", so a missing ID, or the IOAS ID where
+ * another kind is wanted, gets upstream's errno. iommufd_domain.c repeats
+ * this with every kind of object the mock can make.
+ */
+static void check_ids_before_eopnotsupp(struct __test_metadata *_metadata,
+					int fd, __u32 ioas_id, int mfd,
+					void *buf)
+{
+	const __u32 ids[] = { ioas_id, ioas_id + 1, 0, UINT32_MAX };
+	unsigned int i;
+
+	for (i = 0; i != ARRAY_SIZE(ids); i++) {
+		struct iommu_hw_info hw_info = {
+			.size = sizeof(hw_info),
+			.dev_id = ids[i],
+			.data_len = 64,
+			.data_uptr = (uintptr_t)buf,
+		};
+		struct iommu_hwpt_set_dirty_tracking set_dirty = {
+			.size = sizeof(set_dirty),
+			.flags = IOMMU_HWPT_DIRTY_TRACKING_ENABLE,
+			.hwpt_id = ids[i],
+		};
+		struct iommu_hwpt_get_dirty_bitmap get_dirty = {
+			.size = sizeof(get_dirty),
+			.hwpt_id = ids[i],
+			.iova = 0x100000,
+			.length = 0x10000,
+			.page_size = 4096,
+			.data = (uintptr_t)buf,
+		};
+		struct iommu_hwpt_invalidate invalidate = {
+			.size = sizeof(invalidate),
+			.hwpt_id = ids[i],
+			.data_uptr = (uintptr_t)buf,
+			.data_type = IOMMU_HWPT_INVALIDATE_DATA_SELFTEST,
+			.entry_len =
+				sizeof(struct iommu_hwpt_invalidate_selftest),
+			.entry_num = 1,
+		};
+		struct iommu_viommu_alloc viommu_alloc = {
+			.size = sizeof(viommu_alloc),
+			.type = IOMMU_VIOMMU_TYPE_SELFTEST,
+			.dev_id = ids[i],
+			.hwpt_id = ioas_id,
+		};
+		struct iommu_vdevice_alloc vdevice_alloc = {
+			.size = sizeof(vdevice_alloc),
+			.viommu_id = ids[i],
+			.dev_id = ioas_id,
+			.virt_id = 0x10,
+		};
+		struct iommu_veventq_alloc veventq_alloc = {
+			.size = sizeof(veventq_alloc),
+			.viommu_id = ids[i],
+			.type = IOMMU_VEVENTQ_TYPE_SELFTEST,
+			.veventq_depth = 16,
+		};
+		struct iommu_hw_queue_alloc hw_queue_alloc = {
+			.size = sizeof(hw_queue_alloc),
+			.viommu_id = ids[i],
+			.type = IOMMU_HW_QUEUE_TYPE_SELFTEST,
+			.nesting_parent_iova = 0x100000,
+			.length = 4096,
+		};
+		struct iommu_hwpt_alloc hwpt_alloc = {
+			.size = sizeof(hwpt_alloc),
+			.flags = IOMMU_HWPT_FAULT_ID_VALID,
+			.dev_id = ids[i],
+			.pt_id = ioas_id,
+			.fault_id = ids[i],
+		};
+
+		EXPECT_EQ(-ENOENT,
+			  iommufd_ioctl(fd, IOMMU_GET_HW_INFO, &hw_info));
+		EXPECT_EQ(-ENOENT, iommufd_ioctl(fd,
+						 IOMMU_HWPT_SET_DIRTY_TRACKING,
+						 &set_dirty));
+		EXPECT_EQ(-ENOENT, iommufd_ioctl(fd,
+						 IOMMU_HWPT_GET_DIRTY_BITMAP,
+						 &get_dirty));
+		/* An object of the wrong kind is EINVAL here, as upstream */
+		EXPECT_EQ(ids[i] == ioas_id ? -EINVAL : -ENOENT,
+			  iommufd_ioctl(fd, IOMMU_HWPT_INVALIDATE,
+					&invalidate));
+		/* and entry_num comes back as 0 entries done either way */
+		EXPECT_EQ(0U, invalidate.entry_num);
+		EXPECT_EQ(-ENOENT, iommufd_ioctl(fd, IOMMU_VIOMMU_ALLOC,
+						 &viommu_alloc));
+		EXPECT_EQ(-ENOENT, iommufd_ioctl(fd, IOMMU_VDEVICE_ALLOC,
+						 &vdevice_alloc));
+		EXPECT_EQ(-ENOENT, iommufd_ioctl(fd, IOMMU_VEVENTQ_ALLOC,
+						 &veventq_alloc));
+		EXPECT_EQ(-ENOENT, iommufd_ioctl(fd, IOMMU_HW_QUEUE_ALLOC,
+						 &hw_queue_alloc));
+		/* Unknown flags are checked after the lookups */
+		hwpt_alloc.flags = 1U << 30;
+		EXPECT_EQ(-ENOENT,
+			  iommufd_ioctl(fd, IOMMU_HWPT_ALLOC, &hwpt_alloc));
+	}
+	/* Nothing was made */
+	EXPECT_FALSE(ioas_exists(fd, ioas_id + 1));
+	EXPECT_EQ(0, obj_destroy(fd, ioas_id));
+}
+
+TEST_F(iommufd, ids_before_eopnotsupp)
+{
+	with_ioas_and_memfd(_metadata, self->fd, check_ids_before_eopnotsupp);
+}
+
+/* The checks that come before any lookup, in upstream's order */
+static void check_early_errors(struct __test_metadata *_metadata, int fd,
+			       __u32 ioas_id, int mfd, void *buf)
+{
 	struct iommu_hwpt_set_dirty_tracking set_dirty = {
 		.size = sizeof(set_dirty),
-		.flags = IOMMU_HWPT_DIRTY_TRACKING_ENABLE,
-		.hwpt_id = ioas_id + 1,
+		.flags = 1U << 1,
 	};
 	struct iommu_hwpt_get_dirty_bitmap get_dirty = {
 		.size = sizeof(get_dirty),
-		.hwpt_id = ioas_id + 1,
-		.iova = 0x100000,
-		.length = 0x10000,
-		.page_size = 4096,
-		.data = (uintptr_t)buf,
+		.flags = 1U << 1,
 	};
 	struct iommu_hwpt_invalidate invalidate = {
 		.size = sizeof(invalidate),
-		.hwpt_id = ioas_id + 1,
-		.data_uptr = (uintptr_t)buf,
-		.data_type = IOMMU_HWPT_INVALIDATE_DATA_SELFTEST,
-		.entry_len = sizeof(struct iommu_hwpt_invalidate_selftest),
-		.entry_num = 1,
+		.__reserved = 1,
+		.entry_num = 5,
 	};
 	struct iommu_fault_alloc fault_alloc = {
 		.size = sizeof(fault_alloc),
 	};
 	struct iommu_viommu_alloc viommu_alloc = {
 		.size = sizeof(viommu_alloc),
-		.type = IOMMU_VIOMMU_TYPE_SELFTEST,
-		.dev_id = ioas_id + 1,
-		.hwpt_id = ioas_id + 2,
 	};
 	struct iommu_vdevice_alloc vdevice_alloc = {
 		.size = sizeof(vdevice_alloc),
-		.viommu_id = ioas_id + 1,
-		.dev_id = ioas_id + 2,
-		.virt_id = 0x10,
 	};
 	struct iommu_veventq_alloc veventq_alloc = {
 		.size = sizeof(veventq_alloc),
-		.viommu_id = ioas_id + 1,
 		.type = IOMMU_VEVENTQ_TYPE_SELFTEST,
-		.veventq_depth = 16,
 	};
 	struct iommu_hw_queue_alloc hw_queue_alloc = {
 		.size = sizeof(hw_queue_alloc),
-		.viommu_id = ioas_id + 1,
 		.type = IOMMU_HW_QUEUE_TYPE_SELFTEST,
-		.index = 0,
-		.nesting_parent_iova = 0x100000,
-		.length = 4096,
 	};
-	const struct {
-		const char *name;
-		unsigned long request;
-		void *arg;
-	} cmds[] = {
-		{ "VFIO_IOAS", IOMMU_VFIO_IOAS, &vfio_ioas },
-		{ "GET_HW_INFO", IOMMU_GET_HW_INFO, &hw_info },
-		{ "HWPT_SET_DIRTY_TRACKING", IOMMU_HWPT_SET_DIRTY_TRACKING,
-		  &set_dirty },
-		{ "HWPT_GET_DIRTY_BITMAP", IOMMU_HWPT_GET_DIRTY_BITMAP,
-		  &get_dirty },
-		{ "HWPT_INVALIDATE", IOMMU_HWPT_INVALIDATE, &invalidate },
-		{ "FAULT_QUEUE_ALLOC", IOMMU_FAULT_QUEUE_ALLOC, &fault_alloc },
-		{ "VIOMMU_ALLOC", IOMMU_VIOMMU_ALLOC, &viommu_alloc },
-		{ "VDEVICE_ALLOC", IOMMU_VDEVICE_ALLOC, &vdevice_alloc },
-		{ "VEVENTQ_ALLOC", IOMMU_VEVENTQ_ALLOC, &veventq_alloc },
-		{ "HW_QUEUE_ALLOC", IOMMU_HW_QUEUE_ALLOC, &hw_queue_alloc },
-	};
-	unsigned int i;
 
-	for (i = 0; i != ARRAY_SIZE(cmds); i++) {
-		EXPECT_EQ(-EOPNOTSUPP,
-			  iommufd_ioctl(fd, cmds[i].request, cmds[i].arg)) {
-			TH_LOG("IOMMU_%s", cmds[i].name);
-		}
-	}
+	/* Flags and reserved fields: EOPNOTSUPP */
+	EXPECT_EQ(-EOPNOTSUPP, iommufd_ioctl(fd, IOMMU_HWPT_SET_DIRTY_TRACKING,
+					     &set_dirty));
+	EXPECT_EQ(-EOPNOTSUPP, iommufd_ioctl(fd, IOMMU_HWPT_GET_DIRTY_BITMAP,
+					     &get_dirty));
+	get_dirty.flags = 0;
+	get_dirty.__reserved = 1;
+	EXPECT_EQ(-EOPNOTSUPP, iommufd_ioctl(fd, IOMMU_HWPT_GET_DIRTY_BITMAP,
+					     &get_dirty));
+	EXPECT_EQ(-EOPNOTSUPP,
+		  iommufd_ioctl(fd, IOMMU_HWPT_INVALIDATE, &invalidate));
+	EXPECT_EQ(0U, invalidate.entry_num);
+	/* Entries need a pointer and a length */
+	invalidate.__reserved = 0;
+	invalidate.entry_num = 1;
+	EXPECT_EQ(-EINVAL,
+		  iommufd_ioctl(fd, IOMMU_HWPT_INVALIDATE, &invalidate));
+	EXPECT_EQ(0U, invalidate.entry_num);
+
+	/* FAULT_QUEUE_ALLOC takes no ID: its flags, then not supported */
+	fault_alloc.flags = 1;
+	EXPECT_EQ(-EOPNOTSUPP,
+		  iommufd_ioctl(fd, IOMMU_FAULT_QUEUE_ALLOC, &fault_alloc));
+	fault_alloc.flags = 0;
+	EXPECT_EQ(-EOPNOTSUPP,
+		  iommufd_ioctl(fd, IOMMU_FAULT_QUEUE_ALLOC, &fault_alloc));
+
+	/* Type 0 is a placeholder, refused before the lookups */
+	EXPECT_EQ(-EOPNOTSUPP,
+		  iommufd_ioctl(fd, IOMMU_VIOMMU_ALLOC, &viommu_alloc));
+	viommu_alloc.type = IOMMU_VIOMMU_TYPE_SELFTEST;
+	viommu_alloc.flags = 1;
+	EXPECT_EQ(-EOPNOTSUPP,
+		  iommufd_ioctl(fd, IOMMU_VIOMMU_ALLOC, &viommu_alloc));
+
+	/* VDEVICE_ALLOC has nothing to refuse before its lookup */
+	vdevice_alloc.virt_id = UINT64_MAX;
+	EXPECT_EQ(-ENOENT,
+		  iommufd_ioctl(fd, IOMMU_VDEVICE_ALLOC, &vdevice_alloc));
+
+	/* VEVENTQ_ALLOC: flags, __reserved and type, then the depth */
+	EXPECT_EQ(-EINVAL,
+		  iommufd_ioctl(fd, IOMMU_VEVENTQ_ALLOC, &veventq_alloc));
+	veventq_alloc.__reserved = 1;
+	EXPECT_EQ(-EOPNOTSUPP,
+		  iommufd_ioctl(fd, IOMMU_VEVENTQ_ALLOC, &veventq_alloc));
+	veventq_alloc.__reserved = 0;
+	veventq_alloc.flags = 1;
+	EXPECT_EQ(-EOPNOTSUPP,
+		  iommufd_ioctl(fd, IOMMU_VEVENTQ_ALLOC, &veventq_alloc));
+	veventq_alloc.flags = 0;
+	veventq_alloc.type = 0;
+	veventq_alloc.veventq_depth = 1;
+	EXPECT_EQ(-EOPNOTSUPP,
+		  iommufd_ioctl(fd, IOMMU_VEVENTQ_ALLOC, &veventq_alloc));
+
+	/* HW_QUEUE_ALLOC: flags and type, then the range */
+	EXPECT_EQ(-EINVAL,
+		  iommufd_ioctl(fd, IOMMU_HW_QUEUE_ALLOC, &hw_queue_alloc));
+	hw_queue_alloc.length = 2;
+	hw_queue_alloc.nesting_parent_iova = UINT64_MAX;
+	EXPECT_EQ(-EOVERFLOW,
+		  iommufd_ioctl(fd, IOMMU_HW_QUEUE_ALLOC, &hw_queue_alloc));
+	hw_queue_alloc.type = 0;
+	EXPECT_EQ(-EOPNOTSUPP,
+		  iommufd_ioctl(fd, IOMMU_HW_QUEUE_ALLOC, &hw_queue_alloc));
+	hw_queue_alloc.type = IOMMU_HW_QUEUE_TYPE_SELFTEST;
+	hw_queue_alloc.flags = 1;
+	EXPECT_EQ(-EOPNOTSUPP,
+		  iommufd_ioctl(fd, IOMMU_HW_QUEUE_ALLOC, &hw_queue_alloc));
+
+	EXPECT_FALSE(ioas_exists(fd, ioas_id + 1));
 }
 
-TEST_F(iommufd, unimplemented_cmds)
+TEST_F(iommufd, early_errors)
 {
-	with_ioas_and_memfd(_metadata, self->fd, check_unimplemented);
+	with_ioas_and_memfd(_metadata, self->fd, check_early_errors);
 }
 
 /* IOMMU_TEST_CMD answers EOPNOTSUPP for an op it does not know */

@@ -1571,9 +1571,16 @@ TEST_F(attach, hwpt_alloc_errors)
 				    IOMMU_HWPT_DATA_NONE, 0, NULL));
 	EXPECT_EQ(-EINVAL, hwpt_try(self->fd, 0, idev_id, stdev_id, 0,
 				    IOMMU_HWPT_DATA_NONE, 0, NULL));
-	/* An automatic HWPT cannot be a nesting parent */
+	/*
+	 * A paging HWPT as pt_id asks for a nested HWPT, which needs driver
+	 * data (EOPNOTSUPP without it), and an automatic HWPT cannot be a
+	 * nesting parent
+	 */
+	EXPECT_EQ(-EOPNOTSUPP, hwpt_try(self->fd, 0, idev_id, hwpt_id, 0,
+					IOMMU_HWPT_DATA_NONE, 0, NULL));
 	EXPECT_EQ(-EINVAL, hwpt_try(self->fd, 0, idev_id, hwpt_id, 0,
-				    IOMMU_HWPT_DATA_NONE, 0, NULL));
+				    IOMMU_HWPT_DATA_SELFTEST,
+				    sizeof(data[0]), data));
 
 	/* Driver data on a paging HWPT */
 	EXPECT_EQ(-EOPNOTSUPP, hwpt_try(self->fd, 0, idev_id, ioas, 0,
@@ -1583,10 +1590,11 @@ TEST_F(attach, hwpt_alloc_errors)
 					IOMMU_HWPT_DATA_VTD_S1, sizeof(data),
 					data));
 
+	/* FAULT_ID_VALID: no FAULT object can exist yet, so ENOENT */
+	EXPECT_EQ(-ENOENT, hwpt_try(self->fd, IOMMU_HWPT_FAULT_ID_VALID,
+				    idev_id, ioas, 0,
+				    IOMMU_HWPT_DATA_NONE, 0, NULL));
 	/* Flags the mock cannot honour */
-	EXPECT_EQ(-EOPNOTSUPP, hwpt_try(self->fd, IOMMU_HWPT_FAULT_ID_VALID,
-					idev_id, ioas, 0,
-					IOMMU_HWPT_DATA_NONE, 0, NULL));
 	EXPECT_EQ(-EOPNOTSUPP, hwpt_try(self->fd, IOMMU_HWPT_ALLOC_PASID,
 					idev_id, ioas, 0,
 					IOMMU_HWPT_DATA_NONE, 0, NULL));
@@ -2163,6 +2171,522 @@ TEST_F_TIMEOUT(attach, auto_hwpt_attach_detach_race, RACE_TIMEOUT)
 	expect_no_domain_ranges(_metadata, self->fd, ctx.ioas[1]);
 	EXPECT_EQ(0, obj_destroy(self->fd, ctx.ioas[1]));
 	EXPECT_EQ(0, obj_destroy(self->fd, ctx.ioas[0]));
+}
+
+/* === 9. ID resolution before "not supported", and GET_HW_INFO === */
+
+/*
+ * One object of every kind the mock can make, for the ID tests: a device
+ * on an automatic HWPT, a manual HWPT made with NEST_PARENT, one without,
+ * the selftest object and the IOAS.
+ */
+struct id_objs {
+	__u32 ioas, stdev, idev, auto_hwpt, parent, plain, missing;
+};
+
+static void id_objs_make(struct __test_metadata *_metadata, int fd,
+			 __u32 ioas, struct id_objs *o)
+{
+	o->ioas = ioas;
+	ASSERT_EQ(0, mock_domain(fd, ioas, &o->stdev, &o->auto_hwpt,
+				 &o->idev));
+	ASSERT_EQ(0, hwpt_alloc(fd, IOMMU_HWPT_ALLOC_NEST_PARENT, o->idev,
+				ioas, &o->parent));
+	ASSERT_EQ(0, hwpt_alloc(fd, 0, o->idev, ioas, &o->plain));
+	o->missing = o->plain + 100;
+}
+
+/* Everything the ID tests made can go away again: nothing leaked a ref */
+static void id_objs_destroy(struct __test_metadata *_metadata, int fd,
+			    struct id_objs *o)
+{
+	EXPECT_EQ(0, obj_destroy(fd, o->parent));
+	EXPECT_EQ(0, obj_destroy(fd, o->plain));
+	EXPECT_EQ(0, obj_destroy(fd, o->stdev));
+	EXPECT_EQ(0, obj_destroy(fd, o->ioas));
+	EXPECT_FALSE(ioas_exists(fd, o->missing));
+}
+
+static int hw_info_try(int fd, struct iommu_hw_info *cmd, __u32 dev_id,
+		       void *buf, __u32 len)
+{
+	memset(cmd, 0, sizeof(*cmd));
+	cmd->size = sizeof(*cmd);
+	cmd->dev_id = dev_id;
+	cmd->data_len = len;
+	cmd->data_uptr = (uintptr_t)buf;
+	return iommufd_ioctl(fd, IOMMU_GET_HW_INFO, cmd);
+}
+
+TEST_F(attach, get_hw_info_ids)
+{
+	struct iommu_hw_info cmd;
+	struct id_objs o;
+	__u32 buf[4];
+
+	id_objs_make(_metadata, self->fd, self->ioas_id, &o);
+	EXPECT_EQ(-ENOENT, hw_info_try(self->fd, &cmd, 0, buf, sizeof(buf)));
+	EXPECT_EQ(-ENOENT,
+		  hw_info_try(self->fd, &cmd, o.missing, buf, sizeof(buf)));
+	EXPECT_EQ(-ENOENT,
+		  hw_info_try(self->fd, &cmd, o.ioas, buf, sizeof(buf)));
+	EXPECT_EQ(-ENOENT,
+		  hw_info_try(self->fd, &cmd, o.stdev, buf, sizeof(buf)));
+	EXPECT_EQ(-ENOENT,
+		  hw_info_try(self->fd, &cmd, o.auto_hwpt, buf, sizeof(buf)));
+	EXPECT_EQ(-ENOENT,
+		  hw_info_try(self->fd, &cmd, o.parent, buf, sizeof(buf)));
+	EXPECT_EQ(0, hw_info_try(self->fd, &cmd, o.idev, buf, sizeof(buf)));
+	id_objs_destroy(_metadata, self->fd, &o);
+}
+
+TEST_F(attach, get_hw_info_data)
+{
+	struct iommu_test_hw_info *info;
+	struct iommu_hw_info cmd;
+	unsigned char buf[64];
+	__u32 idev_id, nd_idev, pasid_idev;
+	unsigned int i;
+
+	ASSERT_EQ(0, mock_domain(self->fd, self->ioas_id, NULL, NULL,
+				 &idev_id));
+	info = (void *)buf;
+
+	/* Exactly the mock's 8 bytes */
+	memset(buf, 0xff, sizeof(buf));
+	ASSERT_EQ(0, hw_info_try(self->fd, &cmd, idev_id, buf, sizeof(*info)));
+	EXPECT_EQ(sizeof(*info), cmd.data_len);
+	EXPECT_EQ(IOMMU_HW_INFO_TYPE_SELFTEST, cmd.out_data_type);
+	EXPECT_EQ(0U, info->flags);
+	EXPECT_EQ(IOMMU_HW_INFO_SELFTEST_REGVAL, info->test_reg);
+	EXPECT_EQ((__u64)IOMMU_HW_CAP_DIRTY_TRACKING,
+		  cmd.out_capabilities & IOMMU_HW_CAP_DIRTY_TRACKING);
+	EXPECT_EQ((__u64)IOMMU_HW_CAP_PCI_ATS_NOT_SUPPORTED,
+		  cmd.out_capabilities & IOMMU_HW_CAP_PCI_ATS_NOT_SUPPORTED);
+	EXPECT_EQ(0ULL, cmd.out_capabilities & (IOMMU_HW_CAP_PCI_PASID_EXEC |
+					      IOMMU_HW_CAP_PCI_PASID_PRIV));
+	EXPECT_EQ(0, cmd.out_max_pasid_log2);
+	for (i = sizeof(*info); i != sizeof(buf); i++)
+		ASSERT_EQ(0xff, buf[i]);
+
+	/* A longer buffer: the data, then zeroes to the end of the buffer */
+	memset(buf, 0xff, sizeof(buf));
+	ASSERT_EQ(0, hw_info_try(self->fd, &cmd, idev_id, buf, 40));
+	EXPECT_EQ(sizeof(*info), cmd.data_len);
+	EXPECT_EQ(IOMMU_HW_INFO_SELFTEST_REGVAL, info->test_reg);
+	for (i = sizeof(*info); i != 40; i++)
+		ASSERT_EQ(0, buf[i]) TH_LOG("byte %u", i);
+	for (; i != sizeof(buf); i++)
+		ASSERT_EQ(0xff, buf[i]) TH_LOG("byte %u", i);
+
+	/* A shorter one: what fits, and the full length comes back */
+	memset(buf, 0xff, sizeof(buf));
+	ASSERT_EQ(0, hw_info_try(self->fd, &cmd, idev_id, buf, 5));
+	EXPECT_EQ(sizeof(*info), cmd.data_len);
+	EXPECT_EQ(0U, info->flags);
+	EXPECT_EQ(IOMMU_HW_INFO_SELFTEST_REGVAL & 0xff, buf[4]);
+	for (i = 5; i != sizeof(buf); i++)
+		ASSERT_EQ(0xff, buf[i]) TH_LOG("byte %u", i);
+
+	/* No buffer at all: only the length and the type */
+	ASSERT_EQ(0, hw_info_try(self->fd, &cmd, idev_id, NULL, 0));
+	EXPECT_EQ(sizeof(*info), cmd.data_len);
+	EXPECT_EQ(IOMMU_HW_INFO_TYPE_SELFTEST, cmd.out_data_type);
+
+	/* A buffer that cannot be written */
+	EXPECT_EQ(-EFAULT, hw_info_try(self->fd, &cmd, idev_id, NULL, 8));
+	EXPECT_EQ(-EFAULT, hw_info_try(self->fd, &cmd, idev_id, NULL, 1));
+
+	/* A device without dirty tracking, one with PASIDs */
+	ASSERT_EQ(0, mock_domain_flags(self->fd, self->ioas_id,
+				       MOCK_FLAGS_DEVICE_NO_DIRTY, NULL, NULL,
+				       &nd_idev));
+	ASSERT_EQ(0, hw_info_try(self->fd, &cmd, nd_idev, buf, sizeof(buf)));
+	EXPECT_EQ(0ULL, cmd.out_capabilities & IOMMU_HW_CAP_DIRTY_TRACKING);
+	EXPECT_EQ(0, cmd.out_max_pasid_log2);
+	ASSERT_EQ(0, mock_domain_flags(self->fd, self->ioas_id,
+				       MOCK_FLAGS_DEVICE_PASID, NULL, NULL,
+				       &pasid_idev));
+	ASSERT_EQ(0, hw_info_try(self->fd, &cmd, pasid_idev, buf,
+				 sizeof(buf)));
+	EXPECT_EQ(MOCK_PASID_WIDTH, cmd.out_max_pasid_log2);
+}
+
+static int hw_info_typed(int fd, struct iommu_hw_info *cmd, __u32 flags,
+			 __u32 dev_id, __u32 type, void *buf, __u32 len)
+{
+	memset(cmd, 0, sizeof(*cmd));
+	cmd->size = sizeof(*cmd);
+	cmd->flags = flags;
+	cmd->dev_id = dev_id;
+	cmd->data_len = len;
+	cmd->data_uptr = (uintptr_t)buf;
+	cmd->in_data_type = type;
+	return iommufd_ioctl(fd, IOMMU_GET_HW_INFO, cmd);
+}
+
+TEST_F(attach, get_hw_info_input_type)
+{
+	const __u32 input = IOMMU_HW_INFO_FLAG_INPUT_TYPE;
+	struct iommu_hw_info cmd;
+	__u32 buf[2], idev_id;
+
+	ASSERT_EQ(0, mock_domain(self->fd, self->ioas_id, NULL, NULL,
+				 &idev_id));
+	/* The right type, and DEFAULT, give the mock's data */
+	ASSERT_EQ(0, hw_info_typed(self->fd, &cmd, input, idev_id,
+				   IOMMU_HW_INFO_TYPE_SELFTEST, buf,
+				   sizeof(buf)));
+	EXPECT_EQ(IOMMU_HW_INFO_TYPE_SELFTEST, cmd.out_data_type);
+	EXPECT_EQ(IOMMU_HW_INFO_SELFTEST_REGVAL, buf[1]);
+	ASSERT_EQ(0, hw_info_typed(self->fd, &cmd, input, idev_id,
+				   IOMMU_HW_INFO_TYPE_DEFAULT, buf,
+				   sizeof(buf)));
+	EXPECT_EQ(IOMMU_HW_INFO_TYPE_SELFTEST, cmd.out_data_type);
+	/* A type the mock does not have */
+	EXPECT_EQ(-EOPNOTSUPP, hw_info_typed(self->fd, &cmd, input, idev_id,
+					     IOMMU_HW_INFO_TYPE_INTEL_VTD, buf,
+					     sizeof(buf)));
+	EXPECT_EQ(-EOPNOTSUPP, hw_info_typed(self->fd, &cmd, input, idev_id,
+					     0x12345678, buf, sizeof(buf)));
+	/* ... but looked for only after the device */
+	EXPECT_EQ(-ENOENT, hw_info_typed(self->fd, &cmd, input,
+					 self->ioas_id,
+					 IOMMU_HW_INFO_TYPE_INTEL_VTD, buf,
+					 sizeof(buf)));
+	/* Without the flag the field is output only */
+	ASSERT_EQ(0, hw_info_typed(self->fd, &cmd, 0, idev_id,
+				   IOMMU_HW_INFO_TYPE_INTEL_VTD, buf,
+				   sizeof(buf)));
+	EXPECT_EQ(IOMMU_HW_INFO_TYPE_SELFTEST, cmd.out_data_type);
+
+	/* Unknown flags and reserved bytes come before the lookup */
+	EXPECT_EQ(-EOPNOTSUPP, hw_info_typed(self->fd, &cmd, 1U << 1, 0, 0,
+					     buf, sizeof(buf)));
+	EXPECT_EQ(-EOPNOTSUPP, hw_info_typed(self->fd, &cmd, 1U << 31,
+					     idev_id, 0, buf, sizeof(buf)));
+	memset(&cmd, 0, sizeof(cmd));
+	cmd.size = sizeof(cmd);
+	cmd.dev_id = idev_id;
+	cmd.__reserved[2] = 0x80;
+	EXPECT_EQ(-EOPNOTSUPP, iommufd_ioctl(self->fd, IOMMU_GET_HW_INFO,
+					     &cmd));
+}
+
+TEST_F(attach, get_hw_info_min_size)
+{
+	struct iommu_hw_info cmd = {};
+	__u32 buf[2], idev_id;
+
+	ASSERT_EQ(0, mock_domain(self->fd, self->ioas_id, NULL, NULL,
+				 &idev_id));
+	/* The 32-byte struct of old userspace: out_capabilities untouched */
+	cmd.size = offsetofend(struct iommu_hw_info, __reserved);
+	cmd.dev_id = idev_id;
+	cmd.data_len = sizeof(buf);
+	cmd.data_uptr = (uintptr_t)buf;
+	cmd.out_capabilities = 0x5a5a5a5a5a5a5a5aULL;
+	ASSERT_EQ(0, iommufd_ioctl(self->fd, IOMMU_GET_HW_INFO, &cmd));
+	EXPECT_EQ(IOMMU_HW_INFO_TYPE_SELFTEST, cmd.out_data_type);
+	EXPECT_EQ(sizeof(buf), cmd.data_len);
+	EXPECT_EQ(IOMMU_HW_INFO_SELFTEST_REGVAL, buf[1]);
+	EXPECT_EQ(0x5a5a5a5a5a5a5a5aULL, cmd.out_capabilities);
+
+	/* The full struct gets it */
+	cmd.size = sizeof(cmd);
+	ASSERT_EQ(0, iommufd_ioctl(self->fd, IOMMU_GET_HW_INFO, &cmd));
+	EXPECT_NE(0x5a5a5a5a5a5a5a5aULL, cmd.out_capabilities);
+	EXPECT_EQ((__u64)IOMMU_HW_CAP_DIRTY_TRACKING,
+		  cmd.out_capabilities & IOMMU_HW_CAP_DIRTY_TRACKING);
+}
+
+TEST_F(attach, dirty_cmds_ids)
+{
+	struct iommu_hwpt_set_dirty_tracking set = {
+		.size = sizeof(set),
+		.flags = IOMMU_HWPT_DIRTY_TRACKING_ENABLE,
+	};
+	struct iommu_hwpt_get_dirty_bitmap get = {
+		.size = sizeof(get),
+		.iova = MOCK_APERTURE_START,
+		.length = SZ_1M,
+		.page_size = SZ_4K,
+		.data = (uintptr_t)self->buf,
+	};
+	__u32 dirty_hwpt;
+	struct id_objs o;
+
+	id_objs_make(_metadata, self->fd, self->ioas_id, &o);
+	ASSERT_EQ(0, hwpt_alloc(self->fd, IOMMU_HWPT_ALLOC_DIRTY_TRACKING,
+				o.idev, self->ioas_id, &dirty_hwpt));
+	{
+		const __u32 bad[] = { 0, o.missing, o.ioas, o.idev, o.stdev };
+		unsigned int i;
+
+		for (i = 0; i != ARRAY_SIZE(bad); i++) {
+			set.hwpt_id = bad[i];
+			get.hwpt_id = bad[i];
+			EXPECT_EQ(-ENOENT,
+				  iommufd_ioctl(self->fd,
+						IOMMU_HWPT_SET_DIRTY_TRACKING,
+						&set)) TH_LOG("id %u", bad[i]);
+			EXPECT_EQ(-ENOENT,
+				  iommufd_ioctl(self->fd,
+						IOMMU_HWPT_GET_DIRTY_BITMAP,
+						&get)) TH_LOG("id %u", bad[i]);
+		}
+	}
+	/* A paging HWPT: there is no dirty tracking on 6.1 */
+	set.hwpt_id = o.auto_hwpt;
+	EXPECT_EQ(-EOPNOTSUPP, iommufd_ioctl(self->fd,
+					     IOMMU_HWPT_SET_DIRTY_TRACKING,
+					     &set));
+	set.hwpt_id = dirty_hwpt;
+	EXPECT_EQ(-EOPNOTSUPP, iommufd_ioctl(self->fd,
+					     IOMMU_HWPT_SET_DIRTY_TRACKING,
+					     &set));
+	get.hwpt_id = dirty_hwpt;
+	EXPECT_EQ(-EOPNOTSUPP, iommufd_ioctl(self->fd,
+					     IOMMU_HWPT_GET_DIRTY_BITMAP,
+					     &get));
+	/* but the range is checked first, as upstream does */
+	get.page_size = 0;
+	EXPECT_EQ(-EINVAL, iommufd_ioctl(self->fd,
+					 IOMMU_HWPT_GET_DIRTY_BITMAP, &get));
+	get.page_size = SZ_4K;
+	get.iova = MOCK_APERTURE_START + mock_page_size() / 2;
+	EXPECT_EQ(-EINVAL, iommufd_ioctl(self->fd,
+					 IOMMU_HWPT_GET_DIRTY_BITMAP, &get));
+	get.iova = MOCK_APERTURE_START + mock_page_size();
+	EXPECT_EQ(-EINVAL, iommufd_ioctl(self->fd,
+					 IOMMU_HWPT_GET_DIRTY_BITMAP, &get));
+	get.iova = UINT64_MAX - SZ_4K + 1;
+	EXPECT_EQ(-EOVERFLOW, iommufd_ioctl(self->fd,
+					    IOMMU_HWPT_GET_DIRTY_BITMAP,
+					    &get));
+	EXPECT_EQ(0, obj_destroy(self->fd, dirty_hwpt));
+	id_objs_destroy(_metadata, self->fd, &o);
+}
+
+TEST_F(attach, invalidate_ids)
+{
+	struct iommu_hwpt_invalidate_selftest entry = {};
+	struct iommu_hwpt_invalidate cmd = {
+		.size = sizeof(cmd),
+		.data_uptr = (uintptr_t)&entry,
+		.data_type = IOMMU_HWPT_INVALIDATE_DATA_SELFTEST,
+		.entry_len = sizeof(entry),
+	};
+	struct id_objs o;
+	unsigned int i;
+
+	id_objs_make(_metadata, self->fd, self->ioas_id, &o);
+	{
+		const struct {
+			__u32 id;
+			int err;
+		} cases[] = {
+			{ 0, -ENOENT },
+			{ o.missing, -ENOENT },
+			/* Not a nested HWPT or a vIOMMU: EINVAL */
+			{ o.ioas, -EINVAL },
+			{ o.idev, -EINVAL },
+			{ o.stdev, -EINVAL },
+			{ o.auto_hwpt, -EINVAL },
+			{ o.parent, -EINVAL },
+		};
+
+		for (i = 0; i != ARRAY_SIZE(cases); i++) {
+			cmd.hwpt_id = cases[i].id;
+			cmd.entry_num = 1;
+			EXPECT_EQ(cases[i].err,
+				  iommufd_ioctl(self->fd, IOMMU_HWPT_INVALIDATE,
+						&cmd))
+				TH_LOG("id %u", cases[i].id);
+			EXPECT_EQ(0U, cmd.entry_num);
+		}
+	}
+	id_objs_destroy(_metadata, self->fd, &o);
+}
+
+TEST_F(attach, viommu_cmds_ids)
+{
+	struct iommu_viommu_alloc viommu = {
+		.size = sizeof(viommu),
+		.type = IOMMU_VIOMMU_TYPE_SELFTEST,
+	};
+	struct iommu_vdevice_alloc vdev = {
+		.size = sizeof(vdev),
+		.virt_id = 1,
+	};
+	struct iommu_veventq_alloc veventq = {
+		.size = sizeof(veventq),
+		.type = IOMMU_VEVENTQ_TYPE_SELFTEST,
+		.veventq_depth = 4,
+	};
+	struct iommu_hw_queue_alloc hw_queue = {
+		.size = sizeof(hw_queue),
+		.type = IOMMU_HW_QUEUE_TYPE_SELFTEST,
+		.nesting_parent_iova = MOCK_APERTURE_START,
+		.length = SZ_4K,
+	};
+	struct id_objs o;
+	unsigned int i;
+
+	id_objs_make(_metadata, self->fd, self->ioas_id, &o);
+	{
+		const __u32 not_dev[] = { 0, o.missing, o.ioas, o.stdev,
+					  o.auto_hwpt, o.parent };
+		const __u32 not_hwpt[] = { 0, o.missing, o.ioas, o.stdev,
+					   o.idev };
+		/* No vIOMMU can exist: every ID is ENOENT */
+		const __u32 not_viommu[] = { 0, o.missing, o.ioas, o.stdev,
+					     o.idev, o.parent };
+
+		/* VIOMMU_ALLOC: dev_id first, hwpt_id even if it is bad */
+		viommu.hwpt_id = o.missing;
+		for (i = 0; i != ARRAY_SIZE(not_dev); i++) {
+			viommu.dev_id = not_dev[i];
+			EXPECT_EQ(-ENOENT,
+				  iommufd_ioctl(self->fd, IOMMU_VIOMMU_ALLOC,
+						&viommu)) TH_LOG("id %u",
+								 not_dev[i]);
+		}
+		/* A type the device's IOMMU does not know, before hwpt_id */
+		viommu.dev_id = o.idev;
+		viommu.type = 0x1234;
+		EXPECT_EQ(-EOPNOTSUPP,
+			  iommufd_ioctl(self->fd, IOMMU_VIOMMU_ALLOC, &viommu));
+		viommu.type = IOMMU_VIOMMU_TYPE_SELFTEST;
+		for (i = 0; i != ARRAY_SIZE(not_hwpt); i++) {
+			viommu.hwpt_id = not_hwpt[i];
+			EXPECT_EQ(-ENOENT,
+				  iommufd_ioctl(self->fd, IOMMU_VIOMMU_ALLOC,
+						&viommu)) TH_LOG("id %u",
+								 not_hwpt[i]);
+		}
+		/* Not a nesting parent */
+		viommu.hwpt_id = o.auto_hwpt;
+		EXPECT_EQ(-EINVAL,
+			  iommufd_ioctl(self->fd, IOMMU_VIOMMU_ALLOC, &viommu));
+		viommu.hwpt_id = o.plain;
+		EXPECT_EQ(-EINVAL,
+			  iommufd_ioctl(self->fd, IOMMU_VIOMMU_ALLOC, &viommu));
+		/* Everything resolved: only now not supported */
+		viommu.hwpt_id = o.parent;
+		EXPECT_EQ(-EOPNOTSUPP,
+			  iommufd_ioctl(self->fd, IOMMU_VIOMMU_ALLOC, &viommu));
+
+		vdev.dev_id = o.idev;
+		veventq.viommu_id = o.idev;
+		for (i = 0; i != ARRAY_SIZE(not_viommu); i++) {
+			vdev.viommu_id = not_viommu[i];
+			veventq.viommu_id = not_viommu[i];
+			hw_queue.viommu_id = not_viommu[i];
+			EXPECT_EQ(-ENOENT,
+				  iommufd_ioctl(self->fd, IOMMU_VDEVICE_ALLOC,
+						&vdev));
+			EXPECT_EQ(-ENOENT,
+				  iommufd_ioctl(self->fd, IOMMU_VEVENTQ_ALLOC,
+						&veventq));
+			EXPECT_EQ(-ENOENT,
+				  iommufd_ioctl(self->fd, IOMMU_HW_QUEUE_ALLOC,
+						&hw_queue));
+		}
+	}
+	id_objs_destroy(_metadata, self->fd, &o);
+}
+
+TEST_F(attach, hwpt_alloc_ids)
+{
+	__u32 sel = 0x5a;
+	struct id_objs o;
+	unsigned int i;
+
+	id_objs_make(_metadata, self->fd, self->ioas_id, &o);
+
+	/* Unknown flags are judged after dev_id and pt_id */
+	EXPECT_EQ(-ENOENT, hwpt_try(self->fd, 1U << 30, o.missing, o.ioas, 0,
+				    IOMMU_HWPT_DATA_NONE, 0, NULL));
+	EXPECT_EQ(-EINVAL, hwpt_try(self->fd, 1U << 30, o.idev, o.missing, 0,
+				    IOMMU_HWPT_DATA_NONE, 0, NULL));
+	EXPECT_EQ(-EOPNOTSUPP, hwpt_try(self->fd, 1U << 30, o.idev, o.ioas, 0,
+					IOMMU_HWPT_DATA_NONE, 0, NULL));
+
+	/* fault_id: no FAULT object can exist, so every ID is ENOENT */
+	{
+		const __u32 not_fault[] = { 0, o.missing, o.ioas, o.idev,
+					    o.stdev, o.auto_hwpt };
+
+		for (i = 0; i != ARRAY_SIZE(not_fault); i++) {
+			struct iommu_hwpt_alloc cmd = {
+				.size = sizeof(cmd),
+				.flags = IOMMU_HWPT_FAULT_ID_VALID,
+				.dev_id = o.idev,
+				.pt_id = o.ioas,
+				.fault_id = not_fault[i],
+			};
+
+			EXPECT_EQ(-ENOENT, iommufd_ioctl(self->fd,
+							 IOMMU_HWPT_ALLOC,
+							 &cmd));
+			/* nested on a parent, too */
+			cmd.pt_id = o.parent;
+			cmd.data_type = IOMMU_HWPT_DATA_SELFTEST;
+			cmd.data_len = sizeof(sel);
+			cmd.data_uptr = (uintptr_t)&sel;
+			EXPECT_EQ(-ENOENT, iommufd_ioctl(self->fd,
+							 IOMMU_HWPT_ALLOC,
+							 &cmd));
+		}
+	}
+	/* The allocation error still comes first */
+	{
+		__u32 nd_stdev, nd_idev;
+		struct iommu_hwpt_alloc cmd = {
+			.size = sizeof(cmd),
+			.flags = IOMMU_HWPT_FAULT_ID_VALID |
+				 IOMMU_HWPT_ALLOC_DIRTY_TRACKING,
+			.pt_id = o.ioas,
+		};
+
+		ASSERT_EQ(0, mock_domain_flags(self->fd, o.ioas,
+					       MOCK_FLAGS_DEVICE_NO_DIRTY,
+					       &nd_stdev, NULL, &nd_idev));
+		cmd.dev_id = nd_idev;
+		EXPECT_EQ(-EOPNOTSUPP,
+			  iommufd_ioctl(self->fd, IOMMU_HWPT_ALLOC, &cmd));
+		EXPECT_EQ(0, obj_destroy(self->fd, nd_stdev));
+	}
+
+	/* Nested on a paging HWPT, in upstream's order */
+	EXPECT_EQ(-EOPNOTSUPP, hwpt_try(self->fd, 0, o.idev, o.parent, 0,
+					IOMMU_HWPT_DATA_NONE, 0, NULL));
+	EXPECT_EQ(-EOPNOTSUPP, hwpt_try(self->fd,
+					IOMMU_HWPT_ALLOC_DIRTY_TRACKING,
+					o.idev, o.parent, 0,
+					IOMMU_HWPT_DATA_SELFTEST, sizeof(sel),
+					&sel));
+	EXPECT_EQ(-EINVAL, hwpt_try(self->fd, 0, o.idev, o.auto_hwpt, 0,
+				    IOMMU_HWPT_DATA_SELFTEST, sizeof(sel),
+				    &sel));
+	EXPECT_EQ(-EINVAL, hwpt_try(self->fd, 0, o.idev, o.plain, 0,
+				    IOMMU_HWPT_DATA_SELFTEST, sizeof(sel),
+				    &sel));
+	EXPECT_EQ(-EOPNOTSUPP, hwpt_try(self->fd, 0, o.idev, o.parent, 0,
+					IOMMU_HWPT_DATA_VTD_S1, sizeof(sel),
+					&sel));
+	/* A good request: not supported yet */
+	EXPECT_EQ(-EOPNOTSUPP, hwpt_try(self->fd, 0, o.idev, o.parent, 0,
+					IOMMU_HWPT_DATA_SELFTEST, sizeof(sel),
+					&sel));
+	/* pt_id of a kind that cannot be a page table */
+	EXPECT_EQ(-EINVAL, hwpt_try(self->fd, 0, o.idev, o.stdev, 0,
+				    IOMMU_HWPT_DATA_SELFTEST, sizeof(sel),
+				    &sel));
+
+	/* Nothing above left an HWPT or a reference behind */
+	id_objs_destroy(_metadata, self->fd, &o);
 }
 
 TEST_HARNESS_MAIN

@@ -1514,6 +1514,67 @@ static const struct nth_op attach_op = {
 };
 
 /*
+ * IOMMU_GET_HW_INFO of a mock device. A failure must leave no reference
+ * on the device (its IOAS can still be emptied and destroyed) and must
+ * not have written the caller's buffer as if it had succeeded.
+ */
+static const int hw_info_errnos[] = { ENOMEM, ENOENT, 0 };
+static struct iommu_hw_info hw_info_cmd;
+static __u32 hw_info_buf[4];
+
+static void hw_info_prepare(struct __test_metadata *_metadata,
+			    struct nth_state *st)
+{
+	state_ioas(_metadata, st);
+	state_domains(_metadata, st, 1);
+	memset(hw_info_buf, 0xff, sizeof(hw_info_buf));
+	memset(&hw_info_cmd, 0, sizeof(hw_info_cmd));
+	hw_info_cmd.size = sizeof(hw_info_cmd);
+	hw_info_cmd.dev_id = st->idev;
+	hw_info_cmd.data_len = sizeof(hw_info_buf);
+	hw_info_cmd.data_uptr = (uintptr_t)hw_info_buf;
+}
+
+static int hw_info_run(struct nth_state *st)
+{
+	return iommufd_ioctl(st->fd, IOMMU_GET_HW_INFO, &hw_info_cmd);
+}
+
+static void hw_info_check_success(struct __test_metadata *_metadata,
+				  struct nth_state *st)
+{
+	EXPECT_EQ(IOMMU_HW_INFO_TYPE_SELFTEST, hw_info_cmd.out_data_type);
+	EXPECT_EQ(8U, hw_info_cmd.data_len);
+	EXPECT_EQ(0U, hw_info_buf[0]);
+	EXPECT_EQ(IOMMU_HW_INFO_SELFTEST_REGVAL, hw_info_buf[1]);
+	EXPECT_EQ(0U, hw_info_buf[2]);
+	EXPECT_EQ(0U, hw_info_buf[3]);
+	EXPECT_EQ(0, obj_destroy(st->fd, st->stdev[0]));
+	EXPECT_EQ(0, obj_destroy(st->fd, st->id));
+}
+
+static void hw_info_check_failure(struct __test_metadata *_metadata,
+				  struct nth_state *st)
+{
+	EXPECT_EQ(sizeof(hw_info_buf), hw_info_cmd.data_len);
+	EXPECT_EQ(0xffffffffU, hw_info_buf[1]);
+	EXPECT_EQ(0, obj_destroy(st->fd, st->stdev[0]));
+	EXPECT_EQ(0, obj_destroy(st->fd, st->id));
+}
+
+static const struct nth_op hw_info_op = {
+	.name = "GET_HW_INFO of a mock device",
+	.errnos = hw_info_errnos,
+	/* the device lookup and the mock's info buffer */
+	.min_faults = 2,
+	.needs_test_cmd = true,
+	.prepare = hw_info_prepare,
+	.run = hw_info_run,
+	.check_success = hw_info_check_success,
+	.check_failure = hw_info_check_failure,
+};
+
+/*
  * IOMMU_DESTROY of the mock device of the first of 1 or 2 domains of an
  * IOAS holding two mappings (the two halves of the buffer). Detaching has
  * no way to report failure, so the destroy must succeed whatever fails
@@ -2623,6 +2684,11 @@ TEST_F(fail_nth, copy)
 TEST_F(fail_nth, unmap)
 {
 	sweep(_metadata, self, &unmap_op);
+}
+
+TEST_F(fail_nth, get_hw_info)
+{
+	sweep(_metadata, self, &hw_info_op);
 }
 
 TEST_F(fail_nth, attach)

@@ -309,11 +309,45 @@ static void mock_dev_detach(struct iommufd_device *idev,
 {
 }
 
+/*
+ * The GET_HW_INFO answer of upstream's mock IOMMU: its own type with a
+ * test register value, dirty tracking unless the device was made without
+ * it, no ATS, and a PASID width for PASID devices.
+ */
+static int mock_dev_hw_info(struct iommufd_device *idev,
+			    struct iommufd_hw_info *info)
+{
+	struct mock_dev *mdev = to_mock_dev(idev->dev);
+	struct iommu_test_hw_info *data;
+
+	if (info->type != IOMMU_HW_INFO_TYPE_DEFAULT &&
+	    info->type != IOMMU_HW_INFO_TYPE_SELFTEST)
+		return -EOPNOTSUPP;
+
+	data = kzalloc(sizeof(*data), GFP_KERNEL);
+	if (!data)
+		return -ENOMEM;
+	data->test_reg = IOMMU_HW_INFO_SELFTEST_REGVAL;
+
+	info->type = IOMMU_HW_INFO_TYPE_SELFTEST;
+	info->data = data;
+	info->len = sizeof(*data);
+	info->capabilities = IOMMU_HW_CAP_PCI_ATS_NOT_SUPPORTED;
+	if (!(mdev->flags & MOCK_FLAGS_DEVICE_NO_DIRTY))
+		info->capabilities |= IOMMU_HW_CAP_DIRTY_TRACKING;
+	if (mdev->flags & MOCK_FLAGS_DEVICE_PASID)
+		info->max_pasid_log2 = MOCK_PASID_WIDTH;
+	return 0;
+}
+
 const struct iommufd_dev_ops mock_dev_ops = {
 	.domain_alloc = mock_dev_domain_alloc,
 	.attach = mock_dev_attach,
 	.replace = mock_dev_replace,
 	.detach = mock_dev_detach,
+	.hw_info = mock_dev_hw_info,
+	.nested_data_type = IOMMU_HWPT_DATA_SELFTEST,
+	.viommu_type = IOMMU_VIOMMU_TYPE_SELFTEST,
 };
 
 static void mock_dev_release(struct device *dev)
