@@ -770,7 +770,11 @@ void iommufd_access_unpin_pages(struct iommufd_access *access,
 }
 EXPORT_SYMBOL_NS_GPL(iommufd_access_unpin_pages, IOMMUFD);
 
-/* Copy through the owner's user mapping, which the caller can reach. */
+/*
+ * Copy through the owner's user mapping, which the caller can reach: it is
+ * the owner, or a kthread that borrows the owner's mm, if that still
+ * exists. Return: -ESRCH, having done nothing, if the owner's mm is gone.
+ */
 static int iommufd_access_rw_direct(struct iopt_pages *pages,
 				    unsigned long uptr, void *data, size_t len,
 				    bool write, bool use_mm)
@@ -780,7 +784,7 @@ static int iommufd_access_rw_direct(struct iopt_pages *pages,
 
 	if (use_mm) {
 		if (!mmget_not_zero(mm))
-			return -EFAULT;
+			return -ESRCH;
 		kthread_use_mm(mm);
 	}
 	if (write)
@@ -805,9 +809,10 @@ static int iommufd_access_rw_direct(struct iopt_pages *pages,
  *
  * For user memory, from the process that mapped it or a kthread with
  * IOMMUFD_ACCESS_RW_KTHREAD, this copies through the user mapping;
- * otherwise (and always for memory mapped from a file) it copies through
- * the pages pinned for devices and accesses, pinning any other page
- * briefly.
+ * otherwise (and always for memory mapped from a file, or once the owner's
+ * mm is gone) it copies through the pages pinned for devices and accesses,
+ * pinning any other page briefly, which fails with EFAULT if the memory
+ * is gone.
  *
  * Context: process context; may sleep.
  * Return: 0; EINVAL for a zero length or an area being unmapped;
@@ -839,7 +844,7 @@ int iommufd_access_rw(struct iommufd_access *access, unsigned long iova,
 		size_t n = iopt_area_contig_last(&iter) - piece + 1;
 		struct iopt_pages *pages = area->pages;
 		unsigned long byte;
-		bool use_mm;
+		bool use_mm, direct;
 
 		if (area->prevent_access) {
 			rc = -EINVAL;
@@ -852,19 +857,25 @@ int iommufd_access_rw(struct iommufd_access *access, unsigned long iova,
 		}
 		byte = iopt_area_start_byte(area, piece);
 		use_mm = (flags & IOMMUFD_ACCESS_RW_KTHREAD) &&
-			 (current->flags & PF_KTHREAD);
+			 (current->flags & PF_KTHREAD) && !current->mm;
 		/* File memory has no user address to copy through. */
-		if (!(flags & __IOMMUFD_ACCESS_RW_SLOW_PATH) && !pages->file &&
-		    (current->mm == pages->source_mm || use_mm))
-			rc = iommufd_access_rw_direct(pages,
-						      pages->start + byte,
-						      data + (piece - iova), n,
-						      write, use_mm);
-		else if (iommufd_should_fail())
-			rc = -EINVAL;
-		else
-			rc = iopt_pages_rw(pages, byte, data + (piece - iova),
-					   n, write);
+		direct = !(flags & __IOMMUFD_ACCESS_RW_SLOW_PATH) &&
+			 !pages->file &&
+			 (current->mm == pages->source_mm || use_mm);
+		rc = direct ? iommufd_access_rw_direct(pages,
+						       pages->start + byte,
+						       data + (piece - iova),
+						       n, write, use_mm) :
+			      -ESRCH;
+		/* Also when the owner's mm is gone: pinned pages outlive it. */
+		if (rc == -ESRCH) {
+			if (iommufd_should_fail())
+				rc = -EINVAL;
+			else
+				rc = iopt_pages_rw(pages, byte,
+						   data + (piece - iova), n,
+						   write);
+		}
 		if (rc)
 			goto out_up;
 	}

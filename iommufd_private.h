@@ -479,6 +479,7 @@ int iommufd_test_init(void);
 void iommufd_test_exit(void);
 void iommufd_selftest_destroy(struct iommufd_object *obj);
 bool iommufd_should_fail(void);
+bool iommufd_test_short_unmap_expected(struct iommu_domain *domain);
 void iommufd_test_syz_conv_copy(struct iommufd_ucmd *ucmd,
 				struct iommu_ioas_copy *cmd);
 #else
@@ -497,6 +498,12 @@ static inline void iommufd_test_exit(void)
 }
 
 static inline bool iommufd_should_fail(void)
+{
+	return false;
+}
+
+static inline bool
+iommufd_test_short_unmap_expected(struct iommu_domain *domain)
 {
 	return false;
 }

@@ -158,10 +158,13 @@ struct iopt_pages *iopt_alloc_file_pages(struct file *file, unsigned long start,
 	return pages;
 }
 
+static void iopt_pages_forget_leaks(struct iopt_pages *pages);
+
 void iopt_release_pages(struct kref *kref)
 {
 	struct iopt_pages *pages = container_of(kref, struct iopt_pages, kref);
 
+	iopt_pages_forget_leaks(pages);
 	WARN_ON(pages->npinned);
 	WARN_ON(!RB_EMPTY_ROOT(&pages->domains_itree.rb_root));
 	WARN_ON(!RB_EMPTY_ROOT(&pages->access_itree.rb_root));
@@ -217,6 +220,12 @@ void iopt_release_pages(struct kref *kref)
  * temporary-memory limit was when the pages went in. A chunk is 2 MiB of
  * memory, so huge pages still get huge IOPTEs.
  *
+ * A short unmap
+ *
+ * If an IOMMU driver unmaps less than asked, the pages it may still reach
+ * are never unpinned: they are held like an access pin (iopt_pages_leak())
+ * and leaked, pinned and charged, when the page set is released.
+ *
  * Why tearing down never fails
  *
  * Unfilling needs a buffer for one chunk's PFNs (4 KiB). It is allocated
@@ -229,14 +238,6 @@ void iopt_release_pages(struct kref *kref)
 
 /* The temporary memory, in bytes, one fill step may use. */
 static unsigned long iommufd_temp_mem_limit = 65536;
-
-/* The IOVA that page @index of @area's page set would have in @area. */
-static unsigned long iopt_area_index_to_iova(struct iopt_area *area,
-					     unsigned long index)
-{
-	return iopt_area_iova(area) - area->page_offset +
-	       (index - area->pages_node.start) * PAGE_SIZE;
-}
 
 /* Last index of the fill chunk that @index is in. */
 static unsigned long iopt_chunk_last(unsigned long index)
@@ -255,14 +256,44 @@ static unsigned long iopt_pfn_run(const unsigned long *pfns, unsigned long n)
 	return run;
 }
 
-/* The area's IOVA range for pages [index, last] of its page set. */
+/*
+ * The area's IOVA range for pages [index, last] of its page set, which lie
+ * within the area's. The first and last pages may be cut by the area's
+ * ends. Computed as offsets from the area's ends so that nothing can wrap,
+ * whatever the area's place in the IOVA space: the IOVA page offset of an
+ * area need not be its memory's (2 KiB IOMMU pages, or no domain at all),
+ * so the page around the first or the last IOVA may reach below 0 or past
+ * ULONG_MAX.
+ */
 static void iopt_area_index_range(struct iopt_area *area, unsigned long index,
 				  unsigned long last, unsigned long *iova,
 				  unsigned long *iova_last)
 {
-	*iova = max(iopt_area_index_to_iova(area, index), iopt_area_iova(area));
-	*iova_last = min(iopt_area_index_to_iova(area, last) + PAGE_SIZE - 1,
-			 iopt_area_last_iova(area));
+	unsigned long first = area->pages_node.start;
+
+	*iova = iopt_area_iova(area);
+	if (index != first)
+		*iova += (index - first) * PAGE_SIZE - area->page_offset;
+	*iova_last = iopt_area_last_iova(area);
+	if (last != area->pages_node.last)
+		*iova_last = iopt_area_iova(area) +
+			     ((last - first + 1) * PAGE_SIZE -
+			      area->page_offset - 1);
+}
+
+/* Byte offset within page @index of its first IOVA in @area. */
+static unsigned long iopt_area_index_offset(struct iopt_area *area,
+					    unsigned long index)
+{
+	return index == area->pages_node.start ? area->page_offset : 0;
+}
+
+/* The page set index of the page that @iova of @area is in. */
+static unsigned long iopt_area_iova_to_index(struct iopt_area *area,
+					     unsigned long iova)
+{
+	return area->pages_node.start +
+	       (iova - iopt_area_iova(area) + area->page_offset) / PAGE_SIZE;
 }
 
 /* Where page @index of @area's page set is, read from @domain. */
@@ -588,6 +619,128 @@ err_unpin:
 	return rc;
 }
 
+/**
+ * struct iopt_pages_access - a range of a page set that accesses pinned
+ * @node: page index range, in &iopt_pages.access_itree
+ * @users: how many pins of exactly this range exist
+ * @leaked: not an access's pin but pages a domain may still reach after
+ *	an unmap that stopped short (see iopt_pages_leak()); never removed
+ *	before the page set is released, and never found by an access
+ */
+struct iopt_pages_access {
+	struct interval_tree_node node;
+	unsigned int users;
+	bool leaked;
+};
+
+/*
+ * Pages [start, last], pinned and with their PFNs in @pfns, may still be
+ * reachable through a domain whose unmap stopped short: keep them pinned
+ * and charged for as long as the page set lives, and then leak them, as
+ * nothing tells when the IOMMU driver lets go. They are held like an
+ * access pin, which keeps their PFNs known and stops every other path
+ * from unpinning them, and counted in @npinned until the release.
+ */
+static void iopt_pages_leak(struct iopt_pages *pages, unsigned long start,
+			    unsigned long last, const unsigned long *pfns)
+{
+	struct iopt_pages_access *leak;
+	unsigned long i;
+
+	lockdep_assert_held(&pages->mutex);
+
+	/* Teardown cannot fail: see "Why tearing down never fails". */
+	leak = kzalloc(sizeof(*leak), GFP_KERNEL | __GFP_NOFAIL);
+	for (i = start; i <= last; i++) {
+		if (xa_load(&pages->pinned_pfns, i))
+			continue;
+		xa_store(&pages->pinned_pfns, i, xa_mk_value(pfns[i - start]),
+			 GFP_KERNEL | __GFP_NOFAIL);
+	}
+	leak->node.start = start;
+	leak->node.last = last;
+	leak->users = 1;
+	leak->leaked = true;
+	interval_tree_insert(&leak->node, &pages->access_itree);
+}
+
+/*
+ * At release, only leaked ranges are left in @access_itree: drop their
+ * records and stop counting their pages in @npinned. The pins and the
+ * charge stay, leaked for good.
+ */
+static void iopt_pages_forget_leaks(struct iopt_pages *pages)
+{
+	struct rb_root_cached *const trees[] = { &pages->access_itree };
+	struct interval_tree_node *node;
+	struct iopt_pages_access *leak;
+	struct iova_span_iter span;
+	unsigned long nleaked = 0, i;
+
+	if (RB_EMPTY_ROOT(&pages->access_itree.rb_root))
+		return;
+	for_each_iova_span(&span, trees, 1, 0, pages->npages - 1) {
+		if (span.is_hole)
+			continue;
+		nleaked += span.last - span.start + 1;
+		for (i = span.start; i <= span.last; i++)
+			xa_erase(&pages->pinned_pfns, i);
+	}
+	while ((node = interval_tree_iter_first(&pages->access_itree, 0,
+						ULONG_MAX))) {
+		leak = container_of(node, struct iopt_pages_access, node);
+		WARN_ON(!leak->leaked);
+		interval_tree_remove(node, &pages->access_itree);
+		kfree(leak);
+	}
+	if (WARN_ON(pages->npinned < nleaked))
+		nleaked = pages->npinned;
+	pages->npinned -= nleaked;
+}
+
+/*
+ * The one place a short unmap is reported. In production it is a bug of
+ * the IOMMU driver, worth a warning; a test that made the mock stop short
+ * on purpose gets a line in the log instead, and a count it can check.
+ */
+static void iopt_report_short_unmap(struct iommu_domain *domain,
+				    unsigned long iova, size_t size,
+				    size_t unmapped)
+{
+	if (iommufd_test_short_unmap_expected(domain)) {
+		pr_info("iommufd: injected short unmap: %zu of %zu bytes at IOVA %#lx\n",
+			unmapped, size, iova);
+		return;
+	}
+	WARN_ONCE(1,
+		  "iommufd: IOMMU driver unmapped %zu of %zu bytes at IOVA %#lx; the pages it still maps stay pinned\n",
+		  unmapped, size, iova);
+}
+
+/*
+ * Unmap pages [start, last] of @area, all mapped in @domain. Return the
+ * index of the first page the domain may still reach: @last + 1 when the
+ * unmap was complete. The IOMMU core unmaps from the start and stops at
+ * the first piece the driver refuses, so what went is a prefix of the
+ * range, and a page is unreachable if all its IOVA lies in that prefix.
+ */
+static unsigned long iopt_area_unmap_pages(struct iopt_area *area,
+					   struct iommu_domain *domain,
+					   unsigned long start,
+					   unsigned long last)
+{
+	unsigned long iova, iova_last;
+	size_t size, unmapped;
+
+	iopt_area_index_range(area, start, last, &iova, &iova_last);
+	size = iova_last - iova + 1;
+	unmapped = iommu_unmap(domain, iova, size);
+	if (unmapped >= size)
+		return last + 1;
+	iopt_report_short_unmap(domain, iova, size, unmapped);
+	return iopt_area_iova_to_index(area, iova + unmapped);
+}
+
 /*
  * Unpin the pages in [start, last] that neither an area in domains_itree
  * nor an access pin covers; @pfns[i - start] holds the PFN of page i.
@@ -739,17 +892,18 @@ err_unpin:
  * Map pages [start, last] of @area, whose PFNs are in @pfns, into @domain,
  * one iommu_map() per run of contiguous PFNs (or per page when large
  * IOPTEs are disabled). Callers keep [start, last] within one fill chunk.
- * On failure nothing of this range stays mapped.
+ * On failure nothing of this range stays mapped, or, if undoing the maps
+ * stopped short, what stays is leaked (iopt_pages_leak()).
  */
 static int iopt_area_map_pfns(struct iopt_area *area,
+			      struct iopt_pages *pages,
 			      struct iommu_domain *domain, unsigned long start,
 			      unsigned long last, const unsigned long *pfns,
 			      bool page_by_page)
 {
-	unsigned long i = start, run_last, iova, iova_last, first_iova, ignored;
+	unsigned long i = start, run_last, iova, iova_last, stuck;
 	int rc;
 
-	iopt_area_index_range(area, start, start, &first_iova, &ignored);
 	while (i <= last) {
 		run_last = i;
 		if (!page_by_page)
@@ -758,31 +912,55 @@ static int iopt_area_map_pfns(struct iopt_area *area,
 		iopt_area_index_range(area, i, run_last, &iova, &iova_last);
 		rc = iommu_map(domain, iova,
 			       PFN_PHYS(pfns[i - start]) +
-				       (iova - iopt_area_index_to_iova(area, i)),
+				       iopt_area_index_offset(area, i),
 			       iova_last - iova + 1, area->iommu_prot);
-		if (rc) {
-			if (iova != first_iova)
-				iommu_unmap(domain, first_iova,
-					    iova - first_iova);
-			return rc;
-		}
+		if (rc)
+			goto err_unmap;
 		i = run_last + 1;
 	}
 	return 0;
+
+err_unmap:
+	if (i == start)
+		return rc;
+	stuck = iopt_area_unmap_pages(area, domain, start, i - 1);
+	if (stuck < i)
+		iopt_pages_leak(pages, stuck, i - 1, pfns + (stuck - start));
+	return rc;
+}
+
+/*
+ * Leak pages [start, last] of @area, as iopt_pages_leak(), reading their
+ * PFNs from @from, a domain that maps all of the area.
+ */
+static void iopt_area_leak_from(struct iopt_area *area,
+				struct iopt_pages *pages,
+				struct iommu_domain *from, unsigned long start,
+				unsigned long last)
+{
+	unsigned long pfns[32], i, n;
+
+	for (; start <= last; start += n) {
+		n = min_t(unsigned long, ARRAY_SIZE(pfns), last - start + 1);
+		for (i = 0; i != n; i++)
+			pfns[i] = iopt_area_read_pfn(area, from, start + i);
+		iopt_pages_leak(pages, start, start + n - 1, pfns);
+	}
 }
 
 /*
  * Take pages [start, last] of an area that is in no domain any more out of
  * @domain, its last one, and unpin what no other area holds. Works a chunk
  * at a time: read the PFNs, unmap the chunk, then unpin, so that nothing
- * is unpinned while the device can still reach it.
+ * is unpinned while the device can still reach it. Pages that an unmap
+ * stopping short leaves reachable are leaked instead.
  */
 static void iopt_area_unfill_last(struct iopt_area *area,
 				  struct iopt_pages *pages,
 				  struct iommu_domain *domain,
 				  unsigned long start, unsigned long last)
 {
-	unsigned long index, chunk_last, i, iova, iova_last;
+	unsigned long index, chunk_last, i, stuck;
 	unsigned long *pfns;
 
 	lockdep_assert_held(&pages->mutex);
@@ -793,9 +971,10 @@ static void iopt_area_unfill_last(struct iopt_area *area,
 		chunk_last = min(last, iopt_chunk_last(index));
 		for (i = index; i <= chunk_last; i++)
 			pfns[i - index] = iopt_area_read_pfn(area, domain, i);
-		iopt_area_index_range(area, index, chunk_last, &iova,
-				      &iova_last);
-		iommu_unmap(domain, iova, iova_last - iova + 1);
+		stuck = iopt_area_unmap_pages(area, domain, index, chunk_last);
+		if (stuck <= chunk_last)
+			iopt_pages_leak(pages, stuck, chunk_last,
+					pfns + (stuck - index));
 		iopt_pages_unpin_holes(pages, index, chunk_last, pfns);
 	}
 	kfree(pfns);
@@ -871,7 +1050,7 @@ static int iopt_area_fill_first(struct iopt_area *area,
 					buf.pages);
 		if (rc)
 			goto err_unfill;
-		rc = iopt_area_map_pfns(area, domain, index, step_last,
+		rc = iopt_area_map_pfns(area, pages, domain, index, step_last,
 					buf.pfns, page_by_page);
 		if (rc) {
 			iopt_pages_unpin_holes(pages, index, step_last,
@@ -898,7 +1077,7 @@ static int iopt_area_fill_more(struct iopt_area *area,
 {
 	unsigned long start = area->pages_node.start;
 	unsigned long last = area->pages_node.last;
-	unsigned long index, step_last, i, iova, iova_last;
+	unsigned long index, step_last, i, stuck;
 	struct iopt_fill_buf buf;
 	int rc;
 
@@ -913,7 +1092,7 @@ static int iopt_area_fill_more(struct iopt_area *area,
 			buf.pfns[i - index] =
 				iopt_area_read_pfn(area, area->storage_domain,
 						   i);
-		rc = iopt_area_map_pfns(area, domain, index, step_last,
+		rc = iopt_area_map_pfns(area, pages, domain, index, step_last,
 					buf.pfns, page_by_page);
 		if (rc)
 			goto err_unmap;
@@ -923,9 +1102,10 @@ static int iopt_area_fill_more(struct iopt_area *area,
 
 err_unmap:
 	if (index != start) {
-		iopt_area_index_range(area, start, index - 1, &iova,
-				      &iova_last);
-		iommu_unmap(domain, iova, iova_last - iova + 1);
+		stuck = iopt_area_unmap_pages(area, domain, start, index - 1);
+		if (stuck < index)
+			iopt_area_leak_from(area, pages, area->storage_domain,
+					    stuck, index - 1);
 	}
 	iopt_fill_buf_destroy(&buf);
 	return rc;
@@ -971,12 +1151,19 @@ void iopt_area_unfill_domain(struct iopt_area *area, struct iopt_pages *pages,
 			     struct iommu_domain *domain,
 			     struct iommu_domain *other)
 {
+	unsigned long stuck;
+
 	lockdep_assert_held(&area->iopt->domains_rwsem);
 
 	mutex_lock(&pages->mutex);
 	if (other) {
-		iommu_unmap(domain, iopt_area_iova(area),
-			    iopt_area_length(area));
+		/* The pages stay pinned for @other; stuck ones for good. */
+		stuck = iopt_area_unmap_pages(area, domain,
+					      area->pages_node.start,
+					      area->pages_node.last);
+		if (stuck <= area->pages_node.last)
+			iopt_area_leak_from(area, pages, other, stuck,
+					    area->pages_node.last);
 		if (area->storage_domain == domain)
 			area->storage_domain = other;
 	} else {
@@ -990,29 +1177,22 @@ void iopt_area_unfill_domain(struct iopt_area *area, struct iopt_pages *pages,
 	mutex_unlock(&pages->mutex);
 }
 
-/**
- * struct iopt_pages_access - a range of a page set that accesses pinned
- * @node: page index range, in &iopt_pages.access_itree
- * @users: how many pins of exactly this range exist
- */
-struct iopt_pages_access {
-	struct interval_tree_node node;
-	unsigned int users;
-};
-
 static struct iopt_pages_access *
 iopt_pages_find_access(struct iopt_pages *pages, unsigned long start,
 		       unsigned long last)
 {
+	struct iopt_pages_access *access;
 	struct interval_tree_node *node;
 
 	lockdep_assert_held(&pages->mutex);
 
 	for (node = interval_tree_iter_first(&pages->access_itree, start, last);
-	     node; node = interval_tree_iter_next(node, start, last))
-		if (node->start == start && node->last == last)
-			return container_of(node, struct iopt_pages_access,
-					    node);
+	     node; node = interval_tree_iter_next(node, start, last)) {
+		access = container_of(node, struct iopt_pages_access, node);
+		if (node->start == start && node->last == last &&
+		    !access->leaked)
+			return access;
+	}
 	return NULL;
 }
 

@@ -22,6 +22,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/wait.h>
 
 #define PAGE_SZ ((size_t)sysconf(_SC_PAGESIZE))
 #define MOCK_PAGE mock_page_size()
@@ -1384,6 +1385,201 @@ TEST_F(access, close_context_first_idle)
 	self->fd = -1;
 	close_access(self, 1);
 	close_access(self, 0);
+}
+
+/* === An area that ends at the last IOVA === */
+
+/*
+ * With no domain the whole 64-bit IOVA space is usable, and the IOVA page
+ * offset of an area need not be its memory's: an area ending at the last
+ * IOVA then has a last page that would reach past it. MAP, rw on both
+ * paths and UNMAP must all work there.
+ */
+TEST(area_at_last_iova)
+{
+	const size_t len = 2 * PAGE_SZ, off = 0x123;
+	const __u64 iova = UINT64_MAX - len + 1;
+	unsigned char got[64], put[64];
+	__u64 unmapped = 0, map_iova = iova;
+	size_t raw_size;
+	__u32 ioas_id;
+	int fd, afd, i;
+	char *buf;
+	void *raw;
+
+	fd = open(IOMMUFD_DEV, O_RDWR);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, ioas_alloc(fd, &ioas_id));
+	buf = alloc_touched(4 * PAGE_SZ, PAGE_SZ, false, &raw, &raw_size);
+	ASSERT_NE(NULL, buf);
+	fill_pattern(buf, 4 * PAGE_SZ, 3);
+
+	ASSERT_EQ(0, ioas_map(fd, ioas_id, MAP_FIXED_RW, (uintptr_t)buf + off,
+			      len, &map_iova));
+	ASSERT_EQ(iova, map_iova);
+	/* Not a pinning access: its area is not page aligned in IOVA */
+	ASSERT_EQ(0, access_create(fd, ioas_id, 0, &afd));
+
+	for (i = 0; i != 2; i++) {
+		__u32 path = i ? MOCK_ACCESS_RW_SLOW_PATH : 0;
+
+		/* The last bytes, the very last one, and across pages */
+		EXPECT_EQ(0, access_rw(fd, afd, UINT64_MAX - 63, got, 64,
+				       path));
+		EXPECT_EQ(0, memcmp(got, buf + off + len - 64, 64));
+		EXPECT_EQ(0, access_rw(fd, afd, UINT64_MAX, got, 1, path));
+		EXPECT_EQ(buf[off + len - 1], (char)got[0]);
+		EXPECT_EQ(0, access_rw(fd, afd, iova + PAGE_SZ - 32, got, 64,
+				       path));
+		EXPECT_EQ(0, memcmp(got, buf + off + PAGE_SZ - 32, 64));
+
+		fill_pattern(put, sizeof(put), 10 + i);
+		EXPECT_EQ(0, access_rw(fd, afd, UINT64_MAX - 63, put, 64,
+				       MOCK_ACCESS_RW_WRITE | path));
+		EXPECT_TRUE(has_pattern(buf + off + len - 64, 64, 10 + i));
+		/* One byte past the end wraps */
+		EXPECT_EQ(-EOVERFLOW, access_rw(fd, afd, UINT64_MAX, got, 2,
+						path));
+	}
+
+	/* rw pinned nothing that outlives it */
+	EXPECT_EQ(0, md_check_refs(fd, buf, 4 * PAGE_SZ, 0));
+
+	EXPECT_EQ(0, ioas_unmap(fd, ioas_id, iova, len, &unmapped));
+	EXPECT_EQ(len, unmapped);
+	EXPECT_EQ(-ENOENT, access_rw(fd, afd, UINT64_MAX, got, 1, 0));
+	close(afd);
+	close(fd);
+	munmap(raw, raw_size);
+}
+
+/* === rw from a kthread === */
+
+/*
+ * A kthread (a driver's worker) copies through the owner's mm while it
+ * lives, and through the pinned pages once it is gone; with neither, the
+ * copy fails with EFAULT and changes nothing.
+ */
+TEST(kthread_rw_owner_alive)
+{
+	unsigned char got[256];
+	size_t raw_size;
+	__u32 ioas_id;
+	int fd, afd;
+	char *buf;
+	void *raw;
+
+	fd = open(IOMMUFD_DEV, O_RDWR);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, ioas_alloc(fd, &ioas_id));
+	buf = alloc_touched(2 * PAGE_SZ, PAGE_SZ, false, &raw, &raw_size);
+	ASSERT_NE(NULL, buf);
+	fill_pattern(buf, 2 * PAGE_SZ, 5);
+	ASSERT_EQ(0, ioas_map_fixed(fd, ioas_id, buf, 2 * PAGE_SZ, IOVA_A));
+	ASSERT_EQ(0, access_create(fd, ioas_id, 0, &afd));
+
+	EXPECT_EQ(0, access_rw(fd, afd, IOVA_A + PAGE_SZ - 128, got,
+			       sizeof(got), MOCK_ACCESS_RW_KTHREAD));
+	EXPECT_EQ(0, memcmp(got, buf + PAGE_SZ - 128, sizeof(got)));
+	fill_pattern(got, sizeof(got), 6);
+	EXPECT_EQ(0, access_rw(fd, afd, IOVA_A + 7, got, sizeof(got),
+			       MOCK_ACCESS_RW_KTHREAD | MOCK_ACCESS_RW_WRITE));
+	EXPECT_TRUE(has_pattern(buf + 7, sizeof(got), 6));
+	/* Nothing is left pinned */
+	EXPECT_EQ(0, md_check_refs(fd, buf, 2 * PAGE_SZ, 0));
+	close(afd);
+	close(fd);
+	munmap(raw, raw_size);
+}
+
+TEST(kthread_rw_after_owner_exit)
+{
+	__u32 ioas_id, bare_ioas, item;
+	const size_t len = 2 * PAGE_SZ;
+	unsigned char *got, *put;
+	int fd, afd, bare_afd, status;
+	unsigned int i, seed;
+	pid_t pid;
+
+	fd = open(IOMMUFD_DEV, O_RDWR);
+	ASSERT_LE(0, fd);
+	/* One IOAS whose domain pins what is mapped, one with nothing */
+	ASSERT_EQ(0, ioas_alloc(fd, &ioas_id));
+	ASSERT_EQ(0, mock_domain(fd, ioas_id, NULL, NULL, NULL));
+	ASSERT_EQ(0, ioas_alloc(fd, &bare_ioas));
+	got = malloc(len);
+	put = malloc(len);
+	ASSERT_NE(NULL, got);
+	ASSERT_NE(NULL, put);
+
+	/* The owner: maps its memory into both, then exits */
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		char *mem = mmap(NULL, len, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		if (mem == MAP_FAILED)
+			_exit(1);
+		madvise(mem, len, MADV_NOHUGEPAGE);
+		fill_pattern(mem, len, 21);
+		if (ioas_map_fixed(fd, ioas_id, mem, len, IOVA_A) ||
+		    ioas_map_fixed(fd, bare_ioas, mem, len, IOVA_A))
+			_exit(2);
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	ASSERT_EQ(0, WEXITSTATUS(status));
+
+	ASSERT_EQ(0, access_create(fd, ioas_id, 0, &afd));
+	ASSERT_EQ(0, access_create(fd, bare_ioas, PIN_ACCESS, &bare_afd));
+
+	/*
+	 * Pinned by the domain: first the bytes the owner wrote, then what
+	 * the last round wrote, from a kthread and from this process.
+	 */
+	for (i = 0, seed = 21; i != 2; i++) {
+		__u32 how = i ? 0 : MOCK_ACCESS_RW_KTHREAD;
+
+		memset(got, 0, len);
+		EXPECT_EQ(0, access_rw(fd, afd, IOVA_A, got, len, how));
+		EXPECT_TRUE(has_pattern(got, len, seed));
+		seed = 31 + i;
+		fill_pattern(put, len, seed);
+		EXPECT_EQ(0, access_rw(fd, afd, IOVA_A, put, len,
+				       how | MOCK_ACCESS_RW_WRITE));
+		memset(got, 0, len);
+		EXPECT_EQ(0, access_rw(fd, afd, IOVA_A, got, len,
+				       MOCK_ACCESS_RW_KTHREAD));
+		EXPECT_TRUE(has_pattern(got, len, seed));
+		/* A few bytes across the page boundary */
+		EXPECT_EQ(0, access_rw(fd, afd, IOVA_A + PAGE_SZ - 3, got, 6,
+				       how));
+		EXPECT_EQ(0, memcmp(got, put + PAGE_SZ - 3, 6));
+	}
+
+	/* Pinned by nothing: the memory is gone */
+	memset(got, 0x77, len);
+	EXPECT_EQ(-EFAULT, access_rw(fd, bare_afd, IOVA_A, got, len,
+				     MOCK_ACCESS_RW_KTHREAD));
+	EXPECT_EQ(-EFAULT, access_rw(fd, bare_afd, IOVA_A, got, len, 0));
+	EXPECT_EQ(-EFAULT, access_rw(fd, bare_afd, IOVA_A, got, len,
+				     MOCK_ACCESS_RW_KTHREAD |
+					     MOCK_ACCESS_RW_WRITE));
+	EXPECT_TRUE(all_bytes(got, len, 0x77));
+	EXPECT_EQ(-EFAULT, access_pin(fd, bare_afd, 0, IOVA_A, len, NULL,
+				      &item));
+
+	/* Everything goes away cleanly */
+	EXPECT_EQ(0, ioas_unmap(fd, ioas_id, 0, UINT64_MAX, NULL));
+	EXPECT_EQ(-ENOENT, access_rw(fd, afd, IOVA_A, got, 1,
+				     MOCK_ACCESS_RW_KTHREAD));
+	close(bare_afd);
+	close(afd);
+	close(fd);
+	free(got);
+	free(put);
 }
 
 TEST_HARNESS_MAIN

@@ -2689,4 +2689,214 @@ TEST_F(attach, hwpt_alloc_ids)
 	id_objs_destroy(_metadata, self->fd, &o);
 }
 
+/*
+ * === 12. A short unmap by the IOMMU driver ===
+ *
+ * MD_SHORT_UNMAP makes a mock domain stop an unmap short, leaving IOPTEs
+ * behind, as a buggy IOMMU driver might. iommufd must then never unpin a
+ * page the domain can still reach: such pages stay pinned and charged,
+ * leaked for good, even once everything is closed. The core reports each
+ * short unmap (with a WARN in production; for one the mock made, a log
+ * line and a count that MD_SHORT_UNMAP reads back). Each test uses a part
+ * of the buffer no other test touches, as what is leaked stays pinned for
+ * the life of the test process.
+ */
+
+static int md_short_unmap(int fd, __u32 hwpt_id, __u32 flags, __u64 length,
+			  __u32 *reported)
+{
+	struct iommu_test_cmd cmd = {
+		.op = IOMMU_TEST_OP_MD_SHORT_UNMAP,
+		.id = hwpt_id,
+		.short_unmap = { .length = length, .flags = flags },
+	};
+	int ret;
+
+	ret = test_cmd(fd, &cmd);
+	if (!ret && reported)
+		*reported = cmd.short_unmap.out_reported;
+	return ret;
+}
+
+/* How many short unmaps of @hwpt_id iommufd reported, or UINT32_MAX */
+static __u32 short_unmaps(int fd, __u32 hwpt_id)
+{
+	__u32 n = UINT32_MAX;
+
+	if (md_short_unmap(fd, hwpt_id, 0, 0, &n))
+		return UINT32_MAX;
+	return n;
+}
+
+#define KB_PER_PAGE ((long)(PAGE_SZ / 1024))
+
+TEST_F(attach, short_unmap_keeps_reachable_pages_pinned)
+{
+	long vmpin0 = proc_status_kb("VmPin");
+	__u32 stdev_id, hwpt_id;
+	char *buf = self->buf;
+	int fd;
+
+	ASSERT_EQ(0, mock_domain(self->fd, self->ioas_id, &stdev_id, &hwpt_id,
+				 NULL));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, buf,
+				    8 * PAGE_SZ, IOVA_A));
+	EXPECT_EQ(0, md_check_refs(self->fd, buf, 8 * PAGE_SZ, 1));
+	EXPECT_EQ(vmpin0 + 8 * KB_PER_PAGE, proc_status_kb("VmPin"));
+	EXPECT_EQ(0U, short_unmaps(self->fd, hwpt_id));
+
+	/* Two and a half pages go, then the domain refuses the rest */
+	ASSERT_EQ(0, md_short_unmap(self->fd, hwpt_id, MOCK_SHORT_UNMAP_ARM,
+				    2 * PAGE_SZ + MOCK_PAGE, NULL));
+	EXPECT_UNMAP_EXACT(self->fd, self->ioas_id, IOVA_A, 8 * PAGE_SZ);
+	EXPECT_EQ(1U, short_unmaps(self->fd, hwpt_id));
+	EXPECT_EQ(0, md_check_refs(self->fd, buf, 2 * PAGE_SZ, 0));
+	/* The half-unmapped page is reachable too */
+	EXPECT_EQ(0, md_check_refs(self->fd, buf + 2 * PAGE_SZ, 6 * PAGE_SZ,
+				   1));
+	EXPECT_EQ(vmpin0 + 6 * KB_PER_PAGE, proc_status_kb("VmPin"));
+	EXPECT_EQ(0, md_check_map(self->fd, hwpt_id,
+				  IOVA_A + 2 * PAGE_SZ + MOCK_PAGE,
+				  5 * PAGE_SZ + MOCK_PAGE,
+				  buf + 2 * PAGE_SZ + MOCK_PAGE));
+
+	/* The domain is back to normal */
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, buf + SZ_1M,
+				    4 * PAGE_SZ, IOVA_B));
+	EXPECT_UNMAP_EXACT(self->fd, self->ioas_id, IOVA_B, 4 * PAGE_SZ);
+	EXPECT_EQ(0, md_check_refs(self->fd, buf + SZ_1M, 4 * PAGE_SZ, 0));
+	EXPECT_EQ(1U, short_unmaps(self->fd, hwpt_id));
+
+	/* Freeing everything gives nothing of it back */
+	close(self->fd);
+	self->fd = -1;
+	fd = open(IOMMUFD_DEV, O_RDWR);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(0, md_check_refs(fd, buf, 2 * PAGE_SZ, 0));
+	EXPECT_EQ(0, md_check_refs(fd, buf + 2 * PAGE_SZ, 6 * PAGE_SZ, 1));
+	EXPECT_EQ(vmpin0 + 6 * KB_PER_PAGE, proc_status_kb("VmPin"));
+	close(fd);
+}
+
+/* Unfilling goes a 2 MiB chunk at a time: only the short one leaks */
+TEST_F(attach, short_unmap_in_the_second_chunk)
+{
+	long vmpin0 = proc_status_kb("VmPin");
+	__u32 stdev_id, hwpt_id;
+	char *buf = self->buf;
+
+	ASSERT_EQ(0, mock_domain(self->fd, self->ioas_id, &stdev_id, &hwpt_id,
+				 NULL));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, buf, SZ_4M,
+				    IOVA_A));
+	ASSERT_EQ(0, md_short_unmap(self->fd, hwpt_id, MOCK_SHORT_UNMAP_ARM,
+				    SZ_2M + 3 * PAGE_SZ, NULL));
+	EXPECT_UNMAP_EXACT(self->fd, self->ioas_id, IOVA_A, SZ_4M);
+	EXPECT_EQ(1U, short_unmaps(self->fd, hwpt_id));
+	EXPECT_EQ(0, md_check_refs(self->fd, buf, SZ_2M + 3 * PAGE_SZ, 0));
+	EXPECT_EQ(0, md_check_refs(self->fd, buf + SZ_2M + 3 * PAGE_SZ,
+				   SZ_2M - 3 * PAGE_SZ, 1));
+	EXPECT_EQ(vmpin0 + (long)(SZ_2M / 1024) - 3 * KB_PER_PAGE,
+		  proc_status_kb("VmPin"));
+}
+
+/*
+ * Unmapping from a domain the area stays in (the pages stay pinned for
+ * the other one) must still leak what it left reachable, once the other
+ * domain lets go: whichever of the two domains stops short.
+ */
+TEST_F(attach, short_unmap_with_two_domains)
+{
+	__u32 stdev_id[2], hwpt_id[2], idev_id;
+	char *buf = self->buf;
+	unsigned int i;
+
+	ASSERT_EQ(0, mock_domain(self->fd, self->ioas_id, &stdev_id[0],
+				 &hwpt_id[0], &idev_id));
+	ASSERT_EQ(0, hwpt_alloc(self->fd, 0, idev_id, self->ioas_id,
+				&hwpt_id[1]));
+	ASSERT_EQ(0, mock_domain(self->fd, hwpt_id[1], &stdev_id[1], NULL,
+				 NULL));
+
+	for (i = 0; i != 2; i++) {
+		/* Each domain keeps the IOVA it refused: use another one */
+		__u64 iova = i ? IOVA_B : IOVA_A;
+		char *mem = buf + i * SZ_1M;
+
+		ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, mem,
+					    4 * PAGE_SZ, iova));
+		EXPECT_EQ(0, md_check_refs(self->fd, mem, 4 * PAGE_SZ, 1));
+		/* Nothing goes */
+		ASSERT_EQ(0, md_short_unmap(self->fd, hwpt_id[i],
+					    MOCK_SHORT_UNMAP_ARM, 0, NULL));
+		EXPECT_UNMAP_EXACT(self->fd, self->ioas_id, iova,
+				   4 * PAGE_SZ);
+		EXPECT_EQ(1U, short_unmaps(self->fd, hwpt_id[i]));
+		EXPECT_EQ(i, short_unmaps(self->fd, hwpt_id[!i]));
+		EXPECT_EQ(0, md_check_refs(self->fd, mem, 4 * PAGE_SZ, 1));
+		EXPECT_EQ(0, md_check_map(self->fd, hwpt_id[i], iova,
+					  4 * PAGE_SZ, mem));
+		EXPECT_EQ(-EINVAL, md_check_map(self->fd, hwpt_id[!i], iova,
+						MOCK_PAGE, mem));
+	}
+}
+
+/*
+ * Pages another area of the same page set (a COPY) still maps are not
+ * unpinned by the first unmap anyway; the leak must outlast that area.
+ */
+TEST_F(attach, short_unmap_of_a_copied_area)
+{
+	__u32 stdev_id, hwpt_id;
+	char *buf = self->buf;
+
+	ASSERT_EQ(0, mock_domain(self->fd, self->ioas_id, &stdev_id, &hwpt_id,
+				 NULL));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, buf,
+				    4 * PAGE_SZ, IOVA_A));
+	ASSERT_EQ(0, ioas_copy_fixed(self->fd, self->ioas_id, IOVA_B,
+				     self->ioas_id, IOVA_A, 4 * PAGE_SZ));
+	EXPECT_EQ(0, md_check_refs(self->fd, buf, 4 * PAGE_SZ, 1));
+	ASSERT_EQ(0, md_short_unmap(self->fd, hwpt_id, MOCK_SHORT_UNMAP_ARM,
+				    PAGE_SZ, NULL));
+	EXPECT_UNMAP_EXACT(self->fd, self->ioas_id, IOVA_A, 4 * PAGE_SZ);
+	EXPECT_EQ(1U, short_unmaps(self->fd, hwpt_id));
+	EXPECT_EQ(0, md_check_refs(self->fd, buf, 4 * PAGE_SZ, 1));
+	/* The copy goes whole: only its first page is unpinned */
+	EXPECT_UNMAP_EXACT(self->fd, self->ioas_id, IOVA_B, 4 * PAGE_SZ);
+	EXPECT_EQ(1U, short_unmaps(self->fd, hwpt_id));
+	EXPECT_EQ(0, md_check_refs(self->fd, buf, PAGE_SZ, 0));
+	EXPECT_EQ(0, md_check_refs(self->fd, buf + PAGE_SZ, 3 * PAGE_SZ, 1));
+}
+
+TEST_F(attach, short_unmap_bad_args)
+{
+	__u32 stdev_id, hwpt_id, idev_id;
+
+	ASSERT_EQ(0, mock_domain(self->fd, self->ioas_id, &stdev_id, &hwpt_id,
+				 &idev_id));
+	EXPECT_EQ(-EOPNOTSUPP, md_short_unmap(self->fd, hwpt_id, 1U << 1, 0,
+					      NULL));
+	EXPECT_EQ(-EOPNOTSUPP, md_short_unmap(self->fd, hwpt_id, 1U << 31, 0,
+					      NULL));
+	EXPECT_EQ(-ENOENT, md_short_unmap(self->fd, self->ioas_id,
+					  MOCK_SHORT_UNMAP_ARM, 0, NULL));
+	EXPECT_EQ(-ENOENT, md_short_unmap(self->fd, stdev_id,
+					  MOCK_SHORT_UNMAP_ARM, 0, NULL));
+	EXPECT_EQ(-ENOENT, md_short_unmap(self->fd, idev_id,
+					  MOCK_SHORT_UNMAP_ARM, 0, NULL));
+	EXPECT_EQ(-ENOENT, md_short_unmap(self->fd, 0, 0, 0, NULL));
+	/* None of that armed the domain */
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, self->buf,
+				    PAGE_SZ, IOVA_A));
+	EXPECT_UNMAP_EXACT(self->fd, self->ioas_id, IOVA_A, PAGE_SZ);
+	EXPECT_EQ(0U, short_unmaps(self->fd, hwpt_id));
+	EXPECT_EQ(0, md_check_refs(self->fd, self->buf, PAGE_SZ, 0));
+
+	/* Armed and never used: the domain goes away as usual */
+	ASSERT_EQ(0, md_short_unmap(self->fd, hwpt_id, MOCK_SHORT_UNMAP_ARM,
+				    0, NULL));
+	EXPECT_EQ(0, obj_destroy(self->fd, stdev_id));
+}
+
 TEST_HARNESS_MAIN

@@ -94,6 +94,17 @@
  * @IOMMU_TEST_OP_SVA_CORE_BIND: Bind the calling process's mm to a real
  *	PCI device through the IOMMU core, and unbind at once
  *	(&iommu_test_cmd.sva_core_bind); the result is what the core says
+ * @IOMMU_TEST_OP_MD_SHORT_UNMAP: Make the mock domain of HW pagetable @id
+ *	stop an unmap short, as a buggy IOMMU driver might, and read how
+ *	many short unmaps iommufd has reported for it
+ *	(&iommu_test_cmd.short_unmap). With MOCK_SHORT_UNMAP_ARM the domain
+ *	unmaps &iommu_test_cmd.short_unmap.length more bytes (in whole IOMMU
+ *	pages), then refuses the rest of the unmap that reaches that limit
+ *	and is back to normal. What it refused stays mapped for good, as the
+ *	pages behind it stay pinned: iommufd never unpins what a domain may
+ *	still reach. The report is a pr_info, not a WARN, for a short unmap
+ *	the mock made. EINVAL if @id is not a mock domain's HW pagetable,
+ *	EOPNOTSUPP for an unknown flag.
  *
  * An op number the kernel does not know gives EOPNOTSUPP.
  */
@@ -131,7 +142,11 @@ enum iommu_test_op {
 	IOMMU_TEST_OP_SVA_RELEASE = 0x1005,
 	IOMMU_TEST_OP_SVA_FLUSH = 0x1006,
 	IOMMU_TEST_OP_SVA_CORE_BIND = 0x1007,
+	IOMMU_TEST_OP_MD_SHORT_UNMAP = 0x1010,
 };
+
+/* MD_SHORT_UNMAP flags: arm the domain (else only read the count). */
+#define MOCK_SHORT_UNMAP_ARM (1 << 0)
 
 /**
  * enum mock_sva_unbind_mode - where SVA_UNBIND unbinds from
@@ -174,12 +189,16 @@ enum iommu_test_access_flags {
  *	the copy goes from the IOVA to the user buffer
  * @MOCK_ACCESS_RW_SLOW_PATH: Use the pinning path even where a direct copy
  *	would be possible
+ * @MOCK_ACCESS_RW_KTHREAD: This project's own: copy from a kthread (a
+ *	workqueue worker), with IOMMUFD_ACCESS_RW_KTHREAD, as a driver's
+ *	worker would
  *
  * MOCK_FLAGS_ACCESS_SYZ is accepted as well.
  */
 enum iommu_test_access_rw_flags {
 	MOCK_ACCESS_RW_WRITE = 1 << 0,
 	MOCK_ACCESS_RW_SLOW_PATH = 1 << 2,
+	MOCK_ACCESS_RW_KTHREAD = 1 << 24,
 };
 
 /**
@@ -361,6 +380,11 @@ enum iommu_test_invalidate_flags {
  * @sva_dma.length: Bytes, at most MOCK_SVA_DMA_MAX
  * @sva_core_bind: SVA_CORE_BIND arguments
  * @sva_core_bind.pci_id: The device: PCI segment << 16 | bus << 8 | devfn
+ * @short_unmap: MD_SHORT_UNMAP arguments and result
+ * @short_unmap.length: With MOCK_SHORT_UNMAP_ARM: bytes still unmapped
+ *	before the domain refuses
+ * @short_unmap.flags: 0 or MOCK_SHORT_UNMAP_ARM
+ * @short_unmap.out_reported: Short unmaps of the domain iommufd reported
  * @last: Marks the end of the struct; pass 0
  *
  * The minimum size ends at @last. Ops of this project's own, from
@@ -502,6 +526,11 @@ struct iommu_test_cmd {
 		struct {
 			__u32 pci_id;
 		} sva_core_bind;
+		struct {
+			__aligned_u64 length;
+			__u32 flags;
+			__u32 out_reported;
+		} short_unmap;
 	};
 	__u32 last;
 };

@@ -16,6 +16,12 @@
  * domain has 1 MiB pages, where the core itself splits calls), unmapping or
  * translating an unmapped IOVA warns, and so does freeing a domain that
  * still maps something. The selftests rely on these warnings staying quiet.
+ *
+ * A test can make a domain misbehave the way a buggy IOMMU driver might
+ * (IOMMU_TEST_OP_MD_SHORT_UNMAP): stop an unmap short, leaving IOPTEs
+ * behind. Such a domain is then excused from the checks those IOPTEs
+ * would trip, and the core's report of the short unmap is expected
+ * instead of warned about (iommufd_test_short_unmap_expected()).
  */
 #include <linux/device.h>
 #include <linux/idr.h>
@@ -74,11 +80,21 @@ struct mock_dev {
  *	own lock
  * @dirty_tracking: allocated with IOMMU_HWPT_ALLOC_DIRTY_TRACKING, so only
  *	devices that can track dirty pages may attach
+ * @short_lock: guards the short_* fields
+ * @short_armed: unmaps stop once @short_left is used up
+ * @short_left: bytes the domain still unmaps while @short_armed
+ * @short_done: unmaps stopped short so far
+ * @short_reported: how many of those the core has reported
  */
 struct mock_iommu_domain {
 	struct iommu_domain domain;
 	struct xarray pfns;
 	bool dirty_tracking;
+	spinlock_t short_lock;
+	bool short_armed;
+	u64 short_left;
+	unsigned int short_done;
+	unsigned int short_reported;
 };
 
 static struct bus_type iommufd_mock_bus_type = {
@@ -170,8 +186,28 @@ static size_t mock_domain_unmap_pages(struct iommu_domain *domain,
 	struct mock_iommu_domain *mock = to_mock_domain(domain);
 	bool check = !(domain->pgsize_bitmap & MOCK_HUGE_PAGE_SIZE);
 	size_t total = pgsize * pgcount;
+	bool cut = false;
 	size_t done;
 	void *ent;
+
+	/*
+	 * An armed domain unmaps what its budget allows, in whole pages of
+	 * this call, and then refuses; the core stops at the refusal.
+	 */
+	spin_lock(&mock->short_lock);
+	if (mock->short_armed && total > mock->short_left) {
+		total = round_down(mock->short_left, pgsize);
+		cut = true;
+		if (!total) {
+			mock->short_armed = false;
+			mock->short_done++;
+			spin_unlock(&mock->short_lock);
+			return 0;
+		}
+	}
+	if (mock->short_armed)
+		mock->short_left -= total;
+	spin_unlock(&mock->short_lock);
 
 	for (done = 0; done != total; done += MOCK_IO_PAGE_SIZE) {
 		ent = xa_erase(&mock->pfns, (iova + done) / MOCK_IO_PAGE_SIZE);
@@ -191,7 +227,7 @@ static size_t mock_domain_unmap_pages(struct iommu_domain *domain,
 		 */
 		if (check && !done)
 			WARN_ON(!(xa_to_value(ent) & MOCK_PFN_START_IOVA));
-		if (check && done + MOCK_IO_PAGE_SIZE == total)
+		if (check && !cut && done + MOCK_IO_PAGE_SIZE == total)
 			WARN_ON(!(xa_to_value(ent) & MOCK_PFN_LAST_IOVA));
 	}
 	return total;
@@ -213,7 +249,8 @@ static void mock_domain_free(struct iommu_domain *domain)
 {
 	struct mock_iommu_domain *mock = to_mock_domain(domain);
 
-	WARN_ON(!xa_empty(&mock->pfns));
+	/* What short unmaps left behind goes with the domain. */
+	WARN_ON(!mock->short_done && !xa_empty(&mock->pfns));
 	xa_destroy(&mock->pfns);
 	kfree(mock);
 }
@@ -245,6 +282,55 @@ bool mock_domain_check_map(struct iommu_domain *domain, unsigned long iova,
 	return true;
 }
 
+/**
+ * mock_domain_short_unmap() - make a mock domain's unmaps stop short
+ * @domain: a mock domain
+ * @arm: from now on, unmap only @length more bytes, then refuse the rest
+ *	of the unmap that reaches the limit, and go back to normal
+ * @length: bytes, when @arm
+ * @reported: out: how many short unmaps of the domain the core reported
+ */
+void mock_domain_short_unmap(struct iommu_domain *domain, bool arm,
+			     u64 length, u32 *reported)
+{
+	struct mock_iommu_domain *mock = to_mock_domain(domain);
+
+	spin_lock(&mock->short_lock);
+	if (arm) {
+		mock->short_armed = true;
+		mock->short_left = length;
+	}
+	*reported = mock->short_reported;
+	spin_unlock(&mock->short_lock);
+}
+
+/**
+ * iommufd_test_short_unmap_expected() - was this short unmap injected?
+ * @domain: the domain whose unmap stopped short
+ *
+ * Called by the core for each short unmap it sees; each one the mock made
+ * on purpose is expected, and counted, once.
+ *
+ * Return: true if @domain is a mock domain with an injected short unmap
+ * not reported yet.
+ */
+bool iommufd_test_short_unmap_expected(struct iommu_domain *domain)
+{
+	struct mock_iommu_domain *mock;
+	bool expected = false;
+
+	if (!is_mock_domain(domain))
+		return false;
+	mock = to_mock_domain(domain);
+	spin_lock(&mock->short_lock);
+	if (mock->short_reported < mock->short_done) {
+		mock->short_reported++;
+		expected = true;
+	}
+	spin_unlock(&mock->short_lock);
+	return expected;
+}
+
 struct mock_dev *to_mock_dev(struct device *dev)
 {
 	if (dev->bus != &iommufd_mock_bus_type)
@@ -271,6 +357,7 @@ static struct iommu_domain *mock_dev_domain_alloc(struct iommufd_device *idev,
 	if (!mock)
 		return ERR_PTR(-ENOMEM);
 	xa_init(&mock->pfns);
+	spin_lock_init(&mock->short_lock);
 	mock->domain.type = IOMMU_DOMAIN_UNMANAGED;
 	mock->domain.ops = &mock_domain_ops;
 	mock->domain.pgsize_bitmap = MOCK_IO_PAGE_SIZE;

@@ -30,5 +30,7 @@ u32 mock_dev_cache(struct mock_dev *mdev, unsigned int slot);
 bool mock_domain_check_map(struct iommu_domain *domain, unsigned long iova,
 			   phys_addr_t *paddr);
 bool is_mock_domain(struct iommu_domain *domain);
+void mock_domain_short_unmap(struct iommu_domain *domain, bool arm,
+			     u64 length, u32 *reported);
 
 #endif

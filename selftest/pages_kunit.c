@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * KUnit tests of the batch logic in pages.c: how PFNs are grouped into
- * runs and how a fill is cut into steps and chunks. Included at the end of
+ * runs, how a fill is cut into steps and chunks, and how page indices
+ * become IOVA ranges of an area anywhere in the IOVA space. Included at the end of
  * pages.c, so that its static helpers can be tested as they are.
  */
 #include <kunit/test.h>
@@ -77,11 +78,119 @@ static void fill_steps(struct kunit *test)
 	check_steps(test, 100, 0, 2 * IOPT_FILL_CHUNK - 1, 12);
 }
 
+/*
+ * A synthetic area of @length bytes of IOVA from @iova, whose first IOVA
+ * is @page_offset bytes into page @first of its page set.
+ */
+static struct iopt_area synthetic_area(unsigned long iova,
+				       unsigned long length,
+				       unsigned int page_offset,
+				       unsigned long first)
+{
+	struct iopt_area area = {
+		.node = { .start = iova, .last = iova + (length - 1) },
+		.pages_node = {
+			.start = first,
+			.last = first + (page_offset + (length - 1)) / PAGE_SIZE,
+		},
+		.page_offset = page_offset,
+	};
+
+	return area;
+}
+
+/*
+ * The pages' IOVA ranges tile the area exactly, each at most a page long,
+ * and each IOVA maps back to its page.
+ */
+static void check_area_tiling(struct kunit *test, struct iopt_area *area)
+{
+	unsigned long i, iova, iova_last, next = iopt_area_iova(area);
+
+	for (i = area->pages_node.start; i <= area->pages_node.last; i++) {
+		iopt_area_index_range(area, i, i, &iova, &iova_last);
+		KUNIT_EXPECT_EQ(test, iova, next);
+		KUNIT_EXPECT_LE(test, iova, iova_last);
+		KUNIT_EXPECT_LT(test, iova_last - iova, PAGE_SIZE);
+		KUNIT_EXPECT_EQ(test, iopt_area_iova_to_index(area, iova), i);
+		KUNIT_EXPECT_EQ(test, iopt_area_iova_to_index(area, iova_last),
+				i);
+		/* Where map_pfns() puts the page's first IOVA in memory. */
+		KUNIT_EXPECT_EQ(test, iopt_area_start_byte(area, iova),
+				i * PAGE_SIZE + iopt_area_index_offset(area, i));
+		next = iova_last + 1;
+	}
+	/* The last page ends where the area does. */
+	KUNIT_EXPECT_EQ(test, next - 1, iopt_area_last_iova(area));
+	iopt_area_index_range(area, area->pages_node.start,
+			      area->pages_node.last, &iova, &iova_last);
+	KUNIT_EXPECT_EQ(test, iova, iopt_area_iova(area));
+	KUNIT_EXPECT_EQ(test, iova_last, iopt_area_last_iova(area));
+}
+
+/*
+ * An area that ends at the last IOVA, whose IOVA page offset is not its
+ * memory's: the page around ULONG_MAX would end past it, which must not
+ * wrap the range's end round to a small IOVA. (In the tiling check below,
+ * the IOVA after the last one is 0.)
+ */
+static void area_range_at_top(struct kunit *test)
+{
+	unsigned long start = ULONG_MAX - 5000 + 1, iova, iova_last;
+	struct iopt_area area = synthetic_area(start, 5000, 0x100, 7);
+
+	KUNIT_ASSERT_NE(test, start % PAGE_SIZE, 0x100UL);
+	KUNIT_ASSERT_EQ(test, area.pages_node.last, 8UL);
+	iopt_area_index_range(&area, 7, 7, &iova, &iova_last);
+	KUNIT_EXPECT_EQ(test, iova, start);
+	KUNIT_EXPECT_EQ(test, iova_last, start + PAGE_SIZE - 0x100 - 1);
+	iopt_area_index_range(&area, 8, 8, &iova, &iova_last);
+	KUNIT_EXPECT_EQ(test, iova, start + PAGE_SIZE - 0x100);
+	KUNIT_EXPECT_EQ(test, iova_last, ULONG_MAX);
+	KUNIT_EXPECT_EQ(test, iopt_area_iova_to_index(&area, ULONG_MAX), 8UL);
+	KUNIT_EXPECT_EQ(test, iopt_area_index_offset(&area, 7), 0x100UL);
+	KUNIT_EXPECT_EQ(test, iopt_area_index_offset(&area, 8), 0UL);
+	check_area_tiling(test, &area);
+
+	/* One page, cut at both ends, the last IOVA in it. */
+	area = synthetic_area(ULONG_MAX - 99, 100, 3000, 0);
+	KUNIT_ASSERT_EQ(test, area.pages_node.last, 0UL);
+	iopt_area_index_range(&area, 0, 0, &iova, &iova_last);
+	KUNIT_EXPECT_EQ(test, iova, ULONG_MAX - 99);
+	KUNIT_EXPECT_EQ(test, iova_last, ULONG_MAX);
+	check_area_tiling(test, &area);
+
+	/* 2 KiB IOMMU pages: IOVA half way into a page, memory not. */
+	area = synthetic_area(ULONG_MAX - 3 * 2048 + 1, 3 * 2048, 0, 100);
+	check_area_tiling(test, &area);
+}
+
+/* The same at IOVA 0, where the first page would start below it. */
+static void area_range_at_bottom(struct kunit *test)
+{
+	struct iopt_area area = synthetic_area(0, 6000, 0x800, 3);
+	unsigned long iova, iova_last;
+
+	iopt_area_index_range(&area, 3, 3, &iova, &iova_last);
+	KUNIT_EXPECT_EQ(test, iova, 0UL);
+	KUNIT_EXPECT_EQ(test, iova_last, PAGE_SIZE - 0x800 - 1);
+	check_area_tiling(test, &area);
+
+	/* And an ordinary area, page aligned on both sides. */
+	area = synthetic_area(0x10000000, 16 * PAGE_SIZE, 0, 0);
+	iopt_area_index_range(&area, 5, 6, &iova, &iova_last);
+	KUNIT_EXPECT_EQ(test, iova, 0x10000000UL + 5 * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, iova_last, 0x10000000UL + 7 * PAGE_SIZE - 1);
+	check_area_tiling(test, &area);
+}
+
 static struct kunit_case pages_batch_cases[] = {
 	KUNIT_CASE(pfn_run_lengths),
 	KUNIT_CASE(pfn_run_not_contiguous),
 	KUNIT_CASE(chunk_bounds),
 	KUNIT_CASE(fill_steps),
+	KUNIT_CASE(area_range_at_top),
+	KUNIT_CASE(area_range_at_bottom),
 	{}
 };
 

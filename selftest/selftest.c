@@ -15,6 +15,7 @@
 #include <linux/overflow.h>
 #include <linux/sizes.h>
 #include <linux/string.h>
+#include <linux/workqueue.h>
 
 #include "iommufd_private.h"
 #include "selftest/iommufd_test.h"
@@ -324,6 +325,34 @@ static int iommufd_test_md_check_refs(struct iommu_test_cmd *cmd)
 		if (rc)
 			break;
 	}
+	return rc;
+}
+
+/* MD_SHORT_UNMAP: make a mock domain's next unmap stop short. */
+static int iommufd_test_md_short_unmap(struct iommufd_ucmd *ucmd,
+				       struct iommu_test_cmd *cmd)
+{
+	u32 flags = cmd->short_unmap.flags;
+	struct iommufd_hwpt_paging *hwpt;
+	struct iommufd_object *obj;
+	int rc;
+
+	if (flags & ~MOCK_SHORT_UNMAP_ARM)
+		return -EOPNOTSUPP;
+	obj = iommufd_get_object(ucmd->ictx, cmd->id, IOMMUFD_OBJ_HWPT_PAGING);
+	if (IS_ERR(obj))
+		return PTR_ERR(obj);
+	hwpt = container_of(obj, struct iommufd_hwpt_paging, obj);
+	if (!is_mock_domain(hwpt->domain)) {
+		rc = -EINVAL;
+		goto out_put;
+	}
+	mock_domain_short_unmap(hwpt->domain, flags & MOCK_SHORT_UNMAP_ARM,
+				cmd->short_unmap.length,
+				&cmd->short_unmap.out_reported);
+	rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
+out_put:
+	iommufd_put_object(ucmd->ictx, obj);
 	return rc;
 }
 
@@ -680,7 +709,47 @@ static int iommufd_test_access_item_destroy(struct iommu_test_cmd *cmd)
 }
 
 #define MOCK_ACCESS_RW_FLAGS                                              \
-	(MOCK_ACCESS_RW_WRITE | MOCK_ACCESS_RW_SLOW_PATH | MOCK_FLAGS_ACCESS_SYZ)
+	(MOCK_ACCESS_RW_WRITE | MOCK_ACCESS_RW_SLOW_PATH |                \
+	 MOCK_ACCESS_RW_KTHREAD | MOCK_FLAGS_ACCESS_SYZ)
+
+/* One iommufd_access_rw() handed to a kthread, as a driver's worker does. */
+struct selftest_rw_work {
+	struct work_struct work;
+	struct iommufd_access *access;
+	unsigned long iova;
+	void *data;
+	size_t len;
+	unsigned int flags;
+	int rc;
+};
+
+static void iommufd_test_rw_work(struct work_struct *work)
+{
+	struct selftest_rw_work *rw =
+		container_of(work, struct selftest_rw_work, work);
+
+	rw->rc = iommufd_access_rw(rw->access, rw->iova, rw->data, rw->len,
+				   rw->flags | IOMMUFD_ACCESS_RW_KTHREAD);
+}
+
+static int iommufd_test_rw_kthread(struct iommufd_access *access,
+				   unsigned long iova, void *data, size_t len,
+				   unsigned int flags)
+{
+	struct selftest_rw_work rw = {
+		.access = access,
+		.iova = iova,
+		.data = data,
+		.len = len,
+		.flags = flags,
+	};
+
+	INIT_WORK_ONSTACK(&rw.work, iommufd_test_rw_work);
+	queue_work(system_unbound_wq, &rw.work);
+	flush_work(&rw.work);
+	destroy_work_on_stack(&rw.work);
+	return rw.rc;
+}
 
 static int iommufd_test_access_rw(struct iommu_test_cmd *cmd)
 {
@@ -712,9 +781,15 @@ static int iommufd_test_access_rw(struct iommu_test_cmd *cmd)
 		rc = -EFAULT;
 		goto out_free;
 	}
-	rc = iommufd_access_rw(staccess->access, iova, tmp, length,
-			       flags & (MOCK_ACCESS_RW_WRITE |
-					MOCK_ACCESS_RW_SLOW_PATH));
+	if (flags & MOCK_ACCESS_RW_KTHREAD)
+		rc = iommufd_test_rw_kthread(staccess->access, iova, tmp,
+					     length,
+					     flags & (MOCK_ACCESS_RW_WRITE |
+						      MOCK_ACCESS_RW_SLOW_PATH));
+	else
+		rc = iommufd_access_rw(staccess->access, iova, tmp, length,
+				       flags & (MOCK_ACCESS_RW_WRITE |
+						MOCK_ACCESS_RW_SLOW_PATH));
 	if (!rc && !(flags & MOCK_ACCESS_RW_WRITE) &&
 	    copy_to_user(uptr, tmp, length))
 		rc = -EFAULT;
@@ -765,6 +840,8 @@ int iommufd_test(struct iommufd_ucmd *ucmd)
 		return 0;
 	case IOMMU_TEST_OP_DEV_CHECK_CACHE:
 		return iommufd_test_dev_check_cache(ucmd, cmd);
+	case IOMMU_TEST_OP_MD_SHORT_UNMAP:
+		return iommufd_test_md_short_unmap(ucmd, cmd);
 	case IOMMU_TEST_OP_PIN_FLOOR:
 		return iommufd_test_pin_floor(cmd);
 	case IOMMU_TEST_OP_CREATE_ACCESS:
