@@ -248,9 +248,15 @@ static void pool_put(struct rng *r, struct pool *p, uint32_t v)
 	__atomic_store_n(&p->v[below(r, POOL)], v, __ATOMIC_RELAXED);
 }
 
+/* A remembered value; empty slots are skipped a few times */
 static uint32_t pool_get(struct pool *p, struct rng *r)
 {
-	return __atomic_load_n(&p->v[below(r, POOL)], __ATOMIC_RELAXED);
+	uint32_t v = 0;
+	unsigned int i;
+
+	for (i = 0; i != 8 && !v; i++)
+		v = __atomic_load_n(&p->v[below(r, POOL)], __ATOMIC_RELAXED);
+	return v;
 }
 
 /* An ID: mostly from @p, sometimes from another pool, sometimes garbage */
