@@ -9,12 +9,14 @@
 #   make check-rig                     prove the test judge catches splats
 #   make run [INTERACTIVE=1]           boot a VM with the module and a demo
 #   make bench                         MAP/UNMAP cost against a pinning floor
+#   make fuzz [SEED=..] [OPS=..]       only the random-ioctl fuzzer, longer,
+#                                      on the debug kernel (KERNELS=...)
 #   make clean
 
 # The newest installed Debian 6.1 headers; the host may run another kernel.
 KDIR ?= $(lastword $(sort $(wildcard /lib/modules/6.1.*/build)))
 
-.PHONY: modules clean check check-rig run bench
+.PHONY: modules clean check check-rig run bench fuzz
 
 modules:
 	@test -n "$(KDIR)" || { echo "no 6.1 kernel headers found; set KDIR" >&2; exit 1; }
@@ -35,3 +37,11 @@ run:
 
 bench:
 	tools/vm/bench.sh
+
+# The fuzzer alone: 10x the operations of make check unless OPS is given.
+fuzz:
+	TESTS=iommufd_fuzz KERNELS="$(or $(KERNELS),debug)" \
+		SUITE_TIMEOUT="$(or $(SUITE_TIMEOUT),7200)" \
+		VM_TIMEOUT="$(or $(VM_TIMEOUT),9000)" \
+		FUZZ_SEED="$(SEED)" FUZZ_OPS="$(or $(OPS),120000)" \
+		tools/vm/check.sh

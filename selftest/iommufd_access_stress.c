@@ -25,8 +25,12 @@
  * accesses still open, nothing of the buffer may stay pinned, and VmPin
  * must be back where it started.
  *
- * The run time is STRESS_SECONDS (30), or IOMMUFD_STRESS_SECONDS from the
- * environment, at most STRESS_MAX_SECONDS.
+ * Work, not time, bounds the run, so that its verdict does not depend on
+ * the machine's speed: the threads run STRESS_ROUNDS rounds of their loops
+ * in all (IOMMUFD_STRESS_ROUNDS from the environment, at most
+ * STRESS_MAX_ROUNDS), and each thread at least STRESS_MIN_ROUNDS of its
+ * own. The default is about the work of the 30 s this test used to run
+ * on a loaded 2-core TCG guest.
  */
 #include "iommufd_utils.h"
 
@@ -35,12 +39,16 @@
 #include <stdlib.h>
 #include <time.h>
 
-#ifndef STRESS_SECONDS
-#define STRESS_SECONDS 30
+#ifndef STRESS_ROUNDS
+#define STRESS_ROUNDS 1600UL
 #endif
-#define STRESS_MAX_SECONDS 600
-/* Harness timeout: the longest run plus time to wind down */
-#define STRESS_TIMEOUT (STRESS_MAX_SECONDS + 120)
+#define STRESS_MAX_ROUNDS (4 * STRESS_ROUNDS)
+#define STRESS_MIN_ROUNDS 50UL
+/*
+ * Harness timeout: at least 3x the time of STRESS_MAX_ROUNDS on a loaded
+ * 2-core TCG guest with the debug kernel.
+ */
+#define STRESS_TIMEOUT 400
 
 #define PAGE_SZ ((size_t)sysconf(_SC_PAGESIZE))
 #define PIN_ACCESS MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES
@@ -120,8 +128,8 @@ struct stress {
 	int afd[NACCESS];
 	char *buf;
 	size_t buf_size;
-	unsigned int seconds;
-	int stop;		/* read and written atomically */
+	unsigned long rounds;	/* rounds to run, over all threads */
+	unsigned long rounds_done;	/* read and written atomically */
 	unsigned long count[NR_OPS][ERRNO_SLOTS];
 	unsigned long failures;
 	unsigned long mismatches;
@@ -197,9 +205,23 @@ static bool account(struct stress *s, enum stress_op op, int ret,
 	return false;
 }
 
+/*
+ * Called once per round of a thread's loop: whether to stop. Each thread
+ * runs at least STRESS_MIN_ROUNDS rounds; after that it stops once the
+ * threads have run s->rounds in all, or once failures pile up (the counts
+ * say enough then).
+ */
 static bool stopping(struct stress *s)
 {
-	return __atomic_load_n(&s->stop, __ATOMIC_RELAXED);
+	static __thread unsigned long mine;
+	unsigned long done;
+
+	if (__atomic_load_n(&s->failures, __ATOMIC_RELAXED) +
+		    __atomic_load_n(&s->mismatches, __ATOMIC_RELAXED) >=
+	    MAX_FAIL_MSGS)
+		return true;
+	done = __atomic_add_fetch(&s->rounds_done, 1, __ATOMIC_RELAXED);
+	return ++mine > STRESS_MIN_ROUNDS && done > s->rounds;
 }
 
 /* xorshift64*, one state per thread */
@@ -219,24 +241,24 @@ static unsigned int rnd_below(__u64 *state, unsigned int n)
 	return (unsigned int)(rnd(state) % n);
 }
 
-static unsigned int stress_seconds(void)
+static unsigned long stress_rounds(void)
 {
-	const char *env = getenv("IOMMUFD_STRESS_SECONDS");
-	unsigned long val = STRESS_SECONDS;
+	const char *env = getenv("IOMMUFD_STRESS_ROUNDS");
+	unsigned long val = STRESS_ROUNDS;
 	char *end;
 
 	if (env && *env) {
 		val = strtoul(env, &end, 10);
 		if (*end || !val) {
-			ksft_print_msg("ignoring IOMMUFD_STRESS_SECONDS=%s\n",
+			ksft_print_msg("ignoring IOMMUFD_STRESS_ROUNDS=%s\n",
 				       env);
-			val = STRESS_SECONDS;
+			val = STRESS_ROUNDS;
 		}
 	}
-	if (val > STRESS_MAX_SECONDS) {
-		ksft_print_msg("running %u s, not %lu\n", STRESS_MAX_SECONDS,
-			       val);
-		val = STRESS_MAX_SECONDS;
+	if (val > STRESS_MAX_ROUNDS) {
+		ksft_print_msg("running %lu rounds, not %lu\n",
+			       STRESS_MAX_ROUNDS, val);
+		val = STRESS_MAX_ROUNDS;
 	}
 	return val;
 }
@@ -603,11 +625,13 @@ TEST_F_TIMEOUT(stress, access_races, STRESS_TIMEOUT)
 	struct stress *s = self->s;
 	bool started[NTHREADS] = {};
 	pthread_t th[NTHREADS];
-	unsigned int i, t;
+	struct timespec t0, t1;
+	unsigned int i;
 	__u32 item;
 
-	s->seconds = stress_seconds();
-	ksft_print_msg("%zu threads for %u s\n", NTHREADS, s->seconds);
+	s->rounds = stress_rounds();
+	ksft_print_msg("%zu threads for %lu rounds\n", NTHREADS, s->rounds);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 
 	for (i = 0; i != NTHREADS; i++) {
 		started[i] = !pthread_create(&th[i], NULL, stress_threads[i].fn,
@@ -616,19 +640,15 @@ TEST_F_TIMEOUT(stress, access_races, STRESS_TIMEOUT)
 			TH_LOG("cannot start the %s thread",
 			       stress_threads[i].name);
 	}
-	/* Stop early once failures pile up: the counts say enough */
-	for (t = 0; t != s->seconds; t++) {
-		if (__atomic_load_n(&s->failures, __ATOMIC_RELAXED) +
-			    __atomic_load_n(&s->mismatches, __ATOMIC_RELAXED) >=
-		    MAX_FAIL_MSGS)
-			break;
-		sleep(1);
-	}
-	__atomic_store_n(&s->stop, 1, __ATOMIC_RELAXED);
+	/* Each thread stops on its own, see stopping() */
 	for (i = 0; i != NTHREADS; i++)
 		if (started[i])
 			pthread_join(th[i], NULL);
 
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ksft_print_msg("%lu rounds in %ld s (timeout %d s)\n",
+		       s->rounds_done, (long)(t1.tv_sec - t0.tv_sec),
+		       STRESS_TIMEOUT);
 	print_counts(s);
 	EXPECT_EQ(0UL, s->failures);
 	EXPECT_EQ(0UL, s->mismatches);

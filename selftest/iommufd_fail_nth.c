@@ -36,10 +36,22 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <linux/capability.h>
 
 /* Upper bound of fault positions tried per operation. */
 #define NTH_MAX 1000U
+
+/*
+ * Each sweep is bounded by work (at most NTH_MAX runs), not by time, but
+ * on a loaded 2-core TCG guest with KASAN and kmemleak the longest ones
+ * take far more than the harness's 30 s default (see the "took" line each
+ * sweep prints). Every test of this file gets SWEEP_TIMEOUT instead, at
+ * least 3x the longest sweep measured on such a machine.
+ */
+#define SWEEP_TIMEOUT 400
+#undef TEST_TIMEOUT_DEFAULT
+#define TEST_TIMEOUT_DEFAULT SWEEP_TIMEOUT
 
 #define DEBUGFS "/sys/kernel/debug"
 
@@ -330,6 +342,7 @@ static void sweep(struct __test_metadata *_metadata,
 		  FIXTURE_DATA(fail_nth) *self, const struct nth_op *op)
 {
 	unsigned int nth, faults = 0, failures = 0;
+	struct timespec t0, t1;
 	long vmpin;
 
 	if (op->needs_test_cmd && !have_test_cmd())
@@ -337,6 +350,7 @@ static void sweep(struct __test_metadata *_metadata,
 	if (self->nth_fd < 0)
 		SKIP(return, "no fail-nth (needs CONFIG_FAULT_INJECTION)");
 
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	vmpin = proc_status_kb("VmPin");
 	for (nth = 1; nth <= NTH_MAX; nth++) {
 		struct nth_state st = NTH_STATE_INIT;
@@ -392,6 +406,11 @@ static void sweep(struct __test_metadata *_metadata,
 
 	ksft_print_msg("%s: %u fault(s) injected, %u made it fail\n",
 		       op->name, faults, failures);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ksft_print_msg("%s: took %ld ms (timeout %d s)\n", op->name,
+		       (long)((t1.tv_sec - t0.tv_sec) * 1000 +
+			      (t1.tv_nsec - t0.tv_nsec) / 1000000),
+		       SWEEP_TIMEOUT);
 	fflush(stdout);
 	if (self->full_coverage) {
 		ASSERT_LE(op->min_faults, faults) {
@@ -2651,12 +2670,12 @@ TEST_F(fail_nth, map_file_no_domain)
  * Hundreds of runs, each mapping and unmapping the file in the process
  * besides what MAP does: more than the default 30 s on a busy debug kernel
  */
-TEST_F_TIMEOUT(fail_nth, map_file_1_domain, 120)
+TEST_F_TIMEOUT(fail_nth, map_file_1_domain, SWEEP_TIMEOUT)
 {
 	sweep(_metadata, self, &map_file1_op);
 }
 
-TEST_F_TIMEOUT(fail_nth, map_file_2_domains, 120)
+TEST_F_TIMEOUT(fail_nth, map_file_2_domains, SWEEP_TIMEOUT)
 {
 	sweep(_metadata, self, &map_file2_op);
 }

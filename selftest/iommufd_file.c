@@ -2366,9 +2366,17 @@ TEST_F(handover, old_process_leaves)
 
 /* === 8. A race: mapping, copying, IOAS churn and moves all at once === */
 
-#define STRESS_SECONDS 5
-#define STRESS_MAX_SECONDS 60
-#define STRESS_TIMEOUT (STRESS_MAX_SECONDS + 60)
+/*
+ * Work, not time, bounds the race: ST_ROUNDS rounds of the threads' loops
+ * in all (IOMMUFD_STRESS_ROUNDS, at most ST_MAX_ROUNDS), each thread and
+ * the child at least ST_MIN_ROUNDS of its own; about the work of the 5 s
+ * it used to run on a loaded 2-core TCG guest. The timeout is at least 3x
+ * the time of ST_MAX_ROUNDS there, on the debug kernel.
+ */
+#define ST_ROUNDS 20000UL
+#define ST_MAX_ROUNDS (4 * ST_ROUNDS)
+#define ST_MIN_ROUNDS 20UL
+#define STRESS_TIMEOUT 180
 
 #define ST_FILE SZ_16M
 #define ST_MAPPERS 2
@@ -2391,15 +2399,20 @@ struct stress {
 	int fd;
 	struct memf m;
 	__u32 ioas_a, ioas_c;
-	int stop;
+	unsigned long rounds, rounds_done;
 	unsigned long maps, unmaps, copies, copy_misses, reads, read_misses;
 	unsigned long allocs, destroy_busy, attaches, changes;
 	unsigned long failures;
 };
 
+/* Once per round of a thread's loop: whether the work is done */
 static bool st_stopped(struct stress *s)
 {
-	return __atomic_load_n(&s->stop, __ATOMIC_RELAXED);
+	static __thread unsigned long mine;
+	unsigned long done;
+
+	done = __atomic_add_fetch(&s->rounds_done, 1, __ATOMIC_RELAXED);
+	return ++mine > ST_MIN_ROUNDS && done > s->rounds;
 }
 
 static void st_count(unsigned long *n)
@@ -2593,7 +2606,8 @@ st_child_main(int fd, struct st_child *c, int report)
 	int ret;
 
 	c->vmpin0 = vmpin();
-	while (!__atomic_load_n(&c->stop, __ATOMIC_RELAXED)) {
+	while (c->calls < ST_MIN_ROUNDS ||
+	       !__atomic_load_n(&c->stop, __ATOMIC_RELAXED)) {
 		ret = ioas_change_process(fd);
 		if (ret && !c->failures++)
 			c->first_err = ret;
@@ -2606,14 +2620,14 @@ st_child_main(int fd, struct st_child *c, int report)
 	_exit(0);
 }
 
-static unsigned int stress_seconds(void)
+static unsigned long stress_rounds(void)
 {
-	const char *env = getenv("IOMMUFD_STRESS_SECONDS");
-	unsigned long v = env ? strtoul(env, NULL, 0) : STRESS_SECONDS;
+	const char *env = getenv("IOMMUFD_STRESS_ROUNDS");
+	unsigned long v = env ? strtoul(env, NULL, 0) : ST_ROUNDS;
 
 	if (!v)
-		v = STRESS_SECONDS;
-	return v > STRESS_MAX_SECONDS ? STRESS_MAX_SECONDS : v;
+		v = ST_ROUNDS;
+	return v > ST_MAX_ROUNDS ? ST_MAX_ROUNDS : v;
 }
 
 FIXTURE(stress) {
@@ -2643,19 +2657,21 @@ FIXTURE_TEARDOWN(stress)
 
 TEST_F_TIMEOUT(stress, race, STRESS_TIMEOUT)
 {
-	unsigned int seconds = stress_seconds(), i;
+	struct timespec ts, t0, t1;
+	unsigned int i;
 	struct st_mapper mappers[ST_MAPPERS];
 	pthread_t threads[ST_MAPPERS + 4];
 	unsigned int nthreads = 0;
 	struct stress s = {};
 	struct st_child *c;
 	int report[2], status, warned0 = taint_warn();
-	struct timespec ts;
 	long pin0 = vmpin();
 	pid_t pid;
 
 	if (variant->mm_nobody)
 		REQUIRE_ROOT();
+	s.rounds = stress_rounds();
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	s.fd = open(IOMMUFD_DEV, O_RDWR);
 	ASSERT_LE(0, s.fd);
 	if (variant->mm_nobody) {
@@ -2702,18 +2718,17 @@ TEST_F_TIMEOUT(stress, race, STRESS_TIMEOUT)
 	ASSERT_EQ(0, pthread_create(&threads[nthreads++], NULL, st_changer_fn,
 				    &s));
 
-	sleep(seconds);
-	__atomic_store_n(&s.stop, 1, __ATOMIC_RELAXED);
-	__atomic_store_n(&c->stop, 1, __ATOMIC_RELAXED);
+	/* The threads stop on their own, see st_stopped() */
 	for (i = 0; i != nthreads; i++)
 		pthread_join(threads[i], NULL);
-	for (i = 0; i != 1000 && !__atomic_load_n(&c->done, __ATOMIC_ACQUIRE);
-	     i++) {
+	__atomic_store_n(&c->stop, 1, __ATOMIC_RELAXED);
+	/* However long the child takes: the harness timeout bounds a hang */
+	while (!__atomic_load_n(&c->done, __ATOMIC_ACQUIRE)) {
 		ts.tv_sec = 0;
 		ts.tv_nsec = 10 * 1000 * 1000;
 		nanosleep(&ts, NULL);
 	}
-	EXPECT_EQ(1, c->done);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
 
 	/* Everything back to us, then the child reports */
 	EXPECT_EQ(0, ioas_change_process(s.fd));
@@ -2723,8 +2738,9 @@ TEST_F_TIMEOUT(stress, race, STRESS_TIMEOUT)
 	EXPECT_TRUE(WIFEXITED(status));
 	EXPECT_EQ(0, WEXITSTATUS(status));
 
-	ksft_print_msg("%u s: change_process %lu here, %lu in the child; map %lu unmap %lu copy %lu (missed %lu) read %lu (missed %lu) ioas %lu attach %lu destroy busy %lu\n",
-		       seconds, s.changes, c->calls, s.maps, s.unmaps,
+	ksft_print_msg("%lu rounds in %ld s (timeout %d s): change_process %lu here, %lu in the child; map %lu unmap %lu copy %lu (missed %lu) read %lu (missed %lu) ioas %lu attach %lu destroy busy %lu\n",
+		       s.rounds_done, (long)(t1.tv_sec - t0.tv_sec),
+		       STRESS_TIMEOUT, s.changes, c->calls, s.maps, s.unmaps,
 		       s.copies, s.copy_misses, s.reads, s.read_misses,
 		       s.allocs, s.attaches, s.destroy_busy);
 	EXPECT_EQ(0UL, s.failures);

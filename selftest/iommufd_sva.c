@@ -28,8 +28,8 @@
  *     directly, from a work item or from an RCU callback;
  *   - closing a device fd unbinds what is left, also for a live child, and
  *     from a child's exit;
- *   - a bounded race of all of the above (IOMMUFD_STRESS_SECONDS, default
- *     5): every error must be one that the race makes legitimate;
+ *   - a bounded race of all of the above (IOMMUFD_STRESS_ROUNDS, default
+ *     4000 rounds): every error must be one that the race makes legitimate;
  *   - binding real PCI devices through the 6.1 IOMMU core, which x86
  *     refuses: each device's errno is printed and must be a clean one.
  *
@@ -1704,9 +1704,17 @@ TEST_F(sva_mode, exhaustion)
 
 /* === A race of everything === */
 
-#define STRESS_SECONDS 5
-#define STRESS_MAX_SECONDS 300
-#define STRESS_TIMEOUT (STRESS_MAX_SECONDS + 180)
+/*
+ * Work, not time, bounds the race: RACE_ROUNDS rounds of the threads'
+ * loops in all (IOMMUFD_STRESS_ROUNDS, at most RACE_MAX_ROUNDS), each
+ * thread at least RACE_MIN_ROUNDS of its own; about the work of the 5 s
+ * it used to run on a loaded 2-core TCG guest. The timeout is at least 3x
+ * the time of RACE_MAX_ROUNDS there, on the debug kernel.
+ */
+#define RACE_ROUNDS 4000UL
+#define RACE_MAX_ROUNDS (4 * RACE_ROUNDS)
+#define RACE_MIN_ROUNDS 20UL
+#define STRESS_TIMEOUT 180
 #define RACE_MSGS 8
 
 enum race_thread {
@@ -1729,7 +1737,7 @@ struct race {
 	char *target;		/* the page RT_REMAP replaces */
 	char *stable;		/* the page RT_WRITE writes */
 	unsigned long gen;	/* generation of the target's contents */
-	bool stop;
+	unsigned long rounds, rounds_done;
 	unsigned long ok[RT_NR];	/* operations that worked */
 	unsigned long eio[RT_NR];	/* that failed with a legitimate EIO */
 	unsigned long bad;
@@ -1738,9 +1746,14 @@ struct race {
 	char msgs[RACE_MSGS][160];
 };
 
+/* Once per round of a thread's loop: whether the work is done */
 static bool race_stopped(struct race *r)
 {
-	return __atomic_load_n(&r->stop, __ATOMIC_RELAXED);
+	static __thread unsigned long mine;
+	unsigned long done;
+
+	done = __atomic_add_fetch(&r->rounds_done, 1, __ATOMIC_RELAXED);
+	return ++mine > RACE_MIN_ROUNDS && done > r->rounds;
 }
 
 static void race_count(struct race *r, enum race_thread t, bool eio)
@@ -2087,13 +2100,13 @@ static void *race_churner(void *arg)
 	return NULL;
 }
 
-static unsigned int stress_seconds(void)
+static unsigned long stress_rounds(void)
 {
-	const char *env = getenv("IOMMUFD_STRESS_SECONDS");
-	unsigned long v = env ? strtoul(env, NULL, 0) : STRESS_SECONDS;
+	const char *env = getenv("IOMMUFD_STRESS_ROUNDS");
+	unsigned long v = env ? strtoul(env, NULL, 0) : RACE_ROUNDS;
 
-	if (!v || v > STRESS_MAX_SECONDS)
-		v = STRESS_SECONDS;
+	if (!v || v > RACE_MAX_ROUNDS)
+		v = RACE_ROUNDS;
 	return v;
 }
 
@@ -2109,7 +2122,8 @@ TEST_F_TIMEOUT(sva, race, STRESS_TIMEOUT)
 		race_binder0, race_binder1, race_forker, race_churner,
 	};
 	pthread_t threads[RT_NR];
-	unsigned int seconds = stress_seconds(), i;
+	struct timespec t0, t1;
+	unsigned int i;
 	int warn_before = taint_warn();
 	struct race r = {
 		.fd = e->fd,
@@ -2117,6 +2131,7 @@ TEST_F_TIMEOUT(sva, race, STRESS_TIMEOUT)
 		.dev_b = e->dev[1],
 		.page = e->page,
 		.gen = 1,
+		.rounds = stress_rounds(),
 	};
 	__u32 lowest, handle;
 	unsigned long *s;
@@ -2134,12 +2149,16 @@ TEST_F_TIMEOUT(sva, race, STRESS_TIMEOUT)
 		s[i] = r.gen;
 	pthread_mutex_init(&r.lock, NULL);
 
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (i = 0; i != RT_NR; i++)
 		ASSERT_EQ(0, pthread_create(&threads[i], NULL, fns[i], &r));
-	sleep(seconds);
-	__atomic_store_n(&r.stop, true, __ATOMIC_RELAXED);
+	/* The threads stop on their own, see race_stopped() */
 	for (i = 0; i != RT_NR; i++)
 		pthread_join(threads[i], NULL);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ksft_print_msg("race: %lu rounds in %ld s (timeout %d s)\n",
+		       r.rounds_done, (long)(t1.tv_sec - t0.tv_sec),
+		       STRESS_TIMEOUT);
 
 	for (i = 0; i != r.nmsgs; i++)
 		TH_LOG("%s", r.msgs[i]);

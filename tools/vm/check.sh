@@ -22,8 +22,9 @@
 #              module load (KUnit on debug), unload and the leak scan.
 #              Default: all.
 #     KERNELS  "stock", "debug" or both (default "stock debug").
-#   Also: VM_MEM (default 1G), VM_TIMEOUT (seconds per VM, default 900),
-#   SUITE_TIMEOUT (seconds per test program in the guest, default 300).
+#   Also: VM_MEM (default 1G), VM_TIMEOUT (seconds per VM, default 4800),
+#   SUITE_TIMEOUT (seconds per test program in the guest, default 1800);
+#   both are >= 3x the times measured on a loaded 2-core machine.
 set -euo pipefail
 
 # shellcheck source=tools/vm/lib.sh
@@ -110,6 +111,16 @@ while read -r p f s; do
 	skipped=$((skipped + s))
 done <"$counts"
 
+# Suite durations in the guest (init.sh's "@@@ TIME" lines), so that
+# drift shows from run to run.
+log "suite durations (s):"
+for k in "${kernels[@]}"; do
+	[[ -f $LOGS/$k.results ]] || continue
+	tr -d '\r' <"$LOGS/$k.results" |
+		awk -v k="$k" '/^@@@ TIME / { printf "    %-6s %-24s %8s\n", k, $3, $4 }' >&2
+	grep -ho '# seed 0x[0-9a-f]*' "$LOGS/$k.results" |
+		sed "s/^# /    $k fuzzer: /" >&2 || true
+done
 log "total $(elapsed "$start")"
 echo "$passed passed, $failed failed, $skipped skipped"
 summary_done=1

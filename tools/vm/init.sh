@@ -30,7 +30,7 @@ export PATH=/bin:/sbin:/usr/bin:/usr/sbin
 /bin/busybox --install -s
 
 RIG_KERNEL=unknown
-RIG_SUITE_TIMEOUT=300
+RIG_SUITE_TIMEOUT=1800
 # shellcheck source=/dev/null
 . /etc/rig.env
 : "${phase:=check}"
@@ -56,6 +56,10 @@ say() { printf 'rig: [%s] %s\n' "$(cut -d' ' -f1 /proc/uptime)" "$*"; }
 fail() { rc=1; say "$*"; }
 
 taint() { res "@@@ TAINT $1 $(cat /proc/sys/kernel/tainted)"; }
+
+# Guest uptime in hundredths of a second, for the suite durations.
+now_cs() { awk '{ printf "%d", $1 * 100 }' /proc/uptime; }
+cs_to_s() { awk -v cs="$1" 'BEGIN { printf "%d.%02d", cs / 100, cs % 100 }'; }
 
 # Huge pages for the tests that want them; 64 x 2 MiB.
 echo 64 >/proc/sys/vm/nr_hugepages 2>/dev/null
@@ -108,10 +112,14 @@ run_suites() {
 		s=$(basename "$t")
 		say "suite $s"
 		res "@@@ SUITE $RIG_KERNEL:kselftest:$s"
+		t0=$(now_cs)
 		(cd /tmp && timeout -s KILL "$RIG_SUITE_TIMEOUT" "$t") \
 			</dev/null >&3 2>&1
 		r=$?
+		d=$(cs_to_s $(($(now_cs) - t0)))
 		res "@@@ RC $r"
+		res "@@@ TIME $s $d"
+		say "suite $s took $d s, exit $r"
 		# 4 is KSFT_SKIP: the whole suite skipped itself.
 		[ $r -eq 0 ] || [ $r -eq 4 ] || fail "suite $s exited $r"
 	done

@@ -16,8 +16,8 @@
 #   IOMMUFD_CACHE  where the debug kernel is cached
 #                  (default ~/.cache/iommufd-6.1)
 #   VM_MEM         guest memory (default 1G)
-#   VM_TIMEOUT     host-side limit for one VM run in seconds (default 900)
-#   SUITE_TIMEOUT  guest-side limit for one test program (default 300)
+#   VM_TIMEOUT     host-side limit for one VM run in seconds (default 4800)
+#   SUITE_TIMEOUT  guest-side limit for one test program (default 1800)
 
 RIG_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$RIG_DIR/../.." && pwd)
@@ -26,8 +26,8 @@ LOGS="$BUILD/logs"
 CACHE="${IOMMUFD_CACHE:-${HOME:-$(getent passwd "$(id -u)" | cut -d: -f6)}/.cache/iommufd-6.1}"
 
 VM_MEM="${VM_MEM:-1G}"
-VM_TIMEOUT="${VM_TIMEOUT:-900}"
-SUITE_TIMEOUT="${SUITE_TIMEOUT:-300}"
+VM_TIMEOUT="${VM_TIMEOUT:-4800}"
+SUITE_TIMEOUT="${SUITE_TIMEOUT:-1800}"
 
 # Debian packages the rig needs on the host.
 RIG_PACKAGES=(
@@ -388,6 +388,16 @@ make_initramfs() {
 		RIG_KERNEL=$label
 		RIG_SUITE_TIMEOUT=$SUITE_TIMEOUT
 	EOF
+	# The fuzzer's knobs (selftest/iommufd_fuzz.c), only when given.
+	local knob
+	for knob in SEED OPS PROCS THREADS BATCHES TRACE; do
+		local v="FUZZ_$knob"
+		if [[ -n ${!v:-} ]]; then
+			[[ ${!v} =~ ^(0x)?[0-9a-fA-F]+$ ]] ||
+				die "$v: not a number: '${!v}'"
+			echo "export IOMMUFD_FUZZ_$knob=${!v}" >>"$root/etc/rig.env"
+		fi
+	done
 
 	(cd "$root" && find . -print0 | sort -z |
 		cpio --null -o -H newc --quiet) | gzip -1 >"$BUILD/$name/initramfs.cpio.gz"
