@@ -140,6 +140,8 @@ static const int errno_ok[] = {
 	EINVAL, ENOENT, EFAULT, ENOMEM, EBUSY, EOPNOTSUPP, ENOSPC, EEXIST, EBADFD,
 	EADDRINUSE, ENODEV, EPERM, EOVERFLOW, ERANGE, E2BIG, EBADF, EAGAIN,
 	EMSGSIZE, ENXIO, EDEADLOCK, EIO, ENOTTY, ESRCH, EACCES, ENOEXEC,
+	/* ACCESS_PAGES: the pinned page is not the one behind its uptr */
+	EBADE,
 };
 
 /* Shared between all processes (MAP_SHARED) */
