@@ -704,14 +704,26 @@ int iommufd_access_pin_pages(struct iommufd_access *access, unsigned long iova,
 	iopt_for_each_contig_area(&iter, area, iopt, iova, last) {
 		unsigned long start_byte =
 			iopt_area_start_byte(area, iter.cur_iova);
-		unsigned long last_index;
+		unsigned long last_index, piece_last;
 
 		if (start_byte % PAGE_SIZE) {
 			rc = -EINVAL;
 			goto out_undo;
 		}
-		last_index = iopt_area_start_byte(area,
-						  iopt_area_contig_last(&iter)) /
+		piece_last = iopt_area_contig_last(&iter);
+		/*
+		 * @out_pages has one entry per PAGE_SIZE of IOVA, so a piece
+		 * that ends inside a page, other than the last, would make
+		 * the next one fill the same entry again and the array
+		 * overrun. Areas are made so that this cannot happen; check
+		 * anyway, this is the driver's memory.
+		 */
+		if (piece_last != last &&
+		    (iopt_area_start_byte(area, piece_last) + 1) % PAGE_SIZE) {
+			rc = -EINVAL;
+			goto out_undo;
+		}
+		last_index = iopt_area_start_byte(area, piece_last) /
 			     PAGE_SIZE;
 		rc = iopt_area_add_access(area, start_byte / PAGE_SIZE,
 					  last_index, out_pages + npages,

@@ -368,6 +368,18 @@ int iopt_map_pages_list(struct io_pagetable *iopt,
 
 	cur = *iova;
 	list_for_each_entry(elm, pages_list, next) {
+		/*
+		 * Every area must start on the IOAS's granule, not just the
+		 * first: a COPY of several small areas could otherwise put
+		 * a seam inside a CPU page of an IOAS that pinning accesses
+		 * use, and such an access expects one page per PAGE_SIZE of
+		 * IOVA. So every length but the last is a whole granule.
+		 */
+		if (!list_is_last(&elm->next, pages_list) &&
+		    (elm->length & (iopt->iova_alignment - 1))) {
+			rc = -EINVAL;
+			goto out_abort;
+		}
 		rc = iopt_insert_area(iopt, elm, cur, iommu_prot);
 		if (rc)
 			goto out_abort;

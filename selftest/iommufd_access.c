@@ -361,6 +361,52 @@ TEST_F(access, unaligned_area_refuses_pinning_access)
 	EXPECT_EQ(PAGE_SZ, ioas_alignment(self->fd, self->ioas_id));
 }
 
+/*
+ * COPY must not make areas that start inside a CPU page of an IOAS that a
+ * pinning access uses: two adjacent 2 KiB areas copied as one 4 KiB range
+ * would put a seam inside the page, and a one-page pin across it would
+ * fill two entries of a one-entry page array.
+ */
+TEST_F(access, copy_of_sub_page_areas_refused)
+{
+	__u64 dst_iova = IOVA_B;
+	__u32 dst_id;
+
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, PG(0), 0x800,
+				    IOVA_A));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, PG(0) + 0x800,
+				    0x800, IOVA_A + 0x800));
+	ASSERT_EQ(0, ioas_alloc(self->fd, &dst_id));
+	OPEN_ACCESS(0, dst_id, PIN_ACCESS);
+	EXPECT_EQ(PAGE_SZ, ioas_alignment(self->fd, dst_id));
+
+	/* First IOVA and total length are page aligned; the seam is not */
+	EXPECT_EQ(-EINVAL, ioas_copy(self->fd, MAP_FIXED_RW, dst_id,
+				     self->ioas_id, NP(1), IOVA_A, &dst_iova));
+	/* Nothing was left mapped at the destination */
+	EXPECT_EQ(-ENOENT, ioas_unmap(self->fd, dst_id, IOVA_B, NP(1), NULL));
+	EXPECT_EQ(-ENOENT, access_pin(self->fd, AFD(0), 0, IOVA_B, NP(1),
+				      NULL, NULL));
+	EXPECT_REFS(0, 1, BASE_REFS);
+
+	/* Automatic IOVA is held to the same rule */
+	EXPECT_EQ(-EINVAL, ioas_copy(self->fd, IOMMU_IOAS_MAP_READABLE |
+				     IOMMU_IOAS_MAP_WRITEABLE, dst_id,
+				     self->ioas_id, NP(1), IOVA_A, NULL));
+
+	/* One source area of a whole page copies fine */
+	EXPECT_EQ(0, ioas_unmap(self->fd, self->ioas_id, IOVA_A, NP(1), NULL));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, PG(0), NP(1),
+				    IOVA_A));
+	EXPECT_EQ(0, ioas_copy_fixed(self->fd, dst_id, IOVA_B, self->ioas_id,
+				     IOVA_A, NP(1)));
+	EXPECT_EQ(0, access_pin(self->fd, AFD(0), 0, IOVA_B, NP(1), NULL,
+				NULL));
+	close_access(self, 0);
+	EXPECT_EQ(0, ioas_unmap(self->fd, dst_id, IOVA_B, NP(1), NULL));
+	EXPECT_EQ(0, obj_destroy(self->fd, dst_id));
+}
+
 /* === ACCESS_PAGES and DESTROY_ACCESS_PAGES === */
 
 TEST_F(access, pin_refs)
