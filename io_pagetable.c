@@ -280,6 +280,32 @@ void iopt_free_pages_list(struct list_head *pages_list)
 	}
 }
 
+/*
+ * Can @elm become an area at the next IOVA of a list mapped with
+ * @iommu_prot? Every area must start on the IOAS's granule, not just the
+ * first: a COPY of several small areas could otherwise put a seam inside a
+ * CPU page of an IOAS that pinning accesses use, and such an access expects
+ * one page per PAGE_SIZE of IOVA. So the memory must sit at an offset the
+ * IOAS can map, and every length but the last is a whole granule.
+ */
+static int iopt_check_pages_elm(struct io_pagetable *iopt,
+				struct iopt_pages_list *elm, bool last,
+				int iommu_prot)
+{
+	lockdep_assert_held(&iopt->iova_rwsem);
+
+	if ((iommu_prot & IOMMU_WRITE) && !elm->pages->writable)
+		return -EPERM;
+	if ((elm->start_byte % PAGE_SIZE) & (iopt->iova_alignment - 1))
+		return -EINVAL;
+	if (!last && (elm->length & (iopt->iova_alignment - 1)))
+		return -EINVAL;
+	if (WARN_ON((elm->start_byte + elm->length - 1) / PAGE_SIZE >=
+		    elm->pages->npages))
+		return -EOVERFLOW;
+	return 0;
+}
+
 /* Insert an area with no page set yet: this reserves its IOVA. */
 static int iopt_insert_area(struct io_pagetable *iopt,
 			    struct iopt_pages_list *elm, unsigned long iova,
@@ -288,12 +314,6 @@ static int iopt_insert_area(struct io_pagetable *iopt,
 	struct iopt_area *area;
 
 	lockdep_assert_held_write(&iopt->iova_rwsem);
-
-	if ((iommu_prot & IOMMU_WRITE) && !elm->pages->writable)
-		return -EPERM;
-	/* The memory must sit at an offset the IOAS can map. */
-	if ((elm->start_byte % PAGE_SIZE) & (iopt->iova_alignment - 1))
-		return -EINVAL;
 
 	area = kzalloc(sizeof(*area), GFP_KERNEL_ACCOUNT);
 	if (!area)
@@ -305,10 +325,6 @@ static int iopt_insert_area(struct io_pagetable *iopt,
 	area->pages_node.last = (elm->start_byte + elm->length - 1) / PAGE_SIZE;
 	area->node.start = iova;
 	area->node.last = iova + elm->length - 1;
-	if (WARN_ON(area->pages_node.last >= elm->pages->npages)) {
-		kfree(area);
-		return -EOVERFLOW;
-	}
 	interval_tree_insert(&area->node, &iopt->area_itree);
 	elm->area = area;
 	return 0;
@@ -323,6 +339,122 @@ static void iopt_abort_area(struct iopt_area *area)
 	kfree(area);
 }
 
+/* Remove the areas of a list that iopt_insert_areas() inserted. */
+static void iopt_abort_areas(struct list_head *pages_list)
+{
+	struct iopt_pages_list *elm;
+
+	list_for_each_entry(elm, pages_list, next) {
+		if (!elm->area)
+			break;
+		iopt_abort_area(elm->area);
+		elm->area = NULL;
+	}
+}
+
+/* Step 1 of a map: the IOVA, chosen or checked. */
+static int iopt_choose_iova(struct io_pagetable *iopt,
+			    struct list_head *pages_list, unsigned long length,
+			    unsigned long *iova, unsigned int flags)
+{
+	struct iopt_pages_list *first =
+		list_first_entry(pages_list, struct iopt_pages_list, next);
+
+	lockdep_assert_held_write(&iopt->iova_rwsem);
+
+	if (length & (iopt->iova_alignment - 1))
+		return -EINVAL;
+	if (flags & IOPT_ALLOC_IOVA)
+		return iopt_alloc_iova(iopt, iova,
+				       first->pages->start + first->start_byte,
+				       length);
+	return iopt_check_iova(iopt, *iova, length);
+}
+
+/*
+ * Step 2: check every entry, then insert an area for each from @iova on.
+ * The areas have no page set yet, which keeps them from being used, but
+ * they reserve their IOVA. All or nothing.
+ */
+static int iopt_insert_areas(struct io_pagetable *iopt,
+			     struct list_head *pages_list, unsigned long iova,
+			     int iommu_prot)
+{
+	struct iopt_pages_list *elm;
+	int rc;
+
+	lockdep_assert_held_write(&iopt->iova_rwsem);
+
+	list_for_each_entry(elm, pages_list, next) {
+		rc = iopt_check_pages_elm(iopt, elm,
+					  list_is_last(&elm->next, pages_list),
+					  iommu_prot);
+		if (rc)
+			return rc;
+	}
+	list_for_each_entry(elm, pages_list, next) {
+		rc = iopt_insert_area(iopt, elm, iova, iommu_prot);
+		if (rc) {
+			iopt_abort_areas(pages_list);
+			return rc;
+		}
+		iova += elm->length;
+	}
+	return 0;
+}
+
+/*
+ * Step 3: pin and map every area into every domain. This is the slow part,
+ * so it runs without the IOVA lock: other users of the IOAS carry on
+ * meanwhile, and an UNMAP of these areas sees no page set and fails with
+ * EBUSY. The caller's domains_rwsem keeps the set of domains fixed. All or
+ * nothing; the IOVA lock is held again on return.
+ */
+static int iopt_fill_areas(struct io_pagetable *iopt,
+			   struct list_head *pages_list)
+{
+	bool page_by_page = iopt->disable_large_pages;
+	struct iopt_pages_list *elm, *failed;
+	int rc = 0;
+
+	lockdep_assert_held(&iopt->domains_rwsem);
+	lockdep_assert_held_write(&iopt->iova_rwsem);
+
+	up_write(&iopt->iova_rwsem);
+	list_for_each_entry(elm, pages_list, next) {
+		rc = iopt_fill_domains(iopt, elm->area, elm->pages,
+				       page_by_page);
+		if (rc)
+			break;
+	}
+	if (rc) {
+		failed = elm;
+		list_for_each_entry(elm, pages_list, next) {
+			if (elm == failed)
+				break;
+			iopt_unfill_domains(iopt, elm->area, elm->pages,
+					    iopt->num_domains);
+		}
+	}
+	down_write(&iopt->iova_rwsem);
+	return rc;
+}
+
+/* Step 4: make the areas usable; each takes a reference on its set. */
+static void iopt_publish_areas(struct io_pagetable *iopt,
+			       struct list_head *pages_list)
+{
+	struct iopt_pages_list *elm;
+
+	lockdep_assert_held_write(&iopt->iova_rwsem);
+
+	list_for_each_entry(elm, pages_list, next) {
+		kref_get(&elm->pages->kref);
+		elm->area->pages = elm->pages;
+		elm->area = NULL;
+	}
+}
+
 /**
  * iopt_map_pages_list() - map pieces of page sets at consecutive IOVA
  * @iopt: the table
@@ -334,7 +466,11 @@ static void iopt_abort_area(struct iopt_area *area)
  * @flags: IOPT_ALLOC_IOVA: choose the IOVA, aligned as the first entry's
  *	memory is
  *
- * Each entry becomes one area. All or nothing.
+ * Each entry becomes one area, in four steps: choose the IOVA, insert the
+ * areas (which reserves it), fill the domains, publish. Holding
+ * domains_rwsem throughout keeps the domains fixed and keeps a move of the
+ * context's page sets (IOMMU_IOAS_CHANGE_PROCESS) from seeing half-built
+ * areas. All or nothing.
  *
  * Return: 0 or the errno of the first check that failed.
  */
@@ -342,97 +478,24 @@ int iopt_map_pages_list(struct io_pagetable *iopt,
 			struct list_head *pages_list, unsigned long length,
 			unsigned long *iova, int iommu_prot, unsigned int flags)
 {
-	struct iopt_pages_list *elm;
-	unsigned long align_addr, cur;
-	bool page_by_page;
 	int rc;
-
-	elm = list_first_entry(pages_list, struct iopt_pages_list, next);
-	align_addr = elm->pages->start + elm->start_byte;
 
 	if (!length)
 		return -EINVAL;
 
 	down_read(&iopt->domains_rwsem);
 	down_write(&iopt->iova_rwsem);
-	if (length & (iopt->iova_alignment - 1)) {
-		rc = -EINVAL;
+	rc = iopt_choose_iova(iopt, pages_list, length, iova, flags);
+	if (rc)
 		goto out_unlock;
-	}
-	if (flags & IOPT_ALLOC_IOVA)
-		rc = iopt_alloc_iova(iopt, iova, align_addr, length);
+	rc = iopt_insert_areas(iopt, pages_list, *iova, iommu_prot);
+	if (rc)
+		goto out_unlock;
+	rc = iopt_fill_areas(iopt, pages_list);
+	if (rc)
+		iopt_abort_areas(pages_list);
 	else
-		rc = iopt_check_iova(iopt, *iova, length);
-	if (rc)
-		goto out_unlock;
-
-	cur = *iova;
-	list_for_each_entry(elm, pages_list, next) {
-		/*
-		 * Every area must start on the IOAS's granule, not just the
-		 * first: a COPY of several small areas could otherwise put
-		 * a seam inside a CPU page of an IOAS that pinning accesses
-		 * use, and such an access expects one page per PAGE_SIZE of
-		 * IOVA. So every length but the last is a whole granule.
-		 */
-		if (!list_is_last(&elm->next, pages_list) &&
-		    (elm->length & (iopt->iova_alignment - 1))) {
-			rc = -EINVAL;
-			goto out_abort;
-		}
-		rc = iopt_insert_area(iopt, elm, cur, iommu_prot);
-		if (rc)
-			goto out_abort;
-		cur += elm->length;
-	}
-
-	/*
-	 * The areas now reserve their IOVA, so drop the IOVA lock for the
-	 * slow part: pinning and filling the domains. Other users of the
-	 * IOAS carry on meanwhile; an UNMAP of these areas sees no page set
-	 * and fails with EBUSY. domains_rwsem stays held, so the set of
-	 * domains cannot change under the fill.
-	 */
-	page_by_page = iopt->disable_large_pages;
-	up_write(&iopt->iova_rwsem);
-	list_for_each_entry(elm, pages_list, next) {
-		rc = iopt_fill_domains(iopt, elm->area, elm->pages,
-				       page_by_page);
-		if (rc)
-			break;
-	}
-	down_write(&iopt->iova_rwsem);
-	if (rc)
-		goto out_unfill;
-
-	/* Publish: each area takes its own reference on its page set. */
-	list_for_each_entry(elm, pages_list, next) {
-		kref_get(&elm->pages->kref);
-		elm->area->pages = elm->pages;
-		elm->area = NULL;
-	}
-	up_write(&iopt->iova_rwsem);
-	up_read(&iopt->domains_rwsem);
-	return 0;
-
-out_unfill:
-	{
-		struct iopt_pages_list *failed = elm;
-
-		list_for_each_entry(elm, pages_list, next) {
-			if (elm == failed)
-				break;
-			iopt_unfill_domains(iopt, elm->area, elm->pages,
-					    iopt->num_domains);
-		}
-	}
-out_abort:
-	list_for_each_entry(elm, pages_list, next) {
-		if (!elm->area)
-			break;
-		iopt_abort_area(elm->area);
-		elm->area = NULL;
-	}
+		iopt_publish_areas(iopt, pages_list);
 out_unlock:
 	up_write(&iopt->iova_rwsem);
 	up_read(&iopt->domains_rwsem);
