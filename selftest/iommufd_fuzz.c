@@ -261,6 +261,23 @@ static uint32_t pool_get(struct pool *p, struct rng *r)
 	return v;
 }
 
+/*
+ * Remember new fd @fd in a random slot of fd pool @p, closing the fd it
+ * replaces, so that at most POOL stay open.
+ */
+static void fd_pool_put(struct rng *r, struct pool *p, int fd)
+{
+	unsigned int k = below(r, POOL);
+	int old;
+
+	pthread_mutex_lock(&pr.fd_lock);
+	old = p->v[k];
+	p->v[k] = fd;
+	pthread_mutex_unlock(&pr.fd_lock);
+	if (old > 0)
+		close(old);
+}
+
 /* An ID: mostly from @p, sometimes from another pool, sometimes garbage */
 static uint32_t pick_id(struct rng *r, struct ctx *c, struct pool *p)
 {
@@ -807,18 +824,9 @@ static int op_access_create(struct thread *t, struct ctx *c)
 	int ret;
 
 	ret = test_op(&t->r, c->fd, &cmd);
-	if (!ret) {
-		unsigned int k = below(&t->r, POOL);
-		int old;
-
-		/* Keep at most POOL open: close the one it replaces */
-		pthread_mutex_lock(&pr.fd_lock);
-		old = pr.access_fd.v[k];
-		pr.access_fd.v[k] = cmd.create_access.out_access_fd;
-		pthread_mutex_unlock(&pr.fd_lock);
-		if (old > 0)
-			close(old);
-	}
+	if (!ret)
+		fd_pool_put(&t->r, &pr.access_fd,
+			    cmd.create_access.out_access_fd);
 	return ret;
 }
 
@@ -931,17 +939,8 @@ static int op_sva_dev(struct thread *t, struct ctx *c)
 	int ret;
 
 	ret = test_op(&t->r, c->fd, &cmd);
-	if (!ret) {
-		unsigned int k = below(&t->r, POOL);
-		int old;
-
-		pthread_mutex_lock(&pr.fd_lock);
-		old = pr.sva_fd.v[k];
-		pr.sva_fd.v[k] = cmd.sva_dev_create.out_fd;
-		pthread_mutex_unlock(&pr.fd_lock);
-		if (old > 0)
-			close(old);
-	}
+	if (!ret)
+		fd_pool_put(&t->r, &pr.sva_fd, cmd.sva_dev_create.out_fd);
 	return ret;
 }
 
