@@ -960,7 +960,7 @@ static int op_sva_bind(struct thread *t, struct ctx *c)
 	return ret;
 }
 
-static int op_sva_unbind(struct thread *t, struct ctx *c, bool release)
+static int fuzz_sva_unbind(struct thread *t, struct ctx *c, bool release)
 {
 	struct iommu_test_cmd cmd = {
 		.op = release ? IOMMU_TEST_OP_SVA_RELEASE :
@@ -975,6 +975,16 @@ static int op_sva_unbind(struct thread *t, struct ctx *c, bool release)
 	};
 
 	return test_op(&t->r, c->fd, &cmd);
+}
+
+static int op_sva_unbind(struct thread *t, struct ctx *c)
+{
+	return fuzz_sva_unbind(t, c, false);
+}
+
+static int op_sva_release(struct thread *t, struct ctx *c)
+{
+	return fuzz_sva_unbind(t, c, true);
 }
 
 static int op_sva_dma(struct thread *t, struct ctx *c)
@@ -1031,47 +1041,48 @@ static enum cmd pick_cmd(struct rng *r)
 	return C_IOVA_RANGES;
 }
 
+static int (*const op_fn[C_NR])(struct thread *t, struct ctx *c) = {
+	[C_DESTROY] = op_destroy,
+	[C_IOAS_ALLOC] = op_ioas_alloc,
+	[C_ALLOW_IOVAS] = op_allow_iovas,
+	[C_IOVA_RANGES] = op_iova_ranges,
+	[C_MAP] = op_map,
+	[C_MAP_FILE] = op_map_file,
+	[C_COPY] = op_copy,
+	[C_UNMAP] = op_unmap,
+	[C_OPTION] = op_option,
+	[C_HWPT_ALLOC] = op_hwpt_alloc,
+	[C_CHANGE_PROCESS] = op_change_process,
+	[C_ADD_RESERVED] = op_add_reserved,
+	[C_MOCK_DOMAIN] = op_mock_domain,
+	[C_MOCK_REPLACE] = op_mock_replace,
+	[C_MD_CHECK_MAP] = op_md_check_map,
+	[C_MD_CHECK_REFS] = op_md_check_refs,
+	[C_ACCESS_CREATE] = op_access_create,
+	[C_ACCESS_PAGES] = op_access_pages,
+	[C_ACCESS_UNPIN] = op_access_unpin,
+	[C_ACCESS_RW] = op_access_rw,
+	[C_ACCESS_REPLACE] = op_access_replace,
+	[C_ACCESS_CLOSE] = op_access_close,
+	[C_SVA_DEV] = op_sva_dev,
+	[C_SVA_BIND] = op_sva_bind,
+	[C_SVA_UNBIND] = op_sva_unbind,
+	[C_SVA_DMA] = op_sva_dma,
+	[C_SVA_RELEASE] = op_sva_release,
+	[C_SVA_FLUSH] = op_sva_flush,
+	[C_SVA_CLOSE] = op_sva_close,
+};
+
 static void one_op(struct thread *t)
 {
 	struct ctx *c = pick_ctx(&t->r);
 	enum cmd k = pick_cmd(&t->r);
-	int ret = 0;
+	int ret;
 
 	if (cfg.trace)
 		note("p%u t%u %s fd=%s", pr.idx, t->idx, cmd_name[k],
 		     c == &pr.own ? "own" : "shared");
-	switch (k) {
-	case C_DESTROY: ret = op_destroy(t, c); break;
-	case C_IOAS_ALLOC: ret = op_ioas_alloc(t, c); break;
-	case C_ALLOW_IOVAS: ret = op_allow_iovas(t, c); break;
-	case C_IOVA_RANGES: ret = op_iova_ranges(t, c); break;
-	case C_MAP: ret = op_map(t, c); break;
-	case C_MAP_FILE: ret = op_map_file(t, c); break;
-	case C_COPY: ret = op_copy(t, c); break;
-	case C_UNMAP: ret = op_unmap(t, c); break;
-	case C_OPTION: ret = op_option(t, c); break;
-	case C_HWPT_ALLOC: ret = op_hwpt_alloc(t, c); break;
-	case C_CHANGE_PROCESS: ret = op_change_process(t, c); break;
-	case C_ADD_RESERVED: ret = op_add_reserved(t, c); break;
-	case C_MOCK_DOMAIN: ret = op_mock_domain(t, c); break;
-	case C_MOCK_REPLACE: ret = op_mock_replace(t, c); break;
-	case C_MD_CHECK_MAP: ret = op_md_check_map(t, c); break;
-	case C_MD_CHECK_REFS: ret = op_md_check_refs(t, c); break;
-	case C_ACCESS_CREATE: ret = op_access_create(t, c); break;
-	case C_ACCESS_PAGES: ret = op_access_pages(t, c); break;
-	case C_ACCESS_UNPIN: ret = op_access_unpin(t, c); break;
-	case C_ACCESS_RW: ret = op_access_rw(t, c); break;
-	case C_ACCESS_REPLACE: ret = op_access_replace(t, c); break;
-	case C_ACCESS_CLOSE: ret = op_access_close(t, c); break;
-	case C_SVA_DEV: ret = op_sva_dev(t, c); break;
-	case C_SVA_BIND: ret = op_sva_bind(t, c); break;
-	case C_SVA_UNBIND: ret = op_sva_unbind(t, c, false); break;
-	case C_SVA_DMA: ret = op_sva_dma(t, c); break;
-	case C_SVA_RELEASE: ret = op_sva_unbind(t, c, true); break;
-	case C_SVA_FLUSH: ret = op_sva_flush(t, c); break;
-	case C_SVA_CLOSE: ret = op_sva_close(t, c); break;
-	case C_NR: break;
-	}
+	ret = op_fn[k](t, c);
 	if (cfg.trace)
 		note("p%u t%u %s -> %d", pr.idx, t->idx, cmd_name[k], ret);
 	count(t, k, ret);

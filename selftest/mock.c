@@ -90,7 +90,7 @@ struct mock_iommu_domain {
 	struct iommu_domain domain;
 	struct xarray pfns;
 	bool dirty_tracking;
-	spinlock_t short_lock;
+	spinlock_t short_lock;	/* guards the short_* fields */
 	bool short_armed;
 	u64 short_left;
 	unsigned int short_done;

@@ -434,7 +434,7 @@ static int iommufd_test_pin_floor(struct iommu_test_cmd *cmd)
 struct selftest_access {
 	struct iommufd_access *access;
 	struct file *file;
-	struct mutex lock;
+	struct mutex lock;	/* guards items, next_id */
 	struct list_head items;
 	unsigned int next_id;
 };
