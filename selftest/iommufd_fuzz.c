@@ -173,9 +173,16 @@ struct pool {
 	uint32_t v[POOL];
 };
 
+/* An IOVA range a MAP, MAP_FILE or COPY made, for COPY and UNMAP to use */
+struct mapped {
+	uint32_t ioas;
+	uint64_t iova, length;
+};
+
 struct ctx {
 	int fd;
 	struct pool ioas, hwpt, dev, stdev;	/* IDs of this fd */
+	struct mapped mapped[POOL];		/* guarded by proc.mapped_lock */
 };
 
 enum region_kind { R_ANON, R_RDONLY, R_HOLE, R_MEMFD, R_HUGE, R_NR };
@@ -198,6 +205,7 @@ struct proc {
 	struct pool sva_handle;
 	struct pool sva_pasid;
 	pthread_mutex_t fd_lock;	/* guards access_fd and sva_fd */
+	pthread_mutex_t mapped_lock;	/* guards ctx.mapped of own, shared */
 	uint32_t own_max_id;	/* highest ID seen on our own fd */
 	long vmpin0, vmlck0;
 };
@@ -572,6 +580,26 @@ static void check_map_iova(enum cmd c, uint32_t flags, uint64_t in,
 		     cmd_name[c], out, len);
 }
 
+/* Remember a range that was just mapped in IOAS @ioas of @c. */
+static void mapped_put(struct rng *r, struct ctx *c, uint32_t ioas,
+		       uint64_t iova, uint64_t length)
+{
+	struct mapped m = { .ioas = ioas, .iova = iova, .length = length };
+
+	pthread_mutex_lock(&pr.mapped_lock);
+	c->mapped[below(r, POOL)] = m;
+	pthread_mutex_unlock(&pr.mapped_lock);
+}
+
+/* A remembered range of @c, which may be gone by now; false if none */
+static bool mapped_get(struct rng *r, struct ctx *c, struct mapped *m)
+{
+	pthread_mutex_lock(&pr.mapped_lock);
+	*m = c->mapped[below(r, POOL)];
+	pthread_mutex_unlock(&pr.mapped_lock);
+	return m->length;
+}
+
 static int op_map(struct thread *t, struct ctx *c)
 {
 	struct iommu_ioas_map cmd = {
@@ -587,8 +615,10 @@ static int op_map(struct thread *t, struct ctx *c)
 		cmd.__reserved = 1;
 	in = cmd.iova;
 	ret = do_ioctl(&t->r, c->fd, IOMMU_IOAS_MAP, &cmd, sizeof(cmd));
-	if (!ret)
+	if (!ret) {
 		check_map_iova(C_MAP, cmd.flags, in, cmd.iova, cmd.length);
+		mapped_put(&t->r, c, cmd.ioas_id, cmd.iova, cmd.length);
+	}
 	return ret;
 }
 
@@ -632,8 +662,10 @@ static int op_map_file(struct thread *t, struct ctx *c)
 		cmd.start = rnd(&t->r);
 	in = cmd.iova;
 	ret = do_ioctl(&t->r, c->fd, IOMMU_IOAS_MAP_FILE, &cmd, sizeof(cmd));
-	if (!ret)
+	if (!ret) {
 		check_map_iova(C_MAP_FILE, cmd.flags, in, cmd.iova, cmd.length);
+		mapped_put(&t->r, c, cmd.ioas_id, cmd.iova, cmd.length);
+	}
 	return ret;
 }
 
@@ -647,12 +679,29 @@ static int op_copy(struct thread *t, struct ctx *c)
 		.dst_iova = pick_iova(&t->r),
 		.src_iova = pick_iova(&t->r),
 	};
-	uint64_t in = cmd.dst_iova;
+	struct mapped m;
+	uint64_t in;
 	int ret;
 
+	/*
+	 * Random ranges almost never cover whole areas, so mostly copy what
+	 * was mapped, to an automatic IOVA of this or another IOAS.
+	 */
+	if (!one_in(&t->r, 3) && mapped_get(&t->r, c, &m)) {
+		cmd.src_ioas_id = m.ioas;
+		cmd.src_iova = m.iova;
+		cmd.length = m.length;
+		if (one_in(&t->r, 2))
+			cmd.dst_ioas_id = m.ioas;
+		if (!one_in(&t->r, 4))
+			cmd.flags &= ~IOMMU_IOAS_MAP_FIXED_IOVA;
+	}
+	in = cmd.dst_iova;
 	ret = do_ioctl(&t->r, c->fd, IOMMU_IOAS_COPY, &cmd, sizeof(cmd));
-	if (!ret)
+	if (!ret) {
 		check_map_iova(C_COPY, cmd.flags, in, cmd.dst_iova, cmd.length);
+		mapped_put(&t->r, c, cmd.dst_ioas_id, cmd.dst_iova, cmd.length);
+	}
 	return ret;
 }
 
@@ -663,10 +712,15 @@ static int op_unmap(struct thread *t, struct ctx *c)
 		.iova = pick_iova(&t->r),
 		.length = pick_len(&t->r),
 	};
+	struct mapped m;
 
 	if (one_in(&t->r, 6)) {
 		cmd.iova = 0;
 		cmd.length = ~0ULL;
+	} else if (one_in(&t->r, 3) && mapped_get(&t->r, c, &m)) {
+		cmd.ioas_id = m.ioas;
+		cmd.iova = m.iova;
+		cmd.length = m.length;
 	}
 	return do_ioctl(&t->r, c->fd, IOMMU_IOAS_UNMAP, &cmd, sizeof(cmd));
 }
@@ -1305,6 +1359,7 @@ static void run_process(unsigned int idx, int shared_fd)
 
 	pr.idx = idx;
 	pthread_mutex_init(&pr.fd_lock, NULL);
+	pthread_mutex_init(&pr.mapped_lock, NULL);
 	map_regions();
 	ctx_reset(&pr.own, open_iommu());
 	ctx_reset(&pr.shared, shared_fd);
