@@ -663,9 +663,11 @@ out_unlock:
 }
 
 /*
- * Remove every area within [start, last]. An area that sticks out of the
- * range stops the walk with ENOENT, one still being built with EBUSY;
- * what was removed before stays removed.
+ * Remove every area within [start, last]; what was removed before a
+ * failure stays removed. Each area found is judged in this order: one
+ * still being built fails with EBUSY; one that sticks out of the range
+ * with ENOENT; one that in-kernel accesses still pin is handed to them to
+ * let go of first.
  */
 /*
  * How often UNMAP asks in-kernel accesses to let go of one area before it
@@ -688,13 +690,13 @@ again:
 	down_read(&iopt->domains_rwsem);
 	down_write(&iopt->iova_rwsem);
 	while ((area = iopt_area_first(&iopt->area_itree, start, last))) {
+		if (!area->pages) {
+			rc = -EBUSY;
+			break;
+		}
 		if (iopt_area_iova(area) < start ||
 		    iopt_area_last_iova(area) > last) {
 			rc = -ENOENT;
-			break;
-		}
-		if (!area->pages) {
-			rc = -EBUSY;
 			break;
 		}
 		if (area->num_accesses) {
@@ -755,9 +757,10 @@ again:
  * @length: bytes, not zero
  * @unmapped: if not NULL, the bytes unmapped
  *
- * Return: 0; ENOENT when nothing is mapped in the range or an area is only
- * partly inside it; EBUSY for an area still being built; EINVAL, EOVERFLOW
- * for a bad range.
+ * Return: 0; EBUSY for an area in the range that is still being built
+ * (checked before the next); ENOENT when nothing is mapped in the range
+ * or an area is only partly inside it; EDEADLOCK if an in-kernel access
+ * does not let go of its pins; EINVAL, EOVERFLOW for a bad range.
  */
 int iopt_unmap_iova(struct io_pagetable *iopt, unsigned long iova,
 		    unsigned long length, unsigned long *unmapped)
@@ -776,7 +779,8 @@ int iopt_unmap_iova(struct io_pagetable *iopt, unsigned long iova,
  * @iopt: the table
  * @unmapped: if not NULL, the bytes unmapped
  *
- * Return: 0 (also when nothing was mapped), or EBUSY.
+ * Return: 0 (also when nothing was mapped); EBUSY if an area is still
+ * being built; EDEADLOCK as for iopt_unmap_iova().
  */
 int iopt_unmap_all(struct io_pagetable *iopt, unsigned long *unmapped)
 {

@@ -20,9 +20,12 @@
  */
 #include "iommufd_utils.h"
 
+#include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/wait.h>
+#include <time.h>
 
 #define PAGE_SZ ((size_t)sysconf(_SC_PAGESIZE))
 #define MOCK_PAGE mock_page_size()
@@ -1432,6 +1435,172 @@ TEST_F(access, close_context_first_idle)
 	self->fd = -1;
 	close_access(self, 1);
 	close_access(self, 0);
+}
+
+/* === MAP and UNMAP held inside the mock domain === */
+
+/*
+ * MD_HOLD stops a mock domain's next map or unmap call, with the locks
+ * iommufd holds around it, until the test releases it, so another thread
+ * can act on the IOAS at that point. Every wait for the other thread is
+ * bounded by HOLD_WAIT_MS, thousands of times what the work takes even on
+ * a loaded machine: a wait that runs out means a thread is blocked, never
+ * that it was slow. The harness timeout covers the bounded waits a test
+ * can add up to.
+ */
+#define HOLD_WAIT_MS 60000
+#define HOLD_TIMEOUT 300
+
+static int md_hold(int fd, __u32 hwpt_id, __u32 flags, __u32 *waiting)
+{
+	struct iommu_test_cmd cmd = {
+		.op = IOMMU_TEST_OP_MD_HOLD,
+		.id = hwpt_id,
+		.md_hold = { .flags = flags },
+	};
+	int ret;
+
+	ret = test_cmd(fd, &cmd);
+	if (!ret && waiting)
+		*waiting = cmd.md_hold.out_waiting;
+	return ret;
+}
+
+/* Wait, for at least HOLD_WAIT_MS, until @n calls of the domain are held */
+static bool wait_held(int fd, __u32 hwpt_id, __u32 n)
+{
+	struct timespec step = { .tv_nsec = 1000000 };
+	unsigned int ms;
+	__u32 waiting;
+
+	for (ms = 0; ms != HOLD_WAIT_MS; ms++) {
+		if (md_hold(fd, hwpt_id, 0, &waiting))
+			return false;
+		if (waiting == n)
+			return true;
+		nanosleep(&step, NULL);
+	}
+	return false;
+}
+
+/* A thread running @fn(@arg) that says through a pipe when it is done */
+struct side_thread {
+	pthread_t thread;
+	int done[2];
+	void (*fn)(void *arg);
+	void *arg;
+};
+
+static void *side_thread_main(void *p)
+{
+	struct side_thread *st = p;
+	char c = 1;
+
+	st->fn(st->arg);
+	if (write(st->done[1], &c, 1) != 1)
+		abort();
+	return NULL;
+}
+
+static int side_start(struct side_thread *st, void (*fn)(void *arg),
+		      void *arg)
+{
+	st->fn = fn;
+	st->arg = arg;
+	if (pipe(st->done))
+		return -errno;
+	if (pthread_create(&st->thread, NULL, side_thread_main, st)) {
+		close(st->done[0]);
+		close(st->done[1]);
+		return -EAGAIN;
+	}
+	return 0;
+}
+
+/* Has the thread finished, waiting at most @ms for it? */
+static bool side_wait(struct side_thread *st, int ms)
+{
+	struct pollfd pfd = { .fd = st->done[0], .events = POLLIN };
+
+	return poll(&pfd, 1, ms) == 1;
+}
+
+static void side_join(struct side_thread *st)
+{
+	pthread_join(st->thread, NULL);
+	close(st->done[0]);
+	close(st->done[1]);
+}
+
+struct map_call {
+	int fd;
+	__u32 ioas_id;
+	const void *va;
+	__u64 length;
+	__u64 iova;
+	int rc;
+};
+
+static void map_call_fn(void *arg)
+{
+	struct map_call *m = arg;
+
+	m->rc = map_flags_at(m->fd, m->ioas_id, MAP_RW, m->va, m->length,
+			     m->iova);
+}
+
+/*
+ * An area whose MAP is still filling the domain has no page set yet. An
+ * UNMAP that meets it fails with EBUSY, as upstream's does, even where the
+ * area also sticks out of the range (which alone is ENOENT): the busy
+ * check comes first. UNMAP_ALL is EBUSY too, and the area's IOVA is taken.
+ */
+TEST_F_TIMEOUT(access, unmap_of_area_being_built_is_busy, HOLD_TIMEOUT)
+{
+	struct map_call m = {
+		.fd = self->fd, .ioas_id = self->ioas_id, .va = PG(0),
+		.length = NP(4), .iova = IOVA_A,
+	};
+	struct side_thread st;
+	bool held;
+
+	if (!self->ndomains)
+		SKIP(return, "a map call to hold needs a mock domain");
+	ASSERT_EQ(0, md_hold(self->fd, self->hwpt_id, MOCK_HOLD_MAP, NULL));
+	ASSERT_EQ(0, side_start(&st, map_call_fn, &m));
+	held = wait_held(self->fd, self->hwpt_id, 1);
+	EXPECT_TRUE(held);
+	if (held) {
+		/* Part of the area, from either end: busy before sticking out */
+		EXPECT_EQ(-EBUSY, ioas_unmap(self->fd, self->ioas_id, IOVA_A,
+					     NP(2), NULL));
+		EXPECT_EQ(-EBUSY, ioas_unmap(self->fd, self->ioas_id,
+					     IOVA_A + NP(2), NP(2), NULL));
+		/* All of it, more than it, everything */
+		EXPECT_EQ(-EBUSY, ioas_unmap(self->fd, self->ioas_id,
+					     IOVA_A - NP(1), NP(6), NULL));
+		EXPECT_EQ(-EBUSY, ioas_unmap(self->fd, self->ioas_id, 0,
+					     UINT64_MAX, NULL));
+		/* Its IOVA is in use; elsewhere there is nothing to unmap */
+		EXPECT_EQ(-EEXIST, map_flags_at(self->fd, self->ioas_id, MAP_RW,
+						PG(8), NP(1), IOVA_A + NP(1)));
+		EXPECT_EQ(-ENOENT, ioas_unmap(self->fd, self->ioas_id, IOVA_B,
+					      NP(1), NULL));
+	}
+	EXPECT_EQ(0, md_hold(self->fd, self->hwpt_id, MOCK_HOLD_RELEASE,
+			     NULL));
+	EXPECT_TRUE(side_wait(&st, HOLD_WAIT_MS));
+	side_join(&st);
+	EXPECT_EQ(0, m.rc);
+	EXPECT_EQ(0, md_check_map(self->fd, self->hwpt_id, IOVA_A, NP(4),
+				  PG(0)));
+	EXPECT_REFS(0, 4, 1);
+
+	/* Complete now: part of it is ENOENT, the whole of it goes */
+	EXPECT_EQ(-ENOENT, ioas_unmap(self->fd, self->ioas_id, IOVA_A, NP(2),
+				      NULL));
+	EXPECT_UNMAP_EXACT(self->fd, self->ioas_id, IOVA_A, NP(4));
+	EXPECT_REFS(0, 4, 0);
 }
 
 /* === An area that ends at the last IOVA === */
