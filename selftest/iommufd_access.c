@@ -1549,6 +1549,23 @@ static void map_call_fn(void *arg)
 			     m->iova);
 }
 
+struct unmap_call {
+	int fd;
+	__u32 ioas_id;
+	__u64 iova;
+	__u64 length;
+	__u64 unmapped;
+	int rc;
+};
+
+static void unmap_call_fn(void *arg)
+{
+	struct unmap_call *u = arg;
+
+	u->rc = ioas_unmap(u->fd, u->ioas_id, u->iova, u->length,
+			   &u->unmapped);
+}
+
 /*
  * An area whose MAP is still filling the domain has no page set yet. An
  * UNMAP that meets it fails with EBUSY, as upstream's does, even where the
@@ -1601,6 +1618,138 @@ TEST_F_TIMEOUT(access, unmap_of_area_being_built_is_busy, HOLD_TIMEOUT)
 				      NULL));
 	EXPECT_UNMAP_EXACT(self->fd, self->ioas_id, IOVA_A, NP(4));
 	EXPECT_REFS(0, 4, 0);
+}
+
+/* What the second thread does while an UNMAP of area A is held */
+struct other_work {
+	int fd;
+	__u32 ioas_id;
+	int afd;
+	const void *b;		/* the memory of area B */
+	int pin_b, rw_b, unpin_b;
+	int pin_a, rw_a, unmap_a, unmap_all, map_a, copy_a, unmap_c;
+	__u64 unmapped_c;
+	unsigned char data[256];
+};
+
+static void other_work_fn(void *arg)
+{
+	struct other_work *w = arg;
+	unsigned char scratch[16];
+	__u32 item = 0;
+
+	/* Area B: pin, read through the access, unpin */
+	w->pin_b = access_pin(w->fd, w->afd, 0, IOVA_B, NP(2), w->b, &item);
+	w->rw_b = access_rw(w->fd, w->afd, IOVA_B + 100, w->data,
+			    sizeof(w->data), 0);
+	w->unpin_b = w->pin_b ? -1 : access_unpin(w->fd, w->afd, item);
+
+	/* Area A, being unmapped: busy or absent, never waited for */
+	w->pin_a = access_pin(w->fd, w->afd, 0, IOVA_A, NP(1), NULL, &item);
+	if (!w->pin_a)
+		access_unpin(w->fd, w->afd, item);
+	w->rw_a = access_rw(w->fd, w->afd, IOVA_A, scratch, sizeof(scratch),
+			    0);
+	w->unmap_a = ioas_unmap(w->fd, w->ioas_id, IOVA_A, NP(8), NULL);
+	w->unmap_all = ioas_unmap(w->fd, w->ioas_id, 0, UINT64_MAX, NULL);
+	w->map_a = map_flags_at(w->fd, w->ioas_id, MAP_RW, w->b, NP(1),
+				IOVA_A);
+	w->copy_a = ioas_copy_fixed(w->fd, w->ioas_id, IOVA_C + NP(8),
+				    w->ioas_id, IOVA_A, NP(1));
+
+	/* Another UNMAP, of area C, goes through its own domain unmap */
+	w->unmap_c = ioas_unmap(w->fd, w->ioas_id, IOVA_C, NP(4),
+				&w->unmapped_c);
+}
+
+/*
+ * UNMAP does not hold the IOVA lock while it unmaps the domains and
+ * unpins: with the UNMAP of area A held inside the mock domain's unmap,
+ * another thread pins and reads area B, unmaps area C, and sees A as busy
+ * (UNMAP, UNMAP_ALL), absent (pin, rw, COPY) and still holding its IOVA
+ * (MAP). Area A had an access pin, so the UNMAP first had the access let
+ * go of it. Once released, A is gone from the domain and unpinned, and
+ * only B stays pinned and charged.
+ */
+TEST_F_TIMEOUT(access, unmap_lets_other_areas_work, HOLD_TIMEOUT)
+{
+	struct unmap_call u = {
+		.fd = self->fd, .ioas_id = self->ioas_id, .iova = IOVA_A,
+		.length = NP(8),
+	};
+	struct other_work w = {
+		.fd = self->fd, .ioas_id = self->ioas_id, .b = PG(8),
+	};
+	struct side_thread ut, wt;
+	bool held, done = false;
+	unsigned char scratch[16];
+	__u32 a0;
+
+	if (!self->ndomains)
+		SKIP(return, "an unmap call to hold needs a mock domain");
+	fill_pattern(PG(8), NP(8), 3);
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, PG(0), NP(8),
+				    IOVA_A));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, PG(8), NP(8),
+				    IOVA_B));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, PG(16), NP(4),
+				    IOVA_C));
+	OPEN_ACCESS(0, self->ioas_id, PIN_ACCESS);
+	w.afd = AFD(0);
+	ASSERT_EQ(0, access_pin(self->fd, AFD(0), 0, IOVA_A, NP(2), PG(0),
+				&a0));
+
+	ASSERT_EQ(0, md_hold(self->fd, self->hwpt_id, MOCK_HOLD_UNMAP, NULL));
+	ASSERT_EQ(0, side_start(&ut, unmap_call_fn, &u));
+	held = wait_held(self->fd, self->hwpt_id, 1);
+	EXPECT_TRUE(held);
+	if (held) {
+		ASSERT_EQ(0, side_start(&wt, other_work_fn, &w));
+		done = side_wait(&wt, HOLD_WAIT_MS);
+		/* Blocked behind the held UNMAP of another area */
+		EXPECT_TRUE(done);
+	}
+	EXPECT_EQ(0, md_hold(self->fd, self->hwpt_id, MOCK_HOLD_RELEASE,
+			     NULL));
+	if (held) {
+		if (!done)
+			EXPECT_TRUE(side_wait(&wt, HOLD_WAIT_MS));
+		side_join(&wt);
+	}
+	EXPECT_TRUE(side_wait(&ut, HOLD_WAIT_MS));
+	side_join(&ut);
+	EXPECT_EQ(0, u.rc);
+	EXPECT_EQ(NP(8), u.unmapped);
+
+	if (held) {
+		EXPECT_EQ(0, w.pin_b);
+		EXPECT_EQ(0, w.rw_b);
+		EXPECT_EQ(0, memcmp(w.data, PG(8) + 100, sizeof(w.data)));
+		EXPECT_EQ(0, w.unpin_b);
+		EXPECT_EQ(-ENOENT, w.pin_a);
+		EXPECT_EQ(-ENOENT, w.rw_a);
+		EXPECT_EQ(-EBUSY, w.unmap_a);
+		EXPECT_EQ(-EBUSY, w.unmap_all);
+		EXPECT_EQ(-EEXIST, w.map_a);
+		EXPECT_EQ(-ENOENT, w.copy_a);
+		EXPECT_EQ(0, w.unmap_c);
+		EXPECT_EQ(NP(4), w.unmapped_c);
+	}
+
+	/* A is gone: its access pin was dropped, and so are its pages */
+	EXPECT_EQ(-ENOENT, access_unpin(self->fd, AFD(0), a0));
+	EXPECT_EQ(-ENOENT, access_rw(self->fd, AFD(0), IOVA_A, scratch,
+				     sizeof(scratch), 0));
+	EXPECT_NE(0, md_check_map(self->fd, self->hwpt_id, IOVA_A,
+				  MOCK_PAGE, PG(0)));
+	EXPECT_EQ(0, md_check_map(self->fd, self->hwpt_id, IOVA_B, NP(8),
+				  PG(8)));
+	EXPECT_REFS(0, 8, 0);
+	EXPECT_REFS(8, 8, 1);
+	EXPECT_REFS(16, 4, 0);
+	EXPECT_EQ(self->vmpin0 + (long)(NP(8) / 1024),
+		  proc_status_kb("VmPin"));
+	EXPECT_UNMAP_ALL(self->fd, self->ioas_id, NP(8));
 }
 
 /* === An area that ends at the last IOVA === */
