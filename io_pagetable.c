@@ -11,7 +11,11 @@
  * the IOVA: an overlapping MAP then gets EEXIST and an UNMAP of the half-
  * built area EBUSY. Only when everything has succeeded do the areas get
  * their page sets and become real mappings; on failure they are removed
- * again and nothing has changed.
+ * again and nothing has changed. UNMAP runs the same steps backwards: it
+ * takes the page set away first, unmaps and unpins with the area still
+ * holding its IOVA, and removes the area last. So an area without a page
+ * set is one that is being built or torn down; everything but its IOVA
+ * range is off limits, and only the MAP or UNMAP that owns it touches it.
  */
 #include <linux/err.h>
 #include <linux/mm.h>
@@ -601,9 +605,9 @@ int iopt_collect_owner_change(struct io_pagetable *iopt,
 	     node; node = interval_tree_iter_next(node, 0, ULONG_MAX)) {
 		pages = container_of(node, struct iopt_area, node)->pages;
 		/*
-		 * An area being built has no page set yet. Building holds
-		 * domains_rwsem from start to end, so none is seen here;
-		 * were one seen, its owner could not be moved.
+		 * An area being built or unmapped has no page set. Both
+		 * hold domains_rwsem from start to end, so none is seen
+		 * here; were one seen, its owner could not be moved.
 		 */
 		if (!pages)
 			return -EBUSY;
@@ -617,7 +621,10 @@ int iopt_collect_owner_change(struct io_pagetable *iopt,
 	return 0;
 }
 
-/* The area at iter->cur_iova, if it is complete; else end the walk. */
+/*
+ * The area at iter->cur_iova, if it has its page set (it is neither being
+ * built nor being unmapped); else end the walk.
+ */
 static struct iopt_area *iopt_area_contig_check(struct iopt_area_contig_iter *iter,
 						struct iopt_area *area)
 {
@@ -684,7 +691,8 @@ struct iopt_area *iopt_area_contig_next(struct iopt_area_contig_iter *iter)
  * page sets referenced after the lock is dropped, for COPY.
  *
  * Return: 0; EINVAL or EOVERFLOW for a bad range; ENOENT for a gap or an
- * area still being built; ENOMEM. On failure the list is left empty.
+ * area still being built or being unmapped; ENOMEM. On failure the list
+ * is left empty.
  */
 int iopt_get_pages(struct io_pagetable *iopt, unsigned long iova,
 		   unsigned long length, struct list_head *pages_list)
@@ -715,7 +723,7 @@ int iopt_get_pages(struct io_pagetable *iopt, unsigned long iova,
 		kref_get(&elm->pages->kref);
 		list_add_tail(&elm->next, pages_list);
 	}
-	/* A gap, or an area still being built. */
+	/* A gap, or an area being built or unmapped. */
 	if (!iter.done)
 		rc = -ENOENT;
 out_unlock:
@@ -726,9 +734,20 @@ out_unlock:
 }
 
 /*
- * Remove every area within [start, last]. An area that sticks out of the
- * range stops the walk with ENOENT, one still being built with EBUSY;
- * what was removed before stays removed.
+ * Remove every area within [start, last]; what was removed before a
+ * failure stays removed. Each area found is judged in this order: one
+ * still being built, or being unmapped by another UNMAP, fails with EBUSY;
+ * one that sticks out of the range with ENOENT; one that in-kernel
+ * accesses still pin is handed to them to let go of first.
+ *
+ * The slow part, unmapping the domains and unpinning, runs without the
+ * IOVA lock, so that accesses, COPY and MAP elsewhere in the IOAS go on
+ * meanwhile. Under iova_rwsem held for writing the area's page set is
+ * taken away: from then on every other user sees the area as busy (it
+ * has no pages), while it still holds its IOVA in the tree, so nothing
+ * can be mapped there. domains_rwsem stays held for reading throughout,
+ * so the domains the area is in cannot change. Only once the domains no
+ * longer map the area is it removed from the tree.
  */
 /*
  * How often UNMAP asks in-kernel accesses to let go of one area before it
@@ -751,13 +770,13 @@ again:
 	down_read(&iopt->domains_rwsem);
 	down_write(&iopt->iova_rwsem);
 	while ((area = iopt_area_first(&iopt->area_itree, start, last))) {
+		if (!area->pages) {
+			rc = -EBUSY;
+			break;
+		}
 		if (iopt_area_iova(area) < start ||
 		    iopt_area_last_iova(area) > last) {
 			rc = -ENOENT;
-			break;
-		}
-		if (!area->pages) {
-			rc = -EBUSY;
 			break;
 		}
 		if (area->num_accesses) {
@@ -786,13 +805,21 @@ again:
 			iommufd_access_notify_unmap(iopt, area_iova, area_length);
 			goto again;
 		}
+		/*
+		 * No access pins the area, and none can start to: pins need
+		 * the area's page set, which goes now.
+		 */
 		pages = area->pages;
-		iopt_unfill_domains(iopt, area, pages, iopt->num_domains);
 		area->pages = NULL;
+		up_write(&iopt->iova_rwsem);
+
+		iopt_unfill_domains(iopt, area, pages, iopt->num_domains);
+		iopt_put_pages(pages);
+
+		down_write(&iopt->iova_rwsem);
 		unmapped_bytes += iopt_area_length(area);
 		interval_tree_remove(&area->node, &iopt->area_itree);
 		kfree(area);
-		iopt_put_pages(pages);
 		rc = 0;
 	}
 	/*
@@ -818,9 +845,11 @@ again:
  * @length: bytes, not zero
  * @unmapped: if not NULL, the bytes unmapped
  *
- * Return: 0; ENOENT when nothing is mapped in the range or an area is only
- * partly inside it; EBUSY for an area still being built; EINVAL, EOVERFLOW
- * for a bad range.
+ * Return: 0; EBUSY for an area in the range that is still being built or
+ * that another UNMAP is removing (checked before the next); ENOENT when
+ * nothing is mapped in the range or an area is only partly inside it;
+ * EDEADLOCK if an in-kernel access does not let go of its pins; EINVAL,
+ * EOVERFLOW for a bad range.
  */
 int iopt_unmap_iova(struct io_pagetable *iopt, unsigned long iova,
 		    unsigned long length, unsigned long *unmapped)
@@ -839,7 +868,8 @@ int iopt_unmap_iova(struct io_pagetable *iopt, unsigned long iova,
  * @iopt: the table
  * @unmapped: if not NULL, the bytes unmapped
  *
- * Return: 0 (also when nothing was mapped), or EBUSY.
+ * Return: 0 (also when nothing was mapped); EBUSY if an area is being
+ * built or unmapped by someone else; EDEADLOCK as for iopt_unmap_iova().
  */
 int iopt_unmap_all(struct io_pagetable *iopt, unsigned long *unmapped)
 {

@@ -27,7 +27,9 @@ struct page;
 /**
  * struct io_pagetable - the IOVA space of one IOAS
  * @domains_rwsem: guards @domains and @num_domains; held for read while an
- *	area is filled into or unfilled from the domains
+ *	area is filled into or unfilled from the domains, which MAP, COPY
+ *	and UNMAP do without @iova_rwsem, so for writing it excludes every
+ *	area without a page set
  * @domains: the IOMMU domains every area is mapped into, at indices
  *	0 .. @num_domains - 1
  * @num_domains: how many
@@ -61,8 +63,13 @@ struct io_pagetable {
  * @node: IOVA range, in &io_pagetable.area_itree
  * @pages_node: page index range within @pages that this area uses
  * @iopt: the table the area belongs to
- * @pages: the page set; NULL while the area is being built, which makes
- *	UNMAP fail with EBUSY instead of tearing down a half-made mapping
+ * @pages: the page set; NULL while the area is being built and while it
+ *	is being unmapped (from the moment UNMAP takes it until the area
+ *	leaves @iopt's tree). Such an area still holds its IOVA, but only
+ *	the MAP or UNMAP at work on it may touch anything else: accesses,
+ *	COPY and CHANGE_PROCESS treat it as absent or busy, and another
+ *	UNMAP fails with EBUSY. Set and cleared under
+ *	&io_pagetable.iova_rwsem held for writing.
  * @page_offset: byte offset of the area's first IOVA within its first page
  * @iommu_prot: IOMMU_READ / IOMMU_WRITE / IOMMU_CACHE
  * @num_accesses: pins in-kernel accesses hold on this area; guarded by
@@ -168,8 +175,9 @@ __make_iopt_iter(reserved, iopt_reserved)
  * @done: the walk covered the whole range with no gap
  *
  * Each step presents an area, complete (with its page set), that starts
- * at or before @cur_iova; the walk stops at the first gap or half-built
- * area, or when the range is covered, which @done then says.
+ * at or before @cur_iova; the walk stops at the first gap, at an area
+ * being built or unmapped (no page set), or when the range is covered,
+ * which @done then says.
  */
 struct iopt_area_contig_iter {
 	unsigned long cur_iova;

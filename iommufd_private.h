@@ -33,6 +33,14 @@
  * Unmap callbacks run with no io_pagetable lock held: UNMAP drops them
  * before it calls the drivers back.
  *
+ * iova_rwsem is never held across IOMMU map or unmap calls or pinning:
+ * MAP and COPY fill the domains, and UNMAP unfills them and unpins, with
+ * only domains_rwsem held for reading (and iopt_pages::mutex inside).
+ * Each marks its areas first, under iova_rwsem held for writing, by
+ * leaving iopt_area::pages NULL, and everyone else steps around such an
+ * area (see struct iopt_area). Whoever needs every area complete (adding
+ * or removing a domain, CHANGE_PROCESS) takes domains_rwsem for writing.
+ *
  * iommufd_ctx::objects' xa_lock is a spinlock held only across short,
  * non-sleeping lookups and table edits; nothing else is taken inside it.
  */

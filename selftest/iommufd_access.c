@@ -20,9 +20,12 @@
  */
 #include "iommufd_utils.h"
 
+#include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/wait.h>
+#include <time.h>
 
 #define PAGE_SZ ((size_t)sysconf(_SC_PAGESIZE))
 #define MOCK_PAGE mock_page_size()
@@ -1432,6 +1435,321 @@ TEST_F(access, close_context_first_idle)
 	self->fd = -1;
 	close_access(self, 1);
 	close_access(self, 0);
+}
+
+/* === MAP and UNMAP held inside the mock domain === */
+
+/*
+ * MD_HOLD stops a mock domain's next map or unmap call, with the locks
+ * iommufd holds around it, until the test releases it, so another thread
+ * can act on the IOAS at that point. Every wait for the other thread is
+ * bounded by HOLD_WAIT_MS, thousands of times what the work takes even on
+ * a loaded machine: a wait that runs out means a thread is blocked, never
+ * that it was slow. The harness timeout covers the bounded waits a test
+ * can add up to.
+ */
+#define HOLD_WAIT_MS 60000
+#define HOLD_TIMEOUT 300
+
+static int md_hold(int fd, __u32 hwpt_id, __u32 flags, __u32 *waiting)
+{
+	struct iommu_test_cmd cmd = {
+		.op = IOMMU_TEST_OP_MD_HOLD,
+		.id = hwpt_id,
+		.md_hold = { .flags = flags },
+	};
+	int ret;
+
+	ret = test_cmd(fd, &cmd);
+	if (!ret && waiting)
+		*waiting = cmd.md_hold.out_waiting;
+	return ret;
+}
+
+/* Wait, for at least HOLD_WAIT_MS, until @n calls of the domain are held */
+static bool wait_held(int fd, __u32 hwpt_id, __u32 n)
+{
+	struct timespec step = { .tv_nsec = 1000000 };
+	unsigned int ms;
+	__u32 waiting;
+
+	for (ms = 0; ms != HOLD_WAIT_MS; ms++) {
+		if (md_hold(fd, hwpt_id, 0, &waiting))
+			return false;
+		if (waiting == n)
+			return true;
+		nanosleep(&step, NULL);
+	}
+	return false;
+}
+
+/* A thread running @fn(@arg) that says through a pipe when it is done */
+struct side_thread {
+	pthread_t thread;
+	int done[2];
+	void (*fn)(void *arg);
+	void *arg;
+};
+
+static void *side_thread_main(void *p)
+{
+	struct side_thread *st = p;
+	char c = 1;
+
+	st->fn(st->arg);
+	if (write(st->done[1], &c, 1) != 1)
+		abort();
+	return NULL;
+}
+
+static int side_start(struct side_thread *st, void (*fn)(void *arg),
+		      void *arg)
+{
+	st->fn = fn;
+	st->arg = arg;
+	if (pipe(st->done))
+		return -errno;
+	if (pthread_create(&st->thread, NULL, side_thread_main, st)) {
+		close(st->done[0]);
+		close(st->done[1]);
+		return -EAGAIN;
+	}
+	return 0;
+}
+
+/* Has the thread finished, waiting at most @ms for it? */
+static bool side_wait(struct side_thread *st, int ms)
+{
+	struct pollfd pfd = { .fd = st->done[0], .events = POLLIN };
+
+	return poll(&pfd, 1, ms) == 1;
+}
+
+static void side_join(struct side_thread *st)
+{
+	pthread_join(st->thread, NULL);
+	close(st->done[0]);
+	close(st->done[1]);
+}
+
+struct map_call {
+	int fd;
+	__u32 ioas_id;
+	const void *va;
+	__u64 length;
+	__u64 iova;
+	int rc;
+};
+
+static void map_call_fn(void *arg)
+{
+	struct map_call *m = arg;
+
+	m->rc = map_flags_at(m->fd, m->ioas_id, MAP_RW, m->va, m->length,
+			     m->iova);
+}
+
+struct unmap_call {
+	int fd;
+	__u32 ioas_id;
+	__u64 iova;
+	__u64 length;
+	__u64 unmapped;
+	int rc;
+};
+
+static void unmap_call_fn(void *arg)
+{
+	struct unmap_call *u = arg;
+
+	u->rc = ioas_unmap(u->fd, u->ioas_id, u->iova, u->length,
+			   &u->unmapped);
+}
+
+/*
+ * An area whose MAP is still filling the domain has no page set yet. An
+ * UNMAP that meets it fails with EBUSY, as upstream's does, even where the
+ * area also sticks out of the range (which alone is ENOENT): the busy
+ * check comes first. UNMAP_ALL is EBUSY too, and the area's IOVA is taken.
+ */
+TEST_F_TIMEOUT(access, unmap_of_area_being_built_is_busy, HOLD_TIMEOUT)
+{
+	struct map_call m = {
+		.fd = self->fd, .ioas_id = self->ioas_id, .va = PG(0),
+		.length = NP(4), .iova = IOVA_A,
+	};
+	struct side_thread st;
+	bool held;
+
+	if (!self->ndomains)
+		SKIP(return, "a map call to hold needs a mock domain");
+	ASSERT_EQ(0, md_hold(self->fd, self->hwpt_id, MOCK_HOLD_MAP, NULL));
+	ASSERT_EQ(0, side_start(&st, map_call_fn, &m));
+	held = wait_held(self->fd, self->hwpt_id, 1);
+	EXPECT_TRUE(held);
+	if (held) {
+		/* Part of the area, from either end: busy before sticking out */
+		EXPECT_EQ(-EBUSY, ioas_unmap(self->fd, self->ioas_id, IOVA_A,
+					     NP(2), NULL));
+		EXPECT_EQ(-EBUSY, ioas_unmap(self->fd, self->ioas_id,
+					     IOVA_A + NP(2), NP(2), NULL));
+		/* All of it, more than it, everything */
+		EXPECT_EQ(-EBUSY, ioas_unmap(self->fd, self->ioas_id,
+					     IOVA_A - NP(1), NP(6), NULL));
+		EXPECT_EQ(-EBUSY, ioas_unmap(self->fd, self->ioas_id, 0,
+					     UINT64_MAX, NULL));
+		/* Its IOVA is in use; elsewhere there is nothing to unmap */
+		EXPECT_EQ(-EEXIST, map_flags_at(self->fd, self->ioas_id, MAP_RW,
+						PG(8), NP(1), IOVA_A + NP(1)));
+		EXPECT_EQ(-ENOENT, ioas_unmap(self->fd, self->ioas_id, IOVA_B,
+					      NP(1), NULL));
+	}
+	EXPECT_EQ(0, md_hold(self->fd, self->hwpt_id, MOCK_HOLD_RELEASE,
+			     NULL));
+	EXPECT_TRUE(side_wait(&st, HOLD_WAIT_MS));
+	side_join(&st);
+	EXPECT_EQ(0, m.rc);
+	EXPECT_EQ(0, md_check_map(self->fd, self->hwpt_id, IOVA_A, NP(4),
+				  PG(0)));
+	EXPECT_REFS(0, 4, 1);
+
+	/* Complete now: part of it is ENOENT, the whole of it goes */
+	EXPECT_EQ(-ENOENT, ioas_unmap(self->fd, self->ioas_id, IOVA_A, NP(2),
+				      NULL));
+	EXPECT_UNMAP_EXACT(self->fd, self->ioas_id, IOVA_A, NP(4));
+	EXPECT_REFS(0, 4, 0);
+}
+
+/* What the second thread does while an UNMAP of area A is held */
+struct other_work {
+	int fd;
+	__u32 ioas_id;
+	int afd;
+	const void *b;		/* the memory of area B */
+	int pin_b, rw_b, unpin_b;
+	int pin_a, rw_a, unmap_a, unmap_all, map_a, copy_a, unmap_c;
+	__u64 unmapped_c;
+	unsigned char data[256];
+};
+
+static void other_work_fn(void *arg)
+{
+	struct other_work *w = arg;
+	unsigned char scratch[16];
+	__u32 item = 0;
+
+	/* Area B: pin, read through the access, unpin */
+	w->pin_b = access_pin(w->fd, w->afd, 0, IOVA_B, NP(2), w->b, &item);
+	w->rw_b = access_rw(w->fd, w->afd, IOVA_B + 100, w->data,
+			    sizeof(w->data), 0);
+	w->unpin_b = w->pin_b ? -1 : access_unpin(w->fd, w->afd, item);
+
+	/* Area A, being unmapped: busy or absent, never waited for */
+	w->pin_a = access_pin(w->fd, w->afd, 0, IOVA_A, NP(1), NULL, &item);
+	if (!w->pin_a)
+		access_unpin(w->fd, w->afd, item);
+	w->rw_a = access_rw(w->fd, w->afd, IOVA_A, scratch, sizeof(scratch),
+			    0);
+	w->unmap_a = ioas_unmap(w->fd, w->ioas_id, IOVA_A, NP(8), NULL);
+	w->unmap_all = ioas_unmap(w->fd, w->ioas_id, 0, UINT64_MAX, NULL);
+	w->map_a = map_flags_at(w->fd, w->ioas_id, MAP_RW, w->b, NP(1),
+				IOVA_A);
+	w->copy_a = ioas_copy_fixed(w->fd, w->ioas_id, IOVA_C + NP(8),
+				    w->ioas_id, IOVA_A, NP(1));
+
+	/* Another UNMAP, of area C, goes through its own domain unmap */
+	w->unmap_c = ioas_unmap(w->fd, w->ioas_id, IOVA_C, NP(4),
+				&w->unmapped_c);
+}
+
+/*
+ * UNMAP does not hold the IOVA lock while it unmaps the domains and
+ * unpins: with the UNMAP of area A held inside the mock domain's unmap,
+ * another thread pins and reads area B, unmaps area C, and sees A as busy
+ * (UNMAP, UNMAP_ALL), absent (pin, rw, COPY) and still holding its IOVA
+ * (MAP). Area A had an access pin, so the UNMAP first had the access let
+ * go of it. Once released, A is gone from the domain and unpinned, and
+ * only B stays pinned and charged.
+ */
+TEST_F_TIMEOUT(access, unmap_lets_other_areas_work, HOLD_TIMEOUT)
+{
+	struct unmap_call u = {
+		.fd = self->fd, .ioas_id = self->ioas_id, .iova = IOVA_A,
+		.length = NP(8),
+	};
+	struct other_work w = {
+		.fd = self->fd, .ioas_id = self->ioas_id, .b = PG(8),
+	};
+	struct side_thread ut, wt;
+	bool held, done = false;
+	unsigned char scratch[16];
+	__u32 a0;
+
+	if (!self->ndomains)
+		SKIP(return, "an unmap call to hold needs a mock domain");
+	fill_pattern(PG(8), NP(8), 3);
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, PG(0), NP(8),
+				    IOVA_A));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, PG(8), NP(8),
+				    IOVA_B));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, PG(16), NP(4),
+				    IOVA_C));
+	OPEN_ACCESS(0, self->ioas_id, PIN_ACCESS);
+	w.afd = AFD(0);
+	ASSERT_EQ(0, access_pin(self->fd, AFD(0), 0, IOVA_A, NP(2), PG(0),
+				&a0));
+
+	ASSERT_EQ(0, md_hold(self->fd, self->hwpt_id, MOCK_HOLD_UNMAP, NULL));
+	ASSERT_EQ(0, side_start(&ut, unmap_call_fn, &u));
+	held = wait_held(self->fd, self->hwpt_id, 1);
+	EXPECT_TRUE(held);
+	if (held) {
+		ASSERT_EQ(0, side_start(&wt, other_work_fn, &w));
+		done = side_wait(&wt, HOLD_WAIT_MS);
+		/* Blocked behind the held UNMAP of another area */
+		EXPECT_TRUE(done);
+	}
+	EXPECT_EQ(0, md_hold(self->fd, self->hwpt_id, MOCK_HOLD_RELEASE,
+			     NULL));
+	if (held) {
+		if (!done)
+			EXPECT_TRUE(side_wait(&wt, HOLD_WAIT_MS));
+		side_join(&wt);
+	}
+	EXPECT_TRUE(side_wait(&ut, HOLD_WAIT_MS));
+	side_join(&ut);
+	EXPECT_EQ(0, u.rc);
+	EXPECT_EQ(NP(8), u.unmapped);
+
+	if (held) {
+		EXPECT_EQ(0, w.pin_b);
+		EXPECT_EQ(0, w.rw_b);
+		EXPECT_EQ(0, memcmp(w.data, PG(8) + 100, sizeof(w.data)));
+		EXPECT_EQ(0, w.unpin_b);
+		EXPECT_EQ(-ENOENT, w.pin_a);
+		EXPECT_EQ(-ENOENT, w.rw_a);
+		EXPECT_EQ(-EBUSY, w.unmap_a);
+		EXPECT_EQ(-EBUSY, w.unmap_all);
+		EXPECT_EQ(-EEXIST, w.map_a);
+		EXPECT_EQ(-ENOENT, w.copy_a);
+		EXPECT_EQ(0, w.unmap_c);
+		EXPECT_EQ(NP(4), w.unmapped_c);
+	}
+
+	/* A is gone: its access pin was dropped, and so are its pages */
+	EXPECT_EQ(-ENOENT, access_unpin(self->fd, AFD(0), a0));
+	EXPECT_EQ(-ENOENT, access_rw(self->fd, AFD(0), IOVA_A, scratch,
+				     sizeof(scratch), 0));
+	EXPECT_NE(0, md_check_map(self->fd, self->hwpt_id, IOVA_A,
+				  MOCK_PAGE, PG(0)));
+	EXPECT_EQ(0, md_check_map(self->fd, self->hwpt_id, IOVA_B, NP(8),
+				  PG(8)));
+	EXPECT_REFS(0, 8, 0);
+	EXPECT_REFS(8, 8, 1);
+	EXPECT_REFS(16, 4, 0);
+	EXPECT_EQ(self->vmpin0 + (long)(NP(8) / 1024),
+		  proc_status_kb("VmPin"));
+	EXPECT_UNMAP_ALL(self->fd, self->ioas_id, NP(8));
 }
 
 /* === An area that ends at the last IOVA === */

@@ -105,6 +105,17 @@
  *	still reach. The report is a pr_info, not a WARN, for a short unmap
  *	the mock made. EINVAL if @id is not a mock domain's HW pagetable,
  *	EOPNOTSUPP for an unknown flag.
+ * @IOMMU_TEST_OP_MD_HOLD: Hold the next map or unmap call of the mock
+ *	domain of HW pagetable @id until released (&iommu_test_cmd.md_hold),
+ *	so that a test can act while a MAP or UNMAP is stopped inside the
+ *	domain, with the locks it holds there. MOCK_HOLD_RELEASE lets every
+ *	held call of the domain go on and disarms it; MOCK_HOLD_MAP and
+ *	MOCK_HOLD_UNMAP then arm a one-shot hold of the next map_pages
+ *	(that may sleep) or unmap_pages call. No flag only reads
+ *	&iommu_test_cmd.md_hold.out_waiting, the calls held now, with which
+ *	a test waits, bounded, for the hold to be reached. A held call goes
+ *	on by itself after 180 s or when its task is killed. EINVAL if @id
+ *	is not a mock domain's HW pagetable, EOPNOTSUPP for an unknown flag.
  *
  * An op number the kernel does not know gives EOPNOTSUPP.
  */
@@ -143,10 +154,16 @@ enum iommu_test_op {
 	IOMMU_TEST_OP_SVA_FLUSH = 0x1006,
 	IOMMU_TEST_OP_SVA_CORE_BIND = 0x1007,
 	IOMMU_TEST_OP_MD_SHORT_UNMAP = 0x1010,
+	IOMMU_TEST_OP_MD_HOLD = 0x1020,
 };
 
 /* MD_SHORT_UNMAP flags: arm the domain (else only read the count). */
 #define MOCK_SHORT_UNMAP_ARM (1 << 0)
+
+/* MD_HOLD flags: hold the next map, the next unmap; release what is held. */
+#define MOCK_HOLD_MAP (1 << 0)
+#define MOCK_HOLD_UNMAP (1 << 1)
+#define MOCK_HOLD_RELEASE (1 << 2)
 
 /**
  * enum mock_sva_unbind_mode - where SVA_UNBIND unbinds from
@@ -385,6 +402,9 @@ enum iommu_test_invalidate_flags {
  *	before the domain refuses
  * @short_unmap.flags: 0 or MOCK_SHORT_UNMAP_ARM
  * @short_unmap.out_reported: Short unmaps of the domain iommufd reported
+ * @md_hold: MD_HOLD arguments and result
+ * @md_hold.flags: MOCK_HOLD_* flags
+ * @md_hold.out_waiting: Map and unmap calls of the domain held now
  * @last: Marks the end of the struct; pass 0
  *
  * The minimum size ends at @last. Ops of this project's own, from
@@ -531,6 +551,10 @@ struct iommu_test_cmd {
 			__u32 flags;
 			__u32 out_reported;
 		} short_unmap;
+		struct {
+			__u32 flags;
+			__u32 out_waiting;
+		} md_hold;
 	};
 	__u32 last;
 };

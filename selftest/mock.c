@@ -22,11 +22,20 @@
  * behind. Such a domain is then excused from the checks those IOPTEs
  * would trip, and the core's report of the short unmap is expected
  * instead of warned about (iommufd_test_short_unmap_expected()).
+ *
+ * A test can also hold a domain's next map or unmap call
+ * (IOMMU_TEST_OP_MD_HOLD): the call waits, with whatever locks iommufd
+ * holds around it, until the test releases it, so that another thread
+ * can look at the IOAS while a MAP or UNMAP is stopped at a known point.
+ * The wait ends by itself after MOCK_HOLD_MAX_WAIT, or when the waiting
+ * task is killed, so a test that dies cannot leave the IOAS stuck.
  */
 #include <linux/device.h>
 #include <linux/idr.h>
 #include <linux/iommu.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
+#include <linux/wait.h>
 #include <linux/xarray.h>
 
 #include "iommufd_private.h"
@@ -45,6 +54,12 @@ enum {
 };
 
 #define MOCK_HUGE_INDICES (MOCK_HUGE_PAGE_SIZE / MOCK_IO_PAGE_SIZE)
+
+/*
+ * The longest a held map or unmap waits for its release: far beyond the
+ * bounded waits of the tests that hold calls, which release well before.
+ */
+#define MOCK_HOLD_MAX_WAIT (180 * HZ)
 
 /* The physical address an entry gives @iova, which it covers. */
 static phys_addr_t mock_entry_phys(void *ent, unsigned long iova)
@@ -85,6 +100,12 @@ struct mock_dev {
  * @short_left: bytes the domain still unmaps while @short_armed
  * @short_done: unmaps stopped short so far
  * @short_reported: how many of those the core has reported
+ * @hold_lock: guards the hold_* fields but @hold_wq
+ * @hold_armed: MOCK_HOLD_MAP / MOCK_HOLD_UNMAP: the next call of that kind
+ *	waits for a release
+ * @hold_waiting: calls waiting now
+ * @hold_gen: counts releases; a waiting call goes on once it changes
+ * @hold_wq: where held calls wait
  */
 struct mock_iommu_domain {
 	struct iommu_domain domain;
@@ -95,6 +116,11 @@ struct mock_iommu_domain {
 	u64 short_left;
 	unsigned int short_done;
 	unsigned int short_reported;
+	spinlock_t hold_lock;
+	u32 hold_armed;
+	u32 hold_waiting;
+	unsigned long hold_gen;
+	wait_queue_head_t hold_wq;
 };
 
 static struct bus_type iommufd_mock_bus_type = {
@@ -115,6 +141,45 @@ bool is_mock_domain(struct iommu_domain *domain)
 	return domain->ops == &mock_domain_ops;
 }
 
+static bool mock_hold_released(struct mock_iommu_domain *mock,
+			       unsigned long gen)
+{
+	bool released;
+
+	spin_lock(&mock->hold_lock);
+	released = mock->hold_gen != gen;
+	spin_unlock(&mock->hold_lock);
+	return released;
+}
+
+/*
+ * If the next call of @kind (MOCK_HOLD_MAP or MOCK_HOLD_UNMAP) is to be
+ * held, this is it: wait for mock_domain_hold() to release it. The call
+ * then goes on as usual, also after a timeout or a fatal signal.
+ */
+static void mock_domain_hold_point(struct mock_iommu_domain *mock, u32 kind)
+{
+	unsigned long gen;
+
+	spin_lock(&mock->hold_lock);
+	if (!(mock->hold_armed & kind)) {
+		spin_unlock(&mock->hold_lock);
+		return;
+	}
+	mock->hold_armed &= ~kind;
+	mock->hold_waiting++;
+	gen = mock->hold_gen;
+	spin_unlock(&mock->hold_lock);
+
+	wait_event_killable_timeout(mock->hold_wq,
+				    mock_hold_released(mock, gen),
+				    MOCK_HOLD_MAX_WAIT);
+
+	spin_lock(&mock->hold_lock);
+	mock->hold_waiting--;
+	spin_unlock(&mock->hold_lock);
+}
+
 static int mock_domain_map_pages(struct iommu_domain *domain,
 				 unsigned long iova, phys_addr_t paddr,
 				 size_t pgsize, size_t pgcount, int prot,
@@ -126,6 +191,9 @@ static int mock_domain_map_pages(struct iommu_domain *domain,
 	unsigned long index;
 	size_t done;
 	void *old;
+
+	if (gfpflags_allow_blocking(gfp))
+		mock_domain_hold_point(mock, MOCK_HOLD_MAP);
 
 	if (pgsize == MOCK_HUGE_PAGE_SIZE) {
 		/* One entry per huge IOPTE. */
@@ -189,6 +257,8 @@ static size_t mock_domain_unmap_pages(struct iommu_domain *domain,
 	bool cut = false;
 	size_t done;
 	void *ent;
+
+	mock_domain_hold_point(mock, MOCK_HOLD_UNMAP);
 
 	/*
 	 * An armed domain unmaps what its budget allows, in whole pages of
@@ -305,6 +375,32 @@ void mock_domain_short_unmap(struct iommu_domain *domain, bool arm,
 }
 
 /**
+ * mock_domain_hold() - hold or release a mock domain's next map or unmap
+ * @domain: a mock domain
+ * @flags: MOCK_HOLD_RELEASE: let every held call go on, and forget what
+ *	was armed; then MOCK_HOLD_MAP, MOCK_HOLD_UNMAP: hold the next call
+ *	of that kind
+ * @waiting: out: how many calls are held now (a released call counts
+ *	until it has woken up)
+ */
+void mock_domain_hold(struct iommu_domain *domain, u32 flags, u32 *waiting)
+{
+	struct mock_iommu_domain *mock = to_mock_domain(domain);
+	bool release = flags & MOCK_HOLD_RELEASE;
+
+	spin_lock(&mock->hold_lock);
+	if (release) {
+		mock->hold_armed = 0;
+		mock->hold_gen++;
+	}
+	mock->hold_armed |= flags & (MOCK_HOLD_MAP | MOCK_HOLD_UNMAP);
+	*waiting = mock->hold_waiting;
+	spin_unlock(&mock->hold_lock);
+	if (release)
+		wake_up_all(&mock->hold_wq);
+}
+
+/**
  * iommufd_test_short_unmap_expected() - was this short unmap injected?
  * @domain: the domain whose unmap stopped short
  *
@@ -358,6 +454,8 @@ static struct iommu_domain *mock_dev_domain_alloc(struct iommufd_device *idev,
 		return ERR_PTR(-ENOMEM);
 	xa_init(&mock->pfns);
 	spin_lock_init(&mock->short_lock);
+	spin_lock_init(&mock->hold_lock);
+	init_waitqueue_head(&mock->hold_wq);
 	mock->domain.type = IOMMU_DOMAIN_UNMANAGED;
 	mock->domain.ops = &mock_domain_ops;
 	mock->domain.pgsize_bitmap = MOCK_IO_PAGE_SIZE;

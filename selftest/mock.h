@@ -32,5 +32,6 @@ bool mock_domain_check_map(struct iommu_domain *domain, unsigned long iova,
 bool is_mock_domain(struct iommu_domain *domain);
 void mock_domain_short_unmap(struct iommu_domain *domain, bool arm,
 			     u64 length, u32 *reported);
+void mock_domain_hold(struct iommu_domain *domain, u32 flags, u32 *waiting);
 
 #endif

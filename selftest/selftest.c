@@ -356,6 +356,32 @@ out_put:
 	return rc;
 }
 
+/* MD_HOLD: hold or release a mock domain's next map or unmap call. */
+static int iommufd_test_md_hold(struct iommufd_ucmd *ucmd,
+				struct iommu_test_cmd *cmd)
+{
+	u32 flags = cmd->md_hold.flags;
+	struct iommufd_hwpt_paging *hwpt;
+	struct iommufd_object *obj;
+	int rc;
+
+	if (flags & ~(MOCK_HOLD_MAP | MOCK_HOLD_UNMAP | MOCK_HOLD_RELEASE))
+		return -EOPNOTSUPP;
+	obj = iommufd_get_object(ucmd->ictx, cmd->id, IOMMUFD_OBJ_HWPT_PAGING);
+	if (IS_ERR(obj))
+		return PTR_ERR(obj);
+	hwpt = container_of(obj, struct iommufd_hwpt_paging, obj);
+	if (!is_mock_domain(hwpt->domain)) {
+		rc = -EINVAL;
+		goto out_put;
+	}
+	mock_domain_hold(hwpt->domain, flags, &cmd->md_hold.out_waiting);
+	rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
+out_put:
+	iommufd_put_object(ucmd->ictx, obj);
+	return rc;
+}
+
 static int iommufd_test_dev_check_cache(struct iommufd_ucmd *ucmd,
 					struct iommu_test_cmd *cmd)
 {
@@ -842,6 +868,8 @@ int iommufd_test(struct iommufd_ucmd *ucmd)
 		return iommufd_test_dev_check_cache(ucmd, cmd);
 	case IOMMU_TEST_OP_MD_SHORT_UNMAP:
 		return iommufd_test_md_short_unmap(ucmd, cmd);
+	case IOMMU_TEST_OP_MD_HOLD:
+		return iommufd_test_md_hold(ucmd, cmd);
 	case IOMMU_TEST_OP_PIN_FLOOR:
 		return iommufd_test_pin_floor(cmd);
 	case IOMMU_TEST_OP_CREATE_ACCESS:
