@@ -15,6 +15,7 @@
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/highmem.h>
+#include <linux/hugetlb_inline.h>
 #include <linux/iommu.h>
 #include <linux/kref.h>
 #include <linux/magic.h>
@@ -506,6 +507,106 @@ static long iopt_pages_gup_file(struct iopt_pages *pages, unsigned long index,
 				      pages->source_mm);
 }
 
+/*
+ * Extra GUP flags a read-only long-term pin in @vma needs, or 0.
+ *
+ * A private (COW) mapping of a file shows the process page-cache pages
+ * until it writes them; the write then gives the process a copy of its
+ * own. 6.1's GUP breaks COW before a read-only long-term pin only for
+ * anonymous pages, so a device would keep reading the page-cache page
+ * while the process works on its copy. Pinning as for a write breaks COW
+ * first, so that the pinned page is the one the process keeps: FOLL_WRITE
+ * where the process may write, and FOLL_FORCE too where it may only after
+ * an mprotect() (VM_MAYWRITE without VM_WRITE; the copy is mapped read-only
+ * then). 6.1 refuses FOLL_FORCE writes to hugetlb mappings, so a private
+ * hugetlb mapping that is not writable keeps the plain read-only pin.
+ */
+static unsigned int iopt_vma_unshare_flags(struct vm_area_struct *vma)
+{
+	if (!vma->vm_file || !is_cow_mapping(vma->vm_flags))
+		return 0;
+	if (vma->vm_flags & VM_WRITE)
+		return FOLL_WRITE;
+	if (is_vm_hugetlb_page(vma))
+		return 0;
+	return FOLL_WRITE | FOLL_FORCE;
+}
+
+/*
+ * The first pages of [uptr, +npages) that one GUP call pins with the same
+ * @extra flags (see iopt_vma_unshare_flags()): those of the VMA at @uptr
+ * if it needs extra flags, else those of the VMAs from @uptr on that need
+ * none, up to the first hole or VMA that does. A hole at @uptr is left to
+ * GUP to report.
+ */
+static unsigned long iopt_gup_span(struct mm_struct *mm, unsigned long uptr,
+				   unsigned long npages, unsigned int *extra)
+{
+	unsigned long addr, done;
+	struct vm_area_struct *vma;
+
+	/* mmap_assert_locked() needs dump_mm(), which 6.1 does not export */
+	lockdep_assert_held(&mm->mmap_lock);
+
+	*extra = 0;
+	vma = vma_lookup(mm, uptr);
+	if (!vma)
+		return npages;
+	*extra = iopt_vma_unshare_flags(vma);
+	if (*extra)
+		return min(npages, (vma->vm_end - uptr) / PAGE_SIZE);
+
+	for (;;) {
+		addr = vma->vm_end;
+		done = (addr - uptr) / PAGE_SIZE;
+		if (done >= npages)
+			return npages;
+		vma = vma_lookup(mm, addr);
+		if (!vma || iopt_vma_unshare_flags(vma))
+			return done;
+	}
+}
+
+/*
+ * A read-only long-term pin of user memory, in at most one span of
+ * iopt_gup_span(); may pin fewer pages.
+ */
+static long iopt_pages_gup_ro_longterm(struct mm_struct *mm,
+				       unsigned long uptr, unsigned long npages,
+				       unsigned int gup_flags,
+				       struct page **page_buf)
+{
+	unsigned int extra;
+	long rc;
+
+	if (current->mm != mm && !mmget_not_zero(mm))
+		return -EFAULT;
+	mmap_read_lock(mm);
+	npages = iopt_gup_span(mm, uptr, npages, &extra);
+	if (current->mm != mm) {
+		rc = pin_user_pages_remote(mm, uptr, npages, gup_flags | extra,
+					   page_buf, NULL, NULL);
+		mmap_read_unlock(mm);
+		mmput(mm);
+		return rc;
+	}
+	if (extra) {
+		rc = pin_user_pages(uptr, npages, gup_flags | extra, page_buf,
+				    NULL);
+		mmap_read_unlock(mm);
+		return rc;
+	}
+	mmap_read_unlock(mm);
+	/*
+	 * Nothing to unshare: the fast path, as for any other pin. Should the
+	 * process replace the mapping meanwhile, the pages pinned are no
+	 * more out of step with it than after a replacement done just after
+	 * pinning.
+	 */
+	return pin_user_pages_fast(uptr, min_t(unsigned long, npages, INT_MAX),
+				   gup_flags, page_buf);
+}
+
 /* One GUP call for pages from @index on; may pin fewer pages. */
 static long iopt_pages_gup(struct iopt_pages *pages, unsigned long index,
 			   unsigned long npages, unsigned int gup_flags,
@@ -518,6 +619,11 @@ static long iopt_pages_gup(struct iopt_pages *pages, unsigned long index,
 	if (pages->file)
 		return iopt_pages_gup_file(pages, index, npages, gup_flags,
 					   page_buf);
+
+	/* Only a read-only long-term pin may have to break COW first. */
+	if ((gup_flags & (FOLL_LONGTERM | FOLL_WRITE)) == FOLL_LONGTERM)
+		return iopt_pages_gup_ro_longterm(mm, uptr, npages, gup_flags,
+						  page_buf);
 
 	if (current->mm == mm)
 		return pin_user_pages_fast(uptr, min_t(unsigned long, npages,

@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 
 #define PAGE_SZ ((size_t)sysconf(_SC_PAGESIZE))
 /* The mock IOMMU's page: half a CPU page (2048 bytes with 4 KiB pages) */
@@ -2897,6 +2898,396 @@ TEST_F(attach, short_unmap_bad_args)
 	ASSERT_EQ(0, md_short_unmap(self->fd, hwpt_id, MOCK_SHORT_UNMAP_ARM,
 				    0, NULL));
 	EXPECT_EQ(0, obj_destroy(self->fd, stdev_id));
+}
+
+/* === 13. Read-only pins of private file mappings break COW first === */
+
+/*
+ * A private (COW) mapping of a file shows the process page-cache pages
+ * until it writes them; then the process gets copies of its own. A
+ * read-only MAP must pin the pages the process keeps, or the device goes
+ * on reading the file while the process sees its copies. Each test reads
+ * a memfd through a private mapping, maps it without WRITEABLE, lets a
+ * mock domain pin it, writes it through the CPU and asks MD_CHECK_MAP
+ * whether the domain still maps what the process sees. A shared mapping
+ * of the same file shows the page-cache pages, so MD_CHECK_REFS on it
+ * tells whether they were pinned.
+ */
+
+#define COW_OLD 0x11
+#define COW_NEW 0x22
+
+struct cow_file {
+	int mfd;
+	size_t size;
+	char *shared;	/* read/write MAP_SHARED of the whole file */
+};
+
+/* A memfd of @size bytes (hugetlbfs with MFD_HUGETLB), every byte COW_OLD */
+static bool cow_file_init(struct cow_file *f, unsigned int mfd_flags,
+			  size_t size)
+{
+	f->size = size;
+	f->shared = MAP_FAILED;
+	f->mfd = memfd_create("iommufd_cow", MFD_CLOEXEC | mfd_flags);
+	if (f->mfd < 0 || ftruncate(f->mfd, size))
+		return false;
+	f->shared = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED,
+			 f->mfd, 0);
+	if (f->shared == MAP_FAILED)
+		return false;
+	memset(f->shared, COW_OLD, size);
+	return true;
+}
+
+static void cow_file_fini(struct cow_file *f)
+{
+	if (f->shared != MAP_FAILED)
+		munmap(f->shared, f->size);
+	if (f->mfd >= 0)
+		close(f->mfd);
+}
+
+static bool all_bytes_are(const char *p, size_t len, char c)
+{
+	size_t i;
+
+	for (i = 0; i != len; i++)
+		if (p[i] != c)
+			return false;
+	return true;
+}
+
+/* IOMMU_IOAS_MAP of @va at @iova, readable only */
+static int ioas_map_ro(int fd, __u32 ioas_id, const void *va, __u64 length,
+		       __u64 iova)
+{
+	return ioas_map(fd, ioas_id,
+			IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_READABLE,
+			(uintptr_t)va, length, &iova);
+}
+
+/*
+ * The process writes COW_NEW over [p, p + len) of a mapping that the
+ * domain @hwpt_id maps read-only at IOVA_A: the domain must still map the
+ * process's pages, and the file keep COW_OLD.
+ */
+static void cow_write_and_check(struct __test_metadata *_metadata, int fd,
+				__u32 hwpt_id, struct cow_file *f, char *p,
+				size_t len)
+{
+	memset(p, COW_NEW, len);
+	EXPECT_EQ(0, md_check_map(fd, hwpt_id, IOVA_A, len, p));
+	EXPECT_TRUE(all_bytes_are(f->shared, len, COW_OLD));
+}
+
+/* Read-only MAP of a read/write private mapping: pinned with FOLL_WRITE */
+TEST_F(attach, ro_map_of_private_file_mapping)
+{
+	long pin0 = proc_status_kb("VmPin");
+	__u32 stdev_id, hwpt_id;
+	struct cow_file f;
+	char *priv;
+
+	ASSERT_TRUE(cow_file_init(&f, 0, SZ_1M));
+	priv = mmap(NULL, SZ_1M, PROT_READ | PROT_WRITE, MAP_PRIVATE, f.mfd,
+		    0);
+	ASSERT_NE(MAP_FAILED, priv);
+	/* Every page mapped, as the page-cache page */
+	ASSERT_TRUE(all_bytes_are(priv, SZ_1M, COW_OLD));
+
+	ASSERT_EQ(0, ioas_map_ro(self->fd, self->ioas_id, priv, SZ_1M, IOVA_A));
+	ASSERT_EQ(0, mock_domain(self->fd, self->ioas_id, &stdev_id, &hwpt_id,
+				 NULL));
+	EXPECT_EQ(pin0 + KB(SZ_1M), proc_status_kb("VmPin"));
+	EXPECT_EQ(0, md_check_map(self->fd, hwpt_id, IOVA_A, SZ_1M, priv));
+	/* The process's own copies are pinned, the file's pages are not */
+	EXPECT_EQ(0, md_check_refs(self->fd, priv, SZ_1M, 1));
+	EXPECT_EQ(0, md_check_refs(self->fd, f.shared, SZ_1M, 0));
+	/* and they still read as the file */
+	EXPECT_TRUE(all_bytes_are(priv, SZ_1M, COW_OLD));
+
+	cow_write_and_check(_metadata, self->fd, hwpt_id, &f, priv, SZ_1M);
+	EXPECT_EQ(0, md_check_refs(self->fd, priv, SZ_1M, 1));
+	EXPECT_EQ(pin0 + KB(SZ_1M), proc_status_kb("VmPin"));
+
+	EXPECT_EQ(0, obj_destroy(self->fd, stdev_id));
+	EXPECT_EQ(0, md_check_refs(self->fd, priv, SZ_1M, 0));
+	EXPECT_EQ(pin0, proc_status_kb("VmPin"));
+	EXPECT_UNMAP_ALL(self->fd, self->ioas_id, SZ_1M);
+	munmap(priv, SZ_1M);
+	cow_file_fini(&f);
+}
+
+/*
+ * A read-only private mapping, of a read-only file descriptor: pinned
+ * with FOLL_WRITE | FOLL_FORCE. The copy stays read-only for the process
+ * until mprotect(), and then it is the page the process writes.
+ */
+TEST_F(attach, ro_map_of_read_only_private_file_mapping)
+{
+	long pin0 = proc_status_kb("VmPin");
+	__u32 stdev_id, hwpt_id;
+	char path[64];
+	struct cow_file f;
+	char *priv;
+	int rofd;
+
+	ASSERT_TRUE(cow_file_init(&f, 0, SZ_1M));
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", f.mfd);
+	rofd = open(path, O_RDONLY | O_CLOEXEC);
+	ASSERT_LE(0, rofd);
+	priv = mmap(NULL, SZ_1M, PROT_READ, MAP_PRIVATE, rofd, 0);
+	ASSERT_NE(MAP_FAILED, priv);
+	ASSERT_TRUE(all_bytes_are(priv, SZ_1M, COW_OLD));
+
+	ASSERT_EQ(0, ioas_map_ro(self->fd, self->ioas_id, priv, SZ_1M, IOVA_A));
+	ASSERT_EQ(0, mock_domain(self->fd, self->ioas_id, &stdev_id, &hwpt_id,
+				 NULL));
+	EXPECT_EQ(pin0 + KB(SZ_1M), proc_status_kb("VmPin"));
+	EXPECT_EQ(0, md_check_map(self->fd, hwpt_id, IOVA_A, SZ_1M, priv));
+	EXPECT_EQ(0, md_check_refs(self->fd, priv, SZ_1M, 1));
+	EXPECT_EQ(0, md_check_refs(self->fd, f.shared, SZ_1M, 0));
+	EXPECT_TRUE(all_bytes_are(priv, SZ_1M, COW_OLD));
+
+	ASSERT_EQ(0, mprotect(priv, SZ_1M, PROT_READ | PROT_WRITE));
+	cow_write_and_check(_metadata, self->fd, hwpt_id, &f, priv, SZ_1M);
+	EXPECT_EQ(0, md_check_refs(self->fd, priv, SZ_1M, 1));
+
+	EXPECT_EQ(0, obj_destroy(self->fd, stdev_id));
+	EXPECT_EQ(0, md_check_refs(self->fd, priv, SZ_1M, 0));
+	EXPECT_EQ(pin0, proc_status_kb("VmPin"));
+	EXPECT_UNMAP_ALL(self->fd, self->ioas_id, SZ_1M);
+	munmap(priv, SZ_1M);
+	close(rofd);
+	cow_file_fini(&f);
+}
+
+/* A shared mapping has no COW: the page-cache pages are pinned, as before */
+TEST_F(attach, ro_map_of_shared_file_mapping)
+{
+	long pin0 = proc_status_kb("VmPin");
+	__u32 stdev_id, hwpt_id;
+	struct cow_file f;
+	char *ro;
+
+	ASSERT_TRUE(cow_file_init(&f, 0, SZ_1M));
+	/* A read-only shared mapping of the same pages too */
+	ro = mmap(NULL, SZ_1M, PROT_READ, MAP_SHARED, f.mfd, 0);
+	ASSERT_NE(MAP_FAILED, ro);
+
+	ASSERT_EQ(0, ioas_map_ro(self->fd, self->ioas_id, f.shared, SZ_1M,
+				 IOVA_A));
+	ASSERT_EQ(0, ioas_map_ro(self->fd, self->ioas_id, ro, SZ_1M, IOVA_B));
+	ASSERT_EQ(0, mock_domain(self->fd, self->ioas_id, &stdev_id, &hwpt_id,
+				 NULL));
+	EXPECT_EQ(pin0 + 2 * KB(SZ_1M), proc_status_kb("VmPin"));
+	/* Two page sets, each pinning the page-cache pages once */
+	EXPECT_EQ(0, md_check_refs(self->fd, f.shared, SZ_1M, 2));
+	EXPECT_EQ(0, md_check_map(self->fd, hwpt_id, IOVA_A, SZ_1M, f.shared));
+	EXPECT_EQ(0, md_check_map(self->fd, hwpt_id, IOVA_B, SZ_1M, ro));
+
+	memset(f.shared, COW_NEW, SZ_1M);
+	EXPECT_EQ(0, md_check_map(self->fd, hwpt_id, IOVA_A, SZ_1M, f.shared));
+	EXPECT_EQ(0, md_check_map(self->fd, hwpt_id, IOVA_B, SZ_1M, ro));
+	EXPECT_TRUE(all_bytes_are(ro, SZ_1M, COW_NEW));
+	EXPECT_EQ(0, md_check_refs(self->fd, f.shared, SZ_1M, 2));
+
+	EXPECT_EQ(0, obj_destroy(self->fd, stdev_id));
+	EXPECT_EQ(0, md_check_refs(self->fd, f.shared, SZ_1M, 0));
+	EXPECT_EQ(pin0, proc_status_kb("VmPin"));
+	EXPECT_UNMAP_ALL(self->fd, self->ioas_id, 2 * SZ_1M);
+	munmap(ro, SZ_1M);
+	cow_file_fini(&f);
+}
+
+/* Anonymous memory pins as it always did */
+TEST_F(attach, ro_map_of_anonymous_memory)
+{
+	long pin0 = proc_status_kb("VmPin");
+	__u32 stdev_id, hwpt_id;
+
+	ASSERT_EQ(0, ioas_map_ro(self->fd, self->ioas_id, self->buf, SZ_1M,
+				 IOVA_A));
+	ASSERT_EQ(0, mock_domain(self->fd, self->ioas_id, &stdev_id, &hwpt_id,
+				 NULL));
+	EXPECT_EQ(pin0 + KB(SZ_1M), proc_status_kb("VmPin"));
+	EXPECT_EQ(0, md_check_refs(self->fd, self->buf, SZ_1M, 1));
+	EXPECT_EQ(0, md_check_map(self->fd, hwpt_id, IOVA_A, SZ_1M, self->buf));
+	memset(self->buf, COW_NEW, SZ_1M);
+	EXPECT_EQ(0, md_check_map(self->fd, hwpt_id, IOVA_A, SZ_1M, self->buf));
+	EXPECT_EQ(0, md_check_refs(self->fd, self->buf, SZ_1M, 1));
+
+	EXPECT_EQ(0, obj_destroy(self->fd, stdev_id));
+	EXPECT_EQ(0, md_check_refs(self->fd, self->buf, SZ_1M, 0));
+	EXPECT_EQ(pin0, proc_status_kb("VmPin"));
+	EXPECT_UNMAP_ALL(self->fd, self->ioas_id, SZ_1M);
+}
+
+/*
+ * One MAP over four adjacent VMAs: anonymous memory, a read/write private
+ * mapping of the file, a read-only one, and a shared one. Pinning works
+ * VMA by VMA where it has to break COW, and each part ends up right.
+ */
+TEST_F(attach, ro_map_across_mixed_vmas)
+{
+	long pin0 = proc_status_kb("VmPin");
+	__u32 stdev_id, hwpt_id;
+	char *va, *anon, *rw, *rdonly, *shared;
+	struct cow_file f;
+
+	ASSERT_TRUE(cow_file_init(&f, 0, 3 * SZ_1M));
+	va = mmap(NULL, SZ_4M, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, va);
+	anon = mmap(va, SZ_1M, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+	rw = mmap(va + SZ_1M, SZ_1M, PROT_READ | PROT_WRITE,
+		  MAP_PRIVATE | MAP_FIXED, f.mfd, 0);
+	rdonly = mmap(va + SZ_2M, SZ_1M, PROT_READ, MAP_PRIVATE | MAP_FIXED,
+		      f.mfd, SZ_1M);
+	shared = mmap(va + 3 * SZ_1M, SZ_1M, PROT_READ | PROT_WRITE,
+		      MAP_SHARED | MAP_FIXED, f.mfd, SZ_2M);
+	ASSERT_EQ(va, anon);
+	ASSERT_EQ(va + SZ_1M, rw);
+	ASSERT_EQ(va + SZ_2M, rdonly);
+	ASSERT_EQ(va + 3 * SZ_1M, shared);
+	madvise(anon, SZ_1M, MADV_NOHUGEPAGE);
+	memset(anon, COW_OLD, SZ_1M);
+
+	ASSERT_EQ(0, ioas_map_ro(self->fd, self->ioas_id, va, SZ_4M, IOVA_A));
+	ASSERT_EQ(0, mock_domain(self->fd, self->ioas_id, &stdev_id, &hwpt_id,
+				 NULL));
+	EXPECT_EQ(pin0 + KB(SZ_4M), proc_status_kb("VmPin"));
+	EXPECT_EQ(0, md_check_map(self->fd, hwpt_id, IOVA_A, SZ_4M, va));
+	EXPECT_EQ(0, md_check_refs(self->fd, va, SZ_4M, 1));
+	/* Of the file, only the part mapped shared is pinned */
+	EXPECT_EQ(0, md_check_refs(self->fd, f.shared, SZ_2M, 0));
+	EXPECT_EQ(0, md_check_refs(self->fd, f.shared + SZ_2M, SZ_1M, 1));
+	EXPECT_TRUE(all_bytes_are(va, SZ_4M, COW_OLD));
+
+	ASSERT_EQ(0, mprotect(rdonly, SZ_1M, PROT_READ | PROT_WRITE));
+	memset(va, COW_NEW, SZ_4M);
+	EXPECT_EQ(0, md_check_map(self->fd, hwpt_id, IOVA_A, SZ_4M, va));
+	EXPECT_EQ(0, md_check_refs(self->fd, va, SZ_4M, 1));
+	/* Only the shared part reached the file */
+	EXPECT_TRUE(all_bytes_are(f.shared, SZ_2M, COW_OLD));
+	EXPECT_TRUE(all_bytes_are(f.shared + SZ_2M, SZ_1M, COW_NEW));
+
+	EXPECT_EQ(0, obj_destroy(self->fd, stdev_id));
+	EXPECT_EQ(0, md_check_refs(self->fd, va, SZ_4M, 0));
+	EXPECT_EQ(pin0, proc_status_kb("VmPin"));
+	EXPECT_UNMAP_ALL(self->fd, self->ioas_id, SZ_4M);
+	munmap(va, SZ_4M);
+	cow_file_fini(&f);
+}
+
+/*
+ * The pin made by another process that has the iommufd (here a child
+ * attaching the domain) reaches the owner's mm remotely, and breaks COW
+ * there just the same.
+ */
+TEST_F(attach, ro_map_of_private_file_mapping_pinned_remotely)
+{
+	long pin0 = proc_status_kb("VmPin");
+	__u32 ids[2]; /* stdev, hwpt */
+	struct cow_file f;
+	int pipefd[2];
+	int status;
+	char *priv;
+	pid_t pid;
+
+	ASSERT_TRUE(cow_file_init(&f, 0, SZ_1M));
+	priv = mmap(NULL, SZ_1M, PROT_READ | PROT_WRITE, MAP_PRIVATE, f.mfd,
+		    0);
+	ASSERT_NE(MAP_FAILED, priv);
+	ASSERT_TRUE(all_bytes_are(priv, SZ_1M, COW_OLD));
+	ASSERT_EQ(0, ioas_map_ro(self->fd, self->ioas_id, priv, SZ_1M, IOVA_A));
+	ASSERT_EQ(0, pipe(pipefd));
+
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		if (mock_domain(self->fd, self->ioas_id, &ids[0], &ids[1],
+				NULL))
+			_exit(1);
+		if (write(pipefd[1], ids, sizeof(ids)) != sizeof(ids))
+			_exit(2);
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	ASSERT_EQ(0, WEXITSTATUS(status));
+	ASSERT_EQ((ssize_t)sizeof(ids), read(pipefd[0], ids, sizeof(ids)));
+	close(pipefd[0]);
+	close(pipefd[1]);
+
+	/* Charged to the owner, and its copies are pinned */
+	EXPECT_EQ(pin0 + KB(SZ_1M), proc_status_kb("VmPin"));
+	EXPECT_EQ(0, md_check_map(self->fd, ids[1], IOVA_A, SZ_1M, priv));
+	EXPECT_EQ(0, md_check_refs(self->fd, priv, SZ_1M, 1));
+	EXPECT_EQ(0, md_check_refs(self->fd, f.shared, SZ_1M, 0));
+	cow_write_and_check(_metadata, self->fd, ids[1], &f, priv, SZ_1M);
+
+	EXPECT_EQ(0, obj_destroy(self->fd, ids[0]));
+	EXPECT_EQ(0, md_check_refs(self->fd, priv, SZ_1M, 0));
+	EXPECT_EQ(pin0, proc_status_kb("VmPin"));
+	EXPECT_UNMAP_ALL(self->fd, self->ioas_id, SZ_1M);
+	munmap(priv, SZ_1M);
+	cow_file_fini(&f);
+}
+
+/*
+ * hugetlbfs. A read/write private mapping breaks COW of the huge page,
+ * as for small pages. 6.1 refuses FOLL_FORCE writes to hugetlb, so a
+ * read-only private hugetlb mapping is pinned as it is, the file's page:
+ * MAP works and the domain maps what the process sees for as long as it
+ * does not make the mapping writable and write it. MD_CHECK_REFS skips
+ * compound pages, so only MD_CHECK_MAP and VmPin are checked.
+ */
+TEST_F(attach, ro_map_of_private_hugetlb_mapping)
+{
+	long pin0 = proc_status_kb("VmPin");
+	__u32 stdev_id, hwpt_id;
+	char *priv, *rdonly;
+	struct cow_file f;
+
+	if (!cow_file_init(&f, MFD_HUGETLB, SZ_4M)) {
+		cow_file_fini(&f);
+		SKIP(return, "no 2 MiB hugetlb pages");
+	}
+	priv = mmap(NULL, SZ_2M, PROT_READ | PROT_WRITE, MAP_PRIVATE, f.mfd,
+		    0);
+	rdonly = mmap(NULL, SZ_2M, PROT_READ, MAP_PRIVATE, f.mfd, SZ_2M);
+	if (priv == MAP_FAILED || rdonly == MAP_FAILED) {
+		if (priv != MAP_FAILED)
+			munmap(priv, SZ_2M);
+		if (rdonly != MAP_FAILED)
+			munmap(rdonly, SZ_2M);
+		cow_file_fini(&f);
+		SKIP(return, "no 2 MiB hugetlb pages to reserve");
+	}
+	ASSERT_TRUE(all_bytes_are(priv, SZ_2M, COW_OLD));
+	ASSERT_TRUE(all_bytes_are(rdonly, SZ_2M, COW_OLD));
+
+	ASSERT_EQ(0, ioas_map_ro(self->fd, self->ioas_id, priv, SZ_2M, IOVA_A));
+	ASSERT_EQ(0,
+		  ioas_map_ro(self->fd, self->ioas_id, rdonly, SZ_2M, IOVA_B));
+	ASSERT_EQ(0, mock_domain(self->fd, self->ioas_id, &stdev_id, &hwpt_id,
+				 NULL));
+	EXPECT_EQ(pin0 + KB(SZ_4M), proc_status_kb("VmPin"));
+	EXPECT_EQ(0, md_check_map(self->fd, hwpt_id, IOVA_A, SZ_2M, priv));
+	EXPECT_EQ(0, md_check_map(self->fd, hwpt_id, IOVA_B, SZ_2M, rdonly));
+	EXPECT_TRUE(all_bytes_are(priv, SZ_2M, COW_OLD));
+
+	cow_write_and_check(_metadata, self->fd, hwpt_id, &f, priv, SZ_2M);
+	EXPECT_EQ(0, md_check_map(self->fd, hwpt_id, IOVA_B, SZ_2M, rdonly));
+
+	EXPECT_EQ(0, obj_destroy(self->fd, stdev_id));
+	EXPECT_EQ(pin0, proc_status_kb("VmPin"));
+	EXPECT_UNMAP_ALL(self->fd, self->ioas_id, SZ_4M);
+	munmap(rdonly, SZ_2M);
+	munmap(priv, SZ_2M);
+	cow_file_fini(&f);
 }
 
 TEST_HARNESS_MAIN
