@@ -510,10 +510,11 @@ static long iopt_pages_gup_file(struct iopt_pages *pages, unsigned long index,
 /*
  * Extra GUP flags a read-only long-term pin in @vma needs, or 0.
  *
- * A private (COW) mapping of a file shows the process page-cache pages
- * until it writes them; the write then gives the process a copy of its
- * own. 6.1's GUP breaks COW before a read-only long-term pin only for
- * anonymous pages, so a device would keep reading the page-cache page
+ * In a private (COW) mapping the process sees pages it does not own until
+ * it writes them: page-cache pages of a file, or the shared zero page where
+ * anonymous memory was never touched. The write then gives the process a
+ * copy of its own. 6.1's GUP breaks COW before a read-only long-term pin
+ * only for anonymous pages, so a device would keep reading the old page
  * while the process works on its copy. Pinning as for a write breaks COW
  * first, so that the pinned page is the one the process keeps: FOLL_WRITE
  * where the process may write, and FOLL_FORCE too where it may only after
@@ -523,7 +524,7 @@ static long iopt_pages_gup_file(struct iopt_pages *pages, unsigned long index,
  */
 static unsigned int iopt_vma_unshare_flags(struct vm_area_struct *vma)
 {
-	if (!vma->vm_file || !is_cow_mapping(vma->vm_flags))
+	if (!is_cow_mapping(vma->vm_flags))
 		return 0;
 	if (vma->vm_flags & VM_WRITE)
 		return FOLL_WRITE;

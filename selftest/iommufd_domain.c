@@ -3101,7 +3101,7 @@ TEST_F(attach, ro_map_of_shared_file_mapping)
 	cow_file_fini(&f);
 }
 
-/* Anonymous memory pins as it always did */
+/* Anonymous memory the process owns pins the pages it has */
 TEST_F(attach, ro_map_of_anonymous_memory)
 {
 	long pin0 = proc_status_kb("VmPin");
@@ -3122,6 +3122,49 @@ TEST_F(attach, ro_map_of_anonymous_memory)
 	EXPECT_EQ(0, md_check_refs(self->fd, self->buf, SZ_1M, 0));
 	EXPECT_EQ(pin0, proc_status_kb("VmPin"));
 	EXPECT_UNMAP_ALL(self->fd, self->ioas_id, SZ_1M);
+}
+
+/*
+ * Private anonymous memory never touched shows the shared zero page, which
+ * the process leaves on its first write: a read-only pin must give the
+ * device the page the process will keep, whether the mapping is writable
+ * now or only after an mprotect().
+ */
+TEST_F(attach, ro_map_of_untouched_anonymous_memory)
+{
+	long pin0 = proc_status_kb("VmPin");
+	__u32 stdev_id, hwpt_id;
+	char *rw, *ro;
+
+	rw = mmap(NULL, SZ_1M, PROT_READ | PROT_WRITE,
+		  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, rw);
+	ro = mmap(NULL, SZ_1M, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, ro);
+	ASSERT_EQ(0, ioas_map_ro(self->fd, self->ioas_id, rw, SZ_1M, IOVA_A));
+	ASSERT_EQ(0, ioas_map_ro(self->fd, self->ioas_id, ro, SZ_1M,
+				 IOVA_A + SZ_1M));
+	ASSERT_EQ(0, mock_domain(self->fd, self->ioas_id, &stdev_id, &hwpt_id,
+				 NULL));
+	EXPECT_EQ(pin0 + KB(2 * SZ_1M), proc_status_kb("VmPin"));
+	EXPECT_EQ(0, md_check_refs(self->fd, rw, SZ_1M, 1));
+
+	memset(rw, COW_NEW, SZ_1M);
+	EXPECT_EQ(0, md_check_map(self->fd, hwpt_id, IOVA_A, SZ_1M, rw));
+	EXPECT_EQ(0, md_check_refs(self->fd, rw, SZ_1M, 1));
+	ASSERT_EQ(0, mprotect(ro, SZ_1M, PROT_READ | PROT_WRITE));
+	memset(ro, COW_NEW, SZ_1M);
+	EXPECT_EQ(0, md_check_map(self->fd, hwpt_id, IOVA_A + SZ_1M, SZ_1M,
+				  ro));
+	EXPECT_EQ(0, md_check_refs(self->fd, ro, SZ_1M, 1));
+
+	EXPECT_EQ(0, obj_destroy(self->fd, stdev_id));
+	EXPECT_EQ(0, md_check_refs(self->fd, rw, SZ_1M, 0));
+	EXPECT_EQ(0, md_check_refs(self->fd, ro, SZ_1M, 0));
+	EXPECT_EQ(pin0, proc_status_kb("VmPin"));
+	EXPECT_UNMAP_ALL(self->fd, self->ioas_id, 2 * SZ_1M);
+	munmap(rw, SZ_1M);
+	munmap(ro, SZ_1M);
 }
 
 /*
