@@ -2778,12 +2778,19 @@ TEST_F(attach, short_unmap_keeps_reachable_pages_pinned)
 	close(fd);
 }
 
-/* Unfilling goes a 2 MiB chunk at a time: only the short one leaks */
+/*
+ * Unfilling unmaps a batch of whole PFN runs at a time, so where a batch
+ * ends depends on the physical layout. Whatever it is, what the short
+ * unmap left reachable leaks, from the first page it did not unmap to at
+ * most the end of the area, and everything else is unpinned.
+ */
 TEST_F(attach, short_unmap_in_the_second_chunk)
 {
+	const unsigned long rest = (SZ_2M - 3 * PAGE_SZ) / PAGE_SZ;
 	long vmpin0 = proc_status_kb("VmPin");
+	char *buf = self->buf, *tail;
 	__u32 stdev_id, hwpt_id;
-	char *buf = self->buf;
+	unsigned long leaked;
 
 	ASSERT_EQ(0, mock_domain(self->fd, self->ioas_id, &stdev_id, &hwpt_id,
 				 NULL));
@@ -2794,10 +2801,17 @@ TEST_F(attach, short_unmap_in_the_second_chunk)
 	EXPECT_UNMAP_EXACT(self->fd, self->ioas_id, IOVA_A, SZ_4M);
 	EXPECT_EQ(1U, short_unmaps(self->fd, hwpt_id));
 	EXPECT_EQ(0, md_check_refs(self->fd, buf, SZ_2M + 3 * PAGE_SZ, 0));
-	EXPECT_EQ(0, md_check_refs(self->fd, buf + SZ_2M + 3 * PAGE_SZ,
-				   SZ_2M - 3 * PAGE_SZ, 1));
-	EXPECT_EQ(vmpin0 + (long)(SZ_2M / 1024) - 3 * KB_PER_PAGE,
-		  proc_status_kb("VmPin"));
+	/* The leaked pages are a prefix of the rest, at least one page */
+	tail = buf + SZ_2M + 3 * PAGE_SZ;
+	for (leaked = 0; leaked != rest; leaked++)
+		if (md_check_refs(self->fd, tail + leaked * PAGE_SZ, PAGE_SZ,
+				  1))
+			break;
+	EXPECT_LE(1UL, leaked);
+	if (leaked != rest)
+		EXPECT_EQ(0, md_check_refs(self->fd, tail + leaked * PAGE_SZ,
+					   (rest - leaked) * PAGE_SZ, 0));
+	EXPECT_EQ(vmpin0 + (long)leaked * KB_PER_PAGE, proc_status_kb("VmPin"));
 }
 
 /*
