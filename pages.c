@@ -211,15 +211,23 @@ void iopt_release_pages(struct kref *kref)
  * access pin covers is kept in @pinned_pfns while it does. With no access
  * pins that store is empty.
  *
- * The map/unmap grid
+ * Runs: how maps and unmaps are cut
  *
- * Filling calls iommu_map() per contiguous run of PFNs, never across an
- * IOPT_FILL_CHUNK boundary of the page set's index space; unfilling calls
- * iommu_unmap() once per such chunk (or once per area when no unpin is
- * needed). Every unmap is thus a superset of the maps it undoes, which is
- * what IOMMU drivers (and the mock's checker) expect, whatever the
- * temporary-memory limit was when the pages went in. A chunk is 2 MiB of
- * memory, so huge pages still get huge IOPTEs.
+ * Filling calls iommu_map() once per run: the longest stretch of the area
+ * whose PFNs follow on from each other (or one page per call when large
+ * IOPTEs are disabled). A fill works in steps of at most IOPT_FILL_STEP_MAX
+ * pages, sized by the temporary-memory limit, but a run is carried from
+ * one step into the next and is not cut there, so the IOMMU core sees all
+ * of a physically contiguous range at once and can choose any page size
+ * the domain offers, 1 GiB included.
+ *
+ * An IOMMU driver may refuse, or widen, an unmap that ends inside an
+ * IOPTE, so every unmap must cover whole map calls. Unfilling therefore
+ * reads the PFNs back from the domain and unmaps whole runs: as no run of
+ * the fill can straddle the end of a longest stretch, each unmap is a
+ * superset of the maps it undoes, whatever the temporary-memory limit was
+ * when the pages went in. Unfilling a domain that the area stays in needs
+ * no PFNs and unmaps the whole area at once.
  *
  * A short unmap
  *
@@ -229,21 +237,40 @@ void iopt_release_pages(struct kref *kref)
  *
  * Why tearing down never fails
  *
- * Unfilling needs a buffer for one chunk's PFNs (4 KiB). It is allocated
+ * Unfilling needs a buffer of run descriptors (one page). It is allocated
  * with __GFP_NOFAIL: destroying an IOAS or detaching a device has no way
  * to report failure, and leaving pages pinned would be worse.
  * ----------------------------------------------------------------------
  */
 
-#define IOPT_FILL_CHUNK 512UL
+/* The most pages one fill step handles, whatever the memory limit. */
+#define IOPT_FILL_STEP_MAX 512UL
 
 /* The temporary memory, in bytes, one fill step may use. */
 static unsigned long iommufd_temp_mem_limit = 65536;
 
-/* Last index of the fill chunk that @index is in. */
-static unsigned long iopt_chunk_last(unsigned long index)
+/**
+ * struct iopt_pfn_run - pages of an area with consecutive PFNs
+ * @index: page set index of the first page
+ * @pfn: its PFN
+ * @npages: how many pages; 0 for none yet
+ *
+ * Owned by one fill or unfill, on its stack or in its buffer.
+ */
+struct iopt_pfn_run {
+	unsigned long index;
+	unsigned long pfn;
+	unsigned long npages;
+};
+
+#define IOPT_UNFILL_RUNS (PAGE_SIZE / sizeof(struct iopt_pfn_run))
+
+/* Does page @index, at @pfn, continue @run? */
+static bool iopt_pfn_run_continues(const struct iopt_pfn_run *run,
+				   unsigned long index, unsigned long pfn)
 {
-	return round_down(index, IOPT_FILL_CHUNK) + IOPT_FILL_CHUNK - 1;
+	return run->npages && index - run->index == run->npages &&
+	       pfn - run->pfn == run->npages;
 }
 
 /* How many of @pfns[0 .. n - 1], from the first, are consecutive PFNs. */
@@ -659,6 +686,17 @@ static int iopt_pages_pin_one(struct iopt_pages *pages, unsigned long index,
 	return rc < 0 ? rc : -EFAULT;
 }
 
+/* Forget @npfns pins of this page set that were just dropped. */
+static void iopt_pages_unpinned(struct iopt_pages *pages, unsigned long npfns)
+{
+	lockdep_assert_held(&pages->mutex);
+
+	if (WARN_ON(pages->npinned < npfns))
+		pages->npinned = npfns;
+	pages->npinned -= npfns;
+	iopt_pages_uncharge(pages, npfns);
+}
+
 /* Unpin PFNs pinned by this page set, in runs, and uncharge them. */
 static void iopt_pages_unpin_pfns(struct iopt_pages *pages,
 				  const unsigned long *pfns, unsigned long npfns)
@@ -674,10 +712,18 @@ static void iopt_pages_unpin_pfns(struct iopt_pages *pages,
 						 pages->writable);
 		i += run;
 	}
-	if (WARN_ON(pages->npinned < npfns))
-		pages->npinned = npfns;
-	pages->npinned -= npfns;
-	iopt_pages_uncharge(pages, npfns);
+	iopt_pages_unpinned(pages, npfns);
+}
+
+/* Unpin @npfns consecutive PFNs from @pfn, as iopt_pages_unpin_pfns(). */
+static void iopt_pages_unpin_range(struct iopt_pages *pages, unsigned long pfn,
+				   unsigned long npfns)
+{
+	lockdep_assert_held(&pages->mutex);
+
+	unpin_user_page_range_dirty_lock(pfn_to_page(pfn), npfns,
+					 pages->writable);
+	iopt_pages_unpinned(pages, npfns);
 }
 
 /* Pin pages [index, index + npages) into @pfns; all or nothing. */
@@ -741,15 +787,17 @@ struct iopt_pages_access {
 };
 
 /*
- * Pages [start, last], pinned and with their PFNs in @pfns, may still be
- * reachable through a domain whose unmap stopped short: keep them pinned
+ * Pages [start, last], pinned and with their PFNs in @pfns (or, if @pfns
+ * is NULL, at consecutive PFNs from @pfn), may still be reachable through
+ * a domain whose unmap stopped short: keep them pinned
  * and charged for as long as the page set lives, and then leak them, as
  * nothing tells when the IOMMU driver lets go. They are held like an
  * access pin, which keeps their PFNs known and stops every other path
  * from unpinning them, and counted in @npinned until the release.
  */
 static void iopt_pages_leak(struct iopt_pages *pages, unsigned long start,
-			    unsigned long last, const unsigned long *pfns)
+			    unsigned long last, const unsigned long *pfns,
+			    unsigned long pfn)
 {
 	struct iopt_pages_access *leak;
 	unsigned long i;
@@ -761,7 +809,8 @@ static void iopt_pages_leak(struct iopt_pages *pages, unsigned long start,
 	for (i = start; i <= last; i++) {
 		if (xa_load(&pages->pinned_pfns, i))
 			continue;
-		xa_store(&pages->pinned_pfns, i, xa_mk_value(pfns[i - start]),
+		xa_store(&pages->pinned_pfns, i,
+			 xa_mk_value(pfns ? pfns[i - start] : pfn + (i - start)),
 			 GFP_KERNEL | __GFP_NOFAIL);
 	}
 	leak->node.start = start;
@@ -866,6 +915,24 @@ static void iopt_pages_unpin_holes(struct iopt_pages *pages,
 		if (span.is_hole)
 			iopt_pages_unpin_pfns(pages, pfns + (span.start - start),
 					      span.last - span.start + 1);
+	}
+}
+
+/* As iopt_pages_unpin_holes(), for pages at consecutive PFNs from @pfn. */
+static void iopt_pages_unpin_run_holes(struct iopt_pages *pages,
+				       unsigned long start, unsigned long last,
+				       unsigned long pfn)
+{
+	struct rb_root_cached *const trees[] = { &pages->domains_itree,
+						 &pages->access_itree };
+	struct iova_span_iter span;
+
+	lockdep_assert_held(&pages->mutex);
+
+	for_each_iova_span(&span, trees, ARRAY_SIZE(trees), start, last) {
+		if (span.is_hole)
+			iopt_pages_unpin_range(pages, pfn + (span.start - start),
+					       span.last - span.start + 1);
 	}
 }
 
@@ -995,45 +1062,58 @@ err_unpin:
 	return rc;
 }
 
-/*
- * Map pages [start, last] of @area, whose PFNs are in @pfns, into @domain,
- * one iommu_map() per run of contiguous PFNs (or per page when large
- * IOPTEs are disabled). Callers keep [start, last] within one fill chunk.
- * On failure nothing of this range stays mapped, or, if undoing the maps
- * stopped short, what stays is leaked (iopt_pages_leak()).
- */
-static int iopt_area_map_pfns(struct iopt_area *area,
-			      struct iopt_pages *pages,
-			      struct iommu_domain *domain, unsigned long start,
-			      unsigned long last, const unsigned long *pfns,
-			      bool page_by_page)
+/* One iommu_map() for all of @run, which is in @area. */
+static int iopt_area_map_run(struct iopt_area *area,
+			     struct iommu_domain *domain,
+			     const struct iopt_pfn_run *run)
 {
-	unsigned long i = start, run_last, iova, iova_last, stuck;
+	unsigned long iova, iova_last;
+
+	iopt_area_index_range(area, run->index, run->index + run->npages - 1,
+			      &iova, &iova_last);
+	return iommu_map(domain, iova,
+			 PFN_PHYS(run->pfn) +
+				 iopt_area_index_offset(area, run->index),
+			 iova_last - iova + 1, area->iommu_prot);
+}
+
+/*
+ * Feed pages [start, last] of @area, whose PFNs are in @pfns, to the fill
+ * of @domain. A page that continues @run joins it; otherwise @run is
+ * mapped and the page starts a new one (with @page_by_page, every page
+ * does). The last run stays in @run: the next step may continue it.
+ *
+ * Throughout, the pages of the area before @run->index are mapped and
+ * those of @run are not. On failure, pages [*@next, last] are not mapped
+ * either.
+ */
+static int iopt_area_map_step(struct iopt_area *area,
+			      struct iommu_domain *domain,
+			      struct iopt_pfn_run *run, unsigned long start,
+			      unsigned long last, const unsigned long *pfns,
+			      bool page_by_page, unsigned long *next)
+{
+	unsigned long i, pfn;
 	int rc;
 
-	while (i <= last) {
-		run_last = i;
-		if (!page_by_page)
-			run_last += iopt_pfn_run(pfns + (i - start),
-						 last - i + 1) - 1;
-		iopt_area_index_range(area, i, run_last, &iova, &iova_last);
-		rc = iommu_map(domain, iova,
-			       PFN_PHYS(pfns[i - start]) +
-				       iopt_area_index_offset(area, i),
-			       iova_last - iova + 1, area->iommu_prot);
-		if (rc)
-			goto err_unmap;
-		i = run_last + 1;
+	for (i = start; i <= last; i++) {
+		pfn = pfns[i - start];
+		if (!page_by_page && iopt_pfn_run_continues(run, i, pfn)) {
+			run->npages++;
+			continue;
+		}
+		if (run->npages) {
+			rc = iopt_area_map_run(area, domain, run);
+			if (rc) {
+				*next = i;
+				return rc;
+			}
+		}
+		run->index = i;
+		run->pfn = pfn;
+		run->npages = 1;
 	}
 	return 0;
-
-err_unmap:
-	if (i == start)
-		return rc;
-	stuck = iopt_area_unmap_pages(area, domain, start, i - 1);
-	if (stuck < i)
-		iopt_pages_leak(pages, stuck, i - 1, pfns + (stuck - start));
-	return rc;
 }
 
 /*
@@ -1051,40 +1131,61 @@ static void iopt_area_leak_from(struct iopt_area *area,
 		n = min_t(unsigned long, ARRAY_SIZE(pfns), last - start + 1);
 		for (i = 0; i != n; i++)
 			pfns[i] = iopt_area_read_pfn(area, from, start + i);
-		iopt_pages_leak(pages, start, start + n - 1, pfns);
+		iopt_pages_leak(pages, start, start + n - 1, pfns, 0);
 	}
 }
 
 /*
  * Take pages [start, last] of an area that is in no domain any more out of
- * @domain, its last one, and unpin what no other area holds. Works a chunk
- * at a time: read the PFNs, unmap the chunk, then unpin, so that nothing
- * is unpinned while the device can still reach it. Pages that an unmap
- * stopping short leaves reachable are leaked instead.
+ * @domain, its last one, and unpin what no other area holds. [start, last]
+ * must begin and end on ends of the fill's runs (see "Runs"). Works a
+ * batch of runs at a time: read the PFNs back into whole runs, unmap the
+ * batch, then unpin, so that nothing is unpinned while the device can
+ * still reach it. Pages that an unmap stopping short leaves reachable are
+ * leaked instead.
  */
 static void iopt_area_unfill_last(struct iopt_area *area,
 				  struct iopt_pages *pages,
 				  struct iommu_domain *domain,
 				  unsigned long start, unsigned long last)
 {
-	unsigned long index, chunk_last, i, stuck;
-	unsigned long *pfns;
+	unsigned long index, next, stuck, from, run_last, pfn;
+	struct iopt_pfn_run *runs, *run;
+	unsigned int n, k;
 
 	lockdep_assert_held(&pages->mutex);
 
-	pfns = kmalloc_array(IOPT_FILL_CHUNK, sizeof(*pfns),
+	runs = kmalloc_array(IOPT_UNFILL_RUNS, sizeof(*runs),
 			     GFP_KERNEL | __GFP_NOFAIL);
-	for (index = start; index <= last; index = chunk_last + 1) {
-		chunk_last = min(last, iopt_chunk_last(index));
-		for (i = index; i <= chunk_last; i++)
-			pfns[i - index] = iopt_area_read_pfn(area, domain, i);
-		stuck = iopt_area_unmap_pages(area, domain, index, chunk_last);
-		if (stuck <= chunk_last)
-			iopt_pages_leak(pages, stuck, chunk_last,
-					pfns + (stuck - index));
-		iopt_pages_unpin_holes(pages, index, chunk_last, pfns);
+	pfn = iopt_area_read_pfn(area, domain, start);
+	for (index = start; index <= last; index = next) {
+		/* Whole runs only, so that no unmap ends inside an IOPTE. */
+		for (n = 0, next = index; next <= last && n != IOPT_UNFILL_RUNS;
+		     n++) {
+			run = &runs[n];
+			run->index = next;
+			run->pfn = pfn;
+			for (next++; next <= last; next++) {
+				pfn = iopt_area_read_pfn(area, domain, next);
+				if (pfn - run->pfn != next - run->index)
+					break;
+			}
+			run->npages = next - run->index;
+		}
+		stuck = iopt_area_unmap_pages(area, domain, index, next - 1);
+		for (k = 0; k != n; k++) {
+			run = &runs[k];
+			run_last = run->index + run->npages - 1;
+			if (stuck <= run_last) {
+				from = max(stuck, run->index);
+				iopt_pages_leak(pages, from, run_last, NULL,
+						run->pfn + (from - run->index));
+			}
+			iopt_pages_unpin_run_holes(pages, run->index, run_last,
+						   run->pfn);
+		}
 	}
-	kfree(pfns);
+	kfree(runs);
 }
 
 struct iopt_fill_buf {
@@ -1101,7 +1202,7 @@ static int iopt_fill_buf_init(struct iopt_fill_buf *buf, bool pinning)
 
 	buf->npages = clamp_t(unsigned long,
 			      READ_ONCE(iommufd_temp_mem_limit) / per_page, 1,
-			      IOPT_FILL_CHUNK);
+			      IOPT_FILL_STEP_MAX);
 	buf->pages = NULL;
 	buf->pfns = kmalloc_array(buf->npages, sizeof(*buf->pfns),
 				  GFP_KERNEL_ACCOUNT);
@@ -1126,13 +1227,13 @@ static void iopt_fill_buf_destroy(struct iopt_fill_buf *buf)
 
 /*
  * The last page of the fill step that starts at @index: no further than
- * @last, the end of @index's chunk, or what @step_pages allows.
+ * @last or what @step_pages allows.
  */
 static unsigned long iopt_fill_step_last(unsigned long step_pages,
 					 unsigned long index,
 					 unsigned long last)
 {
-	return min3(last, iopt_chunk_last(index), index + step_pages - 1);
+	return min(last, index + step_pages - 1);
 }
 
 /* Fill @area into @domain, the first domain it goes into: this pins. */
@@ -1142,8 +1243,9 @@ static int iopt_area_fill_first(struct iopt_area *area,
 {
 	unsigned long start = area->pages_node.start;
 	unsigned long last = area->pages_node.last;
+	struct iopt_pfn_run run = { .index = start };
+	unsigned long index, step_last, next;
 	struct iopt_fill_buf buf;
-	unsigned long index, step_last;
 	int rc;
 
 	lockdep_assert_held(&pages->mutex);
@@ -1157,22 +1259,31 @@ static int iopt_area_fill_first(struct iopt_area *area,
 					buf.pages);
 		if (rc)
 			goto err_unfill;
-		rc = iopt_area_map_pfns(area, pages, domain, index, step_last,
-					buf.pfns, page_by_page);
+		rc = iopt_area_map_step(area, domain, &run, index, step_last,
+					buf.pfns, page_by_page, &next);
 		if (rc) {
-			iopt_pages_unpin_holes(pages, index, step_last,
-					       buf.pfns);
+			iopt_pages_unpin_holes(pages, next, step_last,
+					       buf.pfns + (next - index));
 			goto err_unfill;
 		}
 	}
+	rc = iopt_area_map_run(area, domain, &run);
+	if (rc)
+		goto err_unfill;
 	iopt_fill_buf_destroy(&buf);
 	area->storage_domain = domain;
 	interval_tree_insert(&area->pages_node, &pages->domains_itree);
 	return 0;
 
 err_unfill:
-	if (index != start)
-		iopt_area_unfill_last(area, pages, domain, start, index - 1);
+	/* Pinned for the run, not mapped yet */
+	if (run.npages)
+		iopt_pages_unpin_run_holes(pages, run.index,
+					   run.index + run.npages - 1,
+					   run.pfn);
+	if (run.index != start)
+		iopt_area_unfill_last(area, pages, domain, start,
+				      run.index - 1);
 	iopt_fill_buf_destroy(&buf);
 	return rc;
 }
@@ -1184,7 +1295,8 @@ static int iopt_area_fill_more(struct iopt_area *area,
 {
 	unsigned long start = area->pages_node.start;
 	unsigned long last = area->pages_node.last;
-	unsigned long index, step_last, i, stuck;
+	struct iopt_pfn_run run = { .index = start };
+	unsigned long index, step_last, i, stuck, next;
 	struct iopt_fill_buf buf;
 	int rc;
 
@@ -1199,20 +1311,25 @@ static int iopt_area_fill_more(struct iopt_area *area,
 			buf.pfns[i - index] =
 				iopt_area_read_pfn(area, area->storage_domain,
 						   i);
-		rc = iopt_area_map_pfns(area, pages, domain, index, step_last,
-					buf.pfns, page_by_page);
+		rc = iopt_area_map_step(area, domain, &run, index, step_last,
+					buf.pfns, page_by_page, &next);
 		if (rc)
 			goto err_unmap;
 	}
+	rc = iopt_area_map_run(area, domain, &run);
+	if (rc)
+		goto err_unmap;
 	iopt_fill_buf_destroy(&buf);
 	return 0;
 
 err_unmap:
-	if (index != start) {
-		stuck = iopt_area_unmap_pages(area, domain, start, index - 1);
-		if (stuck < index)
+	/* Only the pages before the run are mapped */
+	if (run.index != start) {
+		stuck = iopt_area_unmap_pages(area, domain, start,
+					      run.index - 1);
+		if (stuck < run.index)
 			iopt_area_leak_from(area, pages, area->storage_domain,
-					    stuck, index - 1);
+					    stuck, run.index - 1);
 	}
 	iopt_fill_buf_destroy(&buf);
 	return rc;

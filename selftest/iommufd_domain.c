@@ -1328,6 +1328,63 @@ TEST_F(domain, hugetlb_memory)
 	munmap(huge, SZ_2M);
 }
 
+/*
+ * A huge page filled in steps far smaller than it: the run of its PFNs is
+ * carried across the steps, so domains with 1 MiB pages get 1 MiB IOPTEs,
+ * and every unmap, of the last domain or not, must take them whole (the
+ * mock warns about an unmap that ends inside one).
+ */
+TEST_F(domain, hugetlb_memory_small_temp_limit)
+{
+	static const __u32 limits[] = { 12, 100, TEMP_LIMIT_DEFAULT };
+	long pin0 = proc_status_kb("VmPin");
+	__u32 huge_hwpt, more_hwpt;
+	unsigned int i;
+	char *huge;
+
+	huge = mmap(NULL, SZ_2M, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
+	if (huge == MAP_FAILED)
+		SKIP(return, "no 2 MiB hugetlb page available");
+	memset(huge, 0x3c, SZ_2M);
+	extra_domain(_metadata, self->fd, self->ioas_id,
+		     MOCK_FLAGS_DEVICE_HUGE_IOVA, &huge_hwpt);
+
+	for (i = 0; i != ARRAY_SIZE(limits); i++) {
+		ASSERT_EQ(0, set_temp_memory_limit(self->fd, limits[i]));
+		ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, huge,
+					    SZ_2M, IOVA_A));
+		ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id,
+					    huge + MOCK_PAGE, SZ_1M,
+					    IOVA_B + MOCK_PAGE));
+		EXPECT_EQ(0, md_check_map(self->fd, huge_hwpt, IOVA_A, SZ_2M,
+					  huge));
+		EXPECT_EQ(0, md_check_map(self->fd, huge_hwpt,
+					  IOVA_B + MOCK_PAGE, SZ_1M,
+					  huge + MOCK_PAGE));
+
+		/* Filled from the first domain, then taken out again */
+		extra_domain(_metadata, self->fd, self->ioas_id,
+			     MOCK_FLAGS_DEVICE_HUGE_IOVA, &more_hwpt);
+		EXPECT_EQ(0, md_check_map(self->fd, more_hwpt, IOVA_A, SZ_2M,
+					  huge));
+		EXPECT_EQ(0, md_check_map(self->fd, more_hwpt,
+					  IOVA_B + MOCK_PAGE, SZ_1M,
+					  huge + MOCK_PAGE));
+		EXPECT_EQ(0, obj_destroy(self->fd, more_hwpt));
+
+		EXPECT_UNMAP_EXACT(self->fd, self->ioas_id, IOVA_A, SZ_2M);
+		EXPECT_EQ(0, md_check_map(self->fd, huge_hwpt,
+					  IOVA_B + MOCK_PAGE, SZ_1M,
+					  huge + MOCK_PAGE));
+		EXPECT_UNMAPPED_ALL(self->fd, self->ioas_id);
+		EXPECT_EQ(pin0, proc_status_kb("VmPin"));
+	}
+	EXPECT_EQ(0, set_temp_memory_limit(self->fd, TEMP_LIMIT_DEFAULT));
+	EXPECT_EQ(0, obj_destroy(self->fd, huge_hwpt));
+	munmap(huge, SZ_2M);
+}
+
 /* === 6. A small temporary memory limit: many small fill steps === */
 
 TEST_F(domain, small_temp_memory_limit)
@@ -2779,12 +2836,19 @@ TEST_F(attach, short_unmap_keeps_reachable_pages_pinned)
 	close(fd);
 }
 
-/* Unfilling goes a 2 MiB chunk at a time: only the short one leaks */
+/*
+ * Unfilling unmaps a batch of whole PFN runs at a time, so where a batch
+ * ends depends on the physical layout. Whatever it is, what the short
+ * unmap left reachable leaks, from the first page it did not unmap to at
+ * most the end of the area, and everything else is unpinned.
+ */
 TEST_F(attach, short_unmap_in_the_second_chunk)
 {
+	const unsigned long rest = (SZ_2M - 3 * PAGE_SZ) / PAGE_SZ;
 	long vmpin0 = proc_status_kb("VmPin");
+	char *buf = self->buf, *tail;
 	__u32 stdev_id, hwpt_id;
-	char *buf = self->buf;
+	unsigned long leaked;
 
 	ASSERT_EQ(0, mock_domain(self->fd, self->ioas_id, &stdev_id, &hwpt_id,
 				 NULL));
@@ -2795,10 +2859,17 @@ TEST_F(attach, short_unmap_in_the_second_chunk)
 	EXPECT_UNMAP_EXACT(self->fd, self->ioas_id, IOVA_A, SZ_4M);
 	EXPECT_EQ(1U, short_unmaps(self->fd, hwpt_id));
 	EXPECT_EQ(0, md_check_refs(self->fd, buf, SZ_2M + 3 * PAGE_SZ, 0));
-	EXPECT_EQ(0, md_check_refs(self->fd, buf + SZ_2M + 3 * PAGE_SZ,
-				   SZ_2M - 3 * PAGE_SZ, 1));
-	EXPECT_EQ(vmpin0 + (long)(SZ_2M / 1024) - 3 * KB_PER_PAGE,
-		  proc_status_kb("VmPin"));
+	/* The leaked pages are a prefix of the rest, at least one page */
+	tail = buf + SZ_2M + 3 * PAGE_SZ;
+	for (leaked = 0; leaked != rest; leaked++)
+		if (md_check_refs(self->fd, tail + leaked * PAGE_SZ, PAGE_SZ,
+				  1))
+			break;
+	EXPECT_LE(1UL, leaked);
+	if (leaked != rest)
+		EXPECT_EQ(0, md_check_refs(self->fd, tail + leaked * PAGE_SZ,
+					   (rest - leaked) * PAGE_SZ, 0));
+	EXPECT_EQ(vmpin0 + (long)leaked * KB_PER_PAGE, proc_status_kb("VmPin"));
 }
 
 /*

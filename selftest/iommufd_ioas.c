@@ -324,6 +324,36 @@ TEST_F(ioas, map_auto_iova_huge_alignment)
 	EXPECT_UNMAP_EXACT(self->fd, self->ioas_id, iova_small, SZ_4K);
 }
 
+/*
+ * The alignment follows the length and the VA's low bits, but stops at
+ * the PMD huge page (2 MiB): memory 8 MiB aligned does not make the IOVA
+ * skip a lower hole that is only 2 MiB aligned.
+ */
+TEST_F(ioas, map_auto_iova_alignment_stops_at_pmd)
+{
+	__u64 iova_small, iova;
+	size_t raw_size;
+	void *raw;
+	char *big;
+
+	big = mmap_aligned(SZ_8M, 2 * SZ_8M, &raw, &raw_size);
+	ASSERT_NE(NULL, big);
+	ASSERT_EQ(0, ioas_map_auto(self->fd, self->ioas_id, self->buf + SZ_4K,
+				   SZ_4K, &iova_small));
+	ASSERT_LT(iova_small, (__u64)SZ_2M);
+
+	ASSERT_EQ(0, ioas_map_auto(self->fd, self->ioas_id, big, SZ_8M,
+				   &iova));
+	EXPECT_EQ((__u64)SZ_2M, iova);
+	/* Limited by the VA's low bits: 1 MiB aligned memory, 1 MiB IOVA */
+	ASSERT_EQ(0, ioas_map_auto(self->fd, self->ioas_id, big + SZ_1M,
+				   SZ_4M, &iova_small));
+	EXPECT_EQ(0ULL, iova_small % SZ_1M);
+	EXPECT_UNMAP_EXACT(self->fd, self->ioas_id, iova_small, SZ_4M);
+	EXPECT_UNMAP_EXACT(self->fd, self->ioas_id, iova, SZ_8M);
+	munmap(raw, raw_size);
+}
+
 TEST_F(ioas, map_auto_iova_in_allowed_ranges)
 {
 	const struct iommu_iova_range allowed[] = {

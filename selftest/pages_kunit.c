@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * KUnit tests of the batch logic in pages.c: how PFNs are grouped into
- * runs, how a fill is cut into steps and chunks, and how page indices
- * become IOVA ranges of an area anywhere in the IOVA space. Included at the end of
+ * runs, how a fill is cut into steps, how page indices become IOVA ranges
+ * of an area anywhere in the IOVA space, and that runs spanning many
+ * steps reach the IOMMU core whole. Included at the end of
  * pages.c, so that its static helpers can be tested as they are.
  */
 #include <kunit/test.h>
@@ -30,21 +31,26 @@ static void pfn_run_not_contiguous(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, iopt_pfn_run(down, 3), 1);
 }
 
-/* Chunks are IOPT_FILL_CHUNK pages, aligned in the page set. */
-static void chunk_bounds(struct kunit *test)
+/* A run goes on only with the next page at the next PFN. */
+static void pfn_run_continues(struct kunit *test)
 {
-	KUNIT_EXPECT_EQ(test, iopt_chunk_last(0), IOPT_FILL_CHUNK - 1);
-	KUNIT_EXPECT_EQ(test, iopt_chunk_last(IOPT_FILL_CHUNK - 1),
-			IOPT_FILL_CHUNK - 1);
-	KUNIT_EXPECT_EQ(test, iopt_chunk_last(IOPT_FILL_CHUNK),
-			2 * IOPT_FILL_CHUNK - 1);
-	KUNIT_EXPECT_EQ(test, iopt_chunk_last(3 * IOPT_FILL_CHUNK + 7),
-			4 * IOPT_FILL_CHUNK - 1);
+	struct iopt_pfn_run run = { .index = 10, .pfn = 100, .npages = 0 };
+
+	/* An empty run is continued by nothing */
+	KUNIT_EXPECT_FALSE(test, iopt_pfn_run_continues(&run, 10, 100));
+	run.npages = 3;
+	KUNIT_EXPECT_TRUE(test, iopt_pfn_run_continues(&run, 13, 103));
+	KUNIT_EXPECT_FALSE(test, iopt_pfn_run_continues(&run, 13, 104));
+	KUNIT_EXPECT_FALSE(test, iopt_pfn_run_continues(&run, 14, 103));
+	KUNIT_EXPECT_FALSE(test, iopt_pfn_run_continues(&run, 12, 102));
+	/* Not the PFN below, however the subtraction wraps */
+	run.pfn = 0;
+	KUNIT_EXPECT_FALSE(test, iopt_pfn_run_continues(&run, 13, ULONG_MAX));
 }
 
 /*
  * Walk [start, last] in steps as the fill does and check that the steps
- * tile the range exactly, each within one chunk and within step_pages.
+ * tile the range exactly, each within step_pages.
  */
 static void check_steps(struct kunit *test, unsigned long step_pages,
 			unsigned long start, unsigned long last,
@@ -56,8 +62,6 @@ static void check_steps(struct kunit *test, unsigned long step_pages,
 		step_last = iopt_fill_step_last(step_pages, index, last);
 		KUNIT_ASSERT_GE(test, step_last, index);
 		KUNIT_EXPECT_LE(test, step_last - index + 1, step_pages);
-		KUNIT_EXPECT_EQ(test, iopt_chunk_last(index),
-				iopt_chunk_last(step_last));
 		steps++;
 	}
 	KUNIT_EXPECT_EQ(test, index, last + 1);
@@ -67,15 +71,14 @@ static void check_steps(struct kunit *test, unsigned long step_pages,
 static void fill_steps(struct kunit *test)
 {
 	/* One page: one step. */
-	check_steps(test, IOPT_FILL_CHUNK, 5, 5, 1);
-	/* Within a chunk, whole. */
-	check_steps(test, IOPT_FILL_CHUNK, 0, IOPT_FILL_CHUNK - 1, 1);
-	/* Crossing one chunk boundary splits there. */
-	check_steps(test, IOPT_FILL_CHUNK, 100, IOPT_FILL_CHUNK + 99, 2);
+	check_steps(test, IOPT_FILL_STEP_MAX, 5, 5, 1);
+	/* A full step, wherever it starts in the page set. */
+	check_steps(test, IOPT_FILL_STEP_MAX, 100, IOPT_FILL_STEP_MAX + 99, 1);
+	check_steps(test, IOPT_FILL_STEP_MAX, 100, IOPT_FILL_STEP_MAX + 100, 2);
 	/* The smallest temp-memory limit: one page a step. */
 	check_steps(test, 1, 10, 19, 10);
-	/* A limit that does not divide the chunk. */
-	check_steps(test, 100, 0, 2 * IOPT_FILL_CHUNK - 1, 12);
+	/* A limit that does not divide the range. */
+	check_steps(test, 100, 0, 2 * IOPT_FILL_STEP_MAX - 1, 11);
 }
 
 /*
@@ -184,13 +187,149 @@ static void area_range_at_bottom(struct kunit *test)
 	check_area_tiling(test, &area);
 }
 
+/*
+ * Fake domains for filling an area without pinning: the source translates
+ * every IOVA to one physically contiguous range, the target counts the
+ * IOPTEs the IOMMU core asks it for, by size. Nothing touches memory.
+ */
+#define FAKE_IOVA	SZ_1G
+#define FAKE_PHYS	(8UL * SZ_1G)
+
+struct fake_domain {
+	struct iommu_domain domain;
+	unsigned long maps;	/* map_pages() calls */
+	unsigned long ioptes[3];	/* mapped PAGE_SIZE, PMD_SIZE, PUD_SIZE */
+	unsigned long unmapped[3];
+	bool cut;	/* an unmap ended inside a mapped IOPTE */
+};
+
+static int fake_size_index(size_t pgsize)
+{
+	return pgsize == PUD_SIZE ? 2 : pgsize == PMD_SIZE ? 1 : 0;
+}
+
+static int fake_map_pages(struct iommu_domain *domain, unsigned long iova,
+			  phys_addr_t paddr, size_t pgsize, size_t pgcount,
+			  int prot, gfp_t gfp, size_t *mapped)
+{
+	struct fake_domain *fake = container_of(domain, struct fake_domain,
+						domain);
+
+	fake->maps++;
+	fake->ioptes[fake_size_index(pgsize)] += pgcount;
+	*mapped = pgsize * pgcount;
+	return 0;
+}
+
+static size_t fake_unmap_pages(struct iommu_domain *domain, unsigned long iova,
+			       size_t pgsize, size_t pgcount,
+			       struct iommu_iotlb_gather *gather)
+{
+	struct fake_domain *fake = container_of(domain, struct fake_domain,
+						domain);
+
+	fake->unmapped[fake_size_index(pgsize)] += pgcount;
+	return pgsize * pgcount;
+}
+
+static phys_addr_t fake_iova_to_phys(struct iommu_domain *domain,
+				     dma_addr_t iova)
+{
+	return iova - FAKE_IOVA + FAKE_PHYS;
+}
+
+static const struct iommu_domain_ops fake_domain_ops = {
+	.map_pages = fake_map_pages,
+	.unmap_pages = fake_unmap_pages,
+	.iova_to_phys = fake_iova_to_phys,
+};
+
+static void fake_domain_init(struct fake_domain *fake)
+{
+	memset(fake, 0, sizeof(*fake));
+	fake->domain.type = IOMMU_DOMAIN_UNMANAGED;
+	fake->domain.ops = &fake_domain_ops;
+	fake->domain.pgsize_bitmap = PAGE_SIZE | PMD_SIZE | PUD_SIZE;
+}
+
+/*
+ * Fill a @length byte area at FAKE_IOVA, physically contiguous, into a
+ * domain with 4 KiB, 2 MiB and 1 GiB pages, copying from a source domain,
+ * with fill steps of @limit bytes of temporary memory.
+ */
+static void fill_contiguous(struct kunit *test, struct fake_domain *dst,
+			    unsigned long length, unsigned long limit,
+			    bool page_by_page)
+{
+	unsigned long old_limit = READ_ONCE(iommufd_temp_mem_limit);
+	struct fake_domain *src;
+	struct iopt_pages *pages;
+	struct iopt_area area = synthetic_area(FAKE_IOVA, length, 0, 0);
+
+	src = kunit_kzalloc(test, sizeof(*src), GFP_KERNEL);
+	pages = kunit_kzalloc(test, sizeof(*pages), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, src);
+	KUNIT_ASSERT_NOT_NULL(test, pages);
+	fake_domain_init(src);
+	fake_domain_init(dst);
+	mutex_init(&pages->mutex);
+	area.iommu_prot = IOMMU_READ | IOMMU_WRITE;
+	area.storage_domain = &src->domain;
+
+	iommufd_test_set_temp_mem_limit(limit);
+	mutex_lock(&pages->mutex);
+	KUNIT_EXPECT_EQ(test, iopt_area_fill_more(&area, pages, &dst->domain,
+						  page_by_page), 0);
+	/* What unfilling a domain the area stays in does */
+	KUNIT_EXPECT_EQ(test,
+			iopt_area_unmap_pages(&area, &dst->domain,
+					      area.pages_node.start,
+					      area.pages_node.last),
+			area.pages_node.last + 1);
+	mutex_unlock(&pages->mutex);
+	iommufd_test_set_temp_mem_limit(old_limit);
+	mutex_destroy(&pages->mutex);
+}
+
+/*
+ * Physically contiguous memory reaches the IOMMU core in runs that fill
+ * steps and batches do not cut, so 1 GiB IOPTEs are used where IOVA and
+ * memory allow; and it is unmapped in whole IOPTEs.
+ */
+static void fill_gets_huge_ioptes(struct kunit *test)
+{
+	static const unsigned long limits[] = { 16, 4096, 65536 };
+	struct fake_domain *dst;
+	unsigned int i;
+
+	dst = kunit_kzalloc(test, sizeof(*dst), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, dst);
+	for (i = 0; i != ARRAY_SIZE(limits); i++) {
+		fill_contiguous(test, dst, SZ_1G + SZ_2M + PAGE_SIZE,
+				limits[i], false);
+		KUNIT_EXPECT_EQ(test, dst->ioptes[2], 1UL);
+		KUNIT_EXPECT_EQ(test, dst->ioptes[1], 1UL);
+		KUNIT_EXPECT_EQ(test, dst->ioptes[0], 1UL);
+		KUNIT_EXPECT_EQ(test, dst->unmapped[2], 1UL);
+		KUNIT_EXPECT_EQ(test, dst->unmapped[1], 1UL);
+		KUNIT_EXPECT_EQ(test, dst->unmapped[0], 1UL);
+	}
+
+	/* With large IOPTEs disabled, every page is mapped on its own */
+	fill_contiguous(test, dst, 4 * SZ_2M, 65536, true);
+	KUNIT_EXPECT_EQ(test, dst->maps, 4 * SZ_2M / PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, dst->ioptes[0], 4 * SZ_2M / PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, dst->ioptes[1] + dst->ioptes[2], 0UL);
+}
+
 static struct kunit_case pages_batch_cases[] = {
 	KUNIT_CASE(pfn_run_lengths),
 	KUNIT_CASE(pfn_run_not_contiguous),
-	KUNIT_CASE(chunk_bounds),
+	KUNIT_CASE(pfn_run_continues),
 	KUNIT_CASE(fill_steps),
 	KUNIT_CASE(area_range_at_top),
 	KUNIT_CASE(area_range_at_bottom),
+	KUNIT_CASE(fill_gets_huge_ioptes),
 	{}
 };
 
