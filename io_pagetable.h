@@ -233,6 +233,9 @@ enum iopt_account_mode {
  *	memory, the byte offset into @file for file memory
  * @file: the memfd the pages come from (referenced), or NULL for user
  *	memory of @source_mm
+ * @file_clone: NULL, or a private open of @file's path, made under @mutex
+ *	when pinning first needs to map the file, and set only once (see
+ *	"Pages of a memfd" in pages.c)
  * @source_mm: the owner's mm (mmgrab'd): user memory comes from it, and
  *	pinned_vm (and per-process locked_vm) is charged to it
  * @source_task: the owner's group leader, whose RLIMIT_MEMLOCK applies
@@ -260,6 +263,7 @@ struct iopt_pages {
 	struct xarray pinned_pfns;
 	unsigned long start;
 	struct file *file;
+	struct file *file_clone;
 	struct mm_struct *source_mm;
 	struct task_struct *source_task;
 	struct user_struct *source_user;

@@ -20,6 +20,9 @@
 #include <linux/kref.h>
 #include <linux/magic.h>
 #include <linux/mm.h>
+#include <linux/mman.h>
+#include <linux/pagemap.h>
+#include <linux/shmem_fs.h>
 #include <linux/cred.h>
 #include <linux/overflow.h>
 #include <linux/sched/mm.h>
@@ -102,6 +105,16 @@ static unsigned long iopt_file_map_align(struct file *file)
 	return PAGE_SIZE;
 }
 
+/* A regular file of shmem or hugetlbfs, the only files pages come from. */
+static bool iopt_file_is_memfd(struct file *file)
+{
+	struct inode *inode = file_inode(file);
+
+	return S_ISREG(inode->i_mode) &&
+	       (inode->i_sb->s_magic == TMPFS_MAGIC ||
+		inode->i_sb->s_magic == HUGETLBFS_MAGIC);
+}
+
 /**
  * iopt_alloc_file_pages() - describe a range of a memfd (shmem or hugetlbfs)
  * @file: the file; the page set takes its own reference
@@ -115,36 +128,32 @@ static unsigned long iopt_file_map_align(struct file *file)
  * process (IOMMU_IOAS_CHANGE_PROCESS), because the pages are named by the
  * file and not by an address in the owner's mm.
  *
+ * As upstream, what the file is and how long it is are not checked here
+ * but when pages are first needed: a file that is not a regular shmem or
+ * hugetlbfs file fails every pin with EINVAL, a range past the end of the
+ * file fails the pins of the missing pages with EFAULT. So a mapping into
+ * an IOAS with nothing attached succeeds, and attaching a domain (or a MAP
+ * while one is attached) fails.
+ *
  * A writable page set counts as a writable shared mapping of the file for
  * as long as it exists, so the file cannot be sealed against writes
  * (F_SEAL_WRITE) under a device that may write to it.
  *
- * Return: the page set with one reference, or ERR_PTR: EINVAL for a file
- * that is not a regular shmem or hugetlbfs file, an empty range or one
- * that ends past the end of the file; EOVERFLOW if the range wraps; EACCES
- * for a file not open for reading; EPERM for @writable on a file not open
- * for writing or sealed against writes; ENOMEM.
+ * Return: the page set with one reference, or ERR_PTR: EINVAL for an empty
+ * range; EOVERFLOW if the range wraps; EPERM for @writable on a file not
+ * open for writing or sealed against writes; ENOMEM.
  */
 struct iopt_pages *iopt_alloc_file_pages(struct file *file, unsigned long start,
 					 unsigned long length, bool writable,
 					 u8 account_mode)
 {
-	struct inode *inode = file_inode(file);
 	struct iopt_pages *pages;
 	unsigned long last;
 
-	if (!S_ISREG(inode->i_mode) ||
-	    (inode->i_sb->s_magic != TMPFS_MAGIC &&
-	     inode->i_sb->s_magic != HUGETLBFS_MAGIC))
-		return ERR_PTR(-EINVAL);
 	if (!length)
 		return ERR_PTR(-EINVAL);
 	if (check_add_overflow(start, length - 1, &last))
 		return ERR_PTR(-EOVERFLOW);
-	if (last >= i_size_read(inode))
-		return ERR_PTR(-EINVAL);
-	if (!(file->f_mode & FMODE_READ))
-		return ERR_PTR(-EACCES);
 	if (writable && !(file->f_mode & FMODE_WRITE))
 		return ERR_PTR(-EPERM);
 
@@ -177,6 +186,8 @@ void iopt_release_pages(struct kref *kref)
 			mapping_unmap_writable(pages->file->f_mapping);
 		fput(pages->file);
 	}
+	if (pages->file_clone)
+		fput(pages->file_clone);
 	put_task_struct(pages->source_task);
 	mmdrop(pages->source_mm);
 	free_uid(pages->source_user);
@@ -522,16 +533,173 @@ void iopt_pages_owner_change_commit(struct iopt_pages *pages)
 	free_uid(old_user);
 }
 
-/* Pin pages of the page set's file; may pin fewer pages than asked. */
+/*
+ * ----------------------------------------------------------------------
+ * Pages of a memfd
+ *
+ * Long-term pins
+ *
+ * Upstream pins file pages with memfd_pin_folios() (6.11); 6.1 has no way
+ * for a module to take FOLL_PIN references on page-cache pages without a
+ * mapping. So a fill step maps its range of the file, shared, into the
+ * calling process for a moment, pins through that mapping with
+ * pin_user_pages(FOLL_LONGTERM), and unmaps it again. The pins are then
+ * ordinary long-term pins: GUP faults in holes and moves pages out of
+ * movable zones as long-term pins need.
+ *
+ * Only the caller's own address space is used. A kthread, or any task
+ * without an mm of its own, cannot pin a page no one has pinned yet: that
+ * fails with EFAULT. Pages a domain or an access already holds are found
+ * without pinning and work from any context.
+ *
+ * What is mapped is not the user's file but a clone of it, opened once per
+ * page set (@file_clone) and never handed out, so that every VMA whose
+ * vm_file is the clone is one this code made, wherever another thread may
+ * have moved or split it. After pinning, all of them are unmapped; one that
+ * cannot be (vm_munmap() failing IOPT_FILE_UNMAP_TRIES times) is reported
+ * and stays in the process, which then keeps a mapping of the file until
+ * it unmaps it or exits; the pins are not affected.
+ *
+ * What cannot be closed from a module on 6.1 (do_munmap() is not
+ * exported): the VMAs are looked up under the mmap lock, and vm_munmap()
+ * takes it again. If, in between, another thread of the same process
+ * unmaps one of those ranges, which it did not map itself, and maps
+ * something new there, vm_munmap() removes the new mapping.
+ *
+ * CPU access
+ *
+ * A copy to or from a page no one has pinned takes a plain reference on it
+ * from the page cache: shmem_read_mapping_page_gfp() for shmem (which
+ * allocates a hole, as a fault would), a page cache lookup for hugetlbfs
+ * (whose page cache is indexed in huge pages on 6.1). That needs no
+ * mapping and works from a kthread. Only a hugetlbfs hole goes through a
+ * mapping as above (not long-term), so it fails with EFAULT for a caller
+ * without an mm of its own.
+ * ----------------------------------------------------------------------
+ */
+
+/* How often unmapping the pinning window is tried before giving up. */
+#define IOPT_FILE_UNMAP_TRIES 3
+
+/*
+ * The page set's private clone of its file, opened on first use. It is
+ * open for reading whatever the user's file is (as upstream pins file
+ * pages without looking at how the file is open), and for writing when
+ * the page set is writable, which needed the user's file open for writing.
+ */
+static struct file *iopt_pages_file_clone(struct iopt_pages *pages)
+{
+	struct file *clone;
+
+	lockdep_assert_held(&pages->mutex);
+
+	if (pages->file_clone)
+		return pages->file_clone;
+	clone = dentry_open(&pages->file->f_path,
+			    (pages->writable ? O_RDWR : O_RDONLY) | O_LARGEFILE,
+			    pages->file->f_cred);
+	if (!IS_ERR(clone))
+		pages->file_clone = clone;
+	return clone;
+}
+
+/*
+ * Unmap every VMA of @mm (the caller's) that maps @clone, in rounds: each
+ * round collects up to a few ranges under the mmap lock and unmaps them.
+ */
+static void iopt_file_unmap_clone(struct mm_struct *mm, struct file *clone)
+{
+	struct {
+		unsigned long start;
+		unsigned long end;
+	} found[4];
+	struct vm_area_struct *vma;
+	unsigned int tries = 0, n, i;
+
+	for (;;) {
+		VMA_ITERATOR(vmi, mm, 0);
+
+		n = 0;
+		mmap_read_lock(mm);
+		for_each_vma(vmi, vma) {
+			if (vma->vm_file != clone)
+				continue;
+			found[n].start = vma->vm_start;
+			found[n].end = vma->vm_end;
+			if (++n == ARRAY_SIZE(found))
+				break;
+		}
+		mmap_read_unlock(mm);
+		if (!n)
+			return;
+		if (tries++ == IOPT_FILE_UNMAP_TRIES)
+			break;
+		for (i = 0; i != n; i++)
+			vm_munmap(found[i].start, found[i].end - found[i].start);
+		cond_resched();
+	}
+	pr_warn_ratelimited("iommufd: process %d keeps a mapping of a memfd at %#lx that pinning made and could not unmap\n",
+			    task_tgid_nr(current), found[0].start);
+}
+
+/*
+ * Pin pages of the page set's file through a short-lived mapping in the
+ * caller's mm (see "Pages of a memfd"); may pin fewer pages than asked.
+ */
 static long iopt_pages_gup_file(struct iopt_pages *pages, unsigned long index,
 				unsigned long npages, unsigned int gup_flags,
 				struct page **page_buf)
 {
-	return iommufd_pin_file_pages(pages->file,
-				      iopt_file_map_align(pages->file),
-				      pages->start + index * PAGE_SIZE, npages,
-				      gup_flags, pages->writable, page_buf,
-				      pages->source_mm);
+	unsigned long map_align, off, map_off, len, addr;
+	struct mm_struct *mm = current->mm;
+	struct vm_area_struct *vma;
+	struct file *clone;
+	long rc;
+
+	lockdep_assert_held(&pages->mutex);
+
+	/* Checked before opening anything: no clone of a device file. */
+	if (!iopt_file_is_memfd(pages->file))
+		return -EINVAL;
+	if (!mm || (current->flags & PF_KTHREAD))
+		return -EFAULT;
+	off = pages->start + index * PAGE_SIZE;
+	/* Past the end of the file there is nothing to pin. */
+	if (off >= i_size_read(file_inode(pages->file)))
+		return -EFAULT;
+	clone = iopt_pages_file_clone(pages);
+	if (IS_ERR(clone))
+		return PTR_ERR(clone);
+
+	npages = min_t(unsigned long, npages, IOPT_FILL_STEP_MAX);
+	map_align = iopt_file_map_align(pages->file);
+	map_off = ALIGN_DOWN(off, map_align);
+	len = ALIGN(off + npages * PAGE_SIZE, map_align) - map_off;
+
+	addr = vm_mmap(clone, 0, len,
+		       PROT_READ | (pages->writable ? PROT_WRITE : 0),
+		       MAP_SHARED, map_off);
+	if (IS_ERR_VALUE(addr))
+		return (long)addr;
+
+	/*
+	 * Another thread may have moved or replaced the mapping already: pin
+	 * only through a shared mapping of the clone, of the right part of
+	 * the file (VM_MAYSHARE: a read-only open clears VM_SHARED).
+	 */
+	mmap_read_lock(mm);
+	vma = vma_lookup(mm, addr);
+	if (vma && vma->vm_file == clone && (vma->vm_flags & VM_MAYSHARE) &&
+	    vma->vm_end - addr >= len &&
+	    vma->vm_pgoff + PHYS_PFN(addr - vma->vm_start) == PHYS_PFN(map_off))
+		rc = pin_user_pages(addr + (off - map_off), npages, gup_flags,
+				    page_buf, NULL);
+	else
+		rc = -EFAULT;
+	mmap_read_unlock(mm);
+
+	iopt_file_unmap_clone(mm, clone);
+	return rc;
 }
 
 /*
@@ -670,16 +838,69 @@ static long iopt_pages_gup(struct iopt_pages *pages, unsigned long index,
 }
 
 /*
- * Pin page @index briefly, for a CPU access: not long-term and not charged.
- * Holding @pages->mutex keeps its owner stable (see &struct iopt_pages).
+ * Take page @index of a file page set for a CPU copy: from the page cache
+ * with a plain reference (*@pinned false), or, for a hugetlbfs hole,
+ * pinned through a mapping (*@pinned true). See "Pages of a memfd".
  */
-static int iopt_pages_pin_one(struct iopt_pages *pages, unsigned long index,
-			      bool write, struct page **page)
+static int iopt_pages_get_file_page(struct iopt_pages *pages,
+				    unsigned long index, bool write,
+				    struct page **page, bool *pinned)
+{
+	struct address_space *mapping = pages->file->f_mapping;
+	unsigned long off = pages->start + index * PAGE_SIZE;
+	unsigned long map_align;
+	struct folio *folio;
+	struct page *p;
+	long rc;
+
+	lockdep_assert_held(&pages->mutex);
+
+	if (!iopt_file_is_memfd(pages->file))
+		return -EINVAL;
+	*pinned = false;
+	if (file_inode(pages->file)->i_sb->s_magic == TMPFS_MAGIC) {
+		p = shmem_read_mapping_page_gfp(mapping, off >> PAGE_SHIFT,
+						mapping_gfp_mask(mapping));
+		/* Past the end of the file is EINVAL there. */
+		if (IS_ERR(p))
+			return PTR_ERR(p) == -ENOMEM ? -ENOMEM : -EFAULT;
+		*page = p;
+		return 0;
+	}
+
+	map_align = iopt_file_map_align(pages->file);
+	folio = filemap_get_folio(mapping, off / map_align);
+	if (folio && folio_test_uptodate(folio)) {
+		*page = folio_page(folio, (off % map_align) / PAGE_SIZE);
+		return 0;
+	}
+	if (folio)
+		folio_put(folio);
+	rc = iopt_pages_gup_file(pages, index, 1, write ? FOLL_WRITE : 0, page);
+	if (rc == 1) {
+		*pinned = true;
+		return 0;
+	}
+	return rc < 0 ? rc : -EFAULT;
+}
+
+/*
+ * Take page @index briefly, for a CPU access: not long-term and not
+ * charged. *@pinned says how: a FOLL_PIN pin, or a plain reference;
+ * iopt_pages_put_one() lets go accordingly. Holding @pages->mutex keeps
+ * its owner stable (see &struct iopt_pages).
+ */
+static int iopt_pages_get_one(struct iopt_pages *pages, unsigned long index,
+			      bool write, struct page **page, bool *pinned)
 {
 	long rc;
 
 	lockdep_assert_held(&pages->mutex);
 
+	if (pages->file)
+		return iopt_pages_get_file_page(pages, index, write, page,
+						pinned);
+	*pinned = true;
 	rc = iopt_pages_gup(pages, index, 1, write ? FOLL_WRITE : 0, page);
 	if (rc == 1)
 		return 0;
@@ -695,6 +916,18 @@ static void iopt_pages_unpinned(struct iopt_pages *pages, unsigned long npfns)
 		pages->npinned = npfns;
 	pages->npinned -= npfns;
 	iopt_pages_uncharge(pages, npfns);
+}
+
+/* Undo iopt_pages_get_one(); @dirty if the CPU wrote to the page. */
+static void iopt_pages_put_one(struct page *page, bool pinned, bool dirty)
+{
+	if (pinned) {
+		unpin_user_pages_dirty_lock(&page, 1, dirty);
+		return;
+	}
+	if (dirty)
+		set_page_dirty_lock(page);
+	put_page(page);
 }
 
 /* Unpin PFNs pinned by this page set, in runs, and uncharge them. */
@@ -986,8 +1219,8 @@ int iopt_pages_rw(struct iopt_pages *pages, unsigned long byte, void *data,
 {
 	unsigned long done = 0, index, offset, n;
 	struct iopt_area *hint = NULL;
+	bool pinned, took_pin = false;
 	struct page *page;
-	bool pinned;
 	void *va;
 	int rc = 0;
 
@@ -1003,7 +1236,8 @@ int iopt_pages_rw(struct iopt_pages *pages, unsigned long byte, void *data,
 			page = pfn_to_page(iopt_pages_pinned_pfn(pages, index,
 								 &hint));
 		} else {
-			rc = iopt_pages_pin_one(pages, index, write, &page);
+			rc = iopt_pages_get_one(pages, index, write, &page,
+						&took_pin);
 			if (rc)
 				break;
 		}
@@ -1015,7 +1249,7 @@ int iopt_pages_rw(struct iopt_pages *pages, unsigned long byte, void *data,
 		kunmap_local(va);
 		/* A long-term pin is dirtied when it is released. */
 		if (!pinned)
-			unpin_user_pages_dirty_lock(&page, 1, write);
+			iopt_pages_put_one(page, took_pin, write);
 		done += n;
 	}
 	mutex_unlock(&pages->mutex);

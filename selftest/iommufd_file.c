@@ -240,6 +240,23 @@ static int reopen(int fd, int flags)
 	return open(path, flags);
 }
 
+/* Lines of /proc/self/maps that map a memf (see memf_new()) */
+static int memf_maps(void)
+{
+	char line[512];
+	int n = 0;
+	FILE *f;
+
+	f = fopen("/proc/self/maps", "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (strstr(line, "/memfd:iommufd_file"))
+			n++;
+	fclose(f);
+	return n;
+}
+
 /* === Process state === */
 
 #define REQUIRE_ROOT()							\
@@ -525,6 +542,34 @@ FIXTURE_TEARDOWN(file)
 		EXPECT_CLEAN();						\
 	} while (0)
 
+/*
+ * MAP_FILE with these arguments is accepted, as upstream, while nothing
+ * needs the pages, and fails with @err once they are pinned: with no
+ * domain the MAP succeeds and attaching a domain fails; with a domain
+ * attached the MAP itself fails. @iova: 0 for an automatic IOVA. Either
+ * way nothing is left behind.
+ */
+#define EXPECT_MAPF_PIN_FAILS(err, fd, ioas, flags, mfd, start, len, iova) \
+	do {								\
+		__u64 __iova = (iova), __len = (len), __start = (start); \
+		__u32 __ioas = (ioas), __flags = (flags) |		\
+				((__iova) ? IOMMU_IOAS_MAP_FIXED_IOVA : 0); \
+		int __err = (err), __fd = (fd), __mfd = (mfd);		\
+									\
+		if (self->ndomains) {					\
+			EXPECT_MAPF_FAILS(__err, __fd, __ioas, __flags,	\
+					  __mfd, __start, __len, &__iova); \
+			break;						\
+		}							\
+		ASSERT_EQ(0, ioas_map_file(__fd, __ioas, __flags, __mfd, \
+					   __start, __len, &__iova));	\
+		EXPECT_EQ(-__err, mock_domain(__fd, __ioas, NULL, NULL,	\
+					      NULL));			\
+		EXPECT_EQ(self->vmpin0, vmpin());			\
+		EXPECT_UNMAP_ALL(__fd, __ioas, __len);			\
+		EXPECT_CLEAN();						\
+	} while (0)
+
 /* === 1. MAP_FILE errors, in the order the checks apply === */
 
 TEST_F(file, bad_flags_ids_and_fds)
@@ -595,53 +640,57 @@ TEST_F(file, bad_flags_ids_and_fds)
 	EXPECT_EQ(self->vmpin0, vmpin());
 }
 
+/*
+ * Only shmem and hugetlbfs files can be pinned, but as upstream that is
+ * found when pinning, not by MAP_FILE.
+ */
 TEST_F(file, bad_file_types)
 {
 	int fd = self->fd, ioas = self->ioas_id, p[2], s[2], other;
 
 	/* Pipes */
 	ASSERT_EQ(0, pipe(p));
-	EXPECT_MAPF_FAILS(EINVAL, fd, ioas, IOMMU_IOAS_MAP_READABLE, p[0], 0,
-			  PAGE_SZ, NULL);
-	EXPECT_MAPF_FAILS(EINVAL, fd, ioas, MAP_RW, p[1], 0, PAGE_SZ, NULL);
+	EXPECT_MAPF_PIN_FAILS(EINVAL, fd, ioas, IOMMU_IOAS_MAP_READABLE, p[0],
+			      0, PAGE_SZ, 0);
+	EXPECT_MAPF_PIN_FAILS(EINVAL, fd, ioas, MAP_RW, p[1], 0, PAGE_SZ, 0);
 	close(p[0]);
 	close(p[1]);
 
 	/* Sockets */
 	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_STREAM, 0, s));
-	EXPECT_MAPF_FAILS(EINVAL, fd, ioas, MAP_RW, s[0], 0, PAGE_SZ, NULL);
+	EXPECT_MAPF_PIN_FAILS(EINVAL, fd, ioas, MAP_RW, s[0], 0, PAGE_SZ, 0);
 	close(s[0]);
 	close(s[1]);
 
 	/* Character devices: /dev/zero, /dev/null, /dev/iommu */
 	other = open("/dev/zero", O_RDWR);
 	ASSERT_LE(0, other);
-	EXPECT_MAPF_FAILS(EINVAL, fd, ioas, MAP_RW, other, 0, PAGE_SZ, NULL);
+	EXPECT_MAPF_PIN_FAILS(EINVAL, fd, ioas, MAP_RW, other, 0, PAGE_SZ, 0);
 	close(other);
 	other = open("/dev/null", O_RDWR);
 	ASSERT_LE(0, other);
-	EXPECT_MAPF_FAILS(EINVAL, fd, ioas, MAP_RW, other, 0, PAGE_SZ, NULL);
+	EXPECT_MAPF_PIN_FAILS(EINVAL, fd, ioas, MAP_RW, other, 0, PAGE_SZ, 0);
 	close(other);
-	EXPECT_MAPF_FAILS(EINVAL, fd, ioas, MAP_RW, fd, 0, PAGE_SZ, NULL);
+	EXPECT_MAPF_PIN_FAILS(EINVAL, fd, ioas, MAP_RW, fd, 0, PAGE_SZ, 0);
 
 	/* An anonymous inode */
 	other = eventfd(0, 0);
 	ASSERT_LE(0, other);
-	EXPECT_MAPF_FAILS(EINVAL, fd, ioas, MAP_RW, other, 0, PAGE_SZ, NULL);
+	EXPECT_MAPF_PIN_FAILS(EINVAL, fd, ioas, MAP_RW, other, 0, PAGE_SZ, 0);
 	close(other);
 
 	/* A directory */
 	other = open("/", O_RDONLY | O_DIRECTORY);
 	ASSERT_LE(0, other);
-	EXPECT_MAPF_FAILS(EINVAL, fd, ioas, IOMMU_IOAS_MAP_READABLE, other, 0,
-			  PAGE_SZ, NULL);
+	EXPECT_MAPF_PIN_FAILS(EINVAL, fd, ioas, IOMMU_IOAS_MAP_READABLE, other,
+			      0, PAGE_SZ, 0);
 	close(other);
 
 	/* A regular file, on procfs */
 	other = open("/proc/self/status", O_RDONLY);
 	ASSERT_LE(0, other);
-	EXPECT_MAPF_FAILS(EINVAL, fd, ioas, IOMMU_IOAS_MAP_READABLE, other, 0,
-			  PAGE_SZ, NULL);
+	EXPECT_MAPF_PIN_FAILS(EINVAL, fd, ioas, IOMMU_IOAS_MAP_READABLE, other,
+			      0, PAGE_SZ, 0);
 	close(other);
 }
 
@@ -663,22 +712,32 @@ TEST_F(file, bad_ranges)
 			  1ULL << 63, NULL);
 	EXPECT_MAPF_FAILS(EOVERFLOW, fd, ioas, MAP_RW, mfd, UINT64_MAX, 2,
 			  NULL);
-	/* Reaching the last byte of the space is no wrap, but far past EOF */
-	EXPECT_MAPF_FAILS(EINVAL, fd, ioas, MAP_RW, mfd, 1ULL << 63,
+	/*
+	 * Reaching the last byte of the space is no wrap. The end of the
+	 * file is not looked at: the first is too long for an automatic
+	 * IOVA, the second is one page far past the end, which cannot be
+	 * pinned.
+	 */
+	EXPECT_MAPF_FAILS(EOVERFLOW, fd, ioas, MAP_RW, mfd, 1ULL << 63,
 			  1ULL << 63, NULL);
-	EXPECT_MAPF_FAILS(EINVAL, fd, ioas, MAP_RW, mfd, UINT64_MAX, 1, NULL);
+	EXPECT_MAPF_PIN_FAILS(EFAULT, fd, ioas, MAP_RW, mfd,
+			      UINT64_MAX - PAGE_SZ + 1, PAGE_SZ, 0);
 
-	/* One byte past the end of the file */
-	EXPECT_MAPF_FAILS(EINVAL, fd, ioas, MAP_RW, mfd, 0, FILE_SIZE + 1,
-			  NULL);
-	EXPECT_MAPF_FAILS(EINVAL, fd, ioas, MAP_RW, mfd, 1, FILE_SIZE, NULL);
-	EXPECT_MAPF_FAILS(EINVAL, fd, ioas, MAP_RW, mfd, FILE_SIZE - PAGE_SZ,
-			  PAGE_SZ + 1, NULL);
-	EXPECT_MAPF_FAILS(EINVAL, fd, ioas, MAP_RW, mfd, FILE_SIZE, 1, NULL);
-	EXPECT_MAPF_FAILS(EINVAL, fd, ioas, MAP_RW, mfd, FILE_SIZE, PAGE_SZ,
-			  NULL);
-	EXPECT_MAPF_AT_FAILS(EINVAL, fd, ioas, MAP_RW, mfd, SZ_1M, FILE_SIZE,
-			     IOVA_A);
+	/*
+	 * Past the end of the file: the MAP is accepted, as upstream, and
+	 * pinning fails (EFAULT here, as for a file shrunk under a mapping).
+	 * Whole pages, so that a domain's IOVA alignment is no matter.
+	 */
+	EXPECT_MAPF_PIN_FAILS(EFAULT, fd, ioas, MAP_RW, mfd, 0,
+			      FILE_SIZE + PAGE_SZ, 0);
+	EXPECT_MAPF_PIN_FAILS(EFAULT, fd, ioas, MAP_RW, mfd, PAGE_SZ,
+			      FILE_SIZE, 0);
+	EXPECT_MAPF_PIN_FAILS(EFAULT, fd, ioas, MAP_RW, mfd,
+			      FILE_SIZE - PAGE_SZ, 2 * PAGE_SZ, 0);
+	EXPECT_MAPF_PIN_FAILS(EFAULT, fd, ioas, MAP_RW, mfd, FILE_SIZE,
+			      PAGE_SZ, 0);
+	EXPECT_MAPF_PIN_FAILS(EFAULT, fd, ioas, MAP_RW, mfd, SZ_1M, FILE_SIZE,
+			      IOVA_A);
 
 	/* Up to the last byte exactly is fine */
 	ASSERT_EQ(0, ioas_map_file(fd, ioas, MAP_RW, mfd, FILE_SIZE - PAGE_SZ, PAGE_SZ,
@@ -717,22 +776,35 @@ TEST_F(file, bad_permissions)
 	/* Found before the IOVA is looked at ... */
 	EXPECT_MAPF_AT_FAILS(EPERM, fd, ioas, MAP_RW, ro, 0, SZ_1M,
 			     IOVA_A + 1);
-	/* ... and after the end of the file */
-	EXPECT_MAPF_FAILS(EINVAL, fd, ioas, MAP_RW, ro, 0, FILE_SIZE + 1,
-			  NULL);
+	/* ... and whatever the range */
+	EXPECT_MAPF_FAILS(EPERM, fd, ioas, MAP_RW, ro, 0, FILE_SIZE + 1, NULL);
 	/* (Reading is fine: see read_only_fd) */
 	close(ro);
 
-	/* Open for writing only: not even a writeable mapping */
+	/*
+	 * Open for writing only: as upstream, which pins whatever the file
+	 * is open for, the pages can be mapped and pinned, for reading too
+	 */
 	wo = reopen(mfd, O_WRONLY);
 	ASSERT_LE(0, wo);
-	EXPECT_MAPF_FAILS(EACCES, fd, ioas, IOMMU_IOAS_MAP_READABLE, wo, 0,
-			  SZ_1M, NULL);
-	EXPECT_MAPF_FAILS(EACCES, fd, ioas, IOMMU_IOAS_MAP_WRITEABLE, wo, 0,
-			  SZ_1M, NULL);
-	EXPECT_MAPF_FAILS(EACCES, fd, ioas, MAP_RW, wo, 0, SZ_1M, NULL);
-	EXPECT_MAPF_FAILS(EINVAL, fd, ioas, MAP_RW, wo, 0, FILE_SIZE + 1,
-			  NULL);
+	ASSERT_EQ(0, ioas_map_file(fd, ioas, IOMMU_IOAS_MAP_READABLE, wo, 0,
+				   SZ_1M, &iova));
+	ASSERT_EQ(0, mapf_at(fd, ioas, MAP_RW, wo, SZ_1M, SZ_1M, IOVA_B));
+	close(wo);
+	EXPECT_EQ(self->vmpin0 + MAPPED_KB(2 * SZ_1M), vmpin());
+	EXPECT_EQ(0, md_check_refs(fd, self->m.map, 2 * SZ_1M, BASE_REFS));
+	if (self->ndomains) {
+		EXPECT_EQ(0, md_check_map(fd, self->hwpt_id, iova, SZ_1M,
+					  self->m.map));
+		EXPECT_EQ(0, md_check_map(fd, self->hwpt_id, IOVA_B, SZ_1M,
+					  FMAP(SZ_1M)));
+	}
+	EXPECT_UNMAP_ALL(fd, ioas, 2 * SZ_1M);
+	EXPECT_CLEAN();
+	wo = reopen(mfd, O_WRONLY);
+	ASSERT_LE(0, wo);
+	EXPECT_MAPF_PIN_FAILS(EFAULT, fd, ioas, MAP_RW, wo, 0,
+			      FILE_SIZE + PAGE_SZ, 0);
 	close(wo);
 
 	/* Sealed against writes: readable only */
@@ -1217,7 +1289,7 @@ TEST_F(file, truncate_under_pinned_mapping)
 	int fd = self->fd, afd;
 	__u32 ioas = self->ioas_id, item = 0;
 	struct memf m;
-	__u64 iova;
+	__u64 iova, iova2;
 
 	ASSERT_TRUE(memf_new(&m, SZ_1M, 0, 7));
 	ASSERT_EQ(0, access_create(fd, ioas, PIN_ACCESS, &afd));
@@ -1234,8 +1306,17 @@ TEST_F(file, truncate_under_pinned_mapping)
 		EXPECT_EQ(0, md_check_map(fd, self->hwpt_id, iova, half,
 					  m.map));
 	/* (What ACCESS_RW reads: see rw_after_truncate) */
-	/* The cut part cannot be mapped any more */
-	EXPECT_EQ(-EINVAL, ioas_map_file(fd, ioas, MAP_RW, m.fd, half, PAGE_SZ, NULL));
+	/* The cut part cannot be pinned any more, nor mapped with a domain */
+	if (self->ndomains) {
+		EXPECT_EQ(-EFAULT, ioas_map_file(fd, ioas, MAP_RW, m.fd, half,
+						 PAGE_SZ, NULL));
+	} else {
+		ASSERT_EQ(0, ioas_map_file(fd, ioas, MAP_RW, m.fd, half,
+					   PAGE_SZ, &iova2));
+		EXPECT_EQ(-EFAULT, access_pin(fd, afd, 0, iova2, PAGE_SZ, NULL,
+					      NULL));
+		EXPECT_UNMAP_EXACT(fd, ioas, iova2, PAGE_SZ);
+	}
 
 	/* Growing back gives new pages to the file, not to the device */
 	ASSERT_EQ(0, ftruncate(m.fd, SZ_1M));
@@ -1376,13 +1457,23 @@ TEST_F(file, grow_under_mapping)
 	int fd = self->fd, afd;
 	__u32 ioas = self->ioas_id, item = 0;
 	struct memf m;
-	__u64 iova;
+	__u64 iova, iova2;
 
 	ASSERT_TRUE(memf_new(&m, SZ_1M, 0, 9));
 	ASSERT_EQ(0, access_create(fd, ioas, PIN_ACCESS, &afd));
 	ASSERT_EQ(0, ioas_map_file(fd, ioas, MAP_RW, m.fd, 0, SZ_1M, &iova));
 	pin_mapping(_metadata, self, afd, iova, SZ_1M, m.map, &item);
-	EXPECT_EQ(-EINVAL, ioas_map_file(fd, ioas, MAP_RW, m.fd, SZ_1M, PAGE_SZ, NULL));
+	/* Past the end: accepted with no domain, but not pinned */
+	if (self->ndomains) {
+		EXPECT_EQ(-EFAULT, ioas_map_file(fd, ioas, MAP_RW, m.fd, SZ_1M,
+						 PAGE_SZ, NULL));
+	} else {
+		ASSERT_EQ(0, ioas_map_file(fd, ioas, MAP_RW, m.fd, SZ_1M,
+					   PAGE_SZ, &iova2));
+		EXPECT_EQ(-EFAULT, access_pin(fd, afd, 0, iova2, PAGE_SZ, NULL,
+					      NULL));
+		EXPECT_UNMAP_EXACT(fd, ioas, iova2, PAGE_SZ);
+	}
 
 	ASSERT_EQ(0, ftruncate(m.fd, SZ_2M));
 	EXPECT_EQ(0, md_check_refs(fd, m.map, SZ_1M, 1));
@@ -1634,7 +1725,11 @@ static bool make_mountpoint(char *dir, size_t size)
 	return mkdtemp(dir) != NULL;
 }
 
-/* A regular file on a filesystem other than tmpfs cannot be mapped */
+/*
+ * A regular file on a filesystem other than tmpfs cannot be pinned: MAP_FILE
+ * accepts it, as upstream, but attaching a domain, or a MAP with one
+ * attached, fails
+ */
 TEST(ramfs_file_refused)
 {
 	char dir[64], path[96], *map;
@@ -1660,7 +1755,13 @@ TEST(ramfs_file_refused)
 
 	fd = open(IOMMUFD_DEV, O_RDWR);
 	ASSERT_LE(0, fd);
-	ASSERT_EQ(0, ioas_alloc(fd, &ioas_id));
+	ASSERT_EQ(0, ioas_alloc_ap(fd, &ioas_id));
+	ASSERT_EQ(0, ioas_map_file(fd, ioas_id, MAP_RW, ffd, 0, SZ_64K, NULL));
+	ASSERT_EQ(0, ioas_map_file(fd, ioas_id, IOMMU_IOAS_MAP_READABLE, ffd, 0,
+				   PAGE_SZ, NULL));
+	EXPECT_EQ(-EINVAL, mock_domain(fd, ioas_id, NULL, &hwpt, NULL));
+	EXPECT_EQ(0, md_check_refs(fd, map, SZ_64K, 0));
+	EXPECT_UNMAP_ALL(fd, ioas_id, SZ_64K + PAGE_SZ);
 	ASSERT_EQ(0, mock_domain(fd, ioas_id, NULL, &hwpt, NULL));
 	EXPECT_EQ(-EINVAL, ioas_map_file(fd, ioas_id, MAP_RW, ffd, 0, SZ_64K, NULL));
 	EXPECT_EQ(-EINVAL, ioas_map_file(fd, ioas_id, IOMMU_IOAS_MAP_READABLE, ffd, 0,
@@ -1924,6 +2025,218 @@ TEST(hugetlb_memfd)
 	close(mfd);
 	if (old_nr >= 0)
 		EXPECT_TRUE(write_long(NR_HUGEPAGES, old_nr));
+}
+
+/*
+ * CPU copies of hugetlbfs pages go through the page cache, from a kthread
+ * too; a huge page not in the file yet is faulted in through a short
+ * mapping, which only a caller with an mm of its own has.
+ */
+TEST(hugetlb_kthread_rw)
+{
+	long old_nr = -1, free_pages;
+	unsigned char buf[64];
+	int mfd, fd, afd, maps0;
+	__u32 ioas;
+	char *map;
+
+	if (meminfo("Hugepagesize") != 2048)
+		SKIP(return, "the default huge page is not 2 MiB");
+	free_pages = meminfo("HugePages_Free");
+	if (free_pages < 2 && geteuid() == 0) {
+		old_nr = read_long(NR_HUGEPAGES);
+		if (old_nr >= 0 &&
+		    !write_long(NR_HUGEPAGES, old_nr + 2 - free_pages))
+			old_nr = -1;
+	}
+	mfd = memfd_create("iommufd_file_huge", MFD_HUGETLB);
+	if (mfd < 0 || ftruncate(mfd, SZ_4M))
+		map = MAP_FAILED;
+	else
+		map = mmap(NULL, SZ_4M, PROT_READ | PROT_WRITE, MAP_SHARED,
+			   mfd, 0);
+	if (map == MAP_FAILED || meminfo("HugePages_Free") < 2) {
+		if (map != MAP_FAILED)
+			munmap(map, SZ_4M);
+		if (mfd >= 0)
+			close(mfd);
+		if (old_nr >= 0)
+			write_long(NR_HUGEPAGES, old_nr);
+		SKIP(return, "no 2 MiB hugetlb pages");
+	}
+	/* The first huge page is in the file, the second is a hole */
+	fill_pattern(map, SZ_2M, 14, 0);
+
+	fd = open(IOMMUFD_DEV, O_RDWR);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, ioas_alloc_ap(fd, &ioas));
+	ASSERT_EQ(0, mapf_at(fd, ioas, MAP_RW, mfd, 0, SZ_4M, IOVA_A));
+	ASSERT_EQ(0, access_create(fd, ioas, 0, &afd));
+	maps0 = memf_maps();
+
+	EXPECT_EQ(0, access_rw(fd, afd, IOVA_A + SZ_1M + PAGE_SZ - 7, buf,
+			       sizeof(buf), MOCK_ACCESS_RW_KTHREAD));
+	EXPECT_TRUE(has_pattern(buf, sizeof(buf), 14, SZ_1M + PAGE_SZ - 7));
+	fill_pattern(buf, sizeof(buf), 15, 0);
+	EXPECT_EQ(0, access_rw(fd, afd, IOVA_A + SZ_2M - 20, buf, 20,
+			       MOCK_ACCESS_RW_KTHREAD | MOCK_ACCESS_RW_WRITE));
+	EXPECT_TRUE(has_pattern(map + SZ_2M - 20, 20, 15, 0));
+
+	/* The hole: not from a kthread, which changes nothing */
+	memset(buf, 0x5a, sizeof(buf));
+	EXPECT_EQ(-EFAULT, access_rw(fd, afd, IOVA_A + SZ_2M + 5, buf,
+				     sizeof(buf), MOCK_ACCESS_RW_KTHREAD));
+	EXPECT_EQ(-EFAULT, access_rw(fd, afd, IOVA_A + SZ_2M - 8, buf,
+				     sizeof(buf), MOCK_ACCESS_RW_KTHREAD));
+	EXPECT_EQ(maps0, memf_maps());
+	/* From this process it is faulted in, and then in the page cache */
+	EXPECT_EQ(0, access_rw(fd, afd, IOVA_A + SZ_2M + 5, buf, sizeof(buf),
+			       0));
+	EXPECT_TRUE(all_zero(buf, sizeof(buf)));
+	EXPECT_EQ(maps0, memf_maps());
+	fill_pattern(buf, sizeof(buf), 16, 0);
+	EXPECT_EQ(0, access_rw(fd, afd, IOVA_A + SZ_4M - sizeof(buf), buf,
+			       sizeof(buf),
+			       MOCK_ACCESS_RW_KTHREAD | MOCK_ACCESS_RW_WRITE));
+	EXPECT_TRUE(has_pattern(map + SZ_4M - sizeof(buf), sizeof(buf), 16, 0));
+
+	close(afd);
+	EXPECT_UNMAP_ALL(fd, ioas, SZ_4M);
+	close(fd);
+	munmap(map, SZ_4M);
+	close(mfd);
+	if (old_nr >= 0)
+		EXPECT_TRUE(write_long(NR_HUGEPAGES, old_nr));
+}
+
+/* === Pinning and copying from a kthread, and what pinning maps === */
+
+/*
+ * A kthread copies file memory through the page cache, so it needs no mm
+ * at all: the owner may be gone. A long-term pin from a kthread of pages
+ * nothing holds yet fails with EFAULT, and nothing changes; pages that
+ * are already pinned it gets.
+ */
+TEST(kthread_file_rw_after_owner_exit)
+{
+	__u32 ioas, item, item2;
+	unsigned char buf[300];
+	int fd, afd, status;
+	long vmpin0 = vmpin();
+	struct memf m;
+	pid_t pid;
+
+	fd = open(IOMMUFD_DEV, O_RDWR);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, ioas_alloc_ap(fd, &ioas));
+	ASSERT_TRUE(memf_new(&m, SZ_1M, 0, 11));
+
+	/* The owner maps the file, and exits */
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid)
+		_exit(mapf_at(fd, ioas, MAP_RW, m.fd, 0, SZ_1M, IOVA_A) ? 1 : 0);
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	ASSERT_EQ(0, WEXITSTATUS(status));
+	ASSERT_EQ(0, access_create(fd, ioas, PIN_ACCESS, &afd));
+
+	/* Nothing is pinned; the kthread reads and writes the file */
+	EXPECT_EQ(0, access_rw(fd, afd, IOVA_A + PAGE_SZ - 10, buf,
+			       sizeof(buf), MOCK_ACCESS_RW_KTHREAD));
+	EXPECT_TRUE(has_pattern(buf, sizeof(buf), 11, PAGE_SZ - 10));
+	fill_pattern(buf, sizeof(buf), 12, 0);
+	EXPECT_EQ(0, access_rw(fd, afd, IOVA_A + (SZ_1M / 2) - 5, buf,
+			       sizeof(buf),
+			       MOCK_ACCESS_RW_KTHREAD | MOCK_ACCESS_RW_WRITE));
+	EXPECT_TRUE(has_pattern(m.map + (SZ_1M / 2) - 5, sizeof(buf), 12, 0));
+	EXPECT_TRUE(has_pattern(m.map + (SZ_1M / 2) - 5 - PAGE_SZ, PAGE_SZ, 11,
+				(SZ_1M / 2) - 5 - PAGE_SZ));
+	EXPECT_EQ(0, md_check_refs(fd, m.map, SZ_1M, 0));
+	EXPECT_EQ(vmpin0, vmpin());
+
+	/* A kthread cannot pin what nobody has pinned */
+	EXPECT_EQ(-EFAULT, access_pin(fd, afd, MOCK_FLAGS_ACCESS_KTHREAD,
+				      IOVA_A, PAGE_SZ, NULL, &item));
+	EXPECT_EQ(0, md_check_refs(fd, m.map, SZ_1M, 0));
+
+	/* This process can, through its own mm; then the kthread can too */
+	ASSERT_EQ(0, access_pin(fd, afd, MOCK_FLAGS_ACCESS_WRITE, IOVA_A,
+				SZ_64K, m.map, &item));
+	EXPECT_EQ(0, md_check_refs(fd, m.map, SZ_64K, 1));
+	ASSERT_EQ(0, access_pin(fd, afd, MOCK_FLAGS_ACCESS_KTHREAD,
+				IOVA_A + PAGE_SZ, PAGE_SZ, m.map + PAGE_SZ,
+				&item2));
+	/* (Pinned once, whatever the number of access pins) */
+	EXPECT_EQ(0, md_check_refs(fd, m.map + PAGE_SZ, PAGE_SZ, 1));
+	/* Not if a page of the range is not pinned yet */
+	EXPECT_EQ(-EFAULT, access_pin(fd, afd, MOCK_FLAGS_ACCESS_KTHREAD,
+				      IOVA_A, SZ_64K + PAGE_SZ, NULL, NULL));
+	EXPECT_EQ(0, md_check_refs(fd, m.map + SZ_64K, PAGE_SZ, 0));
+	EXPECT_EQ(0, access_unpin(fd, afd, item2));
+	EXPECT_EQ(0, access_unpin(fd, afd, item));
+	EXPECT_EQ(0, md_check_refs(fd, m.map, SZ_1M, 0));
+
+	close(afd);
+	EXPECT_UNMAP_ALL(fd, ioas, SZ_1M);
+	close(fd);
+	memf_free(&m);
+	EXPECT_EQ(vmpin0, vmpin());
+}
+
+/*
+ * The owner alive, with its own mm: still only the calling process's own
+ * address space is used, so a kthread's long-term pin of pages nobody has
+ * pinned fails (and does not map anything into the owner).
+ */
+TEST(kthread_file_pin_with_owner_alive)
+{
+	long vmpin0 = vmpin();
+	unsigned char buf[64];
+	__u32 ioas, item;
+	int fd, afd, maps0;
+	struct memf m;
+
+	fd = open(IOMMUFD_DEV, O_RDWR);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, ioas_alloc_ap(fd, &ioas));
+	ASSERT_TRUE(memf_new(&m, SZ_1M, 0, 13));
+	ASSERT_EQ(0, mapf_at(fd, ioas, MAP_RW, m.fd, 0, SZ_1M, IOVA_A));
+	ASSERT_EQ(0, access_create(fd, ioas, PIN_ACCESS, &afd));
+	maps0 = memf_maps();
+	ASSERT_LE(1, maps0);
+
+	EXPECT_EQ(-EFAULT, access_pin(fd, afd,
+				      MOCK_FLAGS_ACCESS_KTHREAD |
+					      MOCK_FLAGS_ACCESS_WRITE,
+				      IOVA_A, SZ_64K, NULL, &item));
+	EXPECT_EQ(0, md_check_refs(fd, m.map, SZ_1M, 0));
+	EXPECT_EQ(vmpin0, vmpin());
+	EXPECT_EQ(maps0, memf_maps());
+
+	/* A copy from a kthread needs no pin */
+	EXPECT_EQ(0, access_rw(fd, afd, IOVA_A + 3 * PAGE_SZ - 7, buf,
+			       sizeof(buf), MOCK_ACCESS_RW_KTHREAD));
+	EXPECT_TRUE(has_pattern(buf, sizeof(buf), 13, 3 * PAGE_SZ - 7));
+	EXPECT_EQ(0, md_check_refs(fd, m.map, SZ_1M, 0));
+
+	/* From this process the pin works, and leaves no mapping behind */
+	ASSERT_EQ(0, access_pin(fd, afd, MOCK_FLAGS_ACCESS_WRITE, IOVA_A,
+				SZ_1M, m.map, &item));
+	EXPECT_EQ(0, md_check_refs(fd, m.map, SZ_1M, 1));
+	EXPECT_EQ(maps0, memf_maps());
+	EXPECT_EQ(0, access_unpin(fd, afd, item));
+	EXPECT_EQ(0, md_check_refs(fd, m.map, SZ_1M, 0));
+
+	/* A domain's fill neither */
+	ASSERT_EQ(0, mock_domain(fd, ioas, NULL, NULL, NULL));
+	EXPECT_EQ(0, md_check_refs(fd, m.map, SZ_1M, 1));
+	EXPECT_EQ(maps0, memf_maps());
+
+	close(afd);
+	close(fd);
+	EXPECT_EQ(vmpin0, vmpin());
+	memf_free(&m);
 }
 
 /* === 7. CHANGE_PROCESS between processes === */

@@ -194,10 +194,13 @@ enum mock_sva_unbind_mode {
  *	index of a mapping in IOVA order (low word) and an offset into it
  *	(high word). The IOVA used is the start of that mapping plus the
  *	offset, or 0 when there is no such mapping.
+ * @MOCK_FLAGS_ACCESS_KTHREAD: This project's own, ACCESS_PAGES only: pin
+ *	from a kthread (a workqueue worker), as a driver's worker would
  */
 enum iommu_test_access_flags {
 	MOCK_FLAGS_ACCESS_WRITE = 1 << 0,
 	MOCK_FLAGS_ACCESS_SYZ = 1 << 16,
+	MOCK_FLAGS_ACCESS_KTHREAD = 1 << 25,
 };
 
 /**

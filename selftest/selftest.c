@@ -612,6 +612,49 @@ out_put_fdno:
 	return rc;
 }
 
+/* One iommufd_access_pin_pages() handed to a kthread. */
+struct selftest_pin_work {
+	struct work_struct work;
+	struct iommufd_access *access;
+	unsigned long iova;
+	unsigned long length;
+	struct page **pages;
+	unsigned int flags;
+	int rc;
+};
+
+static void iommufd_test_pin_work(struct work_struct *work)
+{
+	struct selftest_pin_work *pw =
+		container_of(work, struct selftest_pin_work, work);
+
+	pw->rc = iommufd_access_pin_pages(pw->access, pw->iova, pw->length,
+					  pw->pages, pw->flags);
+}
+
+static int iommufd_test_pin_pages(struct iommufd_access *access,
+				  unsigned long iova, unsigned long length,
+				  struct page **pages, unsigned int flags,
+				  bool kthread)
+{
+	struct selftest_pin_work pw = {
+		.access = access,
+		.iova = iova,
+		.length = length,
+		.pages = pages,
+		.flags = flags,
+	};
+
+	if (!kthread)
+		return iommufd_access_pin_pages(access, iova, length, pages,
+						flags);
+	INIT_WORK_ONSTACK(&pw.work, iommufd_test_pin_work);
+	queue_work(system_unbound_wq, &pw.work);
+	flush_work(&pw.work);
+	destroy_work_on_stack(&pw.work);
+	return pw.rc;
+}
+
 static int iommufd_test_access_pages(struct iommufd_ucmd *ucmd,
 				     struct iommu_test_cmd *cmd)
 {
@@ -629,7 +672,8 @@ static int iommufd_test_access_pages(struct iommufd_ucmd *ucmd,
 	/* Keeps fuzzers from asking for absurd amounts of memory. */
 	if (length > SZ_16M)
 		return -ENOMEM;
-	if (flags & ~(MOCK_FLAGS_ACCESS_WRITE | MOCK_FLAGS_ACCESS_SYZ))
+	if (flags & ~(MOCK_FLAGS_ACCESS_WRITE | MOCK_FLAGS_ACCESS_SYZ |
+		      MOCK_FLAGS_ACCESS_KTHREAD))
 		return -EOPNOTSUPP;
 
 	staccess = iommufd_test_get_access(cmd->id);
@@ -658,9 +702,10 @@ static int iommufd_test_access_pages(struct iommufd_ucmd *ucmd,
 	}
 
 	mutex_lock(&staccess->lock);
-	rc = iommufd_access_pin_pages(staccess->access, iova, length, pages,
-				      (flags & MOCK_FLAGS_ACCESS_WRITE) ?
-					      IOMMUFD_ACCESS_RW_WRITE : 0);
+	rc = iommufd_test_pin_pages(staccess->access, iova, length, pages,
+				    (flags & MOCK_FLAGS_ACCESS_WRITE) ?
+					    IOMMUFD_ACCESS_RW_WRITE : 0,
+				    flags & MOCK_FLAGS_ACCESS_KTHREAD);
 	if (rc)
 		goto out_unlock;
 
