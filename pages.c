@@ -128,20 +128,25 @@ static bool iopt_file_is_memfd(struct file *file)
  * process (IOMMU_IOAS_CHANGE_PROCESS), because the pages are named by the
  * file and not by an address in the owner's mm.
  *
- * As upstream, what the file is and how long it is are not checked here
- * but when pages are first needed: a file that is not a regular shmem or
- * hugetlbfs file fails every pin with EINVAL, a range past the end of the
- * file fails the pins of the missing pages with EFAULT. So a mapping into
- * an IOAS with nothing attached succeeds, and attaching a domain (or a MAP
- * while one is attached) fails.
+ * As upstream, which filesystem the file is on and how long it is are not
+ * checked here but when pages are first needed: a regular file that is
+ * not on shmem or hugetlbfs fails every pin with EINVAL, a range past the
+ * end of the file fails the pins of the missing pages with EFAULT. So a
+ * mapping into an IOAS with nothing attached succeeds, and attaching a
+ * domain (or a MAP while one is attached) fails. Only a file that is not a
+ * regular file at all is refused here: the page set holds a reference on
+ * its file, and one on a device, socket or anonymous-inode file could
+ * keep anything alive, the very context that maps it included (mapping
+ * its own /dev/iommu fd would make a cycle that nothing ever frees).
  *
  * A writable page set counts as a writable shared mapping of the file for
  * as long as it exists, so the file cannot be sealed against writes
  * (F_SEAL_WRITE) under a device that may write to it.
  *
  * Return: the page set with one reference, or ERR_PTR: EINVAL for an empty
- * range; EOVERFLOW if the range wraps; EPERM for @writable on a file not
- * open for writing or sealed against writes; ENOMEM.
+ * range or a file that is not a regular file; EOVERFLOW if the range
+ * wraps; EPERM for @writable on a file not open for writing or sealed
+ * against writes; ENOMEM.
  */
 struct iopt_pages *iopt_alloc_file_pages(struct file *file, unsigned long start,
 					 unsigned long length, bool writable,
@@ -150,6 +155,8 @@ struct iopt_pages *iopt_alloc_file_pages(struct file *file, unsigned long start,
 	struct iopt_pages *pages;
 	unsigned long last;
 
+	if (!S_ISREG(file_inode(file)->i_mode))
+		return ERR_PTR(-EINVAL);
 	if (!length)
 		return ERR_PTR(-EINVAL);
 	if (check_add_overflow(start, length - 1, &last))
