@@ -255,7 +255,7 @@ void iopt_release_pages(struct kref *kref)
  *
  * Why tearing down never fails
  *
- * Unfilling needs a buffer of run descriptors (one page). It is allocated
+ * Unfilling needs a buffer of run descriptors (two pages). It is allocated
  * with __GFP_NOFAIL: destroying an IOAS or detaching a device has no way
  * to report failure, and leaving pages pinned would be worse.
  * ----------------------------------------------------------------------
@@ -281,7 +281,20 @@ struct iopt_pfn_run {
 	unsigned long npages;
 };
 
-#define IOPT_UNFILL_RUNS (PAGE_SIZE / sizeof(struct iopt_pfn_run))
+/*
+ * What unfilling remembers of a run: it reads runs back in order, so the
+ * first index of each follows from the one before. Two pages of them give
+ * as many runs per unmap as a fill step has pages, so even memory with no
+ * two pages contiguous is unmapped IOPT_FILL_STEP_MAX pages per call.
+ */
+struct iopt_unfill_run {
+	unsigned long pfn;
+	unsigned long npages;
+};
+
+#define IOPT_UNFILL_RUNS_SIZE (2 * PAGE_SIZE)
+#define IOPT_UNFILL_RUNS \
+	(IOPT_UNFILL_RUNS_SIZE / sizeof(struct iopt_unfill_run))
 
 /* Does page @index, at @pfn, continue @run? */
 static bool iopt_pfn_run_continues(const struct iopt_pfn_run *run,
@@ -1390,39 +1403,39 @@ static void iopt_area_unfill_last(struct iopt_area *area,
 				  struct iommu_domain *domain,
 				  unsigned long start, unsigned long last)
 {
-	unsigned long index, next, stuck, from, run_last, pfn;
-	struct iopt_pfn_run *runs, *run;
+	unsigned long index, next, stuck, from, run_first, run_last, pfn;
+	struct iopt_unfill_run *runs, *run;
 	unsigned int n, k;
 
 	lockdep_assert_held(&pages->mutex);
 
-	runs = kmalloc_array(IOPT_UNFILL_RUNS, sizeof(*runs),
-			     GFP_KERNEL | __GFP_NOFAIL);
+	runs = kmalloc(IOPT_UNFILL_RUNS_SIZE, GFP_KERNEL | __GFP_NOFAIL);
 	pfn = iopt_area_read_pfn(area, domain, start);
 	for (index = start; index <= last; index = next) {
 		/* Whole runs only, so that no unmap ends inside an IOPTE. */
 		for (n = 0, next = index; next <= last && n != IOPT_UNFILL_RUNS;
 		     n++) {
 			run = &runs[n];
-			run->index = next;
+			run_first = next;
 			run->pfn = pfn;
 			for (next++; next <= last; next++) {
 				pfn = iopt_area_read_pfn(area, domain, next);
-				if (pfn - run->pfn != next - run->index)
+				if (pfn - run->pfn != next - run_first)
 					break;
 			}
-			run->npages = next - run->index;
+			run->npages = next - run_first;
 		}
 		stuck = iopt_area_unmap_pages(area, domain, index, next - 1);
-		for (k = 0; k != n; k++) {
+		for (k = 0, run_first = index; k != n;
+		     run_first += runs[k].npages, k++) {
 			run = &runs[k];
-			run_last = run->index + run->npages - 1;
+			run_last = run_first + run->npages - 1;
 			if (stuck <= run_last) {
-				from = max(stuck, run->index);
+				from = max(stuck, run_first);
 				iopt_pages_leak(pages, from, run_last, NULL,
-						run->pfn + (from - run->index));
+						run->pfn + (from - run_first));
 			}
-			iopt_pages_unpin_run_holes(pages, run->index, run_last,
+			iopt_pages_unpin_run_holes(pages, run_first, run_last,
 						   run->pfn);
 		}
 	}
