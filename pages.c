@@ -1152,23 +1152,39 @@ static unsigned long iopt_area_unmap_pages(struct iopt_area *area,
 
 /*
  * Unpin the pages in [start, last] that neither an area in domains_itree
- * nor an access pin covers; @pfns[i - start] holds the PFN of page i.
+ * nor an access pin covers. The PFN of page i is @pfns[i - start], or,
+ * with @pfns NULL, @pfn + (i - start).
  */
-static void iopt_pages_unpin_holes(struct iopt_pages *pages,
-				   unsigned long start, unsigned long last,
-				   const unsigned long *pfns)
+static void __iopt_pages_unpin_holes(struct iopt_pages *pages,
+				     unsigned long start, unsigned long last,
+				     const unsigned long *pfns,
+				     unsigned long pfn)
 {
 	struct rb_root_cached *const trees[] = { &pages->domains_itree,
 						 &pages->access_itree };
 	struct iova_span_iter span;
+	unsigned long n;
 
 	lockdep_assert_held(&pages->mutex);
 
 	for_each_iova_span(&span, trees, ARRAY_SIZE(trees), start, last) {
-		if (span.is_hole)
+		if (!span.is_hole)
+			continue;
+		n = span.last - span.start + 1;
+		if (pfns)
 			iopt_pages_unpin_pfns(pages, pfns + (span.start - start),
-					      span.last - span.start + 1);
+					      n);
+		else
+			iopt_pages_unpin_range(pages, pfn + (span.start - start),
+					       n);
 	}
+}
+
+static void iopt_pages_unpin_holes(struct iopt_pages *pages,
+				   unsigned long start, unsigned long last,
+				   const unsigned long *pfns)
+{
+	__iopt_pages_unpin_holes(pages, start, last, pfns, 0);
 }
 
 /* As iopt_pages_unpin_holes(), for pages at consecutive PFNs from @pfn. */
@@ -1176,17 +1192,7 @@ static void iopt_pages_unpin_run_holes(struct iopt_pages *pages,
 				       unsigned long start, unsigned long last,
 				       unsigned long pfn)
 {
-	struct rb_root_cached *const trees[] = { &pages->domains_itree,
-						 &pages->access_itree };
-	struct iova_span_iter span;
-
-	lockdep_assert_held(&pages->mutex);
-
-	for_each_iova_span(&span, trees, ARRAY_SIZE(trees), start, last) {
-		if (span.is_hole)
-			iopt_pages_unpin_range(pages, pfn + (span.start - start),
-					       span.last - span.start + 1);
-	}
+	__iopt_pages_unpin_holes(pages, start, last, NULL, pfn);
 }
 
 /*

@@ -328,30 +328,45 @@ static int iommufd_test_md_check_refs(struct iommu_test_cmd *cmd)
 	return rc;
 }
 
+/*
+ * The mock domain of HW pagetable @id, referenced through *@obj (put with
+ * iommufd_put_object()); EINVAL for any other HW pagetable.
+ */
+static struct iommu_domain *iommufd_test_get_mock_domain(struct iommufd_ucmd *ucmd,
+							 u32 id,
+							 struct iommufd_object **obj)
+{
+	struct iommufd_hwpt_paging *hwpt;
+
+	*obj = iommufd_get_object(ucmd->ictx, id, IOMMUFD_OBJ_HWPT_PAGING);
+	if (IS_ERR(*obj))
+		return ERR_CAST(*obj);
+	hwpt = container_of(*obj, struct iommufd_hwpt_paging, obj);
+	if (!is_mock_domain(hwpt->domain)) {
+		iommufd_put_object(ucmd->ictx, *obj);
+		return ERR_PTR(-EINVAL);
+	}
+	return hwpt->domain;
+}
+
 /* MD_SHORT_UNMAP: make a mock domain's next unmap stop short. */
 static int iommufd_test_md_short_unmap(struct iommufd_ucmd *ucmd,
 				       struct iommu_test_cmd *cmd)
 {
 	u32 flags = cmd->short_unmap.flags;
-	struct iommufd_hwpt_paging *hwpt;
+	struct iommu_domain *domain;
 	struct iommufd_object *obj;
 	int rc;
 
 	if (flags & ~MOCK_SHORT_UNMAP_ARM)
 		return -EOPNOTSUPP;
-	obj = iommufd_get_object(ucmd->ictx, cmd->id, IOMMUFD_OBJ_HWPT_PAGING);
-	if (IS_ERR(obj))
-		return PTR_ERR(obj);
-	hwpt = container_of(obj, struct iommufd_hwpt_paging, obj);
-	if (!is_mock_domain(hwpt->domain)) {
-		rc = -EINVAL;
-		goto out_put;
-	}
-	mock_domain_short_unmap(hwpt->domain, flags & MOCK_SHORT_UNMAP_ARM,
+	domain = iommufd_test_get_mock_domain(ucmd, cmd->id, &obj);
+	if (IS_ERR(domain))
+		return PTR_ERR(domain);
+	mock_domain_short_unmap(domain, flags & MOCK_SHORT_UNMAP_ARM,
 				cmd->short_unmap.length,
 				&cmd->short_unmap.out_reported);
 	rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
-out_put:
 	iommufd_put_object(ucmd->ictx, obj);
 	return rc;
 }
@@ -361,23 +376,17 @@ static int iommufd_test_md_hold(struct iommufd_ucmd *ucmd,
 				struct iommu_test_cmd *cmd)
 {
 	u32 flags = cmd->md_hold.flags;
-	struct iommufd_hwpt_paging *hwpt;
+	struct iommu_domain *domain;
 	struct iommufd_object *obj;
 	int rc;
 
 	if (flags & ~(MOCK_HOLD_MAP | MOCK_HOLD_UNMAP | MOCK_HOLD_RELEASE))
 		return -EOPNOTSUPP;
-	obj = iommufd_get_object(ucmd->ictx, cmd->id, IOMMUFD_OBJ_HWPT_PAGING);
-	if (IS_ERR(obj))
-		return PTR_ERR(obj);
-	hwpt = container_of(obj, struct iommufd_hwpt_paging, obj);
-	if (!is_mock_domain(hwpt->domain)) {
-		rc = -EINVAL;
-		goto out_put;
-	}
-	mock_domain_hold(hwpt->domain, flags, &cmd->md_hold.out_waiting);
+	domain = iommufd_test_get_mock_domain(ucmd, cmd->id, &obj);
+	if (IS_ERR(domain))
+		return PTR_ERR(domain);
+	mock_domain_hold(domain, flags, &cmd->md_hold.out_waiting);
 	rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
-out_put:
 	iommufd_put_object(ucmd->ictx, obj);
 	return rc;
 }
