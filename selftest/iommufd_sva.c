@@ -2166,7 +2166,17 @@ TEST_F_TIMEOUT(sva, race, STRESS_TIMEOUT)
 	for (i = 0; i != RT_NR; i++) {
 		ksft_print_msg("race %s: %lu ok, %lu EIO\n", names[i], r.ok[i],
 			       r.eio[i]);
-		/* Every thread got work done */
+		/*
+		 * Every thread got work done. Reads through device B work
+		 * only while a binder happens to hold B, so whether any of
+		 * them lands in such a window is up to the scheduler; the
+		 * binders' own reads through B, made while they hold it,
+		 * are the ones that must work.
+		 */
+		if (i == RT_READ_B) {
+			EXPECT_LT(0UL, r.ok[i] + r.eio[i]);
+			continue;
+		}
 		EXPECT_LT(0UL, r.ok[i]) {
 			TH_LOG("%s never succeeded", names[i]);
 		}
