@@ -255,7 +255,7 @@ enum iopt_account_mode {
  */
 struct iopt_pages {
 	struct kref kref;
-	struct mutex mutex;
+	struct mutex mutex;	/* guards npinned, the trees, pinned_pfns */
 	unsigned long npages;
 	unsigned long npinned;
 	struct rb_root_cached domains_itree;

@@ -248,7 +248,7 @@ static inline int iommufd_ucmd_respond(struct iommufd_ucmd *ucmd,
 struct iommufd_ioas {
 	struct iommufd_object obj;
 	struct io_pagetable iopt;
-	struct mutex mutex;
+	struct mutex mutex;	/* guards hwpt_list */
 	struct list_head hwpt_list;
 };
 
@@ -345,7 +345,7 @@ struct iommufd_hwpt_paging {
  * @hwpt: what the group is attached to, or NULL
  */
 struct iommufd_group {
-	struct mutex lock;
+	struct mutex lock;	/* guards hwpt, devices' hwpt */
 	struct iommufd_hwpt_paging *hwpt;
 };
 
@@ -453,9 +453,9 @@ struct iommufd_access {
 	const struct iommufd_access_ops *ops;
 	void *data;
 	unsigned long iova_alignment;
-	struct mutex change_lock;
+	struct mutex change_lock;	/* serialises attach..destroy */
 	struct rw_semaphore unmap_rwsem;
-	struct mutex ioas_lock;
+	struct mutex ioas_lock;	/* guards ioas, ioas_unpin, ... */
 	struct iommufd_ioas *ioas;
 	struct iommufd_ioas *ioas_unpin;
 	u32 iopt_access_list_id;
