@@ -75,13 +75,18 @@ out_unlock:
 	return rc;
 }
 
-/*
- * The holes in the reserved set: all of them counted in *@count, the first
- * @max stored in @ranges (which may be NULL when @max is 0).
+/**
+ * iommufd_ioas_collect_ranges() - list the IOVA that may be mapped
+ * @ioas: the IOAS; its iova_rwsem held
+ * @ranges: out: the first @max ranges; may be NULL when @max is 0
+ * @max: room in @ranges
+ * @count: out: how many ranges there are, which may be more than @max
+ *
+ * The ranges are the holes in the reserved set, in IOVA order.
  */
-static void iommufd_ioas_collect_ranges(struct iommufd_ioas *ioas,
-					struct iommu_iova_range *ranges,
-					u32 max, u32 *count)
+void iommufd_ioas_collect_ranges(struct iommufd_ioas *ioas,
+				 struct iommu_iova_range *ranges, u32 max,
+				 u32 *count)
 {
 	struct rb_root_cached *reserved[] = { &ioas->iopt.reserved_itree };
 	struct iova_span_iter span;

@@ -45,4 +45,50 @@ static inline u32 iommufd_iommu_max_pasids(struct device *dev)
 	return dev->iommu->iommu_dev->max_pasids;
 }
 
+#ifdef IOMMUFD_COMPAT_VFIO
+/*
+ * 6.1's VFIO IOMMU driver interface lives in drivers/vfio/vfio.h, which
+ * the kernel headers package does not ship. What iommufd_vfio.ko needs of
+ * it is repeated here, member for member; vfio_abi_check.c compares it
+ * with the real header wherever a full kernel tree is at hand. Later
+ * kernels have iommufd in VFIO itself and no such interface.
+ */
+#include <linux/vfio.h>
+
+enum vfio_group_type {
+	VFIO_IOMMU,
+	VFIO_EMULATED_IOMMU,
+	VFIO_NO_IOMMU,
+};
+
+enum vfio_iommu_notify_type {
+	VFIO_IOMMU_CONTAINER_CLOSE = 0,
+};
+
+struct vfio_iommu_driver_ops {
+	char *name;
+	struct module *owner;
+	void *(*open)(unsigned long arg);
+	void (*release)(void *iommu_data);
+	long (*ioctl)(void *iommu_data, unsigned int cmd, unsigned long arg);
+	int (*attach_group)(void *iommu_data, struct iommu_group *group,
+			    enum vfio_group_type type);
+	void (*detach_group)(void *iommu_data, struct iommu_group *group);
+	int (*pin_pages)(void *iommu_data, struct iommu_group *group,
+			 dma_addr_t user_iova, int npage, int prot,
+			 struct page **pages);
+	void (*unpin_pages)(void *iommu_data, dma_addr_t user_iova, int npage);
+	void (*register_device)(void *iommu_data, struct vfio_device *vdev);
+	void (*unregister_device)(void *iommu_data, struct vfio_device *vdev);
+	int (*dma_rw)(void *iommu_data, dma_addr_t user_iova, void *data,
+		      size_t count, bool write);
+	struct iommu_domain *(*group_iommu_domain)(void *iommu_data,
+						   struct iommu_group *group);
+	void (*notify)(void *iommu_data, enum vfio_iommu_notify_type event);
+};
+
+int vfio_register_iommu_driver(const struct vfio_iommu_driver_ops *ops);
+void vfio_unregister_iommu_driver(const struct vfio_iommu_driver_ops *ops);
+#endif
+
 #endif

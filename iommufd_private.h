@@ -6,11 +6,15 @@
  * needs two of them and cannot follow it must drop the first. A lock may
  * be skipped, never taken after one below it.
  *
+ *   iommufd_vfio_container::lock        (VFIO container ioctls and
+ *                                        groups, vfio_compat.c)
  *   iommufd_ctx::ioas_creation_rwsem    (read: IOAS_ALLOC; write:
  *                                        CHANGE_PROCESS)
  *   iommufd_access::change_lock         (attach, replace, detach, destroy)
  *   iommufd_access::unmap_rwsem         (read: around each unmap callback)
  *   the driver's own locks              (in its unmap callback)
+ *   iommufd_vfio_container::pin_lock    (vfio_pin_pages(), _unpin_pages(),
+ *                                        vfio_dma_rw())
  *   iommufd_access::ioas_lock           (pin, unpin, rw)
  *   iommufd_ioas::mutex                 (choosing or making an HWPT)
  *   iommufd_group::lock                 (a device's attachment)
@@ -465,6 +469,10 @@ struct iommufd_access {
 void iommufd_access_destroy_object(struct iommufd_object *obj);
 
 struct iommufd_ioas *iommufd_ioas_alloc(struct iommufd_ctx *ictx);
+struct iommu_iova_range;
+void iommufd_ioas_collect_ranges(struct iommufd_ioas *ioas,
+				 struct iommu_iova_range *ranges, u32 max,
+				 u32 *count);
 void iommufd_ioas_destroy(struct iommufd_object *obj);
 int iommufd_ioas_alloc_ioctl(struct iommufd_ucmd *ucmd);
 int iommufd_ioas_iova_ranges(struct iommufd_ucmd *ucmd);

@@ -67,6 +67,63 @@ void iommufd_access_unpin_pages(struct iommufd_access *access,
 int iommufd_access_rw(struct iommufd_access *access, unsigned long iova,
 		      void *data, size_t len, unsigned int flags);
 
+/*
+ * Real devices: one DEVICE object per IOMMU group, whose DMA the caller
+ * (VFIO) already owns.
+ */
+struct iommu_group;
+struct iommufd_device;
+
+struct iommufd_device *iommufd_device_bind_group(struct iommufd_ctx *ictx,
+						 struct iommu_group *group,
+						 u32 *id);
+void iommufd_device_unbind(struct iommufd_device *idev);
+int iommufd_device_attach(struct iommufd_device *idev, u32 *pt_id);
+int iommufd_device_replace(struct iommufd_device *idev, u32 *pt_id);
+void iommufd_device_detach(struct iommufd_device *idev);
+bool iommufd_device_enforced_coherent(struct iommufd_device *idev);
+
+/*
+ * VFIO type1 containers served by iommufd (vfio_compat.c), for
+ * iommufd_vfio.ko, which registers them with VFIO.
+ */
+struct iommufd_vfio_container;
+
+/**
+ * struct iommufd_vfio_ops - what a container calls back
+ * @dma_unmap: [@iova, @iova + @length - 1], a whole mapping, is about to
+ *	be unmapped: every device that pinned pages in it through
+ *	iommufd_vfio_container_pin_pages() must unpin them before this
+ *	returns. Called with no iommufd lock but the container's own held;
+ *	it must not call into the container other than to unpin.
+ */
+struct iommufd_vfio_ops {
+	void (*dma_unmap)(void *data, u64 iova, u64 length);
+};
+
+int iommufd_vfio_check_extension(struct iommufd_vfio_container *ctr,
+				 unsigned long ext);
+struct iommufd_vfio_container *
+iommufd_vfio_container_alloc(unsigned long type, unsigned int dma_entry_limit,
+			     const struct iommufd_vfio_ops *ops, void *data);
+void iommufd_vfio_container_destroy(struct iommufd_vfio_container *ctr);
+long iommufd_vfio_container_ioctl(struct iommufd_vfio_container *ctr,
+				  unsigned int cmd, unsigned long arg);
+int iommufd_vfio_container_attach_group(struct iommufd_vfio_container *ctr,
+					struct iommu_group *group,
+					bool emulated);
+void iommufd_vfio_container_detach_group(struct iommufd_vfio_container *ctr,
+					 struct iommu_group *group);
+int iommufd_vfio_container_pin_pages(struct iommufd_vfio_container *ctr,
+				     struct iommu_group *group,
+				     dma_addr_t iova, int npage, int prot,
+				     struct page **pages);
+void iommufd_vfio_container_unpin_pages(struct iommufd_vfio_container *ctr,
+					dma_addr_t iova, int npage);
+int iommufd_vfio_container_dma_rw(struct iommufd_vfio_container *ctr,
+				  dma_addr_t iova, void *data, size_t count,
+				  bool write);
+
 /* Shared virtual addressing: a device uses the calling process's mm */
 struct iommufd_sva *iommufd_sva_bind_device(struct device *dev);
 u32 iommufd_sva_get_pasid(struct iommufd_sva *handle);
