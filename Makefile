@@ -3,7 +3,9 @@
 # Out-of-tree entry points. Kbuild (which the kernel's build reads in
 # preference to this file) says what the module is made of.
 #
-#   make [KDIR=...] [IOMMUFD_TEST=1]   build iommufd.ko against a 6.1 tree
+#   make [KDIR=...] [IOMMUFD_TEST=1]   build iommufd.ko (and iommufd_vfio.ko
+#                                      where the kernel has VFIO)
+#   make install [KDIR=...]            install them for that kernel, depmod
 #   make check                         every test, on the stock and the
 #                                      debug kernel (sets everything up)
 #   make check-rig                     prove the test judge catches splats
@@ -16,11 +18,22 @@
 # The newest installed Debian 6.1 headers; the host may run another kernel.
 KDIR ?= $(lastword $(sort $(wildcard /lib/modules/6.1.*/build)))
 
-.PHONY: modules clean check check-rig run bench fuzz
+.PHONY: modules install clean check check-rig run bench fuzz
 
 modules:
 	@test -n "$(KDIR)" || { echo "no 6.1 kernel headers found; set KDIR" >&2; exit 1; }
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+# Into /lib/modules/<release>/updates, which modprobe prefers. The release
+# is the one the kernel reports (uname -r): Debian's headers carry it in
+# utsrelease.h, while their kernel.release holds the upstream version.
+KRELEASE = $(shell sed -n 's/^\#define UTS_RELEASE "\(.*\)"/\1/p' \
+		$(KDIR)/include/generated/utsrelease.h)
+
+install: modules
+	$(MAKE) -C $(KDIR) M=$(CURDIR) KERNELRELEASE=$(KRELEASE) \
+		INSTALL_MOD_DIR=updates modules_install
+	depmod -a $(KRELEASE)
 
 clean:
 	@if [ -n "$(KDIR)" ]; then $(MAKE) -C $(KDIR) M=$(CURDIR) clean; fi
