@@ -196,7 +196,7 @@ static int iommufd_test_mock_domain(struct iommufd_ucmd *ucmd,
 		goto out_destroy;
 	}
 	sobj->idev = iommufd_device_bind_ops(ucmd->ictx,
-					     mock_dev_device(sobj->mdev),
+					     mock_dev_device(sobj->mdev), NULL,
 					     &mock_dev_ops, &idev_id);
 	if (IS_ERR(sobj->idev)) {
 		rc = PTR_ERR(sobj->idev);
