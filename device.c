@@ -4,8 +4,16 @@
  * attachment to HW pagetables.
  *
  * How a device's IOMMU is driven is behind &struct iommufd_dev_ops: the
- * test build's mock devices provide one, so the attach, replace and detach
- * logic here is the same code whatever the IOMMU is.
+ * IOMMU core's provider (device_iommu.c) and the test build's mock devices
+ * each provide one, so the attach, replace and detach logic here is the
+ * same code whatever the IOMMU is.
+ *
+ * A provider may list reserved regions (&iommufd_dev_ops.get_resv_regions):
+ * IOVA the device's group must never see mapped, such as the MSI window.
+ * They become reserved IOVA of the IOAS the device attaches to, owned by
+ * the device, before the group is attached, and go away once it is
+ * detached; a replace reserves them in the new IOAS before the switch and
+ * drops them from the old one after it.
  *
  * Devices of one IOMMU group share one attachment (&struct iommufd_group):
  * the group is attached when its first device attaches and detached when
@@ -28,25 +36,31 @@ void iommufd_device_destroy(struct iommufd_object *obj)
 	mutex_destroy(&idev->igroup->lock);
 	kfree(idev->igroup);
 	put_device(idev->dev);
+	if (idev->group)
+		iommu_group_put(idev->group);
 }
 
 /**
  * iommufd_device_bind_ops() - bind a device whose IOMMU @ops drive
  * @ictx: the context
- * @dev: the device
+ * @dev: the device (for a whole group, its first device)
+ * @group: the IOMMU group the object stands for, or NULL; referenced
+ *	until the object is destroyed
  * @ops: how to allocate domains for and attach @dev
  * @id: out: the DEVICE object's ID
  *
  * The caller owns the device object until iommufd_device_unbind(), so
- * userspace cannot DESTROY it. Each device here is its own IOMMU group.
- * The device holds no reference on @ictx: the caller must unbind before
- * the context goes away, as the test build's mock devices do by living in
- * the context's own object table.
+ * userspace cannot DESTROY it. Each object has its own attachment
+ * (&struct iommufd_group): it is a whole IOMMU group, or a mock device
+ * that is its own group. The device holds no reference on @ictx: the
+ * caller must unbind before the context goes away, as the test build's
+ * mock devices do by living in the context's own object table.
  *
  * Return: the device, or ERR_PTR(-ENOMEM).
  */
 struct iommufd_device *
 iommufd_device_bind_ops(struct iommufd_ctx *ictx, struct device *dev,
+			struct iommu_group *group,
 			const struct iommufd_dev_ops *ops, u32 *id)
 {
 	struct iommufd_device *idev;
@@ -62,6 +76,8 @@ iommufd_device_bind_ops(struct iommufd_ctx *ictx, struct device *dev,
 	mutex_init(&idev->igroup->lock);
 	idev->ictx = ictx;
 	idev->dev = get_device(dev);
+	if (group)
+		idev->group = iommu_group_ref_get(group);
 	idev->ops = ops;
 
 	/* The binder's reference: DESTROY of a bound device is EBUSY. */
@@ -72,15 +88,54 @@ iommufd_device_bind_ops(struct iommufd_ctx *ictx, struct device *dev,
 }
 
 /**
- * iommufd_device_unbind() - undo iommufd_device_bind_ops()
+ * iommufd_device_unbind() - undo iommufd_device_bind_group()
  * @idev: a detached device
  *
- * Waits for ioctls that are looking at the device object to finish.
+ * Waits for ioctls that are looking at the device object to finish, then
+ * drops the references on the device and its group. DMA ownership stays
+ * with whoever claimed it.
+ *
+ * Context: process context; may sleep. The caller serialises all calls on
+ * @idev.
  */
 void iommufd_device_unbind(struct iommufd_device *idev)
 {
 	iommufd_object_remove(idev->ictx, &idev->obj, idev->obj.id,
 			      IOMMUFD_REMOVE_PUT | IOMMUFD_REMOVE_WAIT);
+}
+EXPORT_SYMBOL_NS_GPL(iommufd_device_unbind, IOMMUFD);
+
+/*
+ * Reserve @idev's reserved regions in @iopt. A provider without them, or
+ * a device that has none, leaves @iopt alone.
+ */
+static int iommufd_device_reserve(struct iommufd_device *idev,
+				  struct io_pagetable *iopt, bool *reserved)
+{
+	LIST_HEAD(regions);
+	int rc;
+
+	lockdep_assert_held(&idev->igroup->lock);
+
+	*reserved = false;
+	if (!idev->ops->get_resv_regions)
+		return 0;
+	rc = idev->ops->get_resv_regions(idev, &regions);
+	if (!rc && !list_empty(&regions)) {
+		rc = iopt_reserve_resv_regions(iopt, &regions, idev);
+		*reserved = !rc;
+	}
+	iommu_put_resv_regions(idev->dev, &regions);
+	return rc;
+}
+
+static void iommufd_device_unreserve(struct iommufd_device *idev,
+				     struct io_pagetable *iopt, bool reserved)
+{
+	lockdep_assert_held(&idev->igroup->lock);
+
+	if (reserved)
+		iopt_remove_reserved_iova(iopt, idev);
 }
 
 /*
@@ -94,6 +149,7 @@ static int iommufd_device_do_attach(struct iommufd_device *idev,
 {
 	struct iommufd_group *igroup = idev->igroup;
 	struct iommufd_hwpt_paging *old;
+	bool move_resv, reserved = false;
 	int rc;
 
 	mutex_lock(&igroup->lock);
@@ -112,12 +168,27 @@ static int iommufd_device_do_attach(struct iommufd_device *idev,
 		rc = -EINVAL;
 		goto out_unlock;
 	}
+	/* Within one IOAS the reservations already in place stay. */
+	move_resv = !old || old->ioas != hwpt->ioas;
+	if (move_resv) {
+		rc = iommufd_device_reserve(idev, &hwpt->ioas->iopt, &reserved);
+		if (rc)
+			goto out_unlock;
+	}
 	if (old)
 		rc = idev->ops->replace(idev, old->domain, hwpt->domain);
 	else
 		rc = idev->ops->attach(idev, hwpt->domain);
-	if (rc)
+	if (rc) {
+		iommufd_device_unreserve(idev, &hwpt->ioas->iopt, reserved);
 		goto out_unlock;
+	}
+	if (move_resv) {
+		if (old)
+			iommufd_device_unreserve(idev, &old->ioas->iopt,
+						 idev->resv_owned);
+		idev->resv_owned = reserved;
+	}
 
 	refcount_inc(&hwpt->obj.users);
 	idev->hwpt = hwpt;
@@ -222,14 +293,24 @@ static int iommufd_device_change_pt(struct iommufd_device *idev, u32 *pt_id,
  * @pt_id: in: an IOAS (an automatic HWPT is found or made) or a paging
  *	HWPT; out: the HWPT used
  *
+ * The group's reserved regions become reserved IOVA of the IOAS first;
+ * a new domain is filled with every mapping of the IOAS, then the group
+ * is attached to it.
+ *
+ * Context: process context; may sleep. The caller serialises all calls on
+ * @idev.
+ *
  * Return: 0; ENOENT for no such object; EINVAL for the wrong type of
- * object or an already attached device; the errors of filling a new
- * domain (EADDRINUSE, EINVAL, EFAULT, ENOMEM).
+ * object, an already attached device or a domain the group cannot use;
+ * EADDRINUSE if a reserved region or the domain's aperture meets a
+ * mapping or an allowed range; the errors of filling a new domain
+ * (EINVAL, EFAULT, ENOMEM) and of the IOMMU driver's attach.
  */
 int iommufd_device_attach(struct iommufd_device *idev, u32 *pt_id)
 {
 	return iommufd_device_change_pt(idev, pt_id, false);
 }
+EXPORT_SYMBOL_NS_GPL(iommufd_device_attach, IOMMUFD);
 
 /**
  * iommufd_device_replace() - move an attached device to another IOAS/HWPT
@@ -237,7 +318,12 @@ int iommufd_device_attach(struct iommufd_device *idev, u32 *pt_id)
  * @pt_id: as for iommufd_device_attach()
  *
  * On failure the old attachment stays as it was. Replacing with the HWPT
- * already attached succeeds and changes nothing.
+ * already attached succeeds and changes nothing. The reserved regions are
+ * reserved in the new IOAS before the switch and removed from the old one
+ * after it.
+ *
+ * Context: process context; may sleep. The caller serialises all calls on
+ * @idev.
  *
  * Return: 0, EINVAL if @idev is not attached, or an attach error.
  */
@@ -245,12 +331,17 @@ int iommufd_device_replace(struct iommufd_device *idev, u32 *pt_id)
 {
 	return iommufd_device_change_pt(idev, pt_id, true);
 }
+EXPORT_SYMBOL_NS_GPL(iommufd_device_replace, IOMMUFD);
 
 /**
  * iommufd_device_detach() - disconnect a device from its HWPT
  * @idev: an attached device
  *
- * An automatic HWPT that loses its last device is destroyed.
+ * The group is left blocking DMA, its reserved IOVA goes from the IOAS,
+ * and an automatic HWPT that loses its last device is destroyed.
+ *
+ * Context: process context; may sleep. The caller serialises all calls on
+ * @idev.
  */
 void iommufd_device_detach(struct iommufd_device *idev)
 {
@@ -264,11 +355,38 @@ void iommufd_device_detach(struct iommufd_device *idev)
 		return;
 	}
 	idev->ops->detach(idev, hwpt->domain);
+	iommufd_device_unreserve(idev, &hwpt->ioas->iopt, idev->resv_owned);
+	idev->resv_owned = false;
 	idev->hwpt = NULL;
 	igroup->hwpt = NULL;
 	mutex_unlock(&igroup->lock);
 	iommufd_hwpt_paging_put(idev->ictx, hwpt);
 }
+EXPORT_SYMBOL_NS_GPL(iommufd_device_detach, IOMMUFD);
+
+/**
+ * iommufd_device_enforced_coherent() - does the device's DMA always snoop?
+ * @idev: a bound device
+ *
+ * The answer is the HWPT's the device is attached to: whether its IOMMU
+ * domain ignores no-snoop requests, so that no DMA of the device can
+ * bypass the CPU caches (KVM need not emulate WBINVD for it).
+ *
+ * Context: process context; may sleep.
+ *
+ * Return: true if attached to a domain that enforces cache coherency;
+ * false if not, or if the device is not attached.
+ */
+bool iommufd_device_enforced_coherent(struct iommufd_device *idev)
+{
+	bool enforced;
+
+	mutex_lock(&idev->igroup->lock);
+	enforced = idev->hwpt && idev->hwpt->enforce_cache_coherency;
+	mutex_unlock(&idev->igroup->lock);
+	return enforced;
+}
+EXPORT_SYMBOL_NS_GPL(iommufd_device_enforced_coherent, IOMMUFD);
 
 /**
  * iommufd_get_hw_info() - IOMMU_GET_HW_INFO

@@ -41,7 +41,8 @@ void iommufd_hwpt_paging_destroy(struct iommufd_object *obj)
  * @flags: IOMMU_HWPT_ALLOC_* flags
  * @auto_domain: reusable by attaches to @ioas, freed with its last device
  *
- * The domain is filled with every mapping of @ioas before this returns.
+ * The provider may make the domain enforce cache coherency first; then
+ * the domain is filled with every mapping of @ioas before this returns.
  *
  * Return: the HWPT, to be finalized or aborted, or an ERR_PTR: the
  * provider's allocation error, or those of iopt_table_add_domain().
@@ -69,6 +70,10 @@ iommufd_hwpt_paging_alloc(struct iommufd_ctx *ictx, struct iommufd_ioas *ioas,
 		goto out_abort;
 	}
 	hwpt->ops = idev->ops;
+	/* Before the fill: some IOMMUs only force snooping on new IOPTEs. */
+	if (idev->ops->enforce_cache_coherency)
+		hwpt->enforce_cache_coherency =
+			idev->ops->enforce_cache_coherency(idev, hwpt->domain);
 
 	rc = iopt_table_add_domain(&ioas->iopt, hwpt->domain);
 	if (rc)

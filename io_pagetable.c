@@ -953,6 +953,61 @@ int iopt_reserve_iova(struct io_pagetable *iopt, unsigned long start,
 	return rc;
 }
 
+/**
+ * iopt_reserve_resv_regions() - reserve a device's reserved regions
+ * @iopt: the table
+ * @regions: &struct iommu_resv_region entries, as the IOMMU core lists
+ *	them; IOMMU_RESV_DIRECT_RELAXABLE ones are skipped, as VFIO's type1
+ *	skips them
+ * @owner: what the reservations belong to; must own none in @iopt yet
+ *
+ * All or nothing, under one hold of the IOVA lock, so that no MAP can
+ * slip in between two regions.
+ *
+ * Return: 0; EADDRINUSE if a region is mapped or allowed; ENOMEM. On
+ * failure no reservation of @owner is left.
+ */
+int iopt_reserve_resv_regions(struct io_pagetable *iopt,
+			      struct list_head *regions, void *owner)
+{
+	struct iommu_resv_region *region;
+	unsigned long last;
+	int rc = 0;
+
+	down_write(&iopt->iova_rwsem);
+	list_for_each_entry(region, regions, list) {
+		if (region->type == IOMMU_RESV_DIRECT_RELAXABLE ||
+		    !region->length)
+			continue;
+		/* Anything beyond the IOVA space cannot be mapped anyway. */
+		if (region->start > ULONG_MAX)
+			continue;
+		if (check_add_overflow((unsigned long)region->start,
+				       (unsigned long)region->length - 1,
+				       &last))
+			last = ULONG_MAX;
+		rc = __iopt_reserve_iova(iopt, region->start, last, owner);
+		if (rc)
+			break;
+	}
+	if (rc)
+		__iopt_remove_reserved_iova(iopt, owner);
+	up_write(&iopt->iova_rwsem);
+	return rc;
+}
+
+/**
+ * iopt_remove_reserved_iova() - drop every reservation of an owner
+ * @iopt: the table
+ * @owner: as passed to iopt_reserve_iova() or iopt_reserve_resv_regions()
+ */
+void iopt_remove_reserved_iova(struct io_pagetable *iopt, void *owner)
+{
+	down_write(&iopt->iova_rwsem);
+	__iopt_remove_reserved_iova(iopt, owner);
+	up_write(&iopt->iova_rwsem);
+}
+
 /* Would every existing area still be mappable at @align? */
 static int iopt_check_alignment(struct io_pagetable *iopt, unsigned long align)
 {

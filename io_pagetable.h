@@ -356,6 +356,9 @@ int iopt_set_allow_iova(struct io_pagetable *iopt,
 			struct rb_root_cached *allowed_iova);
 int iopt_reserve_iova(struct io_pagetable *iopt, unsigned long start,
 		      unsigned long last, void *owner);
+int iopt_reserve_resv_regions(struct io_pagetable *iopt,
+			      struct list_head *regions, void *owner);
+void iopt_remove_reserved_iova(struct io_pagetable *iopt, void *owner);
 int iopt_table_add_domain(struct io_pagetable *iopt,
 			  struct iommu_domain *domain);
 void iopt_table_remove_domain(struct io_pagetable *iopt,

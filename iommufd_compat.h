@@ -45,6 +45,33 @@ static inline u32 iommufd_iommu_max_pasids(struct device *dev)
 	return dev->iommu->iommu_dev->max_pasids;
 }
 
+/**
+ * iommufd_iommu_group_replace_domain() - move a group from @old to @new
+ * @group: a group attached to @old, its DMA ownership claimed
+ * @old: the domain the group uses now
+ * @new: the domain it should use
+ *
+ * 6.1 has no iommu_group_replace_domain(), and iommu_attach_group() is
+ * refused while the group sits in any domain but its default or blocking
+ * one. So detach first, which leaves the group blocking DMA for the time
+ * between, then attach @new; if that fails, attach @old again, so that
+ * the group ends where it was.
+ *
+ * Return: 0, or the errno of attaching @new.
+ */
+static inline int iommufd_iommu_group_replace_domain(struct iommu_group *group,
+						     struct iommu_domain *old,
+						     struct iommu_domain *new)
+{
+	int rc;
+
+	iommu_detach_group(old, group);
+	rc = iommu_attach_group(new, group);
+	if (rc)
+		WARN_ON(iommu_attach_group(old, group));
+	return rc;
+}
+
 #ifdef IOMMUFD_COMPAT_VFIO
 /*
  * 6.1's VFIO IOMMU driver interface lives in drivers/vfio/vfio.h, which

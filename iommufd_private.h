@@ -52,6 +52,7 @@
 #define __IOMMUFD_PRIVATE_H
 
 #include <linux/interval_tree.h>
+#include <linux/iommufd.h>
 #include <linux/refcount.h>
 #include <linux/rwsem.h>
 #include <linux/types.h>
@@ -303,6 +304,14 @@ struct iommufd_hw_info {
  *	implemented; this only orders HWPT_ALLOC's checks as upstream does
  * @viommu_type: the IOMMU_VIOMMU_TYPE_* the IOMMU would model, 0 for none;
  *	the same for IOMMU_VIOMMU_ALLOC
+ * @enforce_cache_coherency: optional; called once on a new domain from
+ *	@domain_alloc, before anything is mapped into it: make the domain
+ *	ignore the device's no-snoop requests if the IOMMU can, and say
+ *	whether it does. Without it no domain of the provider enforces
+ * @get_resv_regions: optional; add to @list the &struct iommu_resv_region
+ *	entries of the IOVA the device's group must not use; the caller
+ *	frees them with iommu_put_resv_regions(), also on failure. Called
+ *	with the group's &iommufd_group.lock held
  */
 struct iommufd_dev_ops {
 	struct iommu_domain *(*domain_alloc)(struct iommufd_device *idev,
@@ -316,6 +325,10 @@ struct iommufd_dev_ops {
 		       struct iommufd_hw_info *info);
 	u32 nested_data_type;
 	u32 viommu_type;
+	bool (*enforce_cache_coherency)(struct iommufd_device *idev,
+					struct iommu_domain *domain);
+	int (*get_resv_regions)(struct iommufd_device *idev,
+				struct list_head *list);
 };
 
 /**
@@ -330,6 +343,9 @@ struct iommufd_dev_ops {
  *	the HWPT is published, then constant
  * @domain_added: @domain is in @ioas's table (for teardown of a
  *	half-made HWPT)
+ * @enforce_cache_coherency: @domain ignores no-snoop DMA, as the
+ *	provider's &iommufd_dev_ops.enforce_cache_coherency answered when the
+ *	domain was new; set before the HWPT is published, then constant
  * @hwpt_item: in &iommufd_ioas.hwpt_list if automatic
  */
 struct iommufd_hwpt_paging {
@@ -340,6 +356,7 @@ struct iommufd_hwpt_paging {
 	bool auto_domain;
 	bool nest_parent;
 	bool domain_added;
+	bool enforce_cache_coherency;
 	struct list_head hwpt_item;
 };
 
@@ -359,16 +376,23 @@ struct iommufd_group {
  * @ictx: the context
  * @igroup: its group's attachment
  * @dev: the device; referenced
+ * @group: the IOMMU group the object stands for, bound with
+ *	iommufd_device_bind_group(); referenced. NULL for the test build's
+ *	mock devices, each of which is its own group
  * @ops: how its IOMMU is driven
  * @hwpt: the HWPT it is attached to, or NULL; guarded by @igroup's lock
+ * @resv_owned: the device owns reserved IOVA (its reserved regions) in
+ *	@hwpt's IOAS; guarded by @igroup's lock
  */
 struct iommufd_device {
 	struct iommufd_object obj;
 	struct iommufd_ctx *ictx;
 	struct iommufd_group *igroup;
 	struct device *dev;
+	struct iommu_group *group;
 	const struct iommufd_dev_ops *ops;
 	struct iommufd_hwpt_paging *hwpt;
+	bool resv_owned;
 };
 
 static inline struct iommufd_device *
@@ -384,11 +408,8 @@ iommufd_get_device(struct iommufd_ctx *ictx, u32 id)
 
 struct iommufd_device *
 iommufd_device_bind_ops(struct iommufd_ctx *ictx, struct device *dev,
+			struct iommu_group *group,
 			const struct iommufd_dev_ops *ops, u32 *id);
-void iommufd_device_unbind(struct iommufd_device *idev);
-int iommufd_device_attach(struct iommufd_device *idev, u32 *pt_id);
-int iommufd_device_replace(struct iommufd_device *idev, u32 *pt_id);
-void iommufd_device_detach(struct iommufd_device *idev);
 void iommufd_device_destroy(struct iommufd_object *obj);
 
 struct iommufd_hwpt_paging *

@@ -3404,4 +3404,280 @@ TEST_F(attach, ro_map_of_private_hugetlb_mapping)
 	cow_file_fini(&f);
 }
 
+/* === 14. Reserved regions of a device (MOCK_FLAGS_DEVICE_RESV_REGIONS) === */
+
+#define RESV MOCK_FLAGS_DEVICE_RESV_REGIONS
+
+/*
+ * IOVA_RANGES of an IOAS with a RESV_REGIONS device attached: the mock
+ * aperture less the MSI window. The relaxable region stays usable.
+ */
+static void expect_resv_ranges(struct __test_metadata *_metadata, int fd,
+			       __u32 ioas_id)
+{
+	struct iommu_iova_range r[4];
+	__u64 alignment = 0;
+	__u32 num = 4;
+
+	memset(r, 0xff, sizeof(r));
+	ASSERT_EQ(0, ioas_iova_ranges(fd, ioas_id, r, &num, &alignment));
+	ASSERT_EQ(2U, num);
+	EXPECT_EQ(MOCK_APERTURE_START, r[0].start);
+	EXPECT_EQ(MOCK_RESV_MSI_START - 1, r[0].last);
+	EXPECT_EQ(MOCK_RESV_MSI_LAST + 1, r[1].start);
+	EXPECT_EQ(MOCK_APERTURE_LAST, r[1].last);
+	EXPECT_EQ(mock_page_size(), alignment);
+}
+
+/* Is [iova, iova + length) free for a FIXED map? Leaves nothing mapped. */
+static int try_map_fixed(int fd, __u32 ioas_id, const void *va,
+			 size_t length, __u64 iova)
+{
+	int ret = ioas_map_fixed(fd, ioas_id, va, length, iova);
+
+	if (!ret)
+		ret = ioas_unmap(fd, ioas_id, iova, length, NULL);
+	return ret;
+}
+
+TEST_F(attach, resv_regions_reserved_while_attached)
+{
+	__u32 stdev_id, hwpt_id, idev_id;
+	__u64 msi = MOCK_RESV_MSI_START, msi_end = MOCK_RESV_MSI_LAST + 1;
+	struct iommu_iova_range allow = {
+		.start = msi_end - PAGE_SZ,
+		.last = msi_end + PAGE_SZ - 1,
+	};
+
+	ASSERT_EQ(0, mock_domain_flags(self->fd, self->ioas_id, RESV,
+				       &stdev_id, &hwpt_id, &idev_id));
+	expect_resv_ranges(_metadata, self->fd, self->ioas_id);
+
+	/* The MSI window cannot be mapped, not even in part */
+	EXPECT_EQ(-EINVAL, try_map_fixed(self->fd, self->ioas_id, self->buf,
+					 PAGE_SZ, msi));
+	EXPECT_EQ(-EINVAL, try_map_fixed(self->fd, self->ioas_id, self->buf,
+					 PAGE_SZ, msi_end - PAGE_SZ));
+	EXPECT_EQ(-EINVAL, try_map_fixed(self->fd, self->ioas_id, self->buf,
+					 2 * PAGE_SZ, msi - PAGE_SZ));
+	EXPECT_EQ(-EINVAL, try_map_fixed(self->fd, self->ioas_id, self->buf,
+					 2 * PAGE_SZ, msi_end - PAGE_SZ));
+	/* nor allowed */
+	EXPECT_EQ(-EADDRINUSE,
+		  ioas_allow_iovas(self->fd, self->ioas_id, &allow, 1));
+	/* Right next to it is fine, and so is the relaxable region */
+	EXPECT_EQ(0, try_map_fixed(self->fd, self->ioas_id, self->buf, PAGE_SZ,
+				   msi - PAGE_SZ));
+	EXPECT_EQ(0, try_map_fixed(self->fd, self->ioas_id, self->buf, PAGE_SZ,
+				   msi_end));
+	EXPECT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, self->buf, SZ_1M,
+				    MOCK_RESV_RELAXABLE_START));
+	EXPECT_EQ(0, md_check_map(self->fd, hwpt_id, MOCK_RESV_RELAXABLE_START,
+				  SZ_1M, self->buf));
+
+	/* The device gone, its region is free again */
+	EXPECT_EQ(0, obj_destroy(self->fd, stdev_id));
+	EXPECT_EQ(-ENOENT, obj_destroy(self->fd, hwpt_id));
+	expect_no_domain_ranges(_metadata, self->fd, self->ioas_id);
+	EXPECT_EQ(0, try_map_fixed(self->fd, self->ioas_id, self->buf, SZ_1M,
+				   msi));
+	EXPECT_EQ(0, ioas_allow_iovas(self->fd, self->ioas_id, &allow, 1));
+	EXPECT_UNMAP_EXACT(self->fd, self->ioas_id, MOCK_RESV_RELAXABLE_START,
+			   SZ_1M);
+}
+
+/* Each device owns its reservation: the window stays while one is left */
+TEST_F(attach, resv_regions_owned_per_device)
+{
+	__u32 stdev1, stdev2, stdev3, hwpt1, hwpt2;
+
+	ASSERT_EQ(0, mock_domain_flags(self->fd, self->ioas_id, RESV, &stdev1,
+				       &hwpt1, NULL));
+	ASSERT_EQ(0, mock_domain_flags(self->fd, self->ioas_id, RESV, &stdev2,
+				       &hwpt2, NULL));
+	EXPECT_EQ(hwpt1, hwpt2);
+	/* A device without regions changes nothing about them */
+	ASSERT_EQ(0, mock_domain(self->fd, self->ioas_id, &stdev3, NULL,
+				 NULL));
+	expect_resv_ranges(_metadata, self->fd, self->ioas_id);
+
+	EXPECT_EQ(0, obj_destroy(self->fd, stdev1));
+	expect_resv_ranges(_metadata, self->fd, self->ioas_id);
+	EXPECT_EQ(-EINVAL, try_map_fixed(self->fd, self->ioas_id, self->buf,
+					 PAGE_SZ, MOCK_RESV_MSI_START));
+	EXPECT_EQ(0, obj_destroy(self->fd, stdev2));
+	expect_mock_ranges(_metadata, self->fd, self->ioas_id);
+	EXPECT_EQ(0, try_map_fixed(self->fd, self->ioas_id, self->buf, PAGE_SZ,
+				   MOCK_RESV_MSI_START));
+	EXPECT_EQ(0, obj_destroy(self->fd, stdev3));
+	expect_no_domain_ranges(_metadata, self->fd, self->ioas_id);
+}
+
+/*
+ * A mapping or an allowed range in the MSI window makes attach fail with
+ * EADDRINUSE, and nothing changes: no HWPT, no reservation, no pins, the
+ * mapping intact.
+ */
+TEST_F(attach, resv_regions_conflict_fails_attach)
+{
+	struct iommu_iova_range allow = {
+		.start = MOCK_RESV_MSI_LAST,
+		.last = MOCK_RESV_MSI_LAST + PAGE_SZ,
+	};
+	__u32 stdev_id, hwpt_id, plain, plain_hwpt;
+
+	/* A mapping in the relaxable region is no conflict */
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, self->buf, SZ_1M,
+				    MOCK_RESV_RELAXABLE_START));
+	ASSERT_EQ(0, mock_domain_flags(self->fd, self->ioas_id, RESV,
+				       &stdev_id, &hwpt_id, NULL));
+	EXPECT_EQ(0, md_check_map(self->fd, hwpt_id, MOCK_RESV_RELAXABLE_START,
+				  SZ_1M, self->buf));
+	EXPECT_EQ(0, obj_destroy(self->fd, stdev_id));
+	EXPECT_EQ(0, md_check_refs(self->fd, self->buf, SZ_1M, 0));
+
+	/* One that reaches into the window is: with no domain yet */
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id,
+				    self->buf + SZ_1M, 2 * PAGE_SZ,
+				    MOCK_RESV_MSI_START - PAGE_SZ));
+	EXPECT_EQ(-EADDRINUSE, mock_domain_flags(self->fd, self->ioas_id, RESV,
+						 NULL, NULL, NULL));
+	expect_no_domain_ranges(_metadata, self->fd, self->ioas_id);
+	EXPECT_EQ(0, md_check_refs(self->fd, self->buf, SZ_2M, 0));
+
+	/* and with an automatic HWPT to reuse, which stays as it was */
+	ASSERT_EQ(0, mock_domain(self->fd, self->ioas_id, &plain, &plain_hwpt,
+				 NULL));
+	EXPECT_EQ(0, md_check_refs(self->fd, self->buf, SZ_1M + 2 * PAGE_SZ,
+				   1));
+	EXPECT_EQ(-EADDRINUSE, mock_domain_flags(self->fd, self->ioas_id, RESV,
+						 NULL, NULL, NULL));
+	EXPECT_EQ(-EADDRINUSE, mock_domain_flags(self->fd, plain_hwpt, RESV,
+						 NULL, NULL, NULL));
+	expect_mock_ranges(_metadata, self->fd, self->ioas_id);
+	EXPECT_EQ(0, md_check_map(self->fd, plain_hwpt,
+				  MOCK_RESV_MSI_START - PAGE_SZ, 2 * PAGE_SZ,
+				  self->buf + SZ_1M));
+	EXPECT_EQ(0, md_check_refs(self->fd, self->buf, SZ_1M + 2 * PAGE_SZ,
+				   1));
+	EXPECT_UNMAP_EXACT(self->fd, self->ioas_id,
+			   MOCK_RESV_MSI_START - PAGE_SZ, 2 * PAGE_SZ);
+	EXPECT_UNMAP_EXACT(self->fd, self->ioas_id, MOCK_RESV_RELAXABLE_START,
+			   SZ_1M);
+
+	/* An allowed range in the window is a conflict too */
+	ASSERT_EQ(0, ioas_allow_iovas(self->fd, self->ioas_id, &allow, 1));
+	EXPECT_EQ(-EADDRINUSE, mock_domain_flags(self->fd, self->ioas_id, RESV,
+						 NULL, NULL, NULL));
+	expect_mock_ranges(_metadata, self->fd, self->ioas_id);
+	ASSERT_EQ(0, ioas_allow_iovas(self->fd, self->ioas_id, NULL, 0));
+	ASSERT_EQ(0, mock_domain_flags(self->fd, self->ioas_id, RESV,
+				       &stdev_id, &hwpt_id, NULL));
+	EXPECT_EQ(plain_hwpt, hwpt_id);
+	expect_resv_ranges(_metadata, self->fd, self->ioas_id);
+	EXPECT_EQ(0, obj_destroy(self->fd, stdev_id));
+	EXPECT_EQ(0, obj_destroy(self->fd, plain));
+	expect_no_domain_ranges(_metadata, self->fd, self->ioas_id);
+}
+
+/*
+ * Replace moves the reservation to the new IOAS, and keeps it when the
+ * new HWPT is on the same IOAS.
+ */
+TEST_F(attach, resv_regions_replace_moves_them)
+{
+	__u32 a = self->ioas_id, b, stdev_id, idev_id, hwpt_a, manual_b, pt;
+
+	ASSERT_EQ(0, ioas_alloc(self->fd, &b));
+	ASSERT_EQ(0, mock_domain_flags(self->fd, a, RESV, &stdev_id, &hwpt_a,
+				       &idev_id));
+	expect_resv_ranges(_metadata, self->fd, a);
+
+	pt = b;
+	ASSERT_EQ(0, mock_domain_replace(self->fd, stdev_id, &pt));
+	EXPECT_EQ(-ENOENT, obj_destroy(self->fd, hwpt_a));
+	expect_resv_ranges(_metadata, self->fd, b);
+	expect_no_domain_ranges(_metadata, self->fd, a);
+	EXPECT_EQ(0, try_map_fixed(self->fd, a, self->buf, PAGE_SZ,
+				   MOCK_RESV_MSI_START));
+	EXPECT_EQ(-EINVAL, try_map_fixed(self->fd, b, self->buf, PAGE_SZ,
+					 MOCK_RESV_MSI_START));
+
+	/* Another HWPT on the same IOAS: the reservation stays */
+	ASSERT_EQ(0, hwpt_alloc(self->fd, 0, idev_id, b, &manual_b));
+	pt = manual_b;
+	ASSERT_EQ(0, mock_domain_replace(self->fd, stdev_id, &pt));
+	EXPECT_EQ(manual_b, pt);
+	expect_resv_ranges(_metadata, self->fd, b);
+	EXPECT_EQ(-EINVAL, try_map_fixed(self->fd, b, self->buf, PAGE_SZ,
+					 MOCK_RESV_MSI_START));
+
+	/* Back to the first IOAS: the manual HWPT stays, the window goes */
+	pt = a;
+	ASSERT_EQ(0, mock_domain_replace(self->fd, stdev_id, &pt));
+	expect_resv_ranges(_metadata, self->fd, a);
+	expect_mock_ranges(_metadata, self->fd, b);
+	EXPECT_EQ(0, try_map_fixed(self->fd, b, self->buf, PAGE_SZ,
+				   MOCK_RESV_MSI_START));
+	EXPECT_EQ(0, obj_destroy(self->fd, manual_b));
+	expect_no_domain_ranges(_metadata, self->fd, b);
+
+	EXPECT_EQ(0, obj_destroy(self->fd, stdev_id));
+	expect_no_domain_ranges(_metadata, self->fd, a);
+	EXPECT_EQ(0, obj_destroy(self->fd, b));
+}
+
+/*
+ * A failed replace leaves both IOASes as they were: when the new IOAS's
+ * mapping is in the way, and when the regions were reserved but the
+ * device then refused the domain.
+ */
+TEST_F(attach, resv_regions_failed_replace_changes_nothing)
+{
+	__u32 a = self->ioas_id, c, d, stdev_id, hwpt_a, helper, dirty, pt;
+
+	ASSERT_EQ(0, ioas_alloc(self->fd, &c));
+	ASSERT_EQ(0, ioas_alloc(self->fd, &d));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, a, self->buf, SZ_1M, IOVA_A));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, c, self->buf + SZ_1M, PAGE_SZ,
+				    MOCK_RESV_MSI_LAST + 1 - PAGE_SZ));
+	ASSERT_EQ(0, mock_domain_flags(self->fd, a,
+				       RESV | MOCK_FLAGS_DEVICE_NO_DIRTY,
+				       &stdev_id, &hwpt_a, NULL));
+
+	pt = c;
+	EXPECT_EQ(-EADDRINUSE, mock_domain_replace(self->fd, stdev_id, &pt));
+	expect_no_domain_ranges(_metadata, self->fd, c);
+	EXPECT_EQ(0, md_check_refs(self->fd, self->buf + SZ_1M, PAGE_SZ, 0));
+
+	/* d has a dirty-tracking HWPT, which this device refuses */
+	ASSERT_EQ(0, mock_domain(self->fd, d, NULL, NULL, &helper));
+	ASSERT_EQ(0, hwpt_alloc(self->fd, IOMMU_HWPT_ALLOC_DIRTY_TRACKING,
+				helper, d, &dirty));
+	pt = dirty;
+	EXPECT_EQ(-EINVAL, mock_domain_replace(self->fd, stdev_id, &pt));
+	expect_mock_ranges(_metadata, self->fd, d);
+	EXPECT_EQ(0, try_map_fixed(self->fd, d, self->buf, PAGE_SZ,
+				   MOCK_RESV_MSI_START));
+	/* The same for a first attach */
+	EXPECT_EQ(-EINVAL,
+		  mock_domain_flags(self->fd, dirty,
+				    RESV | MOCK_FLAGS_DEVICE_NO_DIRTY, NULL,
+				    NULL, NULL));
+	expect_mock_ranges(_metadata, self->fd, d);
+
+	/* The old attachment is intact */
+	expect_resv_ranges(_metadata, self->fd, a);
+	EXPECT_EQ(0, md_check_map(self->fd, hwpt_a, IOVA_A, SZ_1M, self->buf));
+	EXPECT_EQ(-EINVAL, try_map_fixed(self->fd, a, self->buf, PAGE_SZ,
+					 MOCK_RESV_MSI_START));
+
+	EXPECT_EQ(0, obj_destroy(self->fd, stdev_id));
+	expect_no_domain_ranges(_metadata, self->fd, a);
+	EXPECT_EQ(0, obj_destroy(self->fd, dirty));
+	EXPECT_EQ(0, obj_destroy(self->fd, c));
+}
+
+#undef RESV
+
 TEST_HARNESS_MAIN

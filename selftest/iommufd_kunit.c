@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * KUnit tests for iommufd's pure logic: the object table, span walks over
- * interval trees and IOVA allocation. They run when the module is loaded, before its
+ * interval trees, IOVA allocation and the reservation of a device's
+ * reserved regions. They run when the module is loaded, before its
  * init function, so they build their own contexts instead of opening
  * /dev/iommu.
  */
 #include <kunit/test.h>
+#include <linux/iommu.h>
 #include <linux/slab.h>
 
 #include "iommufd_private.h"
@@ -471,4 +473,153 @@ static struct kunit_suite alloc_suite = {
 	.test_cases = alloc_cases,
 };
 
-kunit_test_suites(&objtable_suite, &span_suite, &alloc_suite);
+/* Reserved regions of a device, on a bare table. */
+struct resv_test {
+	struct io_pagetable iopt;
+	struct iopt_allowed allowed;
+	struct iommu_resv_region regions[4];
+	struct list_head list;
+	unsigned int nr;
+};
+
+static int resv_test_init(struct kunit *test)
+{
+	struct resv_test *rt;
+
+	rt = kunit_kzalloc(test, sizeof(*rt), GFP_KERNEL);
+	if (!rt)
+		return -ENOMEM;
+	iopt_init_table(&rt->iopt);
+	INIT_LIST_HEAD(&rt->list);
+	test->priv = rt;
+	return 0;
+}
+
+static void resv_test_exit(struct kunit *test)
+{
+	struct resv_test *rt = test->priv;
+
+	/* Every case leaves only reservations owned by rt or by test. */
+	iopt_remove_reserved_iova(&rt->iopt, rt);
+	iopt_remove_reserved_iova(&rt->iopt, test);
+	KUNIT_EXPECT_TRUE(test,
+			  RB_EMPTY_ROOT(&rt->iopt.reserved_itree.rb_root));
+}
+
+static void resv_add(struct kunit *test, phys_addr_t start, size_t length,
+		     enum iommu_resv_type type)
+{
+	struct resv_test *rt = test->priv;
+	struct iommu_resv_region *region;
+
+	KUNIT_ASSERT_LT(test, rt->nr, ARRAY_SIZE(rt->regions));
+	region = &rt->regions[rt->nr++];
+	region->start = start;
+	region->length = length;
+	region->type = type;
+	list_add_tail(&region->list, &rt->list);
+}
+
+/* The reservations of @owner, in order, must be exactly @want (pairs). */
+static void resv_expect(struct kunit *test, void *owner,
+			const unsigned long *want, unsigned int nr)
+{
+	struct resv_test *rt = test->priv;
+	struct iopt_reserved *reserved;
+	unsigned int i = 0;
+
+	for (reserved = iopt_reserved_first(&rt->iopt.reserved_itree, 0,
+					    ULONG_MAX);
+	     reserved;
+	     reserved = iopt_reserved_next(reserved, 0, ULONG_MAX)) {
+		if (reserved->owner != owner)
+			continue;
+		KUNIT_ASSERT_LT(test, i, nr);
+		KUNIT_EXPECT_EQ(test, reserved->node.start, want[2 * i]);
+		KUNIT_EXPECT_EQ(test, reserved->node.last, want[2 * i + 1]);
+		i++;
+	}
+	KUNIT_EXPECT_EQ(test, i, nr);
+}
+
+/* Every kind but DIRECT_RELAXABLE is reserved; empty regions are not. */
+static void resv_types(struct kunit *test)
+{
+	static const unsigned long want[] = {
+		0x1000, 0x1fff, 0x3000, 0x4fff, 0xfee00000, 0xfeefffff,
+	};
+	struct resv_test *rt = test->priv;
+
+	resv_add(test, 0x1000, 0x1000, IOMMU_RESV_DIRECT);
+	resv_add(test, 0x2000, 0x1000, IOMMU_RESV_DIRECT_RELAXABLE);
+	resv_add(test, 0x3000, 0x2000, IOMMU_RESV_SW_MSI);
+	resv_add(test, 0xfee00000, 0x100000, IOMMU_RESV_MSI);
+	KUNIT_EXPECT_EQ(test, iopt_reserve_resv_regions(&rt->iopt, &rt->list,
+							rt),
+			0);
+	resv_expect(test, rt, want, ARRAY_SIZE(want) / 2);
+}
+
+/* A region running past the end of the IOVA space stops at its end. */
+static void resv_clamped(struct kunit *test)
+{
+	static const unsigned long want[] = { ULONG_MAX - 0xfff, ULONG_MAX };
+	struct resv_test *rt = test->priv;
+
+	resv_add(test, ULONG_MAX - 0xfff, 0x2000, IOMMU_RESV_RESERVED);
+	resv_add(test, 0x5000, 0, IOMMU_RESV_RESERVED);
+	KUNIT_EXPECT_EQ(test, iopt_reserve_resv_regions(&rt->iopt, &rt->list,
+							rt),
+			0);
+	resv_expect(test, rt, want, 1);
+}
+
+/*
+ * A conflict with an allowed range fails the whole list: the regions
+ * before it are gone again, other owners' reservations stay.
+ */
+static void resv_conflict_all_or_nothing(struct kunit *test)
+{
+	static const unsigned long other[] = { 0x1000, 0x1fff };
+	struct resv_test *rt = test->priv;
+
+	KUNIT_ASSERT_EQ(test, iopt_reserve_iova(&rt->iopt, 0x1000, 0x1fff,
+						test),
+			0);
+	rt->allowed.node.start = 0x8000;
+	rt->allowed.node.last = 0x8fff;
+	interval_tree_insert(&rt->allowed.node, &rt->iopt.allowed_itree);
+
+	resv_add(test, 0x1000, 0x1000, IOMMU_RESV_MSI);
+	resv_add(test, 0x4000, 0x1000, IOMMU_RESV_MSI);
+	resv_add(test, 0x8800, 0x1000, IOMMU_RESV_MSI);
+	KUNIT_EXPECT_EQ(test, iopt_reserve_resv_regions(&rt->iopt, &rt->list,
+							rt),
+			-EADDRINUSE);
+	resv_expect(test, rt, NULL, 0);
+	resv_expect(test, test, other, 1);
+
+	interval_tree_remove(&rt->allowed.node, &rt->iopt.allowed_itree);
+	KUNIT_EXPECT_EQ(test, iopt_reserve_resv_regions(&rt->iopt, &rt->list,
+							rt),
+			0);
+	iopt_remove_reserved_iova(&rt->iopt, rt);
+	resv_expect(test, rt, NULL, 0);
+	resv_expect(test, test, other, 1);
+}
+
+static struct kunit_case resv_cases[] = {
+	KUNIT_CASE(resv_types),
+	KUNIT_CASE(resv_clamped),
+	KUNIT_CASE(resv_conflict_all_or_nothing),
+	{}
+};
+
+static struct kunit_suite resv_suite = {
+	.name = "iommufd_resv_regions",
+	.init = resv_test_init,
+	.exit = resv_test_exit,
+	.test_cases = resv_cases,
+};
+
+kunit_test_suites(&objtable_suite, &span_suite, &alloc_suite, &resv_suite);

@@ -237,6 +237,11 @@ enum iommu_test_create_access_flags {
  *	pages
  * @MOCK_FLAGS_DEVICE_PASID: The mock device supports PASIDs
  *	(MOCK_PASID_WIDTH bits)
+ * @MOCK_FLAGS_DEVICE_RESV_REGIONS: This project's own: the mock device
+ *	reports two reserved regions, an MSI window [MOCK_RESV_MSI_START,
+ *	MOCK_RESV_MSI_LAST], which becomes reserved IOVA of the IOAS it
+ *	attaches to, and a relaxable direct-mapped region
+ *	[MOCK_RESV_RELAXABLE_START, MOCK_RESV_RELAXABLE_LAST], which does not
  *
  * Any other bit gives EINVAL.
  */
@@ -244,7 +249,14 @@ enum iommu_test_device_flags {
 	MOCK_FLAGS_DEVICE_NO_DIRTY = 1 << 0,
 	MOCK_FLAGS_DEVICE_HUGE_IOVA = 1 << 1,
 	MOCK_FLAGS_DEVICE_PASID = 1 << 2,
+	MOCK_FLAGS_DEVICE_RESV_REGIONS = 1 << 26,
 };
+
+/* The reserved regions of a MOCK_FLAGS_DEVICE_RESV_REGIONS device */
+#define MOCK_RESV_MSI_START 0x70000000ULL
+#define MOCK_RESV_MSI_LAST 0x700fffffULL
+#define MOCK_RESV_RELAXABLE_START 0x71000000ULL
+#define MOCK_RESV_RELAXABLE_LAST 0x710fffffULL
 
 /* IOTLB slots of a mock nested domain. */
 #define MOCK_NESTED_DOMAIN_IOTLB_ID_MAX 3

@@ -525,6 +525,42 @@ static int mock_dev_hw_info(struct iommufd_device *idev,
 	return 0;
 }
 
+/*
+ * A RESV_REGIONS device has what an x86 device behind a real IOMMU often
+ * has: an MSI window, and a relaxable direct-mapped region (a USB or
+ * graphics RMRR) that VFIO does not keep out of the IOVA space.
+ */
+static int mock_dev_get_resv_regions(struct iommufd_device *idev,
+				     struct list_head *list)
+{
+	static const struct {
+		u64 start;
+		u64 last;
+		enum iommu_resv_type type;
+	} regions[] = {
+		{ MOCK_RESV_MSI_START, MOCK_RESV_MSI_LAST, IOMMU_RESV_MSI },
+		{ MOCK_RESV_RELAXABLE_START, MOCK_RESV_RELAXABLE_LAST,
+		  IOMMU_RESV_DIRECT_RELAXABLE },
+	};
+	struct mock_dev *mdev = to_mock_dev(idev->dev);
+	struct iommu_resv_region *region;
+	unsigned int i;
+
+	if (!(mdev->flags & MOCK_FLAGS_DEVICE_RESV_REGIONS))
+		return 0;
+	for (i = 0; i != ARRAY_SIZE(regions); i++) {
+		region = iommu_alloc_resv_region(regions[i].start,
+						 regions[i].last -
+							 regions[i].start + 1,
+						 IOMMU_READ | IOMMU_WRITE,
+						 regions[i].type, GFP_KERNEL);
+		if (!region)
+			return -ENOMEM;
+		list_add_tail(&region->list, list);
+	}
+	return 0;
+}
+
 const struct iommufd_dev_ops mock_dev_ops = {
 	.domain_alloc = mock_dev_domain_alloc,
 	.attach = mock_dev_attach,
@@ -533,6 +569,7 @@ const struct iommufd_dev_ops mock_dev_ops = {
 	.hw_info = mock_dev_hw_info,
 	.nested_data_type = IOMMU_HWPT_DATA_SELFTEST,
 	.viommu_type = IOMMU_VIOMMU_TYPE_SELFTEST,
+	.get_resv_regions = mock_dev_get_resv_regions,
 };
 
 static void mock_dev_release(struct device *dev)

@@ -169,7 +169,7 @@ static struct selftest_obj *iommufd_get_selftest(struct iommufd_ctx *ictx,
 
 #define MOCK_DEVICE_FLAGS                                                  \
 	(MOCK_FLAGS_DEVICE_NO_DIRTY | MOCK_FLAGS_DEVICE_HUGE_IOVA |        \
-	 MOCK_FLAGS_DEVICE_PASID)
+	 MOCK_FLAGS_DEVICE_PASID | MOCK_FLAGS_DEVICE_RESV_REGIONS)
 
 /* MOCK_DOMAIN and MOCK_DOMAIN_FLAGS: a new mock device attached to id. */
 static int iommufd_test_mock_domain(struct iommufd_ucmd *ucmd,
@@ -196,7 +196,7 @@ static int iommufd_test_mock_domain(struct iommufd_ucmd *ucmd,
 		goto out_destroy;
 	}
 	sobj->idev = iommufd_device_bind_ops(ucmd->ictx,
-					     mock_dev_device(sobj->mdev),
+					     mock_dev_device(sobj->mdev), NULL,
 					     &mock_dev_ops, &idev_id);
 	if (IS_ERR(sobj->idev)) {
 		rc = PTR_ERR(sobj->idev);

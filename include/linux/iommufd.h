@@ -14,8 +14,10 @@
 
 struct device;
 struct file;
+struct iommu_group;
 struct iommufd_access;
 struct iommufd_ctx;
+struct iommufd_device;
 struct iommufd_sva;
 struct page;
 
@@ -23,6 +25,16 @@ void iommufd_ctx_get(struct iommufd_ctx *ictx);
 struct iommufd_ctx *iommufd_ctx_from_file(struct file *file);
 struct iommufd_ctx *iommufd_ctx_from_fd(int fd);
 void iommufd_ctx_put(struct iommufd_ctx *ictx);
+
+/* Devices: a whole IOMMU group, its DMA ownership already claimed */
+struct iommufd_device *iommufd_device_bind_group(struct iommufd_ctx *ictx,
+						 struct iommu_group *group,
+						 u32 *id);
+void iommufd_device_unbind(struct iommufd_device *idev);
+int iommufd_device_attach(struct iommufd_device *idev, u32 *pt_id);
+int iommufd_device_replace(struct iommufd_device *idev, u32 *pt_id);
+void iommufd_device_detach(struct iommufd_device *idev);
+bool iommufd_device_enforced_coherent(struct iommufd_device *idev);
 
 /**
  * struct iommufd_access_ops - what a driver tells iommufd about an access
@@ -66,22 +78,6 @@ void iommufd_access_unpin_pages(struct iommufd_access *access,
 				unsigned long iova, unsigned long length);
 int iommufd_access_rw(struct iommufd_access *access, unsigned long iova,
 		      void *data, size_t len, unsigned int flags);
-
-/*
- * Real devices: one DEVICE object per IOMMU group, whose DMA the caller
- * (VFIO) already owns.
- */
-struct iommu_group;
-struct iommufd_device;
-
-struct iommufd_device *iommufd_device_bind_group(struct iommufd_ctx *ictx,
-						 struct iommu_group *group,
-						 u32 *id);
-void iommufd_device_unbind(struct iommufd_device *idev);
-int iommufd_device_attach(struct iommufd_device *idev, u32 *pt_id);
-int iommufd_device_replace(struct iommufd_device *idev, u32 *pt_id);
-void iommufd_device_detach(struct iommufd_device *idev);
-bool iommufd_device_enforced_coherent(struct iommufd_device *idev);
 
 /*
  * VFIO type1 containers served by iommufd (vfio_compat.c), for
