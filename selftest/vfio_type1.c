@@ -1038,11 +1038,16 @@ TEST_F(ctr, exit_mapped)
 #define IOVA_GONE (3 * MIB)
 #define IOVA_RO (4 * MIB)
 
-/* Copy a pattern into edu and back out to another IOVA, every byte */
+/*
+ * Copy a pattern through edu to another IOVA and check every byte,
+ * also across page boundaries (the pages need not be contiguous in
+ * memory: the IOMMU stitches them).
+ */
 TEST_F_TIMEOUT(ctr, dma_roundtrip, 600)
 {
 	int ctr = self->c.container;
 	unsigned char *src, *dst, ref[2 * PAGE];
+	const __u32 half = EDU_XFER_MAX;
 
 	ASSERT_EQ(0, vfio_edu_open(&self->edu, self->c.group, edu_bdf));
 	src = buf_alloc(2 * PAGE, 0);
@@ -1055,30 +1060,21 @@ TEST_F_TIMEOUT(ctr, dma_roundtrip, 600)
 			      VFIO_DMA_MAP_FLAG_READ));
 	ASSERT_EQ(0, vfio_map(ctr, IOVA_DST, dst, 2 * PAGE, VFIO_RW));
 
-	/* One page in, one page out */
-	ASSERT_EQ(0, vfio_edu_dma(&self->edu, IOVA_SRC, 0, PAGE, false));
-	ASSERT_EQ(0, vfio_edu_dma(&self->edu, IOVA_DST, 0, PAGE, true));
-	EXPECT_EQ(-1, first_diff(src, dst, PAGE));
-	EXPECT_EQ(-1, first_diff(ref + PAGE, dst + PAGE, PAGE));
+	/* One page, nothing around it touched */
+	ASSERT_EQ(0, vfio_edu_copy(&self->edu, IOVA_SRC, IOVA_DST, PAGE));
+	memcpy(ref, src, PAGE);
+	EXPECT_EQ(-1, first_diff(ref, dst, 2 * PAGE));
 
-	/*
-	 * Across a page boundary on both sides: the two pages need not be
-	 * contiguous in memory, the IOMMU stitches them.
-	 */
-	ASSERT_EQ(0, vfio_edu_dma(&self->edu, IOVA_SRC + PAGE / 2, 0, PAGE,
-				  false));
-	ASSERT_EQ(0, vfio_edu_dma(&self->edu, IOVA_DST + PAGE / 4, 0, PAGE,
-				  true));
-	EXPECT_EQ(-1, first_diff(src, dst, PAGE / 4));
-	EXPECT_EQ(-1, first_diff(src + PAGE / 2, dst + PAGE / 4, PAGE));
-	EXPECT_EQ(-1, first_diff(ref + PAGE + PAGE / 4, dst + PAGE + PAGE / 4,
-				 PAGE - PAGE / 4));
+	/* Across a page boundary on both sides */
+	ASSERT_EQ(0, vfio_edu_copy(&self->edu, IOVA_SRC + PAGE / 2,
+				   IOVA_DST + PAGE / 4, PAGE));
+	memcpy(ref + PAGE / 4, src + PAGE / 2, PAGE);
+	EXPECT_EQ(-1, first_diff(ref, dst, 2 * PAGE));
 
 	/* A few bytes out of the middle of the device buffer */
 	fill_pattern(src, 2 * PAGE, 2);
-	memcpy(ref, dst, sizeof(ref));
 	memcpy(ref + 0x800, src + 0x123, 0x45);
-	ASSERT_EQ(0, vfio_edu_dma(&self->edu, IOVA_SRC, 0, PAGE, false));
+	ASSERT_EQ(0, vfio_edu_dma(&self->edu, IOVA_SRC, 0, half, false));
 	ASSERT_EQ(0, vfio_edu_dma(&self->edu, IOVA_DST + 0x800, 0x123, 0x45,
 				  true));
 	EXPECT_EQ(-1, first_diff(ref, dst, 2 * PAGE));
@@ -1094,6 +1090,7 @@ TEST_F_TIMEOUT(ctr, dma_roundtrip, 600)
 TEST_F_TIMEOUT(ctr, dma_unmapped, 600)
 {
 	int ctr = self->c.container;
+	const __u32 half = EDU_XFER_MAX;
 	unsigned char *src, *gone;
 	__u64 done;
 
@@ -1105,26 +1102,27 @@ TEST_F_TIMEOUT(ctr, dma_unmapped, 600)
 	fill_pattern(src, PAGE, 3);
 	ASSERT_EQ(0, vfio_map(ctr, IOVA_SRC, src, PAGE, VFIO_DMA_MAP_FLAG_READ));
 	ASSERT_EQ(0, vfio_map(ctr, IOVA_GONE, gone, PAGE, VFIO_RW));
-	ASSERT_EQ(0, vfio_edu_dma(&self->edu, IOVA_SRC, 0, PAGE, false));
+	ASSERT_EQ(0, vfio_edu_dma(&self->edu, IOVA_SRC, 0, half, false));
 
 	/* While mapped, the write lands */
-	ASSERT_EQ(0, vfio_edu_dma(&self->edu, IOVA_GONE, 0, PAGE, true));
-	ASSERT_EQ(-1, first_diff(src, gone, PAGE));
+	ASSERT_EQ(0, vfio_edu_dma(&self->edu, IOVA_GONE, 0, half, true));
+	ASSERT_EQ(-1, first_diff(src, gone, half));
+	ASSERT_EQ(-1, first_not(gone + half, PAGE - half, 0x11));
 
 	ASSERT_EQ(0, vfio_unmap(ctr, IOVA_GONE, PAGE, 0, &done));
 	ASSERT_EQ(PAGE, done);
 	memset(gone, 0x22, PAGE);
-	ASSERT_EQ(0, vfio_edu_dma(&self->edu, IOVA_GONE, 0, PAGE, true));
+	ASSERT_EQ(0, vfio_edu_dma(&self->edu, IOVA_GONE, 0, half, true));
 	EXPECT_EQ(-1, first_not(gone, PAGE, 0x22));
 	/* Never mapped */
-	ASSERT_EQ(0, vfio_edu_dma(&self->edu, IOVA_GONE + 16 * MIB, 0, PAGE,
+	ASSERT_EQ(0, vfio_edu_dma(&self->edu, IOVA_GONE + 16 * MIB, 0, half,
 				  true));
 	EXPECT_EQ(-1, first_not(gone, PAGE, 0x22));
 
 	/* The device still works: the same page, mapped again */
 	ASSERT_EQ(0, vfio_map(ctr, IOVA_GONE, gone, PAGE, VFIO_RW));
-	ASSERT_EQ(0, vfio_edu_dma(&self->edu, IOVA_GONE, 0, PAGE, true));
-	EXPECT_EQ(-1, first_diff(src, gone, PAGE));
+	ASSERT_EQ(0, vfio_edu_dma(&self->edu, IOVA_GONE, 0, half, true));
+	EXPECT_EQ(-1, first_diff(src, gone, half));
 	munmap(src, PAGE);
 	munmap(gone, PAGE);
 }
@@ -1133,6 +1131,7 @@ TEST_F_TIMEOUT(ctr, dma_unmapped, 600)
 TEST_F_TIMEOUT(ctr, dma_readonly, 600)
 {
 	int ctr = self->c.container;
+	const __u32 half = EDU_XFER_MAX;
 	unsigned char *ro, *dst, *pat;
 
 	ASSERT_EQ(0, vfio_edu_open(&self->edu, self->c.group, edu_bdf));
@@ -1149,19 +1148,18 @@ TEST_F_TIMEOUT(ctr, dma_readonly, 600)
 	ASSERT_EQ(0, vfio_map(ctr, IOVA_SRC, pat, PAGE, VFIO_DMA_MAP_FLAG_READ));
 
 	/* Reading it works */
-	ASSERT_EQ(0, vfio_edu_dma(&self->edu, IOVA_RO, 0, PAGE, false));
-	ASSERT_EQ(0, vfio_edu_dma(&self->edu, IOVA_DST, 0, PAGE, true));
+	ASSERT_EQ(0, vfio_edu_copy(&self->edu, IOVA_RO, IOVA_DST, PAGE));
 	EXPECT_EQ(-1, first_diff(ro, dst, PAGE));
 
 	/* Writing another pattern to it does not */
-	ASSERT_EQ(0, vfio_edu_dma(&self->edu, IOVA_SRC, 0, PAGE, false));
-	ASSERT_EQ(0, vfio_edu_dma(&self->edu, IOVA_RO, 0, PAGE, true));
+	ASSERT_EQ(0, vfio_edu_dma(&self->edu, IOVA_SRC, 0, half, false));
+	ASSERT_EQ(0, vfio_edu_dma(&self->edu, IOVA_RO, 0, half, true));
 	fill_pattern(pat, PAGE, 4);
 	EXPECT_EQ(-1, first_diff(pat, ro, PAGE));
 	/* ... while the same write to a writable IOVA does */
 	fill_pattern(pat, PAGE, 5);
-	ASSERT_EQ(0, vfio_edu_dma(&self->edu, IOVA_DST, 0, PAGE, true));
-	EXPECT_EQ(-1, first_diff(pat, dst, PAGE));
+	ASSERT_EQ(0, vfio_edu_dma(&self->edu, IOVA_DST, 0, half, true));
+	EXPECT_EQ(-1, first_diff(pat, dst, half));
 	munmap(ro, PAGE);
 	munmap(dst, PAGE);
 	munmap(pat, PAGE);
@@ -1242,8 +1240,7 @@ static void *race_dma(void *arg)
 		for (i = 0; i < RACE_COPIES; i++) {
 			fill_pattern(r->src, PAGE, burst * RACE_COPIES + i);
 			memset(r->dst, 0, PAGE);
-			if (vfio_edu_dma(&e, IOVA_SRC, 0, PAGE, false) ||
-			    vfio_edu_dma(&e, IOVA_DST, 0, PAGE, true)) {
+			if (vfio_edu_copy(&e, IOVA_SRC, IOVA_DST, PAGE)) {
 				r->dma_errors++;
 				continue;
 			}
@@ -1252,7 +1249,7 @@ static void *race_dma(void *arg)
 		}
 		/* And one write where the mappers map and unmap */
 		if (vfio_edu_dma(&e, RACE_IOVA + (burst % RACE_MAPPERS) * MIB,
-				 0, PAGE, true))
+				 0, EDU_XFER_MAX, true))
 			r->dma_errors++;
 		vfio_edu_close(&e);
 	}

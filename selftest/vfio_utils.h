@@ -437,9 +437,9 @@ static inline long vfio_dma_avail(int container)
  * and its DMA engine. The engine copies between guest "RAM" (an IOVA,
  * through the IOMMU) and a 4 KiB buffer inside the device at device
  * address 0x40000. A transfer starts 100 ms of virtual time after the
- * command is written and runs in one go. The device address must stay
- * inside the buffer (QEMU 7.2 aborts otherwise) and the RAM address
- * inside edu's 28-bit DMA mask (higher bits are cut off).
+ * command is written and runs in one go. The device addresses must stay
+ * inside the buffer (QEMU aborts otherwise) and the RAM address inside
+ * edu's 28-bit DMA mask (higher bits are cut off).
  */
 #define EDU_VENDOR 0x1234
 #define EDU_DEVICE 0x11e8
@@ -455,6 +455,12 @@ static inline long vfio_dma_avail(int container)
 #define EDU_BUF 0x40000
 #define EDU_BUF_SIZE 4096
 #define EDU_DMA_MASK ((1ULL << 28) - 1)
+/*
+ * QEMU 7.2's edu takes only transfers that end before the last byte of
+ * its buffer (and aborts QEMU on any other): at most 4095 bytes at once.
+ * vfio_edu_copy() moves data in halves of the buffer.
+ */
+#define EDU_XFER_MAX 2048
 /* Polls of the command register before a transfer counts as lost. */
 #define EDU_POLLS 20000
 
@@ -572,7 +578,7 @@ static inline int vfio_edu_dma(struct vfio_edu *e, __u64 iova, __u32 off,
 	__u32 dev = EDU_BUF + off;
 	int rc;
 
-	if (off > EDU_BUF_SIZE || len > EDU_BUF_SIZE - off ||
+	if (!len || off >= EDU_BUF_SIZE || len >= EDU_BUF_SIZE - off ||
 	    iova > EDU_DMA_MASK || len > EDU_DMA_MASK + 1 - iova)
 		return -EINVAL;
 	rc = vfio_edu_wait(e);
@@ -588,6 +594,27 @@ static inline int vfio_edu_dma(struct vfio_edu *e, __u64 iova, __u32 off,
 	if (!rc)
 		rc = vfio_edu_wait(e);
 	return rc;
+}
+
+/* Copy @len bytes from IOVA @src to IOVA @dst through the device */
+static inline int vfio_edu_copy(struct vfio_edu *e, __u64 src, __u64 dst,
+				__u64 len)
+{
+	__u32 n;
+	int rc;
+
+	while (len) {
+		n = len < EDU_XFER_MAX ? len : EDU_XFER_MAX;
+		rc = vfio_edu_dma(e, src, 0, n, false);
+		if (!rc)
+			rc = vfio_edu_dma(e, dst, 0, n, true);
+		if (rc)
+			return rc;
+		src += n;
+		dst += n;
+		len -= n;
+	}
+	return 0;
 }
 
 static inline void vfio_edu_close(struct vfio_edu *e)
