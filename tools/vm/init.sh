@@ -90,6 +90,38 @@ unload_modules() {
 	loaded=""
 }
 
+# The VFIO tests (selftest/vfio_type1.c) drive QEMU's edu device
+# (1234:11e8) through vfio-pci. The VM has no interrupt remapping
+# (intel-iommu,intremap=off), so neither VFIO backend attaches a group
+# unless told to allow unsafe interrupts: tell both. iommufd's parameter
+# exists only once it has a real-device provider; tests that change
+# these put them back. Problems are reported, not fatal: the VFIO tests
+# fail by themselves without the device.
+setup_vfio() {
+	for p in /sys/module/vfio_iommu_type1/parameters/allow_unsafe_interrupts \
+		/sys/module/iommufd/parameters/allow_unsafe_interrupts; do
+		if [ -w "$p" ]; then
+			echo 1 >"$p" || say "cannot write $p"
+		fi
+	done
+	for d in /sys/bus/pci/devices/*; do
+		[ "$(cat "$d/vendor")" = 0x1234 ] || continue
+		[ "$(cat "$d/device")" = 0x11e8 ] || continue
+		bdf=${d##*/}
+		if [ -e "$d/driver" ]; then
+			echo "$bdf" >"$d/driver/unbind"
+		fi
+		echo vfio-pci >"$d/driver_override"
+		echo "$bdf" >/sys/bus/pci/drivers_probe
+		if [ -e "/sys/bus/pci/drivers/vfio-pci/$bdf" ]; then
+			g=$(readlink "$d/iommu_group")
+			say "edu $bdf bound to vfio-pci, iommu group ${g##*/}"
+		else
+			say "edu $bdf: binding to vfio-pci did not take"
+		fi
+	done
+}
+
 # KUnit suites in a module run at insmod; their debugfs copy disappears at
 # rmmod, so collect them while the module is loaded.
 dump_kunit() {
@@ -158,6 +190,7 @@ taint before
 case $phase in
 check | bench)
 	if load_modules; then
+		setup_vfio
 		dump_kunit
 		if [ "$phase" = check ]; then
 			run_suites /tests
@@ -170,6 +203,7 @@ check | bench)
 	;;
 run)
 	if load_modules; then
+		setup_vfio
 		if [ -x /demo/iommufd-demo ]; then
 			/demo/iommufd-demo </dev/null 2>&1
 			r=$?
@@ -182,7 +216,7 @@ run)
 	unload_modules
 	;;
 shell)
-	load_modules
+	load_modules && setup_vfio
 	say "loaded (unload order): ${loaded% }; exit the shell to unload and power off"
 	setsid cttyhack sh
 	unload_modules

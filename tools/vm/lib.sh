@@ -290,11 +290,20 @@ build_demo() {
 	fi
 }
 
+# Stock modules the stock guest always loads, before ours: VFIO with its
+# type1 backend and vfio-pci, which takes QEMU's edu device for the VFIO
+# tests.  type1 must be registered before iommufd_vfio: VFIO tries the
+# most recently registered backend first.  (The debug kernel has them
+# built in.)
+STOCK_EXTRA_MODULES=(vfio vfio_iommu_type1 vfio-pci)
+
 # stock_module_deps KO...: print, in load order, the stock kernel's module
-# files that the given modules need, leaving out the given modules.
+# files of STOCK_EXTRA_MODULES and of what the given modules need, leaving
+# out the given modules; each file once.
 stock_module_deps() {
 	local -A own=() seen=()
 	local ko dep kind path
+	local wanted=("${STOCK_EXTRA_MODULES[@]}")
 
 	for ko in "$@"; do
 		own[$(modinfo -F name "$ko")]=1
@@ -302,12 +311,17 @@ stock_module_deps() {
 	for ko in "$@"; do
 		for dep in $(modinfo -F depends "$ko" | tr , ' '); do
 			[[ -z ${own[$dep]:-} ]] || continue
-			while read -r kind path _; do
-				[[ $kind == insmod && -z ${seen[$path]:-} ]] || continue
-				seen[$path]=1
-				echo "$path"
-			done < <(modprobe -S "$STOCK_RELEASE" --show-depends "$dep")
+			wanted+=("$dep")
 		done
+	done
+	for dep in "${wanted[@]}"; do
+		# --show-depends also lists soft dependencies (vfio's "post:
+		# vfio_iommu_type1"), in the order modprobe would load them.
+		while read -r kind path _; do
+			[[ $kind == insmod && -z ${seen[$path]:-} ]] || continue
+			seen[$path]=1
+			echo "$path"
+		done < <(modprobe -S "$STOCK_RELEASE" --show-depends "$dep")
 	done
 }
 
