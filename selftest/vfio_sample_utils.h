@@ -168,7 +168,7 @@ static inline int vfio_dma_unmap(int container, __u64 iova, __u64 size,
 static inline long long vfio_pagemap_pfn(const void *va)
 {
 	long psize = sysconf(_SC_PAGESIZE);
-	uint64_t ent;
+	__u64 ent;
 	ssize_t n;
 	int fd;
 

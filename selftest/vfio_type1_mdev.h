@@ -97,8 +97,11 @@ static void mdev_add_dev1(struct __test_metadata *_metadata,
 
 FIXTURE_SETUP(mdev)
 {
-	self->ctr.container = self->ctr.group = -1;
-	self->group1 = self->dev[0] = self->dev[1] = -1;
+	self->ctr.container = -1;
+	self->ctr.group = -1;
+	self->group1 = -1;
+	self->dev[0] = -1;
+	self->dev[1] = -1;
 	self->buf = MAP_FAILED;
 	if (!vfio_sample_loaded())
 		SKIP(return, "no %s module", IOMMUFD_VFIO_SAMPLE_NAME);
@@ -151,12 +154,8 @@ static bool mdev_type1_unmap_inverts(const FIXTURE_VARIANT(mdev) *variant)
 	       !access("/proc/lockdep_stats", F_OK);
 }
 
-#define MDEV_SKIP_TYPE1_LOCKDEP()					\
-	do {								\
-		if (mdev_type1_unmap_inverts(variant))			\
-			SKIP(return, "type1 inverts its own locks when "	\
-			     "dma_unmap unpins (lockdep kernel)");	\
-	} while (0)
+#define MDEV_TYPE1_LOCKDEP \
+	"type1 inverts its own locks when dma_unmap unpins (lockdep kernel)"
 
 static void mdev_expect_no_pins(struct __test_metadata *_metadata,
 				FIXTURE_DATA(mdev) *self)
@@ -483,7 +482,8 @@ TEST_F(mdev, unmap_calls_dma_unmap)
 	__u64 size = 0;
 	int i;
 
-	MDEV_SKIP_TYPE1_LOCKDEP();
+	if (mdev_type1_unmap_inverts(variant))
+		SKIP(return, MDEV_TYPE1_LOCKDEP);
 
 	mdev_add_dev1(_metadata, self);
 	mdev_map_ab(_metadata, self);
@@ -532,7 +532,8 @@ TEST_F(mdev, unmap_all_calls_dma_unmap)
 	__u64 size = 0;
 	int i;
 
-	MDEV_SKIP_TYPE1_LOCKDEP();
+	if (mdev_type1_unmap_inverts(variant))
+		SKIP(return, MDEV_TYPE1_LOCKDEP);
 
 	mdev_add_dev1(_metadata, self);
 	mdev_map_ab(_metadata, self);
@@ -609,7 +610,8 @@ TEST_F(mdev, teardown_with_pins)
 	EXPECT_EQ(4, vfio_sample_pinned());
 	close(self->dev[0]);
 	close(self->dev[1]);
-	self->dev[0] = self->dev[1] = -1;
+	self->dev[0] = -1;
+	self->dev[1] = -1;
 	EXPECT_EQ(0, vfio_sample_pinned());
 	EXPECT_EQ(0, mdev_charged(self));
 
@@ -683,7 +685,8 @@ TEST_F(mdev, unmap_races_ioctls)
 	pthread_t thread;
 	__u64 size;
 
-	MDEV_SKIP_TYPE1_LOCKDEP();
+	if (mdev_type1_unmap_inverts(variant))
+		SKIP(return, MDEV_TYPE1_LOCKDEP);
 
 	ASSERT_EQ(0, vfio_dma_map(self->ctr.container, self->buf + MDEV_HALF,
 				  MDEV_IOVA_B, MDEV_HALF, MDEV_RW));
