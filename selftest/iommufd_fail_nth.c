@@ -2769,7 +2769,7 @@ static void vnth_prepare(struct __test_metadata *_metadata, struct vnth *st)
 	st->container = ctr.container;
 	st->group[0] = ctr.group;
 	if (st->op->kind == VNTH_ATTACH) {
-		ASSERT_EQ(0, vfio_dma_map(st->container, st->buf, VNTH_IOVA,
+		ASSERT_EQ(0, mdev_dma_map(st->container, st->buf, VNTH_IOVA,
 					  VNTH_LEN, VNTH_RW));
 		st->group[1] = vnth_open_group(st->test_group);
 		ASSERT_LE(0, st->group[1]);
@@ -2786,7 +2786,7 @@ static int vnth_run(struct vnth *st)
 		return vfio_ioctl(st->group[1], VFIO_GROUP_SET_CONTAINER,
 				  &st->container);
 	case VNTH_MAP:
-		return vfio_dma_map(st->container, st->buf, VNTH_IOVA,
+		return mdev_dma_map(st->container, st->buf, VNTH_IOVA,
 				    VNTH_LEN, VNTH_RW);
 	}
 	return -EINVAL;
@@ -2799,14 +2799,14 @@ static void vnth_check_container(struct __test_metadata *_metadata,
 	__u64 size = 0;
 
 	if (!mapped)
-		ASSERT_EQ(0, vfio_dma_map(st->container, st->buf, VNTH_IOVA,
+		ASSERT_EQ(0, mdev_dma_map(st->container, st->buf, VNTH_IOVA,
 					  VNTH_LEN, VNTH_RW));
 	EXPECT_EQ(st->vmlck0 + vnth_map_kb(st, true),
-		  vfio_status_kb("VmLck"));
-	ASSERT_EQ(0, vfio_dma_unmap(st->container, VNTH_IOVA, VNTH_LEN, 0,
+		  mdev_status_kb("VmLck"));
+	ASSERT_EQ(0, mdev_dma_unmap(st->container, VNTH_IOVA, VNTH_LEN, 0,
 				    &size));
 	EXPECT_EQ(VNTH_LEN, size);
-	EXPECT_EQ(st->vmlck0, vfio_status_kb("VmLck"));
+	EXPECT_EQ(st->vmlck0, mdev_status_kb("VmLck"));
 }
 
 /* Sample device 1 reaches the mapping through its newly attached group. */
@@ -2856,7 +2856,7 @@ static void vnth_check_failure(struct __test_metadata *_metadata,
 {
 	VNTH_EXPECT_REFCNT(st, st->refcnt_run);
 	/* Nothing was pinned or charged by the failed call */
-	EXPECT_EQ(st->vmlck0, vfio_status_kb("VmLck"));
+	EXPECT_EQ(st->vmlck0, mdev_status_kb("VmLck"));
 	/* And the same call now goes through */
 	switch (st->op->kind) {
 	case VNTH_SET_IOMMU:
@@ -2883,7 +2883,7 @@ static void vnth_check_clean(struct __test_metadata *_metadata,
 	struct vfio_ctr ctr;
 
 	VNTH_EXPECT_REFCNT(st, st->refcnt0);
-	EXPECT_EQ(st->vmlck0, vfio_status_kb("VmLck"));
+	EXPECT_EQ(st->vmlck0, mdev_status_kb("VmLck"));
 	EXPECT_EQ(0, vfio_sample_pinned());
 	ASSERT_EQ(0, vfio_ctr_open(&ctr, st->base_group, VFIO_TYPE1v2_IOMMU,
 				   VNTH_BACKEND));
@@ -2942,7 +2942,7 @@ static void vfio_sweep(struct __test_metadata *_metadata,
 	st.refcnt0 = vfio_iommufd_refcnt();
 	if (VNTH_ON_IOMMUFD)
 		ASSERT_LE(0, st.refcnt0);
-	st.vmlck0 = vfio_status_kb("VmLck");
+	st.vmlck0 = mdev_status_kb("VmLck");
 	ASSERT_LE(0, st.vmlck0);
 
 	for (nth = 1; nth <= NTH_MAX; nth++) {

@@ -112,7 +112,7 @@ static inline long vfio_sample_pinned(void)
 }
 
 /* A "Key:   123 kB" line of /proc/self/status, in kB; -1 if absent. */
-static inline long vfio_status_kb(const char *key)
+static inline long mdev_status_kb(const char *key)
 {
 	size_t klen = strlen(key);
 	char line[256];
@@ -132,7 +132,7 @@ static inline long vfio_status_kb(const char *key)
 	return kb;
 }
 
-static inline int vfio_dma_map(int container, void *vaddr, __u64 iova,
+static inline int mdev_dma_map(int container, void *vaddr, __u64 iova,
 			       __u64 size, __u32 flags)
 {
 	struct vfio_iommu_type1_dma_map map = {
@@ -147,7 +147,7 @@ static inline int vfio_dma_map(int container, void *vaddr, __u64 iova,
 }
 
 /* UNMAP_DMA; on success *@out_size (if given) is the size unmapped. */
-static inline int vfio_dma_unmap(int container, __u64 iova, __u64 size,
+static inline int mdev_dma_unmap(int container, __u64 iova, __u64 size,
 				 __u32 flags, __u64 *out_size)
 {
 	struct vfio_iommu_type1_dma_unmap unmap = {
@@ -165,7 +165,7 @@ static inline int vfio_dma_unmap(int container, __u64 iova, __u64 size,
 }
 
 /* The PFN behind @va (needs root), 0 if none, -errno on failure. */
-static inline long long vfio_pagemap_pfn(const void *va)
+static inline long long mdev_pagemap_pfn(const void *va)
 {
 	long psize = sysconf(_SC_PAGESIZE);
 	__u64 ent;

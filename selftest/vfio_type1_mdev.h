@@ -110,7 +110,7 @@ FIXTURE_SETUP(mdev)
 			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, self->buf);
 	memset(self->buf, 0x5a, MDEV_BUF_LEN);
-	self->vmlck0 = vfio_status_kb("VmLck");
+	self->vmlck0 = mdev_status_kb("VmLck");
 	ASSERT_LE(0, self->vmlck0);
 	mdev_open(_metadata, self, variant->backend, VFIO_TYPE1v2_IOMMU);
 }
@@ -125,16 +125,16 @@ FIXTURE_TEARDOWN(mdev)
 static void mdev_map_ab(struct __test_metadata *_metadata,
 			FIXTURE_DATA(mdev) *self)
 {
-	ASSERT_EQ(0, vfio_dma_map(self->ctr.container, self->buf, MDEV_IOVA_A,
+	ASSERT_EQ(0, mdev_dma_map(self->ctr.container, self->buf, MDEV_IOVA_A,
 				  MDEV_HALF, MDEV_RW));
-	ASSERT_EQ(0, vfio_dma_map(self->ctr.container, self->buf + MDEV_HALF,
+	ASSERT_EQ(0, mdev_dma_map(self->ctr.container, self->buf + MDEV_HALF,
 				  MDEV_IOVA_B, MDEV_HALF, MDEV_RW));
 }
 
 /* Pages pinned beyond the baseline, seen from VmLck (4 KiB pages). */
 static long mdev_charged(FIXTURE_DATA(mdev) *self)
 {
-	return (vfio_status_kb("VmLck") - self->vmlck0) / 4;
+	return (mdev_status_kb("VmLck") - self->vmlck0) / 4;
 }
 
 /*
@@ -226,7 +226,7 @@ TEST_F(mdev, map_records_pin_charges)
 	EXPECT_EQ(4, mdev_charged(self));
 	EXPECT_EQ(4, vfio_sample_pinned());
 	for (i = 0; i != 4; i++)
-		EXPECT_EQ(vfio_pagemap_pfn(self->buf + (i + 1) * MDEV_PAGE),
+		EXPECT_EQ(mdev_pagemap_pfn(self->buf + (i + 1) * MDEV_PAGE),
 			  (long long)pfn[i]);
 
 	/* Already pinned IOVAs reuse their pages and are not charged again */
@@ -270,11 +270,11 @@ TEST_F(mdev, pin_errors)
 	__u64 ro_iova = MDEV_IOVA_B + MDEV_HALF;
 	__u64 wo_iova = ro_iova + MDEV_PAGE;
 
-	ASSERT_EQ(0, vfio_dma_map(self->ctr.container, self->buf, MDEV_IOVA_A,
+	ASSERT_EQ(0, mdev_dma_map(self->ctr.container, self->buf, MDEV_IOVA_A,
 				  MDEV_HALF, MDEV_RW));
-	ASSERT_EQ(0, vfio_dma_map(self->ctr.container, self->buf + MDEV_HALF,
+	ASSERT_EQ(0, mdev_dma_map(self->ctr.container, self->buf + MDEV_HALF,
 				  ro_iova, MDEV_PAGE, VFIO_DMA_MAP_FLAG_READ));
-	ASSERT_EQ(0, vfio_dma_map(self->ctr.container,
+	ASSERT_EQ(0, mdev_dma_map(self->ctr.container,
 				  self->buf + MDEV_HALF + MDEV_PAGE, wo_iova,
 				  MDEV_PAGE, VFIO_DMA_MAP_FLAG_WRITE));
 
@@ -320,7 +320,7 @@ TEST_F(mdev, pin_512)
 	big = mmap(NULL, len, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, big);
-	ASSERT_EQ(0, vfio_dma_map(self->ctr.container, big, MDEV_IOVA_A, len,
+	ASSERT_EQ(0, mdev_dma_map(self->ctr.container, big, MDEV_IOVA_A, len,
 				  MDEV_RW));
 	EXPECT_EQ(0, mdev_charged(self));
 	ASSERT_EQ(0, vfio_sample_pin(self->dev[0], MDEV_IOVA_A, 512,
@@ -329,7 +329,7 @@ TEST_F(mdev, pin_512)
 	EXPECT_EQ(512, vfio_sample_pinned());
 	ASSERT_EQ(0, vfio_sample_unpin(self->dev[0], MDEV_IOVA_A, 512));
 	mdev_expect_no_pins(_metadata, self);
-	ASSERT_EQ(0, vfio_dma_unmap(self->ctr.container, MDEV_IOVA_A, len, 0,
+	ASSERT_EQ(0, mdev_dma_unmap(self->ctr.container, MDEV_IOVA_A, len, 0,
 				    NULL));
 	munmap(big, len);
 }
@@ -392,14 +392,14 @@ TEST_F(mdev, dma_rw_errors)
 
 	memset(data, 0xc3, sizeof(data));
 	mdev_map_ab(_metadata, self);
-	ASSERT_EQ(0, vfio_dma_map(self->ctr.container, self->buf, ro_iova,
+	ASSERT_EQ(0, mdev_dma_map(self->ctr.container, self->buf, ro_iova,
 				  MDEV_PAGE, VFIO_DMA_MAP_FLAG_READ));
-	ASSERT_EQ(0, vfio_dma_map(self->ctr.container, self->buf, wo_iova,
+	ASSERT_EQ(0, mdev_dma_map(self->ctr.container, self->buf, wo_iova,
 				  MDEV_PAGE, VFIO_DMA_MAP_FLAG_WRITE));
 	gone = mmap(NULL, MDEV_PAGE, PROT_READ | PROT_WRITE,
 		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, gone);
-	ASSERT_EQ(0, vfio_dma_map(self->ctr.container, gone, gone_iova,
+	ASSERT_EQ(0, mdev_dma_map(self->ctr.container, gone, gone_iova,
 				  MDEV_PAGE, MDEV_RW));
 	ASSERT_EQ(0, munmap(gone, MDEV_PAGE));
 
@@ -440,7 +440,7 @@ TEST_F(mdev, dma_rw_errors)
 					  IOMMUFD_VFIO_SAMPLE_RW_WORKQUEUE));
 	EXPECT_EQ(-EFAULT, vfio_sample_rw(self->dev[0], MDEV_IOVA_A, NULL,
 					  sizeof(data), 0));
-	ASSERT_EQ(0, vfio_dma_unmap(self->ctr.container, gone_iova, MDEV_PAGE,
+	ASSERT_EQ(0, mdev_dma_unmap(self->ctr.container, gone_iova, MDEV_PAGE,
 				    0, NULL));
 }
 
@@ -498,7 +498,7 @@ TEST_F(mdev, unmap_calls_dma_unmap)
 	}
 
 	/* Both mappings in one call; only A is pinned */
-	ASSERT_EQ(0, vfio_dma_unmap(self->ctr.container, MDEV_IOVA_A,
+	ASSERT_EQ(0, mdev_dma_unmap(self->ctr.container, MDEV_IOVA_A,
 				    MDEV_BUF_LEN, 0, &size));
 	EXPECT_EQ(MDEV_BUF_LEN, size);
 	for (i = 0; i != 2; i++) {
@@ -516,7 +516,7 @@ TEST_F(mdev, unmap_calls_dma_unmap)
 	mdev_map_ab(_metadata, self);
 	ASSERT_EQ(0, vfio_sample_pin(self->dev[1], MDEV_IOVA_B, 1,
 				     MDEV_PROT_RW, NULL));
-	ASSERT_EQ(0, vfio_dma_unmap(self->ctr.container, MDEV_IOVA_B,
+	ASSERT_EQ(0, mdev_dma_unmap(self->ctr.container, MDEV_IOVA_B,
 				    MDEV_HALF, 0, &size));
 	EXPECT_EQ(MDEV_HALF, size);
 	ASSERT_EQ(0, vfio_sample_info(self->dev[1], &info));
@@ -547,7 +547,7 @@ TEST_F(mdev, unmap_all_calls_dma_unmap)
 	EXPECT_EQ(3, mdev_charged(self));
 	EXPECT_EQ(6, vfio_sample_pinned());
 
-	ASSERT_EQ(0, vfio_dma_unmap(self->ctr.container, 0, 0,
+	ASSERT_EQ(0, mdev_dma_unmap(self->ctr.container, 0, 0,
 				    VFIO_DMA_UNMAP_FLAG_ALL, &size));
 	EXPECT_EQ(MDEV_BUF_LEN, size);
 	for (i = 0; i != 2; i++) {
@@ -576,7 +576,7 @@ TEST_F(mdev, close_drops_pins)
 	self->dev[0] = -1;
 	EXPECT_EQ(0, vfio_sample_pinned());
 	EXPECT_EQ(0, mdev_charged(self));
-	ASSERT_EQ(0, vfio_dma_unmap(self->ctr.container, MDEV_IOVA_A,
+	ASSERT_EQ(0, mdev_dma_unmap(self->ctr.container, MDEV_IOVA_A,
 				    MDEV_BUF_LEN, 0, &size));
 	EXPECT_EQ(MDEV_BUF_LEN, size);
 
@@ -618,6 +618,101 @@ TEST_F(mdev, teardown_with_pins)
 	/* The groups can be set up again */
 	mdev_open(_metadata, self, variant->backend, VFIO_TYPE1v2_IOMMU);
 	mdev_add_dev1(_metadata, self);
+}
+
+/* The sample driver's own checks of its requests */
+TEST_F(mdev, sample_bad_requests)
+{
+	struct iommufd_vfio_sample_pin pin = {
+		.iova = MDEV_IOVA_A,
+		.npage = 1,
+		.prot = MDEV_PROT_RW,
+		.__reserved = 1,
+	};
+
+	mdev_map_ab(_metadata, self);
+	EXPECT_EQ(-EINVAL, vfio_ioctl(self->dev[0], IOMMUFD_VFIO_SAMPLE_PIN,
+				      &pin));
+	EXPECT_EQ(-EINVAL, vfio_sample_pin(self->dev[0], MDEV_IOVA_A, 1, 0,
+					   NULL));
+	EXPECT_EQ(-EINVAL, vfio_sample_pin(self->dev[0], MDEV_IOVA_A, 1, 4,
+					   NULL));
+	EXPECT_EQ(-EINVAL, vfio_sample_pin(self->dev[0], MDEV_IOVA_A + 1, 1,
+					   MDEV_PROT_RW, NULL));
+	EXPECT_EQ(-E2BIG, vfio_sample_pin(self->dev[0], MDEV_IOVA_A,
+					  IOMMUFD_VFIO_SAMPLE_MAX_PAGES + 1,
+					  MDEV_PROT_RW, NULL));
+	/* A bad PFN array undoes the pin */
+	EXPECT_EQ(-EFAULT, vfio_sample_pin(self->dev[0], MDEV_IOVA_A, 1,
+					   MDEV_PROT_RW, (__u64 *)8));
+	mdev_expect_no_pins(_metadata, self);
+
+	ASSERT_EQ(0, vfio_sample_pin(self->dev[0], MDEV_IOVA_A, 2,
+				     MDEV_PROT_RW, NULL));
+	/* UNPIN takes only a pin as it was made */
+	EXPECT_EQ(-ENOENT, vfio_sample_unpin(self->dev[0], MDEV_IOVA_A, 1));
+	EXPECT_EQ(-ENOENT, vfio_sample_unpin(self->dev[0],
+					     MDEV_IOVA_A + MDEV_PAGE, 2));
+	pin.__reserved = 0;
+	pin.npage = 2;
+	EXPECT_EQ(-EINVAL, vfio_ioctl(self->dev[0], IOMMUFD_VFIO_SAMPLE_UNPIN,
+				      &pin));
+	EXPECT_EQ(2, vfio_sample_pinned());
+	EXPECT_EQ(0, vfio_sample_unpin(self->dev[0], MDEV_IOVA_A, 2));
+
+	EXPECT_EQ(-ENOTTY, vfio_ioctl(self->dev[0],
+				      _IO(IOMMUFD_VFIO_SAMPLE_TYPE, 0x7f),
+				      NULL));
+	EXPECT_EQ(-E2BIG, vfio_sample_rw(self->dev[0], MDEV_IOVA_A, self->buf,
+					 IOMMUFD_VFIO_SAMPLE_MAX_RW + 1, 0));
+	EXPECT_EQ(-EINVAL, vfio_sample_rw(self->dev[0], MDEV_IOVA_A, self->buf,
+					  1, 0x80));
+	mdev_expect_no_pins(_metadata, self);
+}
+
+/*
+ * A process that exits with its device open, pages pinned and everything
+ * mapped: the callbacks then run with no mm and no UNMAP before them, and
+ * still nothing may stay pinned.
+ */
+TEST_F(mdev, exit_with_pins)
+{
+	long refcnt0;
+	int status;
+	pid_t pid;
+
+	/* A group has one opener at a time; the child takes it over */
+	mdev_close(self);
+	refcnt0 = vfio_iommufd_refcnt();
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		mdev_open(_metadata, self, variant->backend,
+			  VFIO_TYPE1v2_IOMMU);
+		mdev_add_dev1(_metadata, self);
+		mdev_map_ab(_metadata, self);
+		if (vfio_sample_pin(self->dev[0], MDEV_IOVA_A, 4,
+				    MDEV_PROT_RW, NULL) ||
+		    vfio_sample_pin(self->dev[1], MDEV_IOVA_B, 4,
+				    MDEV_PROT_RW, NULL) ||
+		    vfio_sample_pinned() != 8)
+			_exit(1);
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	ASSERT_EQ(0, WEXITSTATUS(status));
+	EXPECT_EQ(0, vfio_sample_pinned());
+	EXPECT_EQ(refcnt0, vfio_iommufd_refcnt());
+	EXPECT_EQ(0, mdev_charged(self));
+
+	/* Everything can be set up again */
+	mdev_open(_metadata, self, variant->backend, VFIO_TYPE1v2_IOMMU);
+	mdev_add_dev1(_metadata, self);
+	mdev_map_ab(_metadata, self);
+	ASSERT_EQ(0, vfio_sample_pin(self->dev[1], MDEV_IOVA_A, 1,
+				     MDEV_PROT_RW, NULL));
+	EXPECT_EQ(1, mdev_charged(self));
 }
 
 #define MDEV_RACE_ROUNDS 300U
@@ -688,11 +783,11 @@ TEST_F(mdev, unmap_races_ioctls)
 	if (mdev_type1_unmap_inverts(variant))
 		SKIP(return, MDEV_TYPE1_LOCKDEP);
 
-	ASSERT_EQ(0, vfio_dma_map(self->ctr.container, self->buf + MDEV_HALF,
+	ASSERT_EQ(0, mdev_dma_map(self->ctr.container, self->buf + MDEV_HALF,
 				  MDEV_IOVA_B, MDEV_HALF, MDEV_RW));
 	ASSERT_EQ(0, pthread_create(&thread, NULL, mdev_race_thread, &r));
 	for (round = 0; round != MDEV_RACE_ROUNDS; round++) {
-		ASSERT_EQ(0, vfio_dma_map(self->ctr.container, self->buf,
+		ASSERT_EQ(0, mdev_dma_map(self->ctr.container, self->buf,
 					  MDEV_IOVA_A, MDEV_HALF, MDEV_RW));
 		gen = round + 1;
 		__atomic_store_n(&r.gen, gen, __ATOMIC_RELEASE);
@@ -700,7 +795,7 @@ TEST_F(mdev, unmap_races_ioctls)
 		while (__atomic_load_n(&r.ack, __ATOMIC_ACQUIRE) != gen)
 			sched_yield();
 		size = 0;
-		ASSERT_EQ(0, vfio_dma_unmap(self->ctr.container, MDEV_IOVA_A,
+		ASSERT_EQ(0, mdev_dma_unmap(self->ctr.container, MDEV_IOVA_A,
 					    MDEV_HALF, 0, &size));
 		ASSERT_EQ(MDEV_HALF, size);
 	}
