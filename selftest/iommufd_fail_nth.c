@@ -25,6 +25,7 @@
  * allocation checks, and their debugfs knobs are set up for the sweep.
  */
 #include "iommufd_utils.h"
+#include "vfio_sample_utils.h"
 
 #include <dirent.h>
 #include <grp.h>
@@ -2623,6 +2624,396 @@ static void sva_sweep(struct __test_metadata *_metadata,
 	sweep(_metadata, self, op);
 }
 
+/*
+ * VFIO container sweeps: SET_IOMMU, attaching a group to a container that
+ * has its backend already, and MAP_DMA, on the iommufd_vfio backend, with
+ * the sample device's emulated group and, if the machine has one, QEMU's
+ * edu device on vfio-pci.
+ *
+ * VFIO tries the next driver when a backend's open or attach fails, so an
+ * injected fault may end with type1 serving the container; and a fault in
+ * VFIO itself may fail the call with any errno. Either outcome is
+ * accepted. What is checked, after every run, is that the state is what
+ * the outcome says (a container that works, a group that is or is not
+ * attached, a mapping that is or is not there), and that nothing is left
+ * behind once everything is closed: iommufd_vfio's reference count and
+ * VmLck are back at their values before the sweep, the sample device
+ * holds no pins, and a new container of the same group can be set up on
+ * iommufd_vfio. The sweeps skip until the backend module is loaded.
+ */
+/*
+ * The backend the sweeps are for. Building with
+ * -DVNTH_BACKEND=VFIO_BACKEND_TYPE1 runs them on type1 instead, to tell a
+ * backend's bug from one of VFIO's own.
+ */
+#ifndef VNTH_BACKEND
+#define VNTH_BACKEND VFIO_BACKEND_IOMMUFD
+#endif
+#define VNTH_ON_IOMMUFD (VNTH_BACKEND == VFIO_BACKEND_IOMMUFD)
+
+#define VNTH_IOVA 0x100000UL
+#define VNTH_LEN (64UL * 1024)
+#define VNTH_RW (VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE)
+
+#define EDU_VENDOR 0x1234
+#define EDU_DEVICE 0x11e8
+
+enum vnth_kind {
+	VNTH_SET_IOMMU,
+	VNTH_ATTACH,
+	VNTH_MAP,
+};
+
+struct vnth_op {
+	const char *name;
+	enum vnth_kind kind;
+	bool edu;	/* the group under test is edu's, else sample 1's */
+};
+
+/* What one run works on */
+struct vnth {
+	const struct vnth_op *op;
+	int base_group;		/* group id the container starts with */
+	int test_group;		/* group id ATTACH adds */
+	int container, group[2];	/* fds, -1 if closed */
+	void *buf;		/* VNTH_LEN of touched memory */
+	long refcnt0;		/* iommufd_vfio refcnt before the sweep */
+	long vmlck0;		/* VmLck before the sweep */
+	long refcnt_run;	/* refcnt just before the run */
+};
+
+/* iommufd_vfio's refcnt is @expected, if the module is loaded at all */
+#define VNTH_EXPECT_REFCNT(st, expected)				\
+	do {								\
+		if ((st)->refcnt0 >= 0)					\
+			EXPECT_EQ((expected), vfio_iommufd_refcnt());	\
+	} while (0)
+
+static void vnth_close(struct vnth *st)
+{
+	int i;
+
+	for (i = 0; i != 2; i++) {
+		if (st->group[i] >= 0)
+			close(st->group[i]);
+		st->group[i] = -1;
+	}
+	if (st->container >= 0)
+		close(st->container);
+	st->container = -1;
+}
+
+/* edu's group, bound to vfio-pci here if the rig did not; -errno if none */
+static int vnth_edu_group(void)
+{
+	const char *new_id = "/sys/bus/pci/drivers/vfio-pci/new_id";
+	/* Sized so that no snprintf() of vfio_utils.h can truncate */
+	char bdf[NAME_MAX + 1], path[NAME_MAX + 32];
+
+	if (vfio_find_pci(EDU_VENDOR, EDU_DEVICE, bdf, sizeof(bdf))) {
+		/* EEXIST if the ID is there already; look again regardless */
+		vfio_sysfs_write(new_id, "1234 11e8");
+		if (vfio_find_pci(EDU_VENDOR, EDU_DEVICE, bdf, sizeof(bdf)))
+			return -ENODEV;
+	}
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s", bdf);
+	return vfio_group_id_of(path);
+}
+
+static int vnth_open_group(int group_id)
+{
+	char path[64];
+	int fd;
+
+	snprintf(path, sizeof(path), "/dev/vfio/%d", group_id);
+	fd = open(path, O_RDWR);
+	return fd < 0 ? -errno : fd;
+}
+
+static bool vnth_group_attached(int group)
+{
+	struct vfio_group_status status = { .argsz = sizeof(status) };
+
+	if (vfio_ioctl(group, VFIO_GROUP_GET_STATUS, &status))
+		return false;
+	return status.flags & VFIO_GROUP_FLAGS_CONTAINER_SET;
+}
+
+/* pages a MAP of VNTH_LEN pins: none without an IOMMU domain */
+static long vnth_map_kb(const struct vnth *st, bool with_test_group)
+{
+	if (st->op->edu && (st->op->kind != VNTH_ATTACH || with_test_group))
+		return VNTH_LEN / 1024;
+	return 0;
+}
+
+static void vnth_prepare(struct __test_metadata *_metadata, struct vnth *st)
+{
+	struct vfio_ctr ctr;
+
+	st->container = -1;
+	st->group[0] = -1;
+	st->group[1] = -1;
+	if (st->op->kind == VNTH_SET_IOMMU) {
+		ASSERT_EQ(0, vfio_backend_select(VNTH_BACKEND));
+		st->group[0] = vnth_open_group(st->base_group);
+		ASSERT_LE(0, st->group[0]);
+		st->container = open(VFIO_CONTAINER_DEV, O_RDWR);
+		ASSERT_LE(0, st->container);
+		ASSERT_EQ(0, vfio_ioctl(st->group[0], VFIO_GROUP_SET_CONTAINER,
+					&st->container));
+		return;
+	}
+	ASSERT_EQ(0, vfio_ctr_open(&ctr, st->base_group, VFIO_TYPE1v2_IOMMU,
+				   VNTH_BACKEND));
+	st->container = ctr.container;
+	st->group[0] = ctr.group;
+	if (st->op->kind == VNTH_ATTACH) {
+		ASSERT_EQ(0, mdev_dma_map(st->container, st->buf, VNTH_IOVA,
+					  VNTH_LEN, VNTH_RW));
+		st->group[1] = vnth_open_group(st->test_group);
+		ASSERT_LE(0, st->group[1]);
+	}
+}
+
+static int vnth_run(struct vnth *st)
+{
+	switch (st->op->kind) {
+	case VNTH_SET_IOMMU:
+		return vfio_ioctl(st->container, VFIO_SET_IOMMU,
+				  (void *)VFIO_TYPE1v2_IOMMU);
+	case VNTH_ATTACH:
+		return vfio_ioctl(st->group[1], VFIO_GROUP_SET_CONTAINER,
+				  &st->container);
+	case VNTH_MAP:
+		return mdev_dma_map(st->container, st->buf, VNTH_IOVA,
+				    VNTH_LEN, VNTH_RW);
+	}
+	return -EINVAL;
+}
+
+/* The container maps, charges what it should, and unmaps. */
+static void vnth_check_container(struct __test_metadata *_metadata,
+				 struct vnth *st, bool mapped)
+{
+	__u64 size = 0;
+
+	if (!mapped)
+		ASSERT_EQ(0, mdev_dma_map(st->container, st->buf, VNTH_IOVA,
+					  VNTH_LEN, VNTH_RW));
+	EXPECT_EQ(st->vmlck0 + vnth_map_kb(st, true),
+		  mdev_status_kb("VmLck"));
+	ASSERT_EQ(0, mdev_dma_unmap(st->container, VNTH_IOVA, VNTH_LEN, 0,
+				    &size));
+	EXPECT_EQ(VNTH_LEN, size);
+	EXPECT_EQ(st->vmlck0, mdev_status_kb("VmLck"));
+}
+
+/* Sample device 1 reaches the mapping through its newly attached group. */
+static void vnth_check_sample_dev(struct __test_metadata *_metadata,
+				  struct vnth *st)
+{
+	int dev;
+
+	dev = vfio_sample_open_dev(st->group[1], 1);
+	ASSERT_LE(0, dev);
+	ASSERT_EQ(0, vfio_sample_pin(dev, VNTH_IOVA, 1,
+				     IOMMUFD_VFIO_SAMPLE_READ, NULL));
+	EXPECT_EQ(1, vfio_sample_pinned());
+	close(dev);
+	EXPECT_EQ(0, vfio_sample_pinned());
+}
+
+static void vnth_check_success(struct __test_metadata *_metadata,
+			       struct vnth *st)
+{
+	long refcnt = vfio_iommufd_refcnt();
+
+	switch (st->op->kind) {
+	case VNTH_SET_IOMMU:
+		/* Either backend may have taken it */
+		EXPECT_TRUE(refcnt == st->refcnt_run ||
+			    refcnt == st->refcnt_run + 1);
+		vnth_check_container(_metadata, st, false);
+		break;
+	case VNTH_ATTACH:
+		VNTH_EXPECT_REFCNT(st, st->refcnt_run);
+		EXPECT_TRUE(vnth_group_attached(st->group[1]));
+		if (!st->op->edu)
+			vnth_check_sample_dev(_metadata, st);
+		/* edu's new domain got the mapping, pinned and charged */
+		vnth_check_container(_metadata, st, true);
+		break;
+	case VNTH_MAP:
+		VNTH_EXPECT_REFCNT(st, st->refcnt_run);
+		vnth_check_container(_metadata, st, true);
+		break;
+	}
+}
+
+static void vnth_check_failure(struct __test_metadata *_metadata,
+			       struct vnth *st)
+{
+	VNTH_EXPECT_REFCNT(st, st->refcnt_run);
+	/* Nothing was pinned or charged by the failed call */
+	EXPECT_EQ(st->vmlck0, mdev_status_kb("VmLck"));
+	/* And the same call now goes through */
+	switch (st->op->kind) {
+	case VNTH_SET_IOMMU:
+		ASSERT_EQ(0, vnth_run(st));
+		vnth_check_container(_metadata, st, false);
+		break;
+	case VNTH_ATTACH:
+		EXPECT_FALSE(vnth_group_attached(st->group[1]));
+		ASSERT_EQ(0, vnth_run(st));
+		vnth_check_container(_metadata, st, true);
+		break;
+	case VNTH_MAP:
+		/* No EEXIST: the failed MAP left no mapping */
+		ASSERT_EQ(0, vnth_run(st));
+		vnth_check_container(_metadata, st, true);
+		break;
+	}
+}
+
+/* After everything is closed: nothing is held, and the group sets up. */
+static void vnth_check_clean(struct __test_metadata *_metadata,
+			     struct vnth *st)
+{
+	struct vfio_ctr ctr;
+
+	VNTH_EXPECT_REFCNT(st, st->refcnt0);
+	EXPECT_EQ(st->vmlck0, mdev_status_kb("VmLck"));
+	EXPECT_EQ(0, vfio_sample_pinned());
+	ASSERT_EQ(0, vfio_ctr_open(&ctr, st->base_group, VFIO_TYPE1v2_IOMMU,
+				   VNTH_BACKEND));
+	VNTH_EXPECT_REFCNT(st, st->refcnt0 + VNTH_ON_IOMMUFD);
+	vfio_ctr_close(&ctr);
+	VNTH_EXPECT_REFCNT(st, st->refcnt0);
+}
+
+static const char *const vnth_unsafe_irq[] = {
+	"/sys/module/vfio_iommu_type1/parameters/allow_unsafe_interrupts",
+	"/sys/module/iommufd/parameters/allow_unsafe_interrupts",
+};
+
+static void vfio_sweep(struct __test_metadata *_metadata,
+		       FIXTURE_DATA(fail_nth) *self, const struct vnth_op *op)
+{
+	char saved[ARRAY_SIZE(vnth_unsafe_irq)][KNOB_LEN];
+	bool changed[ARRAY_SIZE(vnth_unsafe_irq)] = {};
+	unsigned int nth, i, faults = 0, failures = 0;
+	struct vnth st = { .op = op };
+	int edu_group = -ENODEV;
+
+	if (self->nth_fd < 0)
+		SKIP(return, "no fail-nth (needs CONFIG_FAULT_INJECTION)");
+	if (VNTH_ON_IOMMUFD && access(IOMMUFD_VFIO_SYSFS, F_OK))
+		SKIP(return, "iommufd_vfio is not loaded");
+	if (!vfio_sample_loaded())
+		SKIP(return, "no %s module", IOMMUFD_VFIO_SAMPLE_NAME);
+	if (op->edu) {
+		edu_group = vnth_edu_group();
+		if (edu_group < 0)
+			SKIP(return, "no edu device on vfio-pci");
+	}
+
+	st.base_group = vfio_sample_group_id(0);
+	ASSERT_LE(0, st.base_group);
+	st.test_group = vfio_sample_group_id(1);
+	ASSERT_LE(0, st.test_group);
+	if (op->edu) {
+		/* MAP and SET_IOMMU work on edu's group, ATTACH adds it */
+		if (op->kind == VNTH_ATTACH)
+			st.test_group = edu_group;
+		else
+			st.base_group = edu_group;
+		/* The VM has no interrupt remapping (intremap=off) */
+		for (i = 0; i != ARRAY_SIZE(vnth_unsafe_irq); i++) {
+			if (!knob_read(vnth_unsafe_irq[i], saved[i], KNOB_LEN))
+				continue;
+			changed[i] = knob_write(vnth_unsafe_irq[i], "Y");
+		}
+	}
+	st.buf = mmap(NULL, VNTH_LEN, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, st.buf);
+	memset(st.buf, 0x3c, VNTH_LEN);
+	st.refcnt0 = vfio_iommufd_refcnt();
+	if (VNTH_ON_IOMMUFD)
+		ASSERT_LE(0, st.refcnt0);
+	st.vmlck0 = mdev_status_kb("VmLck");
+	ASSERT_LE(0, st.vmlck0);
+
+	for (nth = 1; nth <= NTH_MAX; nth++) {
+		unsigned int left = 0;
+		int ret;
+
+		vnth_prepare(_metadata, &st);
+		st.refcnt_run = vfio_iommufd_refcnt();
+		ASSERT_EQ(0, fail_nth_set(self->nth_fd, nth));
+		ret = vnth_run(&st);
+		ASSERT_EQ(0, fail_nth_get(self->nth_fd, &left));
+		ASSERT_EQ(0, fail_nth_set(self->nth_fd, 0));
+
+		if (ret) {
+			/* Any errno may come, but only from the fault */
+			ASSERT_EQ(0U, left) {
+				TH_LOG("%s: %s without a fault (nth %u)",
+				       op->name, strerror(-ret), nth);
+			}
+			failures++;
+			vnth_check_failure(_metadata, &st);
+		} else {
+			vnth_check_success(_metadata, &st);
+		}
+		vnth_close(&st);
+		vnth_check_clean(_metadata, &st);
+		if (left)
+			break;
+		faults++;
+	}
+	ASSERT_GE(NTH_MAX, nth) {
+		TH_LOG("%s: still consuming faults after %u runs",
+		       op->name, NTH_MAX);
+	}
+	ksft_print_msg("%s: %u fault(s) injected, %u made it fail\n",
+		       op->name, faults, failures);
+	/* Every sweep reaches at least the backend's own allocations */
+	if (self->full_coverage)
+		EXPECT_LE(1U, faults);
+
+	munmap(st.buf, VNTH_LEN);
+	for (i = 0; i != ARRAY_SIZE(vnth_unsafe_irq); i++)
+		if (changed[i])
+			knob_write(vnth_unsafe_irq[i], saved[i]);
+}
+
+static const struct vnth_op vnth_set_iommu_sample = {
+	.name = "VFIO_SET_IOMMU, emulated group", .kind = VNTH_SET_IOMMU,
+};
+
+static const struct vnth_op vnth_set_iommu_edu = {
+	.name = "VFIO_SET_IOMMU, edu", .kind = VNTH_SET_IOMMU, .edu = true,
+};
+
+static const struct vnth_op vnth_attach_sample = {
+	.name = "VFIO_GROUP_SET_CONTAINER, emulated group", .kind = VNTH_ATTACH,
+};
+
+static const struct vnth_op vnth_attach_edu = {
+	.name = "VFIO_GROUP_SET_CONTAINER, edu", .kind = VNTH_ATTACH,
+	.edu = true,
+};
+
+static const struct vnth_op vnth_map_sample = {
+	.name = "VFIO_IOMMU_MAP_DMA, emulated group", .kind = VNTH_MAP,
+};
+
+static const struct vnth_op vnth_map_edu = {
+	.name = "VFIO_IOMMU_MAP_DMA, edu", .kind = VNTH_MAP, .edu = true,
+};
+
 TEST_F(fail_nth, ioas_alloc)
 {
 	sweep(_metadata, self, &ioas_alloc_op);
@@ -2810,6 +3201,36 @@ TEST_F(fail_nth, sva_bind_shared_pasid)
 TEST_F(fail_nth, sva_bind_again)
 {
 	sva_sweep(_metadata, self, &sva_bind_again_op);
+}
+
+TEST_F(fail_nth, vfio_set_iommu_emulated)
+{
+	vfio_sweep(_metadata, self, &vnth_set_iommu_sample);
+}
+
+TEST_F(fail_nth, vfio_set_iommu_edu)
+{
+	vfio_sweep(_metadata, self, &vnth_set_iommu_edu);
+}
+
+TEST_F(fail_nth, vfio_attach_emulated)
+{
+	vfio_sweep(_metadata, self, &vnth_attach_sample);
+}
+
+TEST_F(fail_nth, vfio_attach_edu)
+{
+	vfio_sweep(_metadata, self, &vnth_attach_edu);
+}
+
+TEST_F(fail_nth, vfio_map_emulated)
+{
+	vfio_sweep(_metadata, self, &vnth_map_sample);
+}
+
+TEST_F(fail_nth, vfio_map_edu)
+{
+	vfio_sweep(_metadata, self, &vnth_map_edu);
 }
 
 TEST_HARNESS_MAIN
