@@ -272,11 +272,16 @@ static const struct file_operations iommufd_fops = {
  * iommufd_ctx_get() - take another reference on a context
  * @ictx: a context the caller already holds a reference on
  *
+ * A context's references are those of its file. A context without one (a
+ * VFIO container's, vfio_compat.c) is not counted: its owner destroys it,
+ * after everything in it, itself.
+ *
  * Context: any context that may take a file reference.
  */
 void iommufd_ctx_get(struct iommufd_ctx *ictx)
 {
-	get_file(ictx->file);
+	if (ictx->file)
+		get_file(ictx->file);
 }
 EXPORT_SYMBOL_NS_GPL(iommufd_ctx_get, IOMMUFD);
 
@@ -335,7 +340,8 @@ EXPORT_SYMBOL_NS_GPL(iommufd_ctx_from_fd, IOMMUFD);
  */
 void iommufd_ctx_put(struct iommufd_ctx *ictx)
 {
-	fput(ictx->file);
+	if (ictx->file)
+		fput(ictx->file);
 }
 EXPORT_SYMBOL_NS_GPL(iommufd_ctx_put, IOMMUFD);
 

@@ -501,26 +501,35 @@ EXPORT_SYMBOL_NS_GPL(iommufd_vfio_container_detach_group, IOMMUFD);
 /* --- Pinning for emulated devices -------------------------------------- */
 
 /*
- * Is [@iova, @last] wholly mapped with at least @prot? type1's order:
- * EINVAL for an IOVA outside every mapping, EPERM for too little
- * permission.
+ * Is [@iova, @last] wholly mapped with at least @prot, and, with
+ * @own_mm, mapped by the calling process (unless it is a kthread)?
+ * type1's order: EINVAL for an IOVA outside every mapping, EPERM for too
+ * little permission, EFAULT for another process's memory.
  */
 static int iommufd_vfio_check_prot(struct iommufd_vfio_container *ctr,
 				   unsigned long iova, unsigned long last,
-				   int prot)
+				   int prot, bool own_mm)
 {
 	struct io_pagetable *iopt = &ctr->ioas->iopt;
 	struct iopt_area_contig_iter iter;
+	bool perm = true, mine = true;
 	struct iopt_area *area;
 	int rc = 0;
 
 	down_read(&iopt->iova_rwsem);
 	iopt_for_each_contig_area(&iter, area, iopt, iova, last) {
 		if ((area->iommu_prot & prot) != prot)
-			rc = -EPERM;
+			perm = false;
+		if (own_mm && current->mm &&
+		    area->pages->source_mm != current->mm)
+			mine = false;
 	}
 	if (!iter.done)
 		rc = -EINVAL;
+	else if (!perm)
+		rc = -EPERM;
+	else if (!mine)
+		rc = -EFAULT;
 	up_read(&iopt->iova_rwsem);
 	return rc;
 }
@@ -565,7 +574,7 @@ int iommufd_vfio_container_pin_pages(struct iommufd_vfio_container *ctr,
 		goto out_unlock;
 	}
 	rc = iommufd_vfio_check_prot(ctr, start,
-				     start + npage * PAGE_SIZE - 1, prot);
+				     start + npage * PAGE_SIZE - 1, prot, false);
 	if (rc)
 		goto out_unlock;
 	for (i = 0; i < npage; i++) {
@@ -629,7 +638,9 @@ EXPORT_SYMBOL_NS_GPL(iommufd_vfio_container_unpin_pages, IOMMUFD);
  * @count: bytes
  * @write: copy @data to the IOVA rather than from it
  *
- * Works from kthreads, which borrow the mapping process's mm.
+ * Works from kthreads, which borrow the mapping process's mm, and from
+ * the process that mapped the memory; as with type1, another process gets
+ * EFAULT.
  *
  * Return: 0; EINVAL if the container has no emulated group or the range
  * is not wholly mapped; EPERM unless every mapping is readable, and for
@@ -654,7 +665,8 @@ int iommufd_vfio_container_dma_rw(struct iommufd_vfio_container *ctr,
 		goto out_unlock;
 	}
 	rc = iommufd_vfio_check_prot(ctr, iova, last,
-				     IOMMU_READ | (write ? IOMMU_WRITE : 0));
+				     IOMMU_READ | (write ? IOMMU_WRITE : 0),
+				     true);
 	if (rc)
 		goto out_unlock;
 	rc = iommufd_access_rw(ctr->access, iova, data, count, flags);
