@@ -1175,8 +1175,8 @@ TEST_F_TIMEOUT(ctr, dma_readonly, 600)
 #define RACE_BURSTS 6
 #define RACE_COPIES 2
 #define RACE_MAPPERS 2
-#define RACE_MAP_MAX 20000
-#define RACE_OPEN_MAX 2000
+#define RACE_MAP_MAX 100000
+#define RACE_OPEN_MAX 10000
 #define RACE_IOVA (32 * MIB)
 
 struct race {
@@ -1187,6 +1187,11 @@ struct race {
 	unsigned long maps, opens;
 };
 
+static bool race_over(struct race *r)
+{
+	return __atomic_load_n(&r->done, __ATOMIC_RELAXED);
+}
+
 static void *race_mapper(void *arg)
 {
 	struct race *r = arg;
@@ -1194,7 +1199,7 @@ static void *race_mapper(void *arg)
 	__u64 iova = RACE_IOVA + me * MIB, done;
 	unsigned long i;
 
-	for (i = 0; i < RACE_MAP_MAX && !__atomic_load_n(&r->done, __ATOMIC_RELAXED); i++) {
+	for (i = 0; i < RACE_MAP_MAX && !race_over(r); i++) {
 		/* Vary the size: 1..16 pages */
 		__u64 len = ((i % 16) + 1) * PAGE;
 
@@ -1213,7 +1218,7 @@ static void *race_opener(void *arg)
 	unsigned long i;
 	int fd;
 
-	for (i = 0; i < RACE_OPEN_MAX && !__atomic_load_n(&r->done, __ATOMIC_RELAXED); i++) {
+	for (i = 0; i < RACE_OPEN_MAX && !race_over(r); i++) {
 		fd = ioctl(r->group, VFIO_GROUP_GET_DEVICE_FD, edu_bdf);
 		if (fd < 0)
 			__atomic_fetch_add(&r->open_errors, 1,

@@ -270,6 +270,7 @@ static inline int vfio_ctr_open(struct vfio_ctr *c, int group_id,
 				unsigned long type, enum vfio_backend b)
 {
 	struct vfio_group_status status = { .argsz = sizeof(status) };
+	bool want_iommufd = b == VFIO_BACKEND_IOMMUFD, took;
 	long before, after, t1_before, t1_after;
 	char path[64];
 	int rc;
@@ -313,13 +314,14 @@ static inline int vfio_ctr_open(struct vfio_ctr *c, int group_id,
 	}
 	after = vfio_iommufd_refcnt();
 	t1_after = vfio_type1_refcnt();
-	if (before >= 0 &&
-	    (after > before) != (b == VFIO_BACKEND_IOMMUFD)) {
+	/* Where a module's count can be read, it must say who took it */
+	took = after > before;
+	if (before >= 0 && took != want_iommufd) {
 		rc = -EXDEV;
 		goto err;
 	}
-	if (t1_before >= 0 &&
-	    (t1_after > t1_before) != (b == VFIO_BACKEND_TYPE1)) {
+	took = t1_after > t1_before;
+	if (t1_before >= 0 && took == want_iommufd) {
 		rc = -EXDEV;
 		goto err;
 	}
