@@ -1176,7 +1176,7 @@ TEST_F_TIMEOUT(ctr, dma_readonly, 600)
 #define RACE_COPIES 2
 #define RACE_MAPPERS 2
 #define RACE_MAP_MAX 100000
-#define RACE_OPEN_MAX 10000
+#define RACE_OPEN_MAX 50000
 #define RACE_IOVA (32 * MIB)
 
 struct race {
