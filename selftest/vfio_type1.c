@@ -46,21 +46,32 @@
 			   VFIO_GROUP_FLAGS_CONTAINER_SET))
 #define INFO_FLAGS ((__u32)(VFIO_IOMMU_INFO_PGSIZES | VFIO_IOMMU_INFO_CAPS))
 
-static char edu_bdf[32];
-static int edu_group = -1;
+/* The rig gives the VM two edu devices; most tests use the first */
+static char edu_bdf[32], edu2_bdf[32];
+static int edu_group = -1, edu2_group = -1;
+
+static int edu_find_nth(unsigned int nth, char *bdf, size_t len, int *group)
+{
+	char path[PATH_MAX];
+
+	if (*group >= 0)
+		return 0;
+	if (vfio_find_pci_nth(EDU_VENDOR, EDU_DEVICE, nth, bdf, len))
+		return -ENODEV;
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s", bdf);
+	*group = vfio_group_id_of(path);
+	return *group < 0 ? *group : 0;
+}
 
 /* Find edu once; 0 or -errno. */
 static int edu_find(void)
 {
-	char path[PATH_MAX];
+	return edu_find_nth(0, edu_bdf, sizeof(edu_bdf), &edu_group);
+}
 
-	if (edu_group >= 0)
-		return 0;
-	if (vfio_find_pci(EDU_VENDOR, EDU_DEVICE, edu_bdf, sizeof(edu_bdf)))
-		return -ENODEV;
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s", edu_bdf);
-	edu_group = vfio_group_id_of(path);
-	return edu_group < 0 ? edu_group : 0;
+static int edu2_find(void)
+{
+	return edu_find_nth(1, edu2_bdf, sizeof(edu2_bdf), &edu2_group);
 }
 
 /* A populated, page-aligned anonymous buffer filled with @fill */
@@ -1166,6 +1177,91 @@ TEST_F_TIMEOUT(ctr, dma_readonly, 600)
 }
 
 /*
+ * A second group joining a container that has mappings gets them (the
+ * backend puts them in the new group's domain, pinning nothing twice);
+ * later MAPs and UNMAPs reach both groups; the container keeps its maps
+ * until its last group leaves.
+ */
+TEST_F_TIMEOUT(ctr, two_groups, 600)
+{
+	int ctr = self->c.container, group2;
+	const __u32 half = EDU_XFER_MAX;
+	unsigned char *src, *dst, *late;
+	struct vfio_edu e2 = { .fd = -1 };
+	long lck, f, t;
+	char path[64];
+	__u64 done;
+
+	ASSERT_EQ(0, edu2_find()) TH_LOG("no second edu device");
+	ASSERT_NE(edu_group, edu2_group);
+	src = buf_alloc(PAGE, 0);
+	dst = buf_alloc(PAGE, 0);
+	late = buf_alloc(PAGE, 0x33);
+	ASSERT_NE(NULL, src);
+	ASSERT_NE(NULL, dst);
+	ASSERT_NE(NULL, late);
+	fill_pattern(src, PAGE, 6);
+	ASSERT_EQ(0, vfio_map(ctr, IOVA_SRC, src, PAGE, VFIO_DMA_MAP_FLAG_READ));
+	ASSERT_EQ(0, vfio_map(ctr, IOVA_DST, dst, PAGE, VFIO_RW));
+	lck = vfio_vmlck();
+	f = vfio_iommufd_refcnt();
+	t = vfio_type1_refcnt();
+
+	snprintf(path, sizeof(path), "/dev/vfio/%d", edu2_group);
+	group2 = open(path, O_RDWR);
+	ASSERT_LE(0, group2);
+	ASSERT_EQ(0, vfio_ioctl(group2, VFIO_GROUP_SET_CONTAINER, &ctr));
+	/* It joins the container's backend, which takes no new reference */
+	EXPECT_EQ(f, vfio_iommufd_refcnt());
+	EXPECT_EQ(t, vfio_type1_refcnt());
+	EXPECT_EQ(lck, vfio_vmlck());
+	ASSERT_EQ(0, vfio_edu_open(&e2, group2, edu2_bdf));
+
+	/* The maps made before it joined */
+	ASSERT_EQ(0, vfio_edu_copy(&e2, IOVA_SRC, IOVA_DST, PAGE));
+	EXPECT_EQ(-1, first_diff(src, dst, PAGE));
+
+	/* A map made now reaches both devices */
+	ASSERT_EQ(0, vfio_edu_open(&self->edu, self->c.group, edu_bdf));
+	ASSERT_EQ(0, vfio_map(ctr, IOVA_GONE, late, PAGE, VFIO_RW));
+	ASSERT_EQ(0, vfio_edu_dma(&self->edu, IOVA_SRC, 0, half, false));
+	ASSERT_EQ(0, vfio_edu_dma(&self->edu, IOVA_GONE, 0, half, true));
+	EXPECT_EQ(-1, first_diff(src, late, half));
+	memset(late, 0x44, PAGE);
+	ASSERT_EQ(0, vfio_edu_dma(&e2, IOVA_SRC, 0, half, false));
+	ASSERT_EQ(0, vfio_edu_dma(&e2, IOVA_GONE, 0, half, true));
+	EXPECT_EQ(-1, first_diff(src, late, half));
+
+	/* And so does an unmap */
+	ASSERT_EQ(0, vfio_unmap(ctr, IOVA_GONE, PAGE, 0, &done));
+	ASSERT_EQ(PAGE, done);
+	memset(late, 0x55, PAGE);
+	ASSERT_EQ(0, vfio_edu_dma(&self->edu, IOVA_GONE, 0, half, true));
+	ASSERT_EQ(0, vfio_edu_dma(&e2, IOVA_GONE, 0, half, true));
+	EXPECT_EQ(-1, first_not(late, PAGE, 0x55));
+
+	/* The first group leaves; the second keeps the container's maps */
+	vfio_edu_close(&self->edu);
+	ASSERT_EQ(0, vfio_ioctl(self->c.group, VFIO_GROUP_UNSET_CONTAINER,
+				NULL));
+	memset(dst, 0, PAGE);
+	ASSERT_EQ(0, vfio_edu_copy(&e2, IOVA_SRC, IOVA_DST, PAGE));
+	EXPECT_EQ(-1, first_diff(src, dst, PAGE));
+	EXPECT_EQ(lck, vfio_vmlck());
+	EXPECT_EQ(f, vfio_iommufd_refcnt());
+
+	/* With the last group goes the backend, and with it every map */
+	vfio_edu_close(&e2);
+	close(group2);
+	EXPECT_EQ(lck - 2 * (long)PAGE, vfio_vmlck());
+	EXPECT_EQ(self->iommufd_ref, vfio_iommufd_refcnt());
+	EXPECT_EQ(self->type1_ref, vfio_type1_refcnt());
+	munmap(src, PAGE);
+	munmap(dst, PAGE);
+	munmap(late, PAGE);
+}
+
+/*
  * MAP/UNMAP from two threads while a third copies data through edu
  * (opening and closing the device around each burst) and a fourth opens
  * and closes the device fd. Every copy must arrive intact. The bursts
@@ -1175,8 +1271,8 @@ TEST_F_TIMEOUT(ctr, dma_readonly, 600)
 #define RACE_BURSTS 6
 #define RACE_COPIES 2
 #define RACE_MAPPERS 2
-#define RACE_MAP_MAX 20000
-#define RACE_OPEN_MAX 2000
+#define RACE_MAP_MAX 100000
+#define RACE_OPEN_MAX 50000
 #define RACE_IOVA (32 * MIB)
 
 struct race {
@@ -1187,6 +1283,11 @@ struct race {
 	unsigned long maps, opens;
 };
 
+static bool race_over(struct race *r)
+{
+	return __atomic_load_n(&r->done, __ATOMIC_RELAXED);
+}
+
 static void *race_mapper(void *arg)
 {
 	struct race *r = arg;
@@ -1194,7 +1295,7 @@ static void *race_mapper(void *arg)
 	__u64 iova = RACE_IOVA + me * MIB, done;
 	unsigned long i;
 
-	for (i = 0; i < RACE_MAP_MAX && !__atomic_load_n(&r->done, __ATOMIC_RELAXED); i++) {
+	for (i = 0; i < RACE_MAP_MAX && !race_over(r); i++) {
 		/* Vary the size: 1..16 pages */
 		__u64 len = ((i % 16) + 1) * PAGE;
 
@@ -1213,7 +1314,7 @@ static void *race_opener(void *arg)
 	unsigned long i;
 	int fd;
 
-	for (i = 0; i < RACE_OPEN_MAX && !__atomic_load_n(&r->done, __ATOMIC_RELAXED); i++) {
+	for (i = 0; i < RACE_OPEN_MAX && !race_over(r); i++) {
 		fd = ioctl(r->group, VFIO_GROUP_GET_DEVICE_FD, edu_bdf);
 		if (fd < 0)
 			__atomic_fetch_add(&r->open_errors, 1,

@@ -242,6 +242,52 @@ static inline int vfio_find_pci(unsigned int vendor, unsigned int device,
 }
 
 /*
+ * Like vfio_find_pci(), for the @nth (from 0) such device in the order
+ * of their addresses.
+ */
+static inline int vfio_find_pci_nth(unsigned int vendor, unsigned int device,
+				    unsigned int nth, char *bdf, size_t len)
+{
+	const char *dir = "/sys/bus/pci/drivers/vfio-pci";
+	char path[PATH_MAX], best[256] = "", floor[256] = "";
+	unsigned int i;
+	struct dirent *de;
+	DIR *d;
+
+	/* nth + 1 passes, each taking the lowest address above the last */
+	for (i = 0; i <= nth; i++) {
+		d = opendir(dir);
+		if (!d)
+			return -ENODEV;
+		best[0] = 0;
+		while ((de = readdir(d))) {
+			if (!strchr(de->d_name, ':'))
+				continue;
+			if (floor[0] && strcmp(de->d_name, floor) <= 0)
+				continue;
+			if (best[0] && strcmp(de->d_name, best) >= 0)
+				continue;
+			snprintf(path, sizeof(path), "%s/%s/vendor", dir,
+				 de->d_name);
+			if (vfio_sysfs_read_hex(path) != vendor)
+				continue;
+			snprintf(path, sizeof(path), "%s/%s/device", dir,
+				 de->d_name);
+			if (vfio_sysfs_read_hex(path) != device)
+				continue;
+			snprintf(best, sizeof(best), "%s", de->d_name);
+		}
+		closedir(d);
+		if (!best[0])
+			return -ENODEV;
+		memcpy(floor, best, sizeof(floor));
+	}
+	if (snprintf(bdf, len, "%s", best) >= (int)len)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+/*
  * One container with one group, set up the way QEMU 7.2 does it
  * (GET_API_VERSION, CHECK_EXTENSION, SET_CONTAINER, SET_IOMMU).
  */
@@ -270,6 +316,7 @@ static inline int vfio_ctr_open(struct vfio_ctr *c, int group_id,
 				unsigned long type, enum vfio_backend b)
 {
 	struct vfio_group_status status = { .argsz = sizeof(status) };
+	bool want_iommufd = b == VFIO_BACKEND_IOMMUFD, took;
 	long before, after, t1_before, t1_after;
 	char path[64];
 	int rc;
@@ -313,13 +360,14 @@ static inline int vfio_ctr_open(struct vfio_ctr *c, int group_id,
 	}
 	after = vfio_iommufd_refcnt();
 	t1_after = vfio_type1_refcnt();
-	if (before >= 0 &&
-	    (after > before) != (b == VFIO_BACKEND_IOMMUFD)) {
+	/* Where a module's count can be read, it must say who took it */
+	took = after > before;
+	if (before >= 0 && took != want_iommufd) {
 		rc = -EXDEV;
 		goto err;
 	}
-	if (t1_before >= 0 &&
-	    (t1_after > t1_before) != (b == VFIO_BACKEND_TYPE1)) {
+	took = t1_after > t1_before;
+	if (t1_before >= 0 && took == want_iommufd) {
 		rc = -EXDEV;
 		goto err;
 	}

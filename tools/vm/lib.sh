@@ -448,11 +448,13 @@ run_vm() {
 	*) die "run_vm: bad mode $mode" ;;
 	esac
 
+	# Two edu devices, each in an IOMMU group of its own: the VFIO
+	# suite puts both groups in one container.
 	qemu=(qemu-system-x86_64 -machine q35 -accel tcg -cpu max
 		-m "$VM_MEM" -smp 2 -nodefaults -display none -no-reboot
 		-device "intel-iommu,intremap=off"
 		-device "isa-debug-exit,iobase=0xf4,iosize=0x04"
-		-device edu
+		-device edu -device edu
 		"${serial0[@]}" -serial "file:$results"
 		-kernel "$kernel" -initrd "$BUILD/$name/initramfs.cpio.gz"
 		-append "$append")
