@@ -2667,7 +2667,8 @@ enum vnth_kind {
 struct vnth_op {
 	const char *name;
 	enum vnth_kind kind;
-	bool edu;	/* the group under test is edu's, else sample 1's */
+	bool edu_base;	/* the container starts with edu's group */
+	bool edu_test;	/* ATTACH adds edu's group, else sample 1's */
 };
 
 /* What one run works on */
@@ -2742,7 +2743,7 @@ static bool vnth_group_attached(int group)
 /* pages a MAP of VNTH_LEN pins: none without an IOMMU domain */
 static long vnth_map_kb(const struct vnth *st, bool with_test_group)
 {
-	if (st->op->edu && (st->op->kind != VNTH_ATTACH || with_test_group))
+	if (st->op->edu_base || (st->op->edu_test && with_test_group))
 		return VNTH_LEN / 1024;
 	return 0;
 }
@@ -2839,9 +2840,9 @@ static void vnth_check_success(struct __test_metadata *_metadata,
 	case VNTH_ATTACH:
 		VNTH_EXPECT_REFCNT(st, st->refcnt_run);
 		EXPECT_TRUE(vnth_group_attached(st->group[1]));
-		if (!st->op->edu)
+		if (!st->op->edu_test)
 			vnth_check_sample_dev(_metadata, st);
-		/* edu's new domain got the mapping, pinned and charged */
+		/* A new domain of edu's got the mapping, pinned and charged */
 		vnth_check_container(_metadata, st, true);
 		break;
 	case VNTH_MAP:
@@ -2856,7 +2857,9 @@ static void vnth_check_failure(struct __test_metadata *_metadata,
 {
 	VNTH_EXPECT_REFCNT(st, st->refcnt_run);
 	/* Nothing was pinned or charged by the failed call */
-	EXPECT_EQ(st->vmlck0, mdev_status_kb("VmLck"));
+	EXPECT_EQ(st->vmlck0 + (st->op->kind == VNTH_ATTACH ?
+				vnth_map_kb(st, false) : 0),
+		  mdev_status_kb("VmLck"));
 	/* And the same call now goes through */
 	switch (st->op->kind) {
 	case VNTH_SET_IOMMU:
@@ -2912,7 +2915,7 @@ static void vfio_sweep(struct __test_metadata *_metadata,
 		SKIP(return, "iommufd_vfio is not loaded");
 	if (!vfio_sample_loaded())
 		SKIP(return, "no %s module", IOMMUFD_VFIO_SAMPLE_NAME);
-	if (op->edu) {
+	if (op->edu_base || op->edu_test) {
 		edu_group = vnth_edu_group();
 		if (edu_group < 0)
 			SKIP(return, "no edu device on vfio-pci");
@@ -2922,12 +2925,11 @@ static void vfio_sweep(struct __test_metadata *_metadata,
 	ASSERT_LE(0, st.base_group);
 	st.test_group = vfio_sample_group_id(1);
 	ASSERT_LE(0, st.test_group);
-	if (op->edu) {
-		/* MAP and SET_IOMMU work on edu's group, ATTACH adds it */
-		if (op->kind == VNTH_ATTACH)
-			st.test_group = edu_group;
-		else
+	if (edu_group >= 0) {
+		if (op->edu_base)
 			st.base_group = edu_group;
+		else
+			st.test_group = edu_group;
 		/* The VM has no interrupt remapping (intremap=off) */
 		for (i = 0; i != ARRAY_SIZE(vnth_unsafe_irq); i++) {
 			if (!knob_read(vnth_unsafe_irq[i], saved[i], KNOB_LEN))
@@ -2994,7 +2996,8 @@ static const struct vnth_op vnth_set_iommu_sample = {
 };
 
 static const struct vnth_op vnth_set_iommu_edu = {
-	.name = "VFIO_SET_IOMMU, edu", .kind = VNTH_SET_IOMMU, .edu = true,
+	.name = "VFIO_SET_IOMMU, edu", .kind = VNTH_SET_IOMMU,
+	.edu_base = true,
 };
 
 static const struct vnth_op vnth_attach_sample = {
@@ -3003,7 +3006,12 @@ static const struct vnth_op vnth_attach_sample = {
 
 static const struct vnth_op vnth_attach_edu = {
 	.name = "VFIO_GROUP_SET_CONTAINER, edu", .kind = VNTH_ATTACH,
-	.edu = true,
+	.edu_test = true,
+};
+
+static const struct vnth_op vnth_attach_to_edu = {
+	.name = "VFIO_GROUP_SET_CONTAINER, emulated group beside edu",
+	.kind = VNTH_ATTACH, .edu_base = true,
 };
 
 static const struct vnth_op vnth_map_sample = {
@@ -3011,7 +3019,7 @@ static const struct vnth_op vnth_map_sample = {
 };
 
 static const struct vnth_op vnth_map_edu = {
-	.name = "VFIO_IOMMU_MAP_DMA, edu", .kind = VNTH_MAP, .edu = true,
+	.name = "VFIO_IOMMU_MAP_DMA, edu", .kind = VNTH_MAP, .edu_base = true,
 };
 
 TEST_F(fail_nth, ioas_alloc)
@@ -3221,6 +3229,11 @@ TEST_F(fail_nth, vfio_attach_emulated)
 TEST_F(fail_nth, vfio_attach_edu)
 {
 	vfio_sweep(_metadata, self, &vnth_attach_edu);
+}
+
+TEST_F(fail_nth, vfio_attach_emulated_beside_edu)
+{
+	vfio_sweep(_metadata, self, &vnth_attach_to_edu);
 }
 
 TEST_F(fail_nth, vfio_map_emulated)
