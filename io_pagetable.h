@@ -209,11 +209,15 @@ iopt_area_contig_last(struct iopt_area_contig_iter *iter)
  * @IOPT_PAGES_ACCOUNT_NONE: nobody (the owner has CAP_IPC_LOCK)
  * @IOPT_PAGES_ACCOUNT_USER: the owning user's locked_vm
  * @IOPT_PAGES_ACCOUNT_MM: the owning process's locked_vm
+ * @IOPT_PAGES_ACCOUNT_MM_NOLIMIT: the owning process's locked_vm, not
+ *	checked against RLIMIT_MEMLOCK: how type1 counts the pins of a
+ *	CAP_IPC_LOCK holder, for VFIO containers (vfio_compat.c)
  */
 enum iopt_account_mode {
 	IOPT_PAGES_ACCOUNT_NONE,
 	IOPT_PAGES_ACCOUNT_USER,
 	IOPT_PAGES_ACCOUNT_MM,
+	IOPT_PAGES_ACCOUNT_MM_NOLIMIT,
 };
 
 /**

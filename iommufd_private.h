@@ -126,6 +126,9 @@ struct iommufd_object {
  * @account_mode: &enum iopt_account_mode for new mappings
  *	(IOMMU_OPTION_RLIMIT_MODE); changed only while @objects is empty,
  *	under its xa_lock
+ * @type1_accounting: a VFIO container's context: CAP_IPC_LOCK holders'
+ *	pins still count in locked_vm, just with no limit, as type1 counts
+ *	them; set before the context is used, then constant
  */
 struct iommufd_ctx {
 	struct file *file;
@@ -133,6 +136,7 @@ struct iommufd_ctx {
 	wait_queue_head_t destroy_wait;
 	struct rw_semaphore ioas_creation_rwsem;
 	u8 account_mode;
+	bool type1_accounting;
 };
 
 u8 iommufd_ctx_account_mode(struct iommufd_ctx *ictx);

@@ -24,14 +24,15 @@
  * @ictx: the context the mapping is made through
  *
  * Holders of CAP_IPC_LOCK may lock memory without limit, so their pins are
- * not charged at all.
+ * not charged at all; in a VFIO container they are charged, unlimited.
  *
  * Return: an &enum iopt_account_mode.
  */
 u8 iommufd_ctx_account_mode(struct iommufd_ctx *ictx)
 {
 	if (capable(CAP_IPC_LOCK))
-		return IOPT_PAGES_ACCOUNT_NONE;
+		return ictx->type1_accounting ? IOPT_PAGES_ACCOUNT_MM_NOLIMIT :
+						IOPT_PAGES_ACCOUNT_NONE;
 	return READ_ONCE(ictx->account_mode);
 }
 

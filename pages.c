@@ -403,9 +403,11 @@ static int iopt_pages_charge(struct iopt_pages *pages, unsigned long npages)
 				      pages->source_task, npages);
 		break;
 	case IOPT_PAGES_ACCOUNT_MM:
+	case IOPT_PAGES_ACCOUNT_MM_NOLIMIT:
 		mmap_write_lock(mm);
 		rc = __account_locked_vm(mm, npages, true, pages->source_task,
-					 false);
+					 pages->account_mode ==
+						IOPT_PAGES_ACCOUNT_MM_NOLIMIT);
 		mmap_write_unlock(mm);
 		break;
 	}
@@ -426,6 +428,7 @@ static void iopt_pages_uncharge(struct iopt_pages *pages, unsigned long npages)
 		atomic_long_sub(npages, &pages->source_user->locked_vm);
 		break;
 	case IOPT_PAGES_ACCOUNT_MM:
+	case IOPT_PAGES_ACCOUNT_MM_NOLIMIT:
 		mmap_write_lock(mm);
 		__account_locked_vm(mm, npages, false, pages->source_task,
 				    false);
@@ -468,6 +471,10 @@ void iopt_pages_owner_change_count(struct iopt_pages *pages,
 	case IOPT_PAGES_ACCOUNT_MM:
 		if (pages->source_mm != current->mm)
 			chg->mm_pages += pages->npinned;
+		break;
+	case IOPT_PAGES_ACCOUNT_MM_NOLIMIT:
+		/* Only VFIO containers' sets, which have no owner to change. */
+		WARN_ON_ONCE(true);
 		break;
 	}
 	mutex_unlock(&pages->mutex);

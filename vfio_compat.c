@@ -135,7 +135,7 @@ EXPORT_SYMBOL_NS_GPL(iommufd_vfio_check_extension, IOMMUFD);
  * @data: their argument
  *
  * The container charges pins to the mapping process's locked_vm, checked
- * against its RLIMIT_MEMLOCK, as type1 does.
+ * against its RLIMIT_MEMLOCK unless it holds CAP_IPC_LOCK, as type1 does.
  *
  * Return: the container, ERR_PTR(-EINVAL) for another type, or
  * ERR_PTR(-ENOMEM).
@@ -161,6 +161,7 @@ iommufd_vfio_container_alloc(unsigned long type, unsigned int dma_entry_limit,
 		goto err_free;
 	}
 	ctr->ictx->account_mode = IOPT_PAGES_ACCOUNT_MM;
+	ctr->ictx->type1_accounting = true;
 	ctr->ioas = iommufd_ioas_alloc(ctr->ictx);
 	if (IS_ERR(ctr->ioas)) {
 		rc = PTR_ERR(ctr->ioas);
