@@ -199,6 +199,47 @@ out_unlock:
 	return rc;
 }
 
+/**
+ * iommufd_device_attach_new() - attach a detached device to a new HWPT
+ * @idev: a detached device
+ * @hwpt: an HWPT being made, whose domain is still empty
+ *
+ * Return: 0, or the errors of an attach (see iommufd_device_attach()).
+ */
+int iommufd_device_attach_new(struct iommufd_device *idev,
+			      struct iommufd_hwpt_paging *hwpt)
+{
+	struct iommufd_hwpt_paging *old;
+	int rc;
+
+	rc = iommufd_device_do_attach(idev, hwpt, false, &old);
+	WARN_ON(!rc && old);
+	return rc;
+}
+
+/**
+ * iommufd_device_detach_new() - undo iommufd_device_attach_new()
+ * @idev: the device
+ * @hwpt: the HWPT, which is being aborted
+ */
+void iommufd_device_detach_new(struct iommufd_device *idev,
+			       struct iommufd_hwpt_paging *hwpt)
+{
+	struct iommufd_group *igroup = idev->igroup;
+
+	mutex_lock(&igroup->lock);
+	if (!WARN_ON(idev->hwpt != hwpt)) {
+		idev->ops->detach(idev, hwpt->domain);
+		iommufd_device_unreserve(idev, &hwpt->ioas->iopt,
+					 idev->resv_owned);
+		idev->resv_owned = false;
+		idev->hwpt = NULL;
+		igroup->hwpt = NULL;
+		refcount_dec(&hwpt->obj.users);
+	}
+	mutex_unlock(&igroup->lock);
+}
+
 /*
  * Attach to an IOAS: reuse one of its automatic HWPTs that suits the
  * device (EINVAL from a candidate means "incompatible, try the next"),
@@ -233,15 +274,27 @@ static int iommufd_device_auto_attach(struct iommufd_device *idev,
 		goto out_unlock;
 	}
 
-	hwpt = iommufd_hwpt_paging_alloc(idev->ictx, ioas, idev, 0, true);
+	/*
+	 * A new HWPT: a detached group is attached to its empty domain before
+	 * the fill (see iommufd_hwpt_paging_alloc()); one that is attached
+	 * keeps its DMA going until the filled domain replaces the old.
+	 */
+	hwpt = iommufd_hwpt_paging_alloc(idev->ictx, ioas, idev, 0, true,
+					 !replace);
 	if (IS_ERR(hwpt)) {
 		rc = PTR_ERR(hwpt);
 		goto out_unlock;
 	}
-	rc = iommufd_device_do_attach(idev, hwpt, replace, old_hwpt);
-	if (rc) {
-		iommufd_object_abort_and_destroy(idev->ictx, &hwpt->obj);
-		goto out_unlock;
+	if (replace) {
+		rc = iommufd_device_do_attach(idev, hwpt, true, old_hwpt);
+		if (rc) {
+			iommufd_object_abort_and_destroy(idev->ictx,
+							 &hwpt->obj);
+			goto out_unlock;
+		}
+	} else {
+		*old_hwpt = NULL;
+		rc = 0;
 	}
 	list_add_tail(&hwpt->hwpt_item, &ioas->hwpt_list);
 	iommufd_object_finalize(idev->ictx, &hwpt->obj);

@@ -10,21 +10,16 @@
  * iommu_domain_alloc() on the bus of the group's first device and are
  * attached with iommu_attach_group(), as VFIO's type1 backend does.
  *
- * Order. Type1 attaches a new, empty domain first, then asks it to
- * enforce cache coherency, then maps everything into it. Here a new
- * domain is filled before it is attached (hw_pagetable.c), so when the
- * group is not attached anywhere the provider makes a trial attach of the
- * empty domain: attach it, let it enforce coherency (Intel's
- * enforce_cache_coherency only affects IOPTEs written afterwards, and
- * refuses if an IOMMU the domain is attached to lacks snoop control),
- * then detach it again, which returns the group to its blocking domain.
- * The trial also lets the IOMMU driver fit the domain to the group's
- * IOMMU before anything is mapped: Intel's 6.1 driver only learns the
- * IOMMU's address width and superpage sizes at the first attach, and
- * narrows the aperture and widens pgsize_bitmap then. When the group is
- * attached (a replace), there is no trial and coherency is not enforced;
- * the new domain's aperture is narrowed to that of the domain the group
- * uses now, which already fits the group's IOMMU.
+ * Order. Intel's 6.1 driver fits a domain to the IOMMU (address width,
+ * hence aperture, and superpage sizes) only when a device first attaches,
+ * and its enforce_cache_coherency only affects IOPTEs written afterwards;
+ * type1 therefore attaches a new, empty domain, then enforces coherency,
+ * then maps. A new automatic HWPT is made the same way for a detached
+ * group (hw_pagetable.c). A replace cannot attach the empty domain
+ * without interrupting the group's DMA, so its new domain is filled
+ * first, does not enforce coherency, and has its aperture narrowed to
+ * that of the domain the group uses now, which already fits the group's
+ * IOMMU.
  *
  * Mapping. Every mapping carries IOMMU_CACHE (ioas.c), whatever the
  * domain enforces, as type1 always asks for it.
@@ -116,30 +111,6 @@ out_free:
 }
 
 /*
- * The trial attach of a new, empty domain: let it enforce coherency while
- * nothing is mapped yet. Not while the group is attached, which would
- * interrupt its DMA.
- */
-static bool iommu_dev_enforce_cache_coherency(struct iommufd_device *idev,
-					      struct iommu_domain *domain)
-{
-	struct iommufd_group *igroup = idev->igroup;
-	bool enforced = false;
-
-	mutex_lock(&igroup->lock);
-	if (igroup->hwpt)
-		goto out_unlock;
-	if (iommu_attach_group(domain, idev->group))
-		goto out_unlock;
-	if (domain->ops->enforce_cache_coherency)
-		enforced = domain->ops->enforce_cache_coherency(domain);
-	iommu_detach_group(domain, idev->group);
-out_unlock:
-	mutex_unlock(&igroup->lock);
-	return enforced;
-}
-
-/*
  * 6.1's drivers say "this domain does not suit that device" with more than
  * EINVAL: Intel refuses a device without snoop control on a domain that
  * enforces coherency with EOPNOTSUPP. Automatic attach takes EINVAL as
@@ -190,7 +161,6 @@ static const struct iommufd_dev_ops iommu_dev_ops = {
 	.attach = iommu_dev_attach,
 	.replace = iommu_dev_replace,
 	.detach = iommu_dev_detach,
-	.enforce_cache_coherency = iommu_dev_enforce_cache_coherency,
 	.get_resv_regions = iommu_dev_get_resv_regions,
 };
 

@@ -40,17 +40,23 @@ void iommufd_hwpt_paging_destroy(struct iommufd_object *obj)
  * @idev: the device whose IOMMU makes the domain
  * @flags: IOMMU_HWPT_ALLOC_* flags
  * @auto_domain: reusable by attaches to @ioas, freed with its last device
+ * @attach: attach @idev, which must be detached, before the fill
  *
- * The provider may make the domain enforce cache coherency first; then
- * the domain is filled with every mapping of @ioas before this returns.
+ * The domain is filled with every mapping of @ioas before this returns.
+ * With @attach the empty domain is attached to @idev's group first, as
+ * type1 does it: some IOMMU drivers (Intel's in 6.1) fit a domain to the
+ * IOMMU, its address width and page sizes, only when a device first
+ * attaches, and enforcing cache coherency only affects IOPTEs written
+ * afterwards. The device cannot have DMA in flight, as it was detached.
  *
  * Return: the HWPT, to be finalized or aborted, or an ERR_PTR: the
- * provider's allocation error, or those of iopt_table_add_domain().
+ * provider's allocation error, the attach's, or those of
+ * iopt_table_add_domain(). On failure @idev is detached again.
  */
 struct iommufd_hwpt_paging *
 iommufd_hwpt_paging_alloc(struct iommufd_ctx *ictx, struct iommufd_ioas *ioas,
 			  struct iommufd_device *idev, u32 flags,
-			  bool auto_domain)
+			  bool auto_domain, bool attach)
 {
 	struct iommufd_hwpt_paging *hwpt;
 	int rc;
@@ -70,17 +76,27 @@ iommufd_hwpt_paging_alloc(struct iommufd_ctx *ictx, struct iommufd_ioas *ioas,
 		goto out_abort;
 	}
 	hwpt->ops = idev->ops;
-	/* Before the fill: some IOMMUs only force snooping on new IOPTEs. */
-	if (idev->ops->enforce_cache_coherency)
-		hwpt->enforce_cache_coherency =
-			idev->ops->enforce_cache_coherency(idev, hwpt->domain);
+
+	if (attach) {
+		const struct iommu_domain_ops *ops = hwpt->domain->ops;
+
+		rc = iommufd_device_attach_new(idev, hwpt);
+		if (rc)
+			goto out_abort;
+		if (ops->enforce_cache_coherency)
+			hwpt->enforce_cache_coherency =
+				ops->enforce_cache_coherency(hwpt->domain);
+	}
 
 	rc = iopt_table_add_domain(&ioas->iopt, hwpt->domain);
 	if (rc)
-		goto out_abort;
+		goto out_detach;
 	hwpt->domain_added = true;
 	return hwpt;
 
+out_detach:
+	if (attach)
+		iommufd_device_detach_new(idev, hwpt);
 out_abort:
 	iommufd_object_abort_and_destroy(ictx, &hwpt->obj);
 	return ERR_PTR(rc);
@@ -196,7 +212,8 @@ int iommufd_hwpt_alloc(struct iommufd_ucmd *ucmd)
 	/* FAULT_ID_VALID is iommufd's business, not the provider's. */
 	flags = cmd->flags & ~IOMMU_HWPT_FAULT_ID_VALID;
 	mutex_lock(&ioas->mutex);
-	hwpt = iommufd_hwpt_paging_alloc(ucmd->ictx, ioas, idev, flags, false);
+	hwpt = iommufd_hwpt_paging_alloc(ucmd->ictx, ioas, idev, flags, false,
+					 false);
 	mutex_unlock(&ioas->mutex);
 	if (IS_ERR(hwpt)) {
 		rc = PTR_ERR(hwpt);

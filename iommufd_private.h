@@ -308,10 +308,6 @@ struct iommufd_hw_info {
  *	implemented; this only orders HWPT_ALLOC's checks as upstream does
  * @viommu_type: the IOMMU_VIOMMU_TYPE_* the IOMMU would model, 0 for none;
  *	the same for IOMMU_VIOMMU_ALLOC
- * @enforce_cache_coherency: optional; called once on a new domain from
- *	@domain_alloc, before anything is mapped into it: make the domain
- *	ignore the device's no-snoop requests if the IOMMU can, and say
- *	whether it does. Without it no domain of the provider enforces
  * @get_resv_regions: optional; add to @list the &struct iommu_resv_region
  *	entries of the IOVA the device's group must not use; the caller
  *	frees them with iommu_put_resv_regions(), also on failure. Called
@@ -329,8 +325,6 @@ struct iommufd_dev_ops {
 		       struct iommufd_hw_info *info);
 	u32 nested_data_type;
 	u32 viommu_type;
-	bool (*enforce_cache_coherency)(struct iommufd_device *idev,
-					struct iommu_domain *domain);
 	int (*get_resv_regions)(struct iommufd_device *idev,
 				struct list_head *list);
 };
@@ -347,9 +341,10 @@ struct iommufd_dev_ops {
  *	the HWPT is published, then constant
  * @domain_added: @domain is in @ioas's table (for teardown of a
  *	half-made HWPT)
- * @enforce_cache_coherency: @domain ignores no-snoop DMA, as the
- *	provider's &iommufd_dev_ops.enforce_cache_coherency answered when the
- *	domain was new; set before the HWPT is published, then constant
+ * @enforce_cache_coherency: @domain ignores no-snoop DMA, as its
+ *	enforce_cache_coherency op answered while it was attached and still
+ *	empty (an automatic HWPT made by an attach, not a replace); set
+ *	before the HWPT is published, then constant
  * @hwpt_item: in &iommufd_ioas.hwpt_list if automatic
  */
 struct iommufd_hwpt_paging {
@@ -416,10 +411,15 @@ iommufd_device_bind_ops(struct iommufd_ctx *ictx, struct device *dev,
 			const struct iommufd_dev_ops *ops, u32 *id);
 void iommufd_device_destroy(struct iommufd_object *obj);
 
+int iommufd_device_attach_new(struct iommufd_device *idev,
+			      struct iommufd_hwpt_paging *hwpt);
+void iommufd_device_detach_new(struct iommufd_device *idev,
+			       struct iommufd_hwpt_paging *hwpt);
+
 struct iommufd_hwpt_paging *
 iommufd_hwpt_paging_alloc(struct iommufd_ctx *ictx, struct iommufd_ioas *ioas,
 			  struct iommufd_device *idev, u32 flags,
-			  bool auto_domain);
+			  bool auto_domain, bool attach);
 void iommufd_hwpt_paging_put(struct iommufd_ctx *ictx,
 			     struct iommufd_hwpt_paging *hwpt);
 void iommufd_hwpt_paging_destroy(struct iommufd_object *obj);
