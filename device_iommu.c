@@ -177,6 +177,11 @@ static int iommu_dev_msi_unisolated(struct device *dev, void *data)
 	return !device_iommu_capable(dev, IOMMU_CAP_INTR_REMAP);
 }
 
+static int iommu_dev_incoherent(struct device *dev, void *data)
+{
+	return !device_iommu_capable(dev, IOMMU_CAP_CACHE_COHERENCY);
+}
+
 /**
  * iommufd_device_bind_group() - bind an IOMMU group to a context
  * @ictx: the context
@@ -190,12 +195,16 @@ static int iommu_dev_msi_unisolated(struct device *dev, void *data)
  * isolated: every device of the group needs interrupt remapping
  * (IOMMU_CAP_INTR_REMAP), or the platform must isolate MSIs
  * (irq_domain_check_msi_remap()), unless the module parameter
- * allow_unsafe_interrupts is set. Undo with iommufd_device_unbind().
+ * allow_unsafe_interrupts is set. Every mapping is made with IOMMU_CACHE,
+ * so every device's IOMMU must be able to honour it
+ * (IOMMU_CAP_CACHE_COHERENCY), as VFIO and upstream's bind require. Undo
+ * with iommufd_device_unbind().
  *
  * Context: process context; may sleep.
  *
- * Return: the device; ERR_PTR(-EINVAL) for a group without devices,
- * ERR_PTR(-EPERM) for one whose MSIs are not isolated, ERR_PTR(-ENOMEM).
+ * Return: the device; ERR_PTR(-EINVAL) for a group without devices or
+ * with one whose IOMMU cannot do coherent mappings, ERR_PTR(-EPERM) for
+ * one whose MSIs are not isolated, ERR_PTR(-ENOMEM).
  */
 struct iommufd_device *iommufd_device_bind_group(struct iommufd_ctx *ictx,
 						 struct iommu_group *group,
@@ -208,6 +217,10 @@ struct iommufd_device *iommufd_device_bind_group(struct iommufd_ctx *ictx,
 	if (!dev)
 		return ERR_PTR(-EINVAL);
 
+	if (iommu_group_for_each_dev(group, NULL, iommu_dev_incoherent)) {
+		idev = ERR_PTR(-EINVAL);
+		goto out_put;
+	}
 	if (!irq_domain_check_msi_remap() &&
 	    iommu_group_for_each_dev(group, NULL, iommu_dev_msi_unisolated)) {
 		if (!READ_ONCE(allow_unsafe_interrupts)) {
