@@ -114,22 +114,9 @@ static inline long vfio_sample_pinned(void)
 /* A "Key:   123 kB" line of /proc/self/status, in kB; -1 if absent. */
 static inline long mdev_status_kb(const char *key)
 {
-	size_t klen = strlen(key);
-	char line[256];
-	long kb = -1;
-	FILE *f;
+	long bytes = vfio_proc_status(key);
 
-	f = fopen("/proc/self/status", "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		if (!strncmp(line, key, klen) && line[klen] == ':') {
-			kb = strtol(line + klen + 1, NULL, 10);
-			break;
-		}
-	}
-	fclose(f);
-	return kb;
+	return bytes < 0 ? -1 : bytes / 1024;
 }
 
 static inline int mdev_dma_map(int container, void *vaddr, __u64 iova,
