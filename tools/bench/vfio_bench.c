@@ -34,6 +34,13 @@
  * time is printed as well. There is no verdict on speed: the program
  * fails only when an operation fails or the set-up is not as described.
  *
+ * Last, untimed, "vfio_prof_<backend>_<operation>_<function>: calls"
+ * counts how often each backend calls the IOMMU core, the Intel IOMMU
+ * driver (map, unmap, IOTLB sync and flush, queued invalidations) and
+ * the pinning functions for one 1 GiB MAP_DMA, its UNMAP_DMA and 100
+ * one-page UNMAP_DMAs (see bench_profile(); functions not called are not
+ * printed).
+ *
  * Output: "name: value" lines inside a one-test TAP stream, as
  * iommufd_bench prints them.
  */
@@ -48,6 +55,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -464,10 +472,178 @@ static void bench_two_containers(enum vfio_backend b, const char *buf)
 	fflush(stdout);
 }
 
+/*
+ * Where the time goes: how often each IOMMU and pinning function of the
+ * kernel is called per operation, counted with a kprobe event and a hist
+ * trigger each on tracefs (the stock kernel has neither perf nor the
+ * function profiler). Only counts: a probe's own cost would distort any
+ * time. This runs after every timed figure, so the probes cannot slow
+ * those, and it is skipped, with a "#" line, where tracefs is missing.
+ */
+#define TRACEFS "/sys/kernel/tracing"
+#define PROBE_GROUP "vfio_bench"
+
+static const char *const prof_funcs[] = {
+	"iommu_map", "iommu_unmap", "iommu_unmap_fast",
+	"iommu_iova_to_phys",
+	"intel_iommu_map_pages", "intel_iommu_unmap_pages",
+	"intel_iommu_iotlb_sync_map", "intel_iommu_tlb_sync",
+	"intel_flush_iotlb_all", "iommu_flush_iotlb_psi", "qi_submit_sync",
+	"pin_user_pages", "pin_user_pages_remote", "pin_user_pages_fast",
+	"unpin_user_page", "unpin_user_pages", "unpin_user_pages_dirty_lock",
+	"unpin_user_page_range_dirty_lock",
+};
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#endif
+#define NR_PROF ARRAY_SIZE(prof_funcs)
+
+static bool prof_have[ARRAY_SIZE(prof_funcs)];
+
+/* Write @val to tracefs file @rel; 0 or -errno. */
+static int trace_write(const char *rel, const char *val, bool append)
+{
+	char path[PATH_MAX];
+	ssize_t len = strlen(val);
+	int f, rc = 0;
+
+	snprintf(path, sizeof(path), TRACEFS "/%s", rel);
+	f = open(path, O_WRONLY | (append ? O_APPEND : O_TRUNC));
+	if (f < 0)
+		return -errno;
+	if (write(f, val, len) != len)
+		rc = -errno;
+	close(f);
+	return rc;
+}
+
+/* Make a kprobe event for every function that can be probed. */
+static bool prof_setup(void)
+{
+	char line[256];
+	unsigned int i, n = 0;
+
+	if (access(TRACEFS "/kprobe_events", W_OK) &&
+	    mount("tracefs", TRACEFS, "tracefs", 0, NULL)) {
+		printf("# profile skipped: no tracefs (%s)\n", strerror(errno));
+		return false;
+	}
+	for (i = 0; i != NR_PROF; i++) {
+		snprintf(line, sizeof(line), "p:%s/%s %s\n", PROBE_GROUP,
+			 prof_funcs[i], prof_funcs[i]);
+		prof_have[i] = !trace_write("kprobe_events", line, true);
+		if (!prof_have[i])
+			printf("# profile: cannot probe %s\n", prof_funcs[i]);
+		n += prof_have[i];
+	}
+	return n;
+}
+
+static void prof_teardown(void)
+{
+	char line[256];
+	unsigned int i;
+
+	for (i = 0; i != NR_PROF; i++) {
+		if (!prof_have[i])
+			continue;
+		snprintf(line, sizeof(line), "-:%s/%s\n", PROBE_GROUP,
+			 prof_funcs[i]);
+		trace_write("kprobe_events", line, true);
+	}
+}
+
+/* Start counting (@on) or stop. */
+static void prof_triggers(bool on)
+{
+	char rel[256];
+	unsigned int i;
+	int rc;
+
+	for (i = 0; i != NR_PROF; i++) {
+		if (!prof_have[i])
+			continue;
+		snprintf(rel, sizeof(rel), "events/%s/%s/trigger",
+			 PROBE_GROUP, prof_funcs[i]);
+		rc = trace_write(rel, on ? "hist:keys=common_pid" :
+				 "!hist:keys=common_pid", true);
+		if (rc)
+			die_rc("hist trigger", rc);
+	}
+}
+
+/* Print the calls counted since prof_triggers(true), then stop. */
+static void prof_report(const char *who, const char *phase)
+{
+	char path[PATH_MAX], line[256];
+	unsigned long long hits;
+	unsigned int i;
+	FILE *f;
+
+	for (i = 0; i != NR_PROF; i++) {
+		if (!prof_have[i])
+			continue;
+		snprintf(path, sizeof(path), TRACEFS "/events/%s/%s/hist",
+			 PROBE_GROUP, prof_funcs[i]);
+		f = fopen(path, "r");
+		if (!f)
+			die(path);
+		hits = 0;
+		while (fgets(line, sizeof(line), f))
+			if (sscanf(line, " Hits: %llu", &hits) == 1)
+				break;
+		fclose(f);
+		if (hits)
+			printf("vfio_prof_%s_%s_%s: %llu\n", who, phase,
+			       prof_funcs[i], hits);
+	}
+	prof_triggers(false);
+	fflush(stdout);
+}
+
+/*
+ * Counts for MAP_DMA and UNMAP_DMA of @buf (scattered 4 KiB pages), and
+ * for UNMAP_SAMPLES one-page unmaps among UNMAP_MAPPINGS, per backend.
+ */
+static void bench_profile(const char *buf, const char *pages)
+{
+	struct vfio_ctr c;
+	unsigned long i, idx;
+	int b;
+
+	if (!prof_setup())
+		return;
+	for (b = 0; b != 2; b++) {
+		const char *who = b ? "type1" : "iommufd";
+
+		ctr_open(&c, edu_group[0], backends[b]);
+		prof_triggers(true);
+		map_or_die(c.container, IOVA_BASE, buf, SZ_1G);
+		prof_report(who, "map_4k");
+		prof_triggers(true);
+		unmap_or_die(c.container, IOVA_BASE, SZ_1G);
+		prof_report(who, "unmap_4k");
+
+		for (i = 0; i != UNMAP_MAPPINGS; i++)
+			map_or_die(c.container, IOVA_BASE + 2 * i * page_size,
+				   pages + i * page_size, page_size);
+		prof_triggers(true);
+		for (i = 0; i != UNMAP_SAMPLES; i++) {
+			idx = i * (UNMAP_MAPPINGS / UNMAP_SAMPLES);
+			unmap_or_die(c.container,
+				     IOVA_BASE + 2 * idx * page_size,
+				     page_size);
+		}
+		prof_report(who, "unmap_1page_x100");
+		vfio_ctr_close(&c);
+	}
+	prof_teardown();
+}
+
 int main(void)
 {
+	char *buf, *pages;
 	long long thp;
-	char *buf;
 	int f;
 
 	page_size = sysconf(_SC_PAGESIZE);
@@ -519,6 +695,12 @@ int main(void)
 	bench_two_containers(VFIO_BACKEND_IOMMUFD, buf);
 	bench_two_containers(VFIO_BACKEND_TYPE1, buf);
 	munmap(buf, SZ_256M);
+
+	buf = alloc_buf(SZ_1G, BUF_SCATTERED);
+	pages = alloc_buf(UNMAP_MAPPINGS * page_size, BUF_IN_ORDER);
+	bench_profile(buf, pages);
+	munmap(pages, UNMAP_MAPPINGS * page_size);
+	munmap(buf, SZ_1G);
 
 	if (vfio_backend_select(VFIO_BACKEND_IOMMUFD))
 		die("enable iommufd_vfio again");
