@@ -493,6 +493,7 @@ static const char *const prof_funcs[] = {
 	"unpin_user_page", "unpin_user_pages", "unpin_user_pages_dirty_lock",
 	"unpin_user_page_range_dirty_lock",
 };
+
 #ifndef ARRAY_SIZE
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #endif
