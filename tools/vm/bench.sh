@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 #
-# bench.sh - `make bench`: run tools/bench/iommufd_bench in a VM on the
-# stock Debian 6.1 kernel with a test build of the module, and print its
-# "name: value" lines. Ratios are against floors measured in the same run
-# (see the comment at the top of tools/bench/iommufd_bench.c), so they do
-# not depend on how fast this machine or QEMU is.
+# bench.sh - `make bench`: run tools/bench/iommufd_bench and then
+# tools/bench/vfio_bench in one VM on the stock Debian 6.1 kernel with a
+# test build of the modules, and print their "name: value" lines.
+# iommufd_bench's ratios are against floors measured in the same run,
+# vfio_bench's against vfio_iommu_type1 doing the same thing on the same
+# edu device in the same run (see the comments at the top of the two
+# programs), so they do not depend on how fast this machine or QEMU is.
 #
-# The guest gets VM_MEM (default 3G here: two 1 GiB buffers, one at a
-# time, plus pinning). Logs: .build/logs/bench.{console,results,qemu}.
+# The guest gets VM_MEM (default 3G here, `make check` keeps its 1G: 1 GiB
+# buffers, one at a time, plus pinning). Logs:
+# .build/logs/bench.{console,results,qemu}.
 set -euo pipefail
 
 VM_MEM=${VM_MEM:-3G}

@@ -265,7 +265,7 @@ build_tests() {
 }
 
 # Build the demo into .build/demo.
-# The benchmark program of `make bench`, into $BUILD/bench-bin.
+# The benchmark programs of `make bench`, into $BUILD/bench-bin.
 build_bench() {
 	local out=$BUILD/bench-bin.log
 
@@ -393,9 +393,12 @@ make_initramfs() {
 	if [[ -x $BUILD/demo/iommufd-demo ]]; then
 		cp "$BUILD/demo/iommufd-demo" "$root/demo/"
 	fi
-	# Only `make bench` builds it; other images leave /bench empty.
-	if [[ $name == bench && -x $BUILD/bench-bin/iommufd_bench ]]; then
-		cp "$BUILD/bench-bin/iommufd_bench" "$root/bench/"
+	# Only `make bench` builds them (iommufd_bench, vfio_bench; /init
+	# runs them in name order); other images leave /bench empty.
+	if [[ $name == bench ]]; then
+		for t in "$BUILD"/bench-bin/*; do
+			[[ -f $t && -x $t ]] && cp "$t" "$root/bench/"
+		done
 	fi
 
 	cat >"$root/etc/rig.env" <<-EOF
