@@ -326,11 +326,13 @@ stock_module_deps() {
 }
 
 # Debian's QEMU as a VFIO user inside the guest (selftest/vfio_qemu.c):
-# the binary, its shared libraries (at the paths ldd gives, with the
-# loader) and the firmware a TCG pc machine without devices asks for,
-# SeaBIOS and the vapic ROM. QEMU looks for them relative to its binary,
-# in ../share/qemu and ../share/seabios, which is where they go.
+# the binary, the module Debian builds TCG as, their shared libraries (at
+# the paths ldd gives, with the loader) and the firmware a TCG pc machine
+# without devices asks for, SeaBIOS and the vapic ROM. QEMU looks for
+# modules and firmware relative to its binary (../lib/x86_64-linux-gnu/qemu,
+# ../share/qemu, ../share/seabios), which is where they go.
 QEMU_BIN=/usr/bin/qemu-system-x86_64
+QEMU_MODULES=(/usr/lib/x86_64-linux-gnu/qemu/accel-tcg-x86_64.so)
 QEMU_FIRMWARE=(/usr/share/seabios/bios-256k.bin /usr/share/qemu/kvmvapic.bin)
 
 # pack_qemu ROOT
@@ -343,9 +345,10 @@ pack_qemu() {
 	while read -r lib; do
 		mkdir -p "$root$(dirname "$lib")"
 		cp -L "$lib" "$root$lib"
-	done < <(ldd "$QEMU_BIN" | grep -oE '/[^ ]+')
-	for f in "${QEMU_FIRMWARE[@]}"; do
-		[[ -f $f ]] || die "$f missing (seabios, qemu-system-data)"
+	done < <(ldd "$QEMU_BIN" "${QEMU_MODULES[@]}" | grep -v ":$" | grep -oE '^[[:space:]]*/[^ ]+|=> /[^ ]+' |
+		grep -oE '/[^ ]+' | sort -u)
+	for f in "${QEMU_MODULES[@]}" "${QEMU_FIRMWARE[@]}"; do
+		[[ -f $f ]] || die "$f missing (qemu-system-x86, seabios, qemu-system-data)"
 		mkdir -p "$root$(dirname "$f")"
 		cp -L "$f" "$root$f"
 	done
