@@ -10,9 +10,10 @@
  *
  *	area <first iova> <last iova> <r|w|rw> set <id> <npages> <npinned>
  *
- * (numbers in hex but the page counts, which are decimal; <id> names the
- * page set, the same for two areas on the same set, and npages/npinned
- * are the set's own counts), then "domains <n>" and "areas <n>". An area
+ * (IOVAs in hex, the rest decimal; <id> numbers the page sets of one
+ * read from 0 in the order they first appear, so two areas on the same
+ * set show the same id, and npages/npinned are the set's own counts),
+ * then "domains <n>", "areas <n>" and "sets <n>". An area
  * that an ioctl is building or unmapping at that moment reads as
  * "area <first> <last> busy".
  *
@@ -39,43 +40,68 @@ static const char *iommufd_debugfs_prot(int prot)
 	return prot & IOMMU_WRITE ? "w" : "r";
 }
 
-static void iommufd_debugfs_show_area(struct seq_file *m,
-				      struct iopt_area *area)
+/*
+ * One area's line. @sets maps the page sets seen so far to their ids;
+ * @nsets counts them. 0 or -ENOMEM.
+ */
+static int iommufd_debugfs_show_area(struct seq_file *m,
+				     struct iopt_area *area,
+				     struct xarray *sets, unsigned long *nsets)
 {
 	struct iopt_pages *pages = area->pages;
-	unsigned long npinned;
+	unsigned long npinned, id;
+	void *entry;
 
 	if (!pages) {
 		seq_printf(m, "area %lx %lx busy\n", iopt_area_iova(area),
 			   iopt_area_last_iova(area));
-		return;
+		return 0;
+	}
+	entry = xa_load(sets, (unsigned long)pages);
+	if (entry) {
+		id = xa_to_value(entry);
+	} else {
+		id = (*nsets)++;
+		entry = xa_store(sets, (unsigned long)pages, xa_mk_value(id),
+				 GFP_KERNEL);
+		if (xa_is_err(entry))
+			return xa_err(entry);
 	}
 	mutex_lock(&pages->mutex);
 	npinned = pages->npinned;
 	mutex_unlock(&pages->mutex);
-	seq_printf(m, "area %lx %lx %s set %p %lu %lu\n",
+	seq_printf(m, "area %lx %lx %s set %lu %lu %lu\n",
 		   iopt_area_iova(area), iopt_area_last_iova(area),
-		   iommufd_debugfs_prot(area->iommu_prot), pages, pages->npages,
+		   iommufd_debugfs_prot(area->iommu_prot), id, pages->npages,
 		   npinned);
+	return 0;
 }
 
 static int iommufd_debugfs_vfio_show(struct seq_file *m, void *unused)
 {
 	struct iommufd_vfio_container *ctr = m->private;
 	struct io_pagetable *iopt = &iommufd_vfio_container_ioas(ctr)->iopt;
+	unsigned long nareas = 0, nsets = 0;
 	struct iopt_area *area;
-	unsigned int nareas = 0;
+	struct xarray sets;
+	int rc = 0;
 
+	xa_init(&sets);
 	down_read(&iopt->domains_rwsem);
 	down_read(&iopt->iova_rwsem);
 	for_each_iopt_area(area, &iopt->area_itree, 0, ULONG_MAX) {
-		iommufd_debugfs_show_area(m, area);
+		rc = iommufd_debugfs_show_area(m, area, &sets, &nsets);
+		if (rc)
+			break;
 		nareas++;
 	}
-	seq_printf(m, "domains %u\nareas %u\n", iopt->num_domains, nareas);
+	if (!rc)
+		seq_printf(m, "domains %u\nareas %lu\nsets %lu\n",
+			   iopt->num_domains, nareas, nsets);
 	up_read(&iopt->iova_rwsem);
 	up_read(&iopt->domains_rwsem);
-	return 0;
+	xa_destroy(&sets);
+	return rc;
 }
 DEFINE_SHOW_ATTRIBUTE(iommufd_debugfs_vfio);
 
