@@ -215,7 +215,8 @@ static void vq_qmp_close(struct vq_qmp *q)
 	q->fd = -1;
 	free(q->buf);
 	q->buf = NULL;
-	q->len = q->cap = 0;
+	q->len = 0;
+	q->cap = 0;
 }
 
 /* The next line from QEMU (malloc'd, without the newline), NULL at EOF */
