@@ -590,4 +590,14 @@ void iommufd_sva_test_release(struct iommufd_sva *handle);
 int iommufd_sva_init(void);
 void iommufd_sva_exit(void);
 
+/* vfio_debugfs.c: /sys/kernel/debug/iommufd/vfio/<n>, one per container */
+struct dentry;
+struct iommufd_vfio_container;
+struct iommufd_ioas *
+iommufd_vfio_container_ioas(struct iommufd_vfio_container *ctr);
+struct dentry *iommufd_vfio_debugfs_add(struct iommufd_vfio_container *ctr);
+void iommufd_vfio_debugfs_remove(struct dentry *file);
+void iommufd_debugfs_init(void);
+void iommufd_debugfs_exit(void);
+
 #endif

@@ -367,6 +367,7 @@ static int __init iommufd_init(void)
 	ret = misc_register(&iommu_misc_dev);
 	if (ret)
 		goto err_test;
+	iommufd_debugfs_init();
 	iommufd_rig_fault();
 	return 0;
 
@@ -380,6 +381,7 @@ err_sva:
 static void __exit iommufd_exit(void)
 {
 	misc_deregister(&iommu_misc_dev);
+	iommufd_debugfs_exit();
 	iommufd_test_exit();
 	iommufd_sva_exit();
 }

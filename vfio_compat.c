@@ -69,6 +69,7 @@ struct iommufd_vfio_group {
  * @pin_lock: guards @pins and the use of @access by pin and unpin
  * @pins: pins taken through vfio_pin_pages(), by IOVA page: a value
  *	entry holding the count
+ * @debugfs: the container's file in debugfs (vfio_debugfs.c); constant
  */
 struct iommufd_vfio_container {
 	struct iommufd_ctx *ictx;
@@ -87,6 +88,8 @@ struct iommufd_vfio_container {
 
 	struct mutex pin_lock;	/* guards pins; access for pin and unpin */
 	struct xarray pins;
+
+	struct dentry *debugfs;
 };
 
 /**
@@ -177,6 +180,7 @@ iommufd_vfio_container_alloc(unsigned long type, unsigned int dma_entry_limit,
 	ctr->dma_avail = dma_entry_limit;
 	mutex_init(&ctr->pin_lock);
 	xa_init(&ctr->pins);
+	ctr->debugfs = iommufd_vfio_debugfs_add(ctr);
 	return ctr;
 
 err_ctx:
@@ -277,6 +281,8 @@ void iommufd_vfio_container_destroy(struct iommufd_vfio_container *ctr)
 {
 	struct iommufd_vfio_group *vgroup, *next;
 
+	/* First: a read of the file in progress takes the IOAS's locks. */
+	iommufd_vfio_debugfs_remove(ctr->debugfs);
 	list_for_each_entry_safe(vgroup, next, &ctr->groups, node)
 		iommufd_vfio_container_detach_group(ctr, vgroup->group);
 	mutex_lock(&ctr->lock);
@@ -292,6 +298,13 @@ void iommufd_vfio_container_destroy(struct iommufd_vfio_container *ctr)
 	kfree(ctr);
 }
 EXPORT_SYMBOL_NS_GPL(iommufd_vfio_container_destroy, IOMMUFD);
+
+/* The container's IOAS, for the debugfs view; constant. */
+struct iommufd_ioas *
+iommufd_vfio_container_ioas(struct iommufd_vfio_container *ctr)
+{
+	return ctr->ioas;
+}
 
 /* --- Emulated groups: the shared access ------------------------------- */
 

@@ -325,6 +325,35 @@ stock_module_deps() {
 	done
 }
 
+# Debian's QEMU as a VFIO user inside the guest (selftest/vfio_qemu.c):
+# the binary, the module Debian builds TCG as, their shared libraries (at
+# the paths ldd gives, with the loader) and the firmware a TCG pc machine
+# without devices asks for, SeaBIOS and the vapic ROM. QEMU looks for
+# modules and firmware relative to its binary (../lib/x86_64-linux-gnu/qemu,
+# ../share/qemu, ../share/seabios), which is where they go.
+QEMU_BIN=/usr/bin/qemu-system-x86_64
+QEMU_MODULES=(/usr/lib/x86_64-linux-gnu/qemu/accel-tcg-x86_64.so)
+QEMU_FIRMWARE=(/usr/share/seabios/bios-256k.bin /usr/share/qemu/kvmvapic.bin)
+
+# pack_qemu ROOT
+pack_qemu() {
+	local root=$1 f lib
+
+	[[ -x $QEMU_BIN ]] || die "$QEMU_BIN missing (qemu-system-x86)"
+	mkdir -p "$root/usr/bin"
+	cp "$QEMU_BIN" "$root$QEMU_BIN"
+	while read -r lib; do
+		mkdir -p "$root$(dirname "$lib")"
+		cp -L "$lib" "$root$lib"
+	done < <(ldd "$QEMU_BIN" "${QEMU_MODULES[@]}" | grep -v ":$" | grep -oE '^[[:space:]]*/[^ ]+|=> /[^ ]+' |
+		grep -oE '/[^ ]+' | sort -u)
+	for f in "${QEMU_MODULES[@]}" "${QEMU_FIRMWARE[@]}"; do
+		[[ -f $f ]] || die "$f missing (qemu-system-x86, seabios, qemu-system-data)"
+		mkdir -p "$root$(dirname "$f")"
+		cp -L "$f" "$root$f"
+	done
+}
+
 # make_initramfs NAME KERNEL-LABEL [TEST FILTER...]
 # Packs .build/NAME/initramfs.cpio.gz from busybox, qexit, /init, the
 # module(s) of .build/NAME/mod and the test programs.  With filters, only
@@ -390,6 +419,10 @@ make_initramfs() {
 		fi
 		((want)) && cp "$t" "$root/tests/"
 	done
+	# Tens of MB: only when the test that runs it is in the image.
+	if [[ -x $root/tests/vfio_qemu ]]; then
+		pack_qemu "$root"
+	fi
 	if [[ -x $BUILD/demo/iommufd-demo ]]; then
 		cp "$BUILD/demo/iommufd-demo" "$root/demo/"
 	fi
