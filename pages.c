@@ -743,10 +743,15 @@ static long iopt_pages_gup_file(struct iopt_pages *pages, unsigned long index,
  * an mprotect() (VM_MAYWRITE without VM_WRITE; the copy is mapped read-only
  * then). 6.1 refuses FOLL_FORCE writes to hugetlb mappings, so a private
  * hugetlb mapping that is not writable keeps the plain read-only pin.
+ *
+ * A mapping the process can neither read nor write (PROT_NONE) gets no
+ * extra flags: FOLL_FORCE would let GUP pin it (as it lets a debugger
+ * write there), where the pin must fail with EFAULT, as upstream's does.
  */
 static unsigned int iopt_vma_unshare_flags(struct vm_area_struct *vma)
 {
-	if (!is_cow_mapping(vma->vm_flags))
+	if (!is_cow_mapping(vma->vm_flags) ||
+	    !(vma->vm_flags & (VM_READ | VM_WRITE)))
 		return 0;
 	if (vma->vm_flags & VM_WRITE)
 		return FOLL_WRITE;

@@ -3296,6 +3296,57 @@ TEST_F(attach, ro_map_across_mixed_vmas)
 }
 
 /*
+ * Memory the process can neither read nor write (PROT_NONE, private) is
+ * not pinned for a read-only MAP: the MAP into an IOAS with a domain, and
+ * the attach of a domain to an IOAS that maps it, fail with EFAULT, pin
+ * nothing and leave the IOAS as it was. Breaking COW for a read-only pin
+ * must not lend such memory the FOLL_FORCE a debugger gets.
+ */
+TEST_F(attach, ro_map_of_prot_none_is_efault)
+{
+	long pin0 = proc_status_kb("VmPin");
+	__u32 stdev_id, hwpt_id;
+	char *va;
+
+	/* A readable page, then one that is not */
+	va = mmap(NULL, 2 * PAGE_SZ, PROT_READ | PROT_WRITE,
+		  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, va);
+	memset(va, COW_OLD, 2 * PAGE_SZ);
+	ASSERT_EQ(0, mprotect(va + PAGE_SZ, PAGE_SZ, PROT_NONE));
+
+	/* Mapped before a domain: nothing is pinned yet, the attach fails */
+	ASSERT_EQ(0, ioas_map_ro(self->fd, self->ioas_id, va, 2 * PAGE_SZ,
+				 IOVA_A));
+	EXPECT_EQ(-EFAULT, mock_domain(self->fd, self->ioas_id, &stdev_id,
+				       &hwpt_id, NULL));
+	EXPECT_EQ(pin0, proc_status_kb("VmPin"));
+	EXPECT_EQ(0, md_check_refs(self->fd, va, PAGE_SZ, 0));
+	EXPECT_UNMAP_ALL(self->fd, self->ioas_id, 2 * PAGE_SZ);
+
+	/* Mapped into a domain: the MAP fails, whole or in part */
+	ASSERT_EQ(0, mock_domain(self->fd, self->ioas_id, &stdev_id, &hwpt_id,
+				 NULL));
+	EXPECT_EQ(-EFAULT, ioas_map_ro(self->fd, self->ioas_id, va + PAGE_SZ,
+				       PAGE_SZ, IOVA_A));
+	EXPECT_EQ(-EFAULT, ioas_map_ro(self->fd, self->ioas_id, va,
+				       2 * PAGE_SZ, IOVA_A));
+	EXPECT_EQ(pin0, proc_status_kb("VmPin"));
+	EXPECT_EQ(0, md_check_refs(self->fd, va, PAGE_SZ, 0));
+	EXPECT_UNMAP_ALL(self->fd, self->ioas_id, 0);
+
+	/* The readable page alone still maps */
+	EXPECT_EQ(0, ioas_map_ro(self->fd, self->ioas_id, va, PAGE_SZ,
+				 IOVA_A));
+	EXPECT_EQ(0, md_check_map(self->fd, hwpt_id, IOVA_A, PAGE_SZ, va));
+	EXPECT_EQ(pin0 + KB(PAGE_SZ), proc_status_kb("VmPin"));
+	EXPECT_UNMAP_ALL(self->fd, self->ioas_id, PAGE_SZ);
+	EXPECT_EQ(0, obj_destroy(self->fd, stdev_id));
+	EXPECT_EQ(pin0, proc_status_kb("VmPin"));
+	munmap(va, 2 * PAGE_SZ);
+}
+
+/*
  * The pin made by another process that has the iommufd (here a child
  * attaching the domain) reaches the owner's mm remotely, and breaks COW
  * there just the same.

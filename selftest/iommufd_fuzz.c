@@ -933,16 +933,13 @@ static int op_access_rw(struct thread *t, struct ctx *c)
 	};
 	__u64 len;
 
-	/* A read writes to user memory: only to our own buffers */
+	/*
+	 * A read writes to user memory: only to our own buffers. One that
+	 * runs past a buffer's end faults on its fence (map_fenced()).
+	 */
 	cmd.access_rw.uptr = pick_uptr(&t->r, &len, true);
 	cmd.access_rw.length = one_in(&t->r, 10) ? pick_len(&t->r) :
 						   below(&t->r, 3 * PG);
-	if (cmd.access_rw.length > len && len < 3 * PG &&
-	    !(cmd.access_rw.flags & MOCK_ACCESS_RW_WRITE) &&
-	    (uintptr_t)pr.reg[R_ANON].p <= cmd.access_rw.uptr &&
-	    cmd.access_rw.uptr + cmd.access_rw.length >
-		    (uintptr_t)pr.reg[R_ANON].p + pr.reg[R_ANON].len)
-		cmd.access_rw.length = len;
 	return test_op(&t->r, c->fd, &cmd);
 }
 
@@ -1055,7 +1052,7 @@ static int op_sva_dma(struct thread *t, struct ctx *c)
 	};
 	__u64 len;
 
-	/* DMA writes only ever go to our own buffers */
+	/* DMA writes only ever go to our own buffers (and stop at a fence) */
 	cmd.sva_dma.va = pick_uptr(&t->r, &len, true);
 	cmd.sva_dma.length = one_in(&t->r, 10) ? rnd(&t->r) :
 						 below(&t->r, sizeof(t->scratch));
@@ -1300,26 +1297,79 @@ static void *thread_fn(void *arg)
 	return NULL;
 }
 
+/*
+ * Buffers are fenced. The fuzzer runs accesses past the end of a buffer on
+ * purpose (lengths are not always clamped to what is left of it), and such
+ * an access must fault, not reach whatever mmap() put next to the buffer:
+ * right above the first one mapped there would otherwise be `sh` (mapped
+ * before the fork), so that an ACCESS_RW read, an SVA DMA write or a DMA
+ * through an IOAS that pinned past the buffer's end overwrote the barrier,
+ * and every process aborted in glibc ("The futex facility returned an
+ * unexpected error code"). So each buffer is mapped with MAP_FIXED inside
+ * a PROT_NONE reservation that leaves at least FENCE bytes on either side.
+ * Every access the fuzzer makes runs up from its start without skipping
+ * pages, so one inaccessible page stops it.
+ */
+#define FENCE PG
+
+/*
+ * Map @len bytes (@prot, @flags, @fd) aligned to @align (a power of two,
+ * at least PG) between two fences; NULL if the mmap() of the buffer fails.
+ */
+static char *map_fenced(size_t len, size_t align, int prot, int flags,
+			int fd)
+{
+	size_t span = FENCE + (align - PG) + len + FENCE;
+	uintptr_t base, at;
+	void *p;
+
+	p = mmap(NULL, span, PROT_NONE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED) {
+		fail("reserving %zu bytes for a buffer: %s", span,
+		     strerror(errno));
+		_exit(1);
+	}
+	base = (uintptr_t)p;
+	at = (base + FENCE + align - 1) & ~(uintptr_t)(align - 1);
+	p = mmap((void *)at, len, prot, flags | MAP_FIXED, fd, 0);
+	if (p == MAP_FAILED) {
+		munmap((void *)base, span);
+		return NULL;
+	}
+	return p;
+}
+
 static void map_regions(void)
 {
 	struct region *g = pr.reg;
 
+	/*
+	 * R_RDONLY sits right below R_ANON, in one fence, so that a range
+	 * that runs from the one into the other crosses two VMAs that pin
+	 * differently (a read-only and a writable private mapping).
+	 */
 	g[R_ANON].len = 1UL << 20;
-	g[R_ANON].p = mmap(NULL, g[R_ANON].len, PROT_READ | PROT_WRITE,
-			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	g[R_RDONLY].len = 256UL << 10;
+	g[R_RDONLY].p = map_fenced(g[R_RDONLY].len + g[R_ANON].len, PG,
+				   PROT_READ | PROT_WRITE,
+				   MAP_PRIVATE | MAP_ANONYMOUS, -1);
+	if (!g[R_RDONLY].p || mprotect(g[R_RDONLY].p, g[R_RDONLY].len,
+				       PROT_READ)) {
+		fail("anonymous buffers: %s", strerror(errno));
+		_exit(1);
+	}
+	g[R_ANON].p = g[R_RDONLY].p + g[R_RDONLY].len;
 	memset(g[R_ANON].p, 0x5a, g[R_ANON].len);
 	g[R_ANON].present = true;
-
-	g[R_RDONLY].len = 256UL << 10;
-	g[R_RDONLY].p = mmap(NULL, g[R_RDONLY].len, PROT_READ,
-			     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	g[R_RDONLY].present = true;
 
-	/* Address space that is not mapped */
+	/* Address space that is not mapped, fenced like the rest */
 	g[R_HOLE].len = 64UL << 10;
-	g[R_HOLE].p = mmap(NULL, g[R_HOLE].len, PROT_NONE,
-			   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	munmap(g[R_HOLE].p, g[R_HOLE].len);
+	g[R_HOLE].p = map_fenced(g[R_HOLE].len, PG, PROT_NONE,
+				 MAP_PRIVATE | MAP_ANONYMOUS, -1);
+	if (g[R_HOLE].p)
+		munmap(g[R_HOLE].p, g[R_HOLE].len);
 
 	pr.memfd_len = 1UL << 20;
 	pr.memfd = memfd_create("fuzz", 0);
@@ -1328,18 +1378,20 @@ static void map_regions(void)
 		_exit(1);
 	}
 	g[R_MEMFD].len = pr.memfd_len;
-	g[R_MEMFD].p = mmap(NULL, pr.memfd_len, PROT_READ | PROT_WRITE,
-			    MAP_SHARED, pr.memfd, 0);
+	g[R_MEMFD].p = map_fenced(pr.memfd_len, PG, PROT_READ | PROT_WRITE,
+				  MAP_SHARED, pr.memfd);
+	if (!g[R_MEMFD].p) {
+		fail("mmap of the memfd: %s", strerror(errno));
+		_exit(1);
+	}
 	memset(g[R_MEMFD].p, 0xa5, pr.memfd_len);
 	g[R_MEMFD].present = true;
 
 	/* hugetlb if the kernel has some: never munmap'ed in part */
 	g[R_HUGE].len = 2 * SZ_2M;
-	g[R_HUGE].p = mmap(NULL, g[R_HUGE].len, PROT_READ | PROT_WRITE,
-			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
-	if (g[R_HUGE].p == MAP_FAILED) {
-		g[R_HUGE].p = NULL;
-	} else {
+	g[R_HUGE].p = map_fenced(g[R_HUGE].len, SZ_2M, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1);
+	if (g[R_HUGE].p) {
 		memset(g[R_HUGE].p, 0x3c, g[R_HUGE].len);
 		g[R_HUGE].present = true;
 	}
@@ -1349,6 +1401,56 @@ static void map_regions(void)
 		close(pr.huge_memfd);
 		pr.huge_memfd = -1;
 	}
+}
+
+/*
+ * The fences work: pinning the page on either side of a buffer's edge, as
+ * a MAP into an IOAS with a mock domain does, fails with EFAULT. R_RDONLY's
+ * top edge is R_ANON's bottom, on purpose. Before the fences, R_ANON's
+ * last page and the first of `sh` pinned fine.
+ */
+static void check_fences(void)
+{
+	static const struct {
+		enum region_kind k;
+		bool below, above;
+	} edge[] = {
+		{ R_RDONLY, true, false }, { R_ANON, false, true },
+		{ R_MEMFD, true, true }, { R_HUGE, true, true },
+	};
+	__u32 ioas, stdev;
+	unsigned int i, up;
+	uintptr_t at;
+	int fd = open_iommu(), ret;
+
+	if (ioas_alloc(fd, &ioas) || mock_domain(fd, ioas, &stdev, NULL, NULL)) {
+		fail("fence check: no IOAS with a mock domain");
+		close(fd);
+		return;
+	}
+	for (i = 0; i != ARRAY_SIZE(edge); i++) {
+		struct region *g = &pr.reg[edge[i].k];
+
+		if (!g->present)
+			continue;
+		for (up = 0; up != 2; up++) {
+			if (!(up ? edge[i].above : edge[i].below))
+				continue;
+			at = (uintptr_t)g->p + (up ? g->len : 0) - PG;
+			ret = ioas_map(fd, ioas, IOMMU_IOAS_MAP_READABLE |
+				       IOMMU_IOAS_MAP_FIXED_IOVA, at, 2 * PG,
+				       &(__u64){ MOCK_APERTURE_START });
+			if (ret != -EFAULT)
+				fail("buffer %u unfenced %s: MAP of %#lx+%#lx: %d",
+				     edge[i].k, up ? "above" : "below",
+				     (unsigned long)at, 2 * PG, ret);
+			if (!ret)
+				ioas_unmap(fd, ioas, 0, UINT64_MAX, NULL);
+		}
+	}
+	obj_destroy(fd, stdev);
+	obj_destroy(fd, ioas);
+	close(fd);
 }
 
 static void run_process(unsigned int idx, int shared_fd)
@@ -1363,6 +1465,7 @@ static void run_process(unsigned int idx, int shared_fd)
 	map_regions();
 	ctx_reset(&pr.own, open_iommu());
 	ctx_reset(&pr.shared, shared_fd);
+	check_fences();
 	pr.vmpin0 = proc_status_kb("VmPin");
 	pr.vmlck0 = proc_status_kb("VmLck");
 
