@@ -97,6 +97,9 @@ enum iommufd_type1_cut {
  * @caps_partial: a GET_INFO buffer too small for the whole chain gets the
  *	capabilities that fit whole, and VFIO_IOMMU_INFO_CAPS only with all
  *	of them; without, it gets none of them, but the flag
+ * @info_to_argsz: GET_INFO copies the info struct back up to argsz, also
+ *	into the middle of cap_offset or the padding after it; without, up
+ *	to the end of iova_pgsizes or, with room for it, cap_offset (type1)
  */
 struct iommufd_type1_rules {
 	bool type1_checks;
@@ -107,6 +110,7 @@ struct iommufd_type1_rules {
 	unsigned int cap_align;
 	bool iova_cap_always;
 	bool caps_partial;
+	bool info_to_argsz;
 };
 
 /* The container door: vfio_iommu_type1 as its users see it. */
@@ -126,6 +130,7 @@ static const struct iommufd_type1_rules iommufd_type1_iommufd = {
 	.cap_align = sizeof(u64),
 	.iova_cap_always = true,
 	.caps_partial = true,
+	.info_to_argsz = true,
 };
 
 /**
@@ -1302,13 +1307,20 @@ static int iommufd_type1_parse_info(void __user *arg,
 static int iommufd_type1_get_info(struct iommufd_type1 *t1, void __user *arg,
 				  struct vfio_iommu_type1_info *info)
 {
-	/* cap_offset is output only, and only there if argsz has room. */
-	size_t copy = min_t(size_t, info->argsz, sizeof(*info));
+	size_t capsz = offsetofend(struct vfio_iommu_type1_info, cap_offset);
 	struct iommufd_type1_caps caps;
-	size_t room = 0;
+	size_t room = 0, copy;
 	int rc = 0;
 
 	iommufd_type1_assert_held(t1);
+
+	/* cap_offset is output only, and only there if argsz has room. */
+	if (t1->rules->info_to_argsz)
+		copy = min_t(size_t, info->argsz, sizeof(*info));
+	else if (info->argsz >= capsz)
+		copy = capsz;
+	else
+		copy = offsetofend(struct vfio_iommu_type1_info, iova_pgsizes);
 
 	if (info->argsz > sizeof(*info))
 		room = info->argsz - sizeof(*info);

@@ -684,7 +684,6 @@ struct compat_info {
 static int get_info(int fd, struct compat_info *ci, __u32 argsz)
 {
 	memset(ci, 0xa5, sizeof(*ci));
-	memset(&ci->info, 0, sizeof(ci->info));
 	ci->info.argsz = argsz;
 	return iommufd_ioctl(fd, VFIO_IOMMU_GET_INFO, ci);
 }
@@ -697,7 +696,14 @@ TEST_F(compat, get_info)
 
 	ASSERT_EQ(0, compat_set(self->fd, self->ioas_id));
 
-	/* Too small for any capability: the size needed, and no caps */
+	/*
+	 * Too small for any capability: the size needed, and no caps. As
+	 * upstream, the struct is copied back up to argsz, which may end
+	 * inside cap_offset.
+	 */
+	ASSERT_EQ(0, get_info(self->fd, &ci, 18));
+	EXPECT_EQ(full, ci.info.argsz);
+	EXPECT_EQ(0xa5a50018U, ci.info.cap_offset);
 	ASSERT_EQ(0, get_info(self->fd, &ci, 16));
 	EXPECT_EQ(full, ci.info.argsz);
 	EXPECT_EQ((__u32)VFIO_IOMMU_INFO_PGSIZES, ci.info.flags);
@@ -739,7 +745,7 @@ TEST_F(compat, get_info)
 	ASSERT_EQ(0, mock_domain(self->fd, self->ioas_id, NULL, &hwpt_id,
 				 NULL));
 	ASSERT_EQ(0, get_info(self->fd, &ci, sizeof(ci)));
-	EXPECT_EQ(full, ci.info.argsz);
+	EXPECT_EQ(sizeof(ci), ci.info.argsz);
 	EXPECT_EQ(PAGE, ci.info.iova_pgsizes);
 	EXPECT_EQ(1U, ci.range.nr_iovas);
 	EXPECT_EQ(MOCK_APERTURE_START, ci.ranges[0].start);
