@@ -1124,8 +1124,11 @@ static int iommufd_type1_unmap(struct iommufd_type1 *t1, void __user *arg,
 		rc = iommufd_type1_cut(t1, start, &last);
 		if (rc < 0)
 			return rc;
-		if (rc)
+		if (rc) {
+			/* Done, successfully, with nothing unmapped. */
+			rc = 0;
 			goto out_copy;
+		}
 	}
 	if (dirty) {
 		rc = iommufd_type1_report_dirty(t1, start, unmap->size,

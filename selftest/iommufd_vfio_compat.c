@@ -83,6 +83,17 @@ static int ioctl_val(int fd, unsigned long request, unsigned long arg)
 	return ret < 0 ? -errno : ret;
 }
 
+/*
+ * A VFIO request with a struct: its value, or -errno. A positive value
+ * where 0 is due then shows as a mismatch, not as a stale errno.
+ */
+static int vfio_req(int fd, unsigned long request, void *arg)
+{
+	int ret = ioctl(fd, request, arg);
+
+	return ret < 0 ? -errno : ret;
+}
+
 static int map_dma(int fd, __u32 flags, __u64 iova, const void *va,
 		   __u64 size)
 {
@@ -94,7 +105,7 @@ static int map_dma(int fd, __u32 flags, __u64 iova, const void *va,
 		.size = size,
 	};
 
-	return iommufd_ioctl(fd, VFIO_IOMMU_MAP_DMA, &map);
+	return vfio_req(fd, VFIO_IOMMU_MAP_DMA, &map);
 }
 
 #define MAP_DMA_RW (VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE)
@@ -111,7 +122,7 @@ static int unmap_dma(int fd, __u32 flags, __u64 iova, __u64 size,
 	};
 	int ret;
 
-	ret = iommufd_ioctl(fd, VFIO_IOMMU_UNMAP_DMA, &unmap);
+	ret = vfio_req(fd, VFIO_IOMMU_UNMAP_DMA, &unmap);
 	if (out)
 		*out = unmap.size;
 	return ret;
@@ -258,7 +269,7 @@ TEST_F(compat, no_compat_ioas)
 	EXPECT_EQ(-ENODEV, ioctl_val(self->fd, VFIO_SET_IOMMU,
 				     VFIO_TYPE1v2_IOMMU));
 
-	EXPECT_EQ(-ENODEV, iommufd_ioctl(self->fd, VFIO_IOMMU_GET_INFO,
+	EXPECT_EQ(-ENODEV, vfio_req(self->fd, VFIO_IOMMU_GET_INFO,
 					 &info));
 	EXPECT_EQ(-ENODEV, map_dma(self->fd, MAP_DMA_RW, IOVA, self->buf,
 				   PAGE));
@@ -269,12 +280,12 @@ TEST_F(compat, no_compat_ioas)
 
 	/* The argument checks come before the lookup, as upstream */
 	info.argsz = 15;
-	EXPECT_EQ(-EINVAL, iommufd_ioctl(self->fd, VFIO_IOMMU_GET_INFO,
+	EXPECT_EQ(-EINVAL, vfio_req(self->fd, VFIO_IOMMU_GET_INFO,
 					 &info));
-	EXPECT_EQ(-EINVAL, iommufd_ioctl(self->fd, VFIO_IOMMU_MAP_DMA, &map));
-	EXPECT_EQ(-EINVAL, iommufd_ioctl(self->fd, VFIO_IOMMU_UNMAP_DMA,
+	EXPECT_EQ(-EINVAL, vfio_req(self->fd, VFIO_IOMMU_MAP_DMA, &map));
+	EXPECT_EQ(-EINVAL, vfio_req(self->fd, VFIO_IOMMU_UNMAP_DMA,
 					 &unmap));
-	EXPECT_EQ(-EFAULT, iommufd_ioctl(self->fd, VFIO_IOMMU_MAP_DMA, NULL));
+	EXPECT_EQ(-EFAULT, vfio_req(self->fd, VFIO_IOMMU_MAP_DMA, NULL));
 
 	/* Nothing was made */
 	EXPECT_FALSE(ioas_exists(self->fd, self->ioas_id + 1));
@@ -286,18 +297,18 @@ TEST_F(compat, other_requests)
 	__u64 buf[64] = { sizeof(buf) };
 
 	ASSERT_EQ(0, compat_set(self->fd, self->ioas_id));
-	EXPECT_EQ(-ENOTTY, iommufd_ioctl(self->fd, VFIO_IOMMU_DIRTY_PAGES,
+	EXPECT_EQ(-ENOTTY, vfio_req(self->fd, VFIO_IOMMU_DIRTY_PAGES,
 					 buf));
-	EXPECT_EQ(-ENOTTY, iommufd_ioctl(self->fd, VFIO_GROUP_GET_STATUS,
+	EXPECT_EQ(-ENOTTY, vfio_req(self->fd, VFIO_GROUP_GET_STATUS,
 					 buf));
-	EXPECT_EQ(-ENOTTY, iommufd_ioctl(self->fd, VFIO_DEVICE_GET_INFO,
+	EXPECT_EQ(-ENOTTY, vfio_req(self->fd, VFIO_DEVICE_GET_INFO,
 					 buf));
 	/* With direction and size bits, a VFIO number is another request */
-	EXPECT_EQ(-ENOTTY, iommufd_ioctl(self->fd,
+	EXPECT_EQ(-ENOTTY, vfio_req(self->fd,
 					 _IOWR(VFIO_TYPE, VFIO_BASE + 13,
 					       struct vfio_iommu_type1_dma_map),
 					 buf));
-	EXPECT_EQ(-ENOTTY, iommufd_ioctl(self->fd, _IO(VFIO_TYPE, 0), buf));
+	EXPECT_EQ(-ENOTTY, vfio_req(self->fd, _IO(VFIO_TYPE, 0), buf));
 }
 
 /* === CHECK_EXTENSION and SET_IOMMU on a compat IOAS === */
@@ -437,12 +448,12 @@ TEST_F(compat, map_errors)
 
 	/* VFIO's argsz and flags rules */
 	map.argsz = offsetofend(struct vfio_iommu_type1_dma_map, size) - 1;
-	EXPECT_EQ(-EINVAL, iommufd_ioctl(self->fd, VFIO_IOMMU_MAP_DMA, &map));
+	EXPECT_EQ(-EINVAL, vfio_req(self->fd, VFIO_IOMMU_MAP_DMA, &map));
 	map.argsz = sizeof(map);
 	map.flags = MAP_DMA_RW | VFIO_DMA_MAP_FLAG_VADDR;
-	EXPECT_EQ(-EINVAL, iommufd_ioctl(self->fd, VFIO_IOMMU_MAP_DMA, &map));
+	EXPECT_EQ(-EINVAL, vfio_req(self->fd, VFIO_IOMMU_MAP_DMA, &map));
 	map.flags = MAP_DMA_RW | (1U << 7);
-	EXPECT_EQ(-EINVAL, iommufd_ioctl(self->fd, VFIO_IOMMU_MAP_DMA, &map));
+	EXPECT_EQ(-EINVAL, vfio_req(self->fd, VFIO_IOMMU_MAP_DMA, &map));
 
 	/* The IOAS's own rules and errnos for the range */
 	EXPECT_EQ(-EINVAL, map_dma(self->fd, MAP_DMA_RW, IOVA, self->buf, 0));
@@ -488,18 +499,18 @@ TEST_F(compat, unmap_errors)
 	ASSERT_EQ(0, map_dma(self->fd, MAP_DMA_RW, IOVA, self->buf, PAGE));
 
 	unmap.argsz = offsetofend(struct vfio_iommu_type1_dma_unmap, size) - 1;
-	EXPECT_EQ(-EINVAL, iommufd_ioctl(self->fd, VFIO_IOMMU_UNMAP_DMA,
+	EXPECT_EQ(-EINVAL, vfio_req(self->fd, VFIO_IOMMU_UNMAP_DMA,
 					 &unmap));
 	unmap.argsz = sizeof(unmap);
 	/* No dirty tracking here, no UPDATE_VADDR, nothing unknown */
 	unmap.flags = VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP;
-	EXPECT_EQ(-EINVAL, iommufd_ioctl(self->fd, VFIO_IOMMU_UNMAP_DMA,
+	EXPECT_EQ(-EINVAL, vfio_req(self->fd, VFIO_IOMMU_UNMAP_DMA,
 					 &unmap));
 	unmap.flags = VFIO_DMA_UNMAP_FLAG_VADDR;
-	EXPECT_EQ(-EINVAL, iommufd_ioctl(self->fd, VFIO_IOMMU_UNMAP_DMA,
+	EXPECT_EQ(-EINVAL, vfio_req(self->fd, VFIO_IOMMU_UNMAP_DMA,
 					 &unmap));
 	unmap.flags = 1U << 9;
-	EXPECT_EQ(-EINVAL, iommufd_ioctl(self->fd, VFIO_IOMMU_UNMAP_DMA,
+	EXPECT_EQ(-EINVAL, vfio_req(self->fd, VFIO_IOMMU_UNMAP_DMA,
 					 &unmap));
 
 	/* ALL takes no range */
@@ -685,7 +696,7 @@ static int get_info(int fd, struct compat_info *ci, __u32 argsz)
 {
 	memset(ci, 0xa5, sizeof(*ci));
 	ci->info.argsz = argsz;
-	return iommufd_ioctl(fd, VFIO_IOMMU_GET_INFO, ci);
+	return vfio_req(fd, VFIO_IOMMU_GET_INFO, ci);
 }
 
 TEST_F(compat, get_info)
