@@ -269,8 +269,7 @@ TEST_F(compat, no_compat_ioas)
 	EXPECT_EQ(-ENODEV, ioctl_val(self->fd, VFIO_SET_IOMMU,
 				     VFIO_TYPE1v2_IOMMU));
 
-	EXPECT_EQ(-ENODEV, vfio_req(self->fd, VFIO_IOMMU_GET_INFO,
-					 &info));
+	EXPECT_EQ(-ENODEV, vfio_req(self->fd, VFIO_IOMMU_GET_INFO, &info));
 	EXPECT_EQ(-ENODEV, map_dma(self->fd, MAP_DMA_RW, IOVA, self->buf,
 				   PAGE));
 	EXPECT_EQ(-ENODEV, unmap_dma(self->fd, 0, IOVA, PAGE, &size));
@@ -280,11 +279,9 @@ TEST_F(compat, no_compat_ioas)
 
 	/* The argument checks come before the lookup, as upstream */
 	info.argsz = 15;
-	EXPECT_EQ(-EINVAL, vfio_req(self->fd, VFIO_IOMMU_GET_INFO,
-					 &info));
+	EXPECT_EQ(-EINVAL, vfio_req(self->fd, VFIO_IOMMU_GET_INFO, &info));
 	EXPECT_EQ(-EINVAL, vfio_req(self->fd, VFIO_IOMMU_MAP_DMA, &map));
-	EXPECT_EQ(-EINVAL, vfio_req(self->fd, VFIO_IOMMU_UNMAP_DMA,
-					 &unmap));
+	EXPECT_EQ(-EINVAL, vfio_req(self->fd, VFIO_IOMMU_UNMAP_DMA, &unmap));
 	EXPECT_EQ(-EFAULT, vfio_req(self->fd, VFIO_IOMMU_MAP_DMA, NULL));
 
 	/* Nothing was made */
@@ -297,17 +294,15 @@ TEST_F(compat, other_requests)
 	__u64 buf[64] = { sizeof(buf) };
 
 	ASSERT_EQ(0, compat_set(self->fd, self->ioas_id));
-	EXPECT_EQ(-ENOTTY, vfio_req(self->fd, VFIO_IOMMU_DIRTY_PAGES,
-					 buf));
-	EXPECT_EQ(-ENOTTY, vfio_req(self->fd, VFIO_GROUP_GET_STATUS,
-					 buf));
-	EXPECT_EQ(-ENOTTY, vfio_req(self->fd, VFIO_DEVICE_GET_INFO,
-					 buf));
+	EXPECT_EQ(-ENOTTY, vfio_req(self->fd, VFIO_IOMMU_DIRTY_PAGES, buf));
+	EXPECT_EQ(-ENOTTY, vfio_req(self->fd, VFIO_GROUP_GET_STATUS, buf));
+	EXPECT_EQ(-ENOTTY, vfio_req(self->fd, VFIO_DEVICE_GET_INFO, buf));
 	/* With direction and size bits, a VFIO number is another request */
-	EXPECT_EQ(-ENOTTY, vfio_req(self->fd,
-					 _IOWR(VFIO_TYPE, VFIO_BASE + 13,
-					       struct vfio_iommu_type1_dma_map),
-					 buf));
+	EXPECT_EQ(-ENOTTY,
+		  vfio_req(self->fd,
+			   _IOWR(VFIO_TYPE, VFIO_BASE + 13,
+				 struct vfio_iommu_type1_dma_map),
+			   buf));
 	EXPECT_EQ(-ENOTTY, vfio_req(self->fd, _IO(VFIO_TYPE, 0), buf));
 }
 
@@ -499,19 +494,15 @@ TEST_F(compat, unmap_errors)
 	ASSERT_EQ(0, map_dma(self->fd, MAP_DMA_RW, IOVA, self->buf, PAGE));
 
 	unmap.argsz = offsetofend(struct vfio_iommu_type1_dma_unmap, size) - 1;
-	EXPECT_EQ(-EINVAL, vfio_req(self->fd, VFIO_IOMMU_UNMAP_DMA,
-					 &unmap));
+	EXPECT_EQ(-EINVAL, vfio_req(self->fd, VFIO_IOMMU_UNMAP_DMA, &unmap));
 	unmap.argsz = sizeof(unmap);
 	/* No dirty tracking here, no UPDATE_VADDR, nothing unknown */
 	unmap.flags = VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP;
-	EXPECT_EQ(-EINVAL, vfio_req(self->fd, VFIO_IOMMU_UNMAP_DMA,
-					 &unmap));
+	EXPECT_EQ(-EINVAL, vfio_req(self->fd, VFIO_IOMMU_UNMAP_DMA, &unmap));
 	unmap.flags = VFIO_DMA_UNMAP_FLAG_VADDR;
-	EXPECT_EQ(-EINVAL, vfio_req(self->fd, VFIO_IOMMU_UNMAP_DMA,
-					 &unmap));
+	EXPECT_EQ(-EINVAL, vfio_req(self->fd, VFIO_IOMMU_UNMAP_DMA, &unmap));
 	unmap.flags = 1U << 9;
-	EXPECT_EQ(-EINVAL, vfio_req(self->fd, VFIO_IOMMU_UNMAP_DMA,
-					 &unmap));
+	EXPECT_EQ(-EINVAL, vfio_req(self->fd, VFIO_IOMMU_UNMAP_DMA, &unmap));
 
 	/* ALL takes no range */
 	EXPECT_EQ(-EINVAL, unmap_dma(self->fd, VFIO_DMA_UNMAP_FLAG_ALL, IOVA,
