@@ -764,7 +764,7 @@ static int iopt_unmap_iova_range(struct io_pagetable *iopt, unsigned long start,
 	unsigned int tries = 0;
 	struct iopt_pages *pages;
 	struct iopt_area *area;
-	int rc = -ENOENT;
+	int rc = 0;
 
 again:
 	down_read(&iopt->domains_rwsem);
@@ -820,7 +820,6 @@ again:
 		unmapped_bytes += iopt_area_length(area);
 		interval_tree_remove(&area->node, &iopt->area_itree);
 		kfree(area);
-		rc = 0;
 	}
 	/*
 	 * Giving up, whether on the busy area itself or on another one found
@@ -845,11 +844,12 @@ again:
  * @length: bytes, not zero
  * @unmapped: if not NULL, the bytes unmapped
  *
- * Return: 0; EBUSY for an area in the range that is still being built or
- * that another UNMAP is removing (checked before the next); ENOENT when
- * nothing is mapped in the range or an area is only partly inside it;
- * EDEADLOCK if an in-kernel access does not let go of its pins; EINVAL,
- * EOVERFLOW for a bad range.
+ * Return: 0, also when nothing is mapped in the range (*@unmapped is then
+ * 0; IOMMU_IOAS_UNMAP makes that ENOENT itself, VFIO's UNMAP_DMA does
+ * not); EBUSY for an area in the range that is still being built or that
+ * another UNMAP is removing (checked before the next); ENOENT when an
+ * area is only partly inside the range; EDEADLOCK if an in-kernel access
+ * does not let go of its pins; EINVAL, EOVERFLOW for a bad range.
  */
 int iopt_unmap_iova(struct io_pagetable *iopt, unsigned long iova,
 		    unsigned long length, unsigned long *unmapped)
@@ -873,10 +873,109 @@ int iopt_unmap_iova(struct io_pagetable *iopt, unsigned long iova,
  */
 int iopt_unmap_all(struct io_pagetable *iopt, unsigned long *unmapped)
 {
-	int rc;
+	/* No area can stick out of everything: ENOENT cannot happen. */
+	return iopt_unmap_iova_range(iopt, 0, ULONG_MAX, unmapped);
+}
 
-	rc = iopt_unmap_iova_range(iopt, 0, ULONG_MAX, unmapped);
-	return rc == -ENOENT ? 0 : rc;
+/*
+ * Split @area into [start, @iova] and [@iova + 1, last]. The two halves
+ * share the page set and stand exactly where the area stood: in the IOVA
+ * tree and, if it is in a domain, in the page set's domains_itree, with
+ * the same storage domain. Nothing is mapped, unmapped or pinned, so this
+ * is only allowed where every domain holds the area as PAGE_SIZE IOPTEs
+ * (large pages disabled), which an unmap of either half may then cut
+ * between, and where no access pin is counted on the area (those counts
+ * could not be divided between the halves).
+ */
+static int iopt_area_split(struct iopt_area *area, unsigned long iova)
+{
+	struct io_pagetable *iopt = area->iopt;
+	struct iopt_pages *pages = area->pages;
+	unsigned long last = iopt_area_last_iova(area);
+	unsigned long byte = iopt_area_start_byte(area, iova + 1);
+	struct iopt_area *rhs;
+	int rc = 0;
+
+	lockdep_assert_held_write(&iopt->iova_rwsem);
+
+	if (iova == last)
+		return 0;
+	if (!pages || area->prevent_access)
+		return -EBUSY;
+	if (!iopt->disable_large_pages ||
+	    ((iova + 1) & (iopt->iova_alignment - 1)) || byte % PAGE_SIZE)
+		return -EINVAL;
+
+	rhs = kzalloc(sizeof(*rhs), GFP_KERNEL_ACCOUNT);
+	if (!rhs)
+		return -ENOMEM;
+
+	mutex_lock(&pages->mutex);
+	if (area->num_accesses) {
+		rc = -EINVAL;
+		goto out_unlock;
+	}
+	rhs->iopt = iopt;
+	rhs->pages = pages;
+	rhs->iommu_prot = area->iommu_prot;
+	rhs->page_offset = 0;
+	rhs->storage_domain = area->storage_domain;
+	rhs->node.start = iova + 1;
+	rhs->node.last = last;
+	rhs->pages_node.start = byte / PAGE_SIZE;
+	rhs->pages_node.last = area->pages_node.last;
+	kref_get(&pages->kref);
+
+	interval_tree_remove(&area->node, &iopt->area_itree);
+	if (area->storage_domain)
+		interval_tree_remove(&area->pages_node, &pages->domains_itree);
+	area->node.last = iova;
+	area->pages_node.last = byte / PAGE_SIZE - 1;
+	interval_tree_insert(&area->node, &iopt->area_itree);
+	interval_tree_insert(&rhs->node, &iopt->area_itree);
+	if (area->storage_domain) {
+		interval_tree_insert(&area->pages_node, &pages->domains_itree);
+		interval_tree_insert(&rhs->pages_node, &pages->domains_itree);
+	}
+	rhs = NULL;
+out_unlock:
+	mutex_unlock(&pages->mutex);
+	kfree(rhs);
+	return rc;
+}
+
+/**
+ * iopt_cut_iova() - make area boundaries after some IOVAs
+ * @iopt: the table
+ * @iovas: IOVAs that are to be the last byte of an area if an area
+ *	covers them
+ * @num: how many
+ *
+ * What VFIO's TYPE1 (v1) UNMAP_DMA needs to unmap part of a mapping: the
+ * areas covering each IOVA are split after it, so that the range between
+ * two cuts is whole areas. Only with large pages disabled. A split that
+ * fails leaves the cuts already made, which change nothing a user can
+ * see but what IOMMU_IOAS_UNMAP of an exact area covers.
+ *
+ * Return: 0; EINVAL with large pages enabled, for an IOVA not on the
+ * IOAS's granule, or for an area in-kernel accesses pin; EBUSY for an
+ * area being built or unmapped; ENOMEM.
+ */
+int iopt_cut_iova(struct io_pagetable *iopt, const unsigned long *iovas,
+		  unsigned int num)
+{
+	struct iopt_area *area;
+	unsigned int i;
+	int rc = 0;
+
+	down_write(&iopt->iova_rwsem);
+	for (i = 0; i != num && !rc; i++) {
+		area = iopt_area_first(&iopt->area_itree, iovas[i], iovas[i]);
+		if (area)
+			rc = iopt_area_split(area, iovas[i]);
+	}
+	up_write(&iopt->iova_rwsem);
+	return rc;
 }
 
 /**

@@ -489,6 +489,9 @@ int iommufd_ioas_unmap(struct iommufd_ucmd *ucmd)
 	} else {
 		rc = iopt_unmap_iova(&ioas->iopt, cmd->iova, cmd->length,
 				     &unmapped);
+		/* Unlike unmap-all, a range that held nothing is an error. */
+		if (!rc && !unmapped)
+			rc = -ENOENT;
 	}
 	if (rc)
 		goto out_put;

@@ -129,6 +129,9 @@ struct iommufd_object {
  * @type1_accounting: a VFIO container's context: CAP_IPC_LOCK holders'
  *	pins still count in locked_vm, just with no limit, as type1 counts
  *	them; set before the context is used, then constant
+ * @vfio_ioas: the compat IOAS (IOMMU_VFIO_IOAS) that VFIO container
+ *	ioctls on the file act on, or NULL; not a reference: removing the
+ *	IOAS from @objects clears it. Guarded by @objects' xa_lock
  */
 struct iommufd_ctx {
 	struct file *file;
@@ -137,6 +140,7 @@ struct iommufd_ctx {
 	struct rw_semaphore ioas_creation_rwsem;
 	u8 account_mode;
 	bool type1_accounting;
+	struct iommufd_ioas *vfio_ioas;
 };
 
 u8 iommufd_ctx_account_mode(struct iommufd_ctx *ictx);
@@ -511,6 +515,9 @@ int iommufd_ioas_option(struct iommufd_ucmd *ucmd);
 
 int iommufd_destroy(struct iommufd_ucmd *ucmd);
 int iommufd_option(struct iommufd_ucmd *ucmd);
+int iommufd_vfio_ioas(struct iommufd_ucmd *ucmd);
+long iommufd_vfio_ioctl(struct iommufd_ctx *ictx, unsigned int cmd,
+			unsigned long arg);
 
 struct iommu_ioas_copy;
 

@@ -115,12 +115,6 @@ static int iommufd_fops_release(struct inode *inode, struct file *filp)
 	return 0;
 }
 
-/* A command whose struct is known but whose handler has not landed yet. */
-static int iommufd_not_implemented(struct iommufd_ucmd *ucmd)
-{
-	return -EOPNOTSUPP;
-}
-
 /* Every command struct; sizes the on-stack copy of the user's struct. */
 union ucmd_buffer {
 	struct iommu_destroy destroy;
@@ -189,8 +183,8 @@ static const struct iommufd_ioctl_op iommufd_ioctl_ops[] = {
 	IOCTL_OP(IOMMU_IOAS_UNMAP, iommufd_ioas_unmap,
 		 struct iommu_ioas_unmap, length),
 	IOCTL_OP(IOMMU_OPTION, iommufd_option, struct iommu_option, val64),
-	IOCTL_OP(IOMMU_VFIO_IOAS, iommufd_not_implemented,
-		 struct iommu_vfio_ioas, __reserved),
+	IOCTL_OP(IOMMU_VFIO_IOAS, iommufd_vfio_ioas, struct iommu_vfio_ioas,
+		 __reserved),
 	IOCTL_OP(IOMMU_HWPT_ALLOC, iommufd_hwpt_alloc,
 		 struct iommu_hwpt_alloc, __reserved),
 	IOCTL_OP(IOMMU_GET_HW_INFO, iommufd_get_hw_info,
@@ -236,10 +230,11 @@ static long iommufd_fops_ioctl(struct file *filp, unsigned int cmd,
 	unsigned int nr;
 	int ret;
 
+	/* Outside the table: VFIO's container ioctls, on the compat IOAS. */
 	nr = _IOC_NR(cmd);
 	if (nr < IOMMUFD_CMD_BASE ||
 	    nr - IOMMUFD_CMD_BASE >= ARRAY_SIZE(iommufd_ioctl_ops))
-		return -ENOIOCTLCMD;
+		return iommufd_vfio_ioctl(ictx, cmd, arg);
 
 	ucmd.ictx = ictx;
 	ucmd.ubuffer = (void __user *)arg;

@@ -172,6 +172,19 @@ static void iommufd_object_wait_shortterm(struct iommufd_ctx *ictx,
 			  obj->id);
 }
 
+/*
+ * An object leaving the table stops being the compat IOAS: it is not a
+ * reference, so destroying the IOAS is allowed, and forgets it.
+ */
+static void iommufd_object_forget_compat(struct iommufd_ctx *ictx,
+					 struct iommufd_object *obj)
+{
+	lockdep_assert_held(&ictx->objects.xa_lock);
+
+	if (ictx->vfio_ioas && &ictx->vfio_ioas->obj == obj)
+		ictx->vfio_ioas = NULL;
+}
+
 /**
  * iommufd_object_remove() - destroy a published object: the one way out of
  *	the table
@@ -246,6 +259,7 @@ int iommufd_object_remove(struct iommufd_ctx *ictx,
 
 	if (flags & IOMMUFD_REMOVE_WAIT) {
 		xas_store(&xas, NULL);
+		iommufd_object_forget_compat(ictx, obj);
 		xa_unlock(&ictx->objects);
 		iommufd_object_wait_shortterm(ictx, obj);
 		if (WARN_ON_ONCE(!refcount_dec_if_one(&obj->users)))
@@ -256,6 +270,7 @@ int iommufd_object_remove(struct iommufd_ctx *ictx,
 			return -EBUSY;
 		}
 		xas_store(&xas, NULL);
+		iommufd_object_forget_compat(ictx, obj);
 		xa_unlock(&ictx->objects);
 		iommufd_object_wait_shortterm(ictx, obj);
 	}

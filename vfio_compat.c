@@ -1,27 +1,42 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * VFIO type1 containers on iommufd.
+ * VFIO type1 on iommufd: one implementation of the type1 rules, behind
+ * two doors.
  *
- * A container is a context of its own, with no file and one IOAS. Its
- * VFIO_IOMMU_* ioctls are answered here with vfio_iommu_type1's rules as
- * its users see them; iommufd_vfio.ko registers these functions with
+ * The first door is a VFIO container (/dev/vfio/vfio), served by
+ * iommufd_vfio.ko: a context of its own, with no file and one IOAS,
+ * whose VFIO_IOMMU_* ioctls are answered with vfio_iommu_type1's rules as
+ * its users see them. iommufd_vfio.ko registers these functions with
  * VFIO, so this file needs nothing from vfio.ko itself.
  *
- * Each VFIO mapping is one area of the IOAS: MAP_DMA makes exactly one
- * and UNMAP_DMA removes whole ones, so type1's mapping rules are checked
- * against the area tree. A group with a real IOMMU is bound as a device
- * of the context and attached to the IOAS, which gives it an automatic
- * HWPT (shared with every other group whose IOMMU can use the same
- * domain) filled with every mapping. Emulated (mdev) groups share one
- * access; vfio_pin_pages() pins through it, page by page, and the pins
- * are counted per IOVA page so that unpins of pages that were never
+ * The second door is the /dev/iommu file itself, as in upstream iommufd:
+ * requests numbered below the iommufd commands are VFIO container ioctls
+ * on the context's compat IOAS, chosen with IOMMU_VFIO_IOAS. There the
+ * rules are upstream iommufd's where they differ from type1's.
+ *
+ * Both doors parse a request and run it with the same code, on a &struct
+ * iommufd_type1; what differs between them is data, one &struct
+ * iommufd_type1_rules each (iommufd_type1_vfio, iommufd_type1_iommufd).
+ *
+ * In a container each VFIO mapping is one area of the IOAS: MAP_DMA makes
+ * exactly one and UNMAP_DMA removes whole ones, so type1's mapping rules
+ * are checked against the area tree. A group with a real IOMMU is bound
+ * as a device of the context and attached to the IOAS, which gives it an
+ * automatic HWPT (shared with every other group whose IOMMU can use the
+ * same domain) filled with every mapping. Emulated (mdev) groups share
+ * one access; vfio_pin_pages() pins through it, page by page, and the
+ * pins are counted per IOVA page so that unpins of pages that were never
  * pinned, which some drivers do, are ignored as type1 ignores them.
  *
- * Locking: @lock serialises everything that changes the container
- * (mapping, groups, the access). It is held while UNMAP waits for the
- * drivers' dma_unmap callbacks, which is safe because nothing a driver
- * calls from there, or while holding its own locks, takes it: pin, unpin
- * and dma_rw only take @pin_lock and iommufd's own locks.
+ * Locking: a container's @lock serialises everything that changes the
+ * container (its requests, groups, the access). It is held while UNMAP
+ * waits for the drivers' dma_unmap callbacks, which is safe because
+ * nothing a driver calls from there, or while holding its own locks,
+ * takes it: pin, unpin and dma_rw only take @pin_lock and iommufd's own
+ * locks. Requests through /dev/iommu take no lock of their own: they
+ * hold a reference on the compat IOAS and rely on its locking, as the
+ * IOAS ioctls do, which is why only the container door checks a request
+ * against the area tree before it runs.
  */
 #define pr_fmt(fmt) "iommufd: " fmt
 
@@ -31,12 +46,220 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/iommufd.h>
+#include <uapi/linux/iommufd.h>
 #include <uapi/linux/vfio.h>
 
 #include "iommufd_private.h"
 
 /* type1 writes dirty bitmaps of at most this many bytes at once. */
 #define IOMMUFD_VFIO_MAX_DIRTY_BITMAP	(256UL << 20)
+
+/* --- The type1 rules ---------------------------------------------------- */
+
+/**
+ * enum iommufd_type1_cut - UNMAP_DMA of a range a mapping sticks out of
+ * @IOMMUFD_TYPE1_CUT_REFUSE: EINVAL, nothing is unmapped (type1's TYPE1v2)
+ * @IOMMUFD_TYPE1_CUT_WHOLE: a mapping that starts in the range goes whole;
+ *	one that starts before it makes the request succeed with nothing
+ *	unmapped (type1's TYPE1)
+ * @IOMMUFD_TYPE1_CUT_SPLIT: the mappings are split at the ends of the
+ *	range and only what is inside goes (upstream iommufd with large
+ *	pages disabled, which is what its TYPE1 does)
+ * @IOMMUFD_TYPE1_CUT_ENOENT: the IOAS's own rule: what lies before such a
+ *	mapping is unmapped, then ENOENT (upstream iommufd otherwise)
+ */
+enum iommufd_type1_cut {
+	IOMMUFD_TYPE1_CUT_REFUSE,
+	IOMMUFD_TYPE1_CUT_WHOLE,
+	IOMMUFD_TYPE1_CUT_SPLIT,
+	IOMMUFD_TYPE1_CUT_ENOENT,
+};
+
+/**
+ * struct iommufd_type1_rules - what a door makes of the type1 requests
+ * @type1_checks: MAP_DMA and UNMAP_DMA check their arguments as
+ *	vfio_iommu_type1 does, in its order and with its errnos, before the
+ *	IOAS sees them: permission, alignment to the smallest IOMMU page and
+ *	wrap-around (EINVAL), then overlap (EEXIST), the mapping limit
+ *	(ENOSPC) and reserved IOVA (EINVAL). Without, the IOAS's own checks
+ *	and errnos decide, as in upstream iommufd
+ * @dma_limit: mappings are counted against &iommufd_type1.dma_avail,
+ *	which GET_INFO's DMA_AVAIL reports; without, DMA_AVAIL says U32_MAX
+ * @dirty: dirty tracking: DIRTY_PAGES, UNMAP_DMA's GET_DIRTY_BITMAP and
+ *	GET_INFO's MIGRATION capability
+ * @size_on_error: UNMAP_DMA writes back the size it unmapped also when
+ *	the IOAS's unmap fails part way
+ * @cut: what UNMAP_DMA does with a mapping that sticks out of its range:
+ *	[0] with TYPE1, [1] with TYPE1v2 (see &iommufd_type1.v2)
+ * @cap_align: GET_INFO's capabilities start on multiples of this
+ * @iova_cap_always: GET_INFO has an IOVA_RANGE capability also while no
+ *	IOMMU domain is attached (type1 has none then)
+ * @caps_partial: a GET_INFO buffer too small for the whole chain gets the
+ *	capabilities that fit whole, and VFIO_IOMMU_INFO_CAPS only with all
+ *	of them; without, it gets none of them, but the flag
+ * @info_to_argsz: GET_INFO copies the info struct back up to argsz, also
+ *	into the middle of cap_offset or the padding after it; without, up
+ *	to the end of iova_pgsizes or, with room for it, cap_offset (type1)
+ */
+struct iommufd_type1_rules {
+	bool type1_checks;
+	bool dma_limit;
+	bool dirty;
+	bool size_on_error;
+	enum iommufd_type1_cut cut[2];
+	unsigned int cap_align;
+	bool iova_cap_always;
+	bool caps_partial;
+	bool info_to_argsz;
+};
+
+/* The container door: vfio_iommu_type1 as its users see it. */
+static const struct iommufd_type1_rules iommufd_type1_vfio = {
+	.type1_checks = true,
+	.dma_limit = true,
+	.dirty = true,
+	.cut = { IOMMUFD_TYPE1_CUT_WHOLE, IOMMUFD_TYPE1_CUT_REFUSE },
+	/* VFIO's capability helper of 6.1 packs them back to back. */
+	.cap_align = 1,
+};
+
+/* The /dev/iommu door: upstream iommufd's VFIO compatibility. */
+static const struct iommufd_type1_rules iommufd_type1_iommufd = {
+	.size_on_error = true,
+	.cut = { IOMMUFD_TYPE1_CUT_SPLIT, IOMMUFD_TYPE1_CUT_ENOENT },
+	.cap_align = sizeof(u64),
+	.iova_cap_always = true,
+	.caps_partial = true,
+	.info_to_argsz = true,
+};
+
+/**
+ * struct iommufd_type1 - what a VFIO request acts on
+ * @rules: its door's rules
+ * @lock: what serialises the requests (a container's lock), NULL for
+ *	/dev/iommu, whose requests rely on the IOAS's own locking
+ * @ictx: the context that mappings are made through and charged by
+ * @ioas: the IOAS; referenced, for as long as this exists
+ * @v2: TYPE1v2 rules rather than TYPE1: a container's type, constant; on
+ *	/dev/iommu, large pages enabled in @ioas (VFIO_SET_IOMMU of TYPE1
+ *	disables them), read when the request starts
+ * @dma_avail: with &iommufd_type1_rules.dma_limit, how many more mappings
+ *	may be made
+ * @dirty_tracking: with &iommufd_type1_rules.dirty,
+ *	VFIO_IOMMU_DIRTY_PAGES_FLAG_START is in force
+ *
+ * @dma_avail and @dirty_tracking are guarded by @lock, and only exist
+ * where there is one.
+ */
+struct iommufd_type1 {
+	const struct iommufd_type1_rules *rules;
+	struct mutex *lock;	/* serialises requests; NULL on /dev/iommu */
+	struct iommufd_ctx *ictx;
+	struct iommufd_ioas *ioas;
+	bool v2;
+	unsigned int dma_avail;
+	bool dirty_tracking;
+};
+
+static void iommufd_type1_assert_held(struct iommufd_type1 *t1)
+{
+	if (t1->lock)
+		lockdep_assert_held(t1->lock);
+}
+
+/*
+ * The IOMMU page sizes of the IOAS: those every attached domain has, with
+ * sizes below PAGE_SIZE hidden and PAGE_SIZE shown instead, as type1
+ * reports them; PAGE_MASK with no domain.
+ */
+static unsigned long iommufd_type1_pgsize_bitmap(struct iommufd_ioas *ioas)
+{
+	struct io_pagetable *iopt = &ioas->iopt;
+	unsigned long bitmap = ULONG_MAX;
+	struct iommu_domain *domain;
+	unsigned long index;
+
+	down_read(&iopt->domains_rwsem);
+	xa_for_each(&iopt->domains, index, domain)
+		bitmap &= domain->pgsize_bitmap;
+	up_read(&iopt->domains_rwsem);
+	if (bitmap & ~PAGE_MASK) {
+		bitmap &= PAGE_MASK;
+		bitmap |= PAGE_SIZE;
+	}
+	return bitmap;
+}
+
+/* The smallest of them, which type1 wants every IOVA and size aligned to. */
+static unsigned long iommufd_type1_pgsize(struct iommufd_ioas *ioas)
+{
+	return 1UL << __ffs(iommufd_type1_pgsize_bitmap(ioas));
+}
+
+/*
+ * The first area that intersects [@start, @last], as (iova, length), or
+ * false if there is none.
+ */
+static bool iommufd_type1_first_area(struct iommufd_ioas *ioas,
+				     unsigned long start, unsigned long last,
+				     unsigned long *iova, unsigned long *length)
+{
+	struct io_pagetable *iopt = &ioas->iopt;
+	struct iopt_area *area;
+
+	down_read(&iopt->iova_rwsem);
+	area = iopt_area_first(&iopt->area_itree, start, last);
+	if (area) {
+		*iova = iopt_area_iova(area);
+		*length = iopt_area_length(area);
+	}
+	up_read(&iopt->iova_rwsem);
+	return area;
+}
+
+/* How many areas intersect [@start, @last]. */
+static unsigned int iommufd_type1_count_areas(struct iommufd_ioas *ioas,
+					      unsigned long start,
+					      unsigned long last)
+{
+	struct io_pagetable *iopt = &ioas->iopt;
+	struct iopt_area *area;
+	unsigned int count = 0;
+
+	down_read(&iopt->iova_rwsem);
+	for_each_iopt_area(area, &iopt->area_itree, start, last)
+		count++;
+	up_read(&iopt->iova_rwsem);
+	return count;
+}
+
+/*
+ * Unmap every area within [@start, @last], giving back to @dma_avail
+ * what was unmapped, also when the unmap stops part way.
+ */
+static int iommufd_type1_unmap_range(struct iommufd_type1 *t1,
+				     unsigned long start, unsigned long last,
+				     unsigned long *unmapped)
+{
+	struct io_pagetable *iopt = &t1->ioas->iopt;
+	unsigned int before = 0;
+	int rc;
+
+	iommufd_type1_assert_held(t1);
+
+	if (t1->rules->dma_limit)
+		before = iommufd_type1_count_areas(t1->ioas, start, last);
+	if (!start && last == ULONG_MAX)
+		rc = iopt_unmap_all(iopt, unmapped);
+	else
+		rc = iopt_unmap_iova(iopt, start, last - start + 1, unmapped);
+	if (t1->rules->dma_limit)
+		t1->dma_avail += before -
+				 iommufd_type1_count_areas(t1->ioas, start, last);
+	return rc;
+}
+
+/* --- Containers --------------------------------------------------------- */
 
 /**
  * struct iommufd_vfio_group - a group in a container
@@ -53,44 +276,73 @@ struct iommufd_vfio_group {
 
 /**
  * struct iommufd_vfio_container - what a VFIO container is here
- * @ictx: the container's private context
- * @ioas: its one IOAS
- * @v2: VFIO_TYPE1v2_IOMMU rather than VFIO_TYPE1_IOMMU; constant
+ * @t1: the type1 state its requests run on: its private context, its one
+ *	IOAS, its type; the rules are &iommufd_type1_vfio, @t1.lock is @lock
  * @ops: the registrar's callbacks; constant
  * @data: their argument; constant
- * @lock: guards every field below it but @pins
+ * @lock: guards every field below it but @pins, and the mutable fields
+ *	of @t1
  * @groups: &struct iommufd_vfio_group
  * @num_real: groups with a real IOMMU
  * @num_emulated: emulated groups
  * @access: the access of the emulated groups, while there are any;
  *	readable under @pin_lock too
- * @dma_avail: how many more mappings may be made
- * @dirty_tracking: VFIO_IOMMU_DIRTY_PAGES_FLAG_START is in force
  * @pin_lock: guards @pins and the use of @access by pin and unpin
  * @pins: pins taken through vfio_pin_pages(), by IOVA page: a value
  *	entry holding the count
  * @debugfs: the container's file in debugfs (vfio_debugfs.c); constant
  */
 struct iommufd_vfio_container {
-	struct iommufd_ctx *ictx;
-	struct iommufd_ioas *ioas;
-	bool v2;
+	struct iommufd_type1 t1;
 	const struct iommufd_vfio_ops *ops;
 	void *data;
 
-	struct mutex lock;	/* guards the fields up to @pin_lock */
+	struct mutex lock;	/* guards the fields up to @pin_lock, t1 */
 	struct list_head groups;
 	unsigned int num_real;
 	unsigned int num_emulated;
 	struct iommufd_access *access;
-	unsigned int dma_avail;
-	bool dirty_tracking;
 
 	struct mutex pin_lock;	/* guards pins; access for pin and unpin */
 	struct xarray pins;
 
 	struct dentry *debugfs;
 };
+
+/* The extensions whose answer does not depend on an IOAS. */
+static int iommufd_type1_extension(unsigned long ext)
+{
+	switch (ext) {
+	case VFIO_TYPE1_IOMMU:
+	case VFIO_TYPE1v2_IOMMU:
+	case VFIO_UNMAP_ALL:
+		return 1;
+	default:
+		/*
+		 * Not TYPE1_NESTING: 6.1's x86 IOMMUs cannot nest anyway. Not
+		 * UPDATE_VADDR, which neither door offers.
+		 */
+		return 0;
+	}
+}
+
+/*
+ * VFIO_DMA_CC_IOMMU: does every domain of the IOAS keep DMA coherent?
+ * Vacuously so for none. The domains of the IOAS's groups are its
+ * automatic HWPTs.
+ */
+static int iommufd_type1_cc(struct iommufd_ioas *ioas)
+{
+	struct iommufd_hwpt_paging *hwpt;
+	int rc = 1;
+
+	mutex_lock(&ioas->mutex);
+	list_for_each_entry(hwpt, &ioas->hwpt_list, hwpt_item)
+		if (!hwpt->enforce_cache_coherency)
+			rc = 0;
+	mutex_unlock(&ioas->mutex);
+	return rc;
+}
 
 /**
  * iommufd_vfio_check_extension() - answer VFIO_CHECK_EXTENSION
@@ -104,29 +356,9 @@ struct iommufd_vfio_container {
 int iommufd_vfio_check_extension(struct iommufd_vfio_container *ctr,
 				 unsigned long ext)
 {
-	struct iommufd_vfio_group *vgroup;
-	int rc = 1;
-
-	switch (ext) {
-	case VFIO_TYPE1_IOMMU:
-	case VFIO_TYPE1v2_IOMMU:
-	case VFIO_UNMAP_ALL:
-		return 1;
-	case VFIO_DMA_CC_IOMMU:
-		if (!ctr)
-			return 0;
-		/* Every domain must keep DMA coherent; vacuously so for none. */
-		mutex_lock(&ctr->lock);
-		list_for_each_entry(vgroup, &ctr->groups, node)
-			if (vgroup->idev &&
-			    !iommufd_device_enforced_coherent(vgroup->idev))
-				rc = 0;
-		mutex_unlock(&ctr->lock);
-		return rc;
-	default:
-		/* Not TYPE1_NESTING: 6.1's x86 IOMMUs cannot nest anyway. */
-		return 0;
-	}
+	if (ext == VFIO_DMA_CC_IOMMU)
+		return ctr ? iommufd_type1_cc(ctr->t1.ioas) : 0;
+	return iommufd_type1_extension(ext);
 }
 EXPORT_SYMBOL_NS_GPL(iommufd_vfio_check_extension, IOMMUFD);
 
@@ -148,6 +380,7 @@ iommufd_vfio_container_alloc(unsigned long type, unsigned int dma_entry_limit,
 			     const struct iommufd_vfio_ops *ops, void *data)
 {
 	struct iommufd_vfio_container *ctr;
+	struct iommufd_ctx *ictx;
 	int rc;
 
 	if (type != VFIO_TYPE1_IOMMU && type != VFIO_TYPE1v2_IOMMU)
@@ -158,116 +391,52 @@ iommufd_vfio_container_alloc(unsigned long type, unsigned int dma_entry_limit,
 	ctr = kzalloc(sizeof(*ctr), GFP_KERNEL_ACCOUNT);
 	if (!ctr)
 		return ERR_PTR(-ENOMEM);
-	ctr->ictx = iommufd_ctx_alloc();
-	if (!ctr->ictx) {
+	ictx = iommufd_ctx_alloc();
+	if (!ictx) {
 		rc = -ENOMEM;
 		goto err_free;
 	}
-	ctr->ictx->account_mode = IOPT_PAGES_ACCOUNT_MM;
-	ctr->ictx->type1_accounting = true;
-	ctr->ioas = iommufd_ioas_alloc(ctr->ictx);
-	if (IS_ERR(ctr->ioas)) {
-		rc = PTR_ERR(ctr->ioas);
+	ictx->account_mode = IOPT_PAGES_ACCOUNT_MM;
+	ictx->type1_accounting = true;
+	ctr->t1.ioas = iommufd_ioas_alloc(ictx);
+	if (IS_ERR(ctr->t1.ioas)) {
+		rc = PTR_ERR(ctr->t1.ioas);
 		goto err_ctx;
 	}
-	iommufd_object_finalize(ctr->ictx, &ctr->ioas->obj);
+	iommufd_object_finalize(ictx, &ctr->t1.ioas->obj);
 
-	ctr->v2 = type == VFIO_TYPE1v2_IOMMU;
+	ctr->t1.rules = &iommufd_type1_vfio;
+	ctr->t1.lock = &ctr->lock;
+	ctr->t1.ictx = ictx;
+	ctr->t1.v2 = type == VFIO_TYPE1v2_IOMMU;
+	ctr->t1.dma_avail = dma_entry_limit;
 	ctr->ops = ops;
 	ctr->data = data;
 	mutex_init(&ctr->lock);
 	INIT_LIST_HEAD(&ctr->groups);
-	ctr->dma_avail = dma_entry_limit;
 	mutex_init(&ctr->pin_lock);
 	xa_init(&ctr->pins);
 	ctr->debugfs = iommufd_vfio_debugfs_add(ctr);
 	return ctr;
 
 err_ctx:
-	iommufd_ctx_free(ctr->ictx);
+	iommufd_ctx_free(ictx);
 err_free:
 	kfree(ctr);
 	return ERR_PTR(rc);
 }
 EXPORT_SYMBOL_NS_GPL(iommufd_vfio_container_alloc, IOMMUFD);
 
-/* The smallest IOMMU page size, which every IOVA and size must align to. */
-static unsigned long iommufd_vfio_pgsize_bitmap(struct iommufd_vfio_container *ctr)
-{
-	struct io_pagetable *iopt = &ctr->ioas->iopt;
-	unsigned long bitmap = ULONG_MAX;
-	struct iommu_domain *domain;
-	unsigned long index;
-
-	down_read(&iopt->domains_rwsem);
-	xa_for_each(&iopt->domains, index, domain)
-		bitmap &= domain->pgsize_bitmap;
-	up_read(&iopt->domains_rwsem);
-	/* As type1: sizes below PAGE_SIZE are hidden, PAGE_SIZE shown. */
-	if (bitmap & ~PAGE_MASK) {
-		bitmap &= PAGE_MASK;
-		bitmap |= PAGE_SIZE;
-	}
-	return bitmap;
-}
-
-static unsigned long iommufd_vfio_pgsize(struct iommufd_vfio_container *ctr)
-{
-	return 1UL << __ffs(iommufd_vfio_pgsize_bitmap(ctr));
-}
-
 /*
- * Unmap one whole area. The container's lock keeps anyone else from
- * changing the IOAS, so failing here means a driver kept its pins.
+ * Remove every mapping; called when the last group leaves. The container's
+ * lock keeps anyone else from changing the IOAS, so failing here means a
+ * driver kept its pins.
  */
-static int iommufd_vfio_unmap_area(struct iommufd_vfio_container *ctr,
-				   unsigned long iova, unsigned long length)
-{
-	unsigned long unmapped;
-	int rc;
-
-	lockdep_assert_held(&ctr->lock);
-
-	rc = iopt_unmap_iova(&ctr->ioas->iopt, iova, length, &unmapped);
-	if (rc)
-		return rc;
-	if (WARN_ON(unmapped != length))
-		return -EIO;
-	ctr->dma_avail++;
-	return 0;
-}
-
-/*
- * The first area that intersects [@start, @last], as (iova, length), or
- * false if there is none.
- */
-static bool iommufd_vfio_first_area(struct iommufd_vfio_container *ctr,
-				    unsigned long start, unsigned long last,
-				    unsigned long *iova, unsigned long *length)
-{
-	struct io_pagetable *iopt = &ctr->ioas->iopt;
-	struct iopt_area *area;
-
-	down_read(&iopt->iova_rwsem);
-	area = iopt_area_first(&iopt->area_itree, start, last);
-	if (area) {
-		*iova = iopt_area_iova(area);
-		*length = iopt_area_length(area);
-	}
-	up_read(&iopt->iova_rwsem);
-	return area;
-}
-
-/* Remove every mapping; called when the last group leaves. */
 static void iommufd_vfio_unmap_all(struct iommufd_vfio_container *ctr)
 {
-	unsigned long iova, length;
-
 	lockdep_assert_held(&ctr->lock);
 
-	while (iommufd_vfio_first_area(ctr, 0, ULONG_MAX, &iova, &length))
-		if (WARN_ON(iommufd_vfio_unmap_area(ctr, iova, length)))
-			break;
+	WARN_ON(iommufd_type1_unmap_range(&ctr->t1, 0, ULONG_MAX, NULL));
 }
 
 /**
@@ -289,8 +458,8 @@ void iommufd_vfio_container_destroy(struct iommufd_vfio_container *ctr)
 	iommufd_vfio_unmap_all(ctr);
 	mutex_unlock(&ctr->lock);
 
-	iommufd_ctx_destroy_objects(ctr->ictx);
-	iommufd_ctx_free(ctr->ictx);
+	iommufd_ctx_destroy_objects(ctr->t1.ictx);
+	iommufd_ctx_free(ctr->t1.ictx);
 	WARN_ON(!xa_empty(&ctr->pins));
 	xa_destroy(&ctr->pins);
 	mutex_destroy(&ctr->pin_lock);
@@ -303,7 +472,7 @@ EXPORT_SYMBOL_NS_GPL(iommufd_vfio_container_destroy, IOMMUFD);
 struct iommufd_ioas *
 iommufd_vfio_container_ioas(struct iommufd_vfio_container *ctr)
 {
-	return ctr->ioas;
+	return ctr->t1.ioas;
 }
 
 /* --- Emulated groups: the shared access ------------------------------- */
@@ -331,11 +500,11 @@ static int iommufd_vfio_access_get(struct iommufd_vfio_container *ctr)
 
 	if (ctr->access)
 		return 0;
-	access = iommufd_access_create(ctr->ictx, &iommufd_vfio_access_ops,
+	access = iommufd_access_create(ctr->t1.ictx, &iommufd_vfio_access_ops,
 				       ctr, &id);
 	if (IS_ERR(access))
 		return PTR_ERR(access);
-	rc = iommufd_access_attach(access, ctr->ioas->obj.id);
+	rc = iommufd_access_attach(access, ctr->t1.ioas->obj.id);
 	if (rc) {
 		iommufd_access_destroy(access);
 		return rc;
@@ -448,13 +617,13 @@ int iommufd_vfio_container_attach_group(struct iommufd_vfio_container *ctr,
 			goto err_unlock;
 		ctr->num_emulated++;
 	} else {
-		vgroup->idev = iommufd_device_bind_group(ctr->ictx, group,
+		vgroup->idev = iommufd_device_bind_group(ctr->t1.ictx, group,
 							 &dev_id);
 		if (IS_ERR(vgroup->idev)) {
 			rc = PTR_ERR(vgroup->idev);
 			goto err_unlock;
 		}
-		pt_id = ctr->ioas->obj.id;
+		pt_id = ctr->t1.ioas->obj.id;
 		rc = iommufd_device_attach(vgroup->idev, &pt_id);
 		if (rc) {
 			iommufd_device_unbind(vgroup->idev);
@@ -524,7 +693,7 @@ static int iommufd_vfio_check_prot(struct iommufd_vfio_container *ctr,
 				   unsigned long iova, unsigned long last,
 				   int prot, bool own_mm)
 {
-	struct io_pagetable *iopt = &ctr->ioas->iopt;
+	struct io_pagetable *iopt = &ctr->t1.ioas->iopt;
 	struct iopt_area_contig_iter iter;
 	bool perm = true, mine = true;
 	struct iopt_area *area;
@@ -576,7 +745,7 @@ int iommufd_vfio_container_pin_pages(struct iommufd_vfio_container *ctr,
 
 	if (!pages || npage <= 0)
 		return -EINVAL;
-	if (!ctr->v2)
+	if (!ctr->t1.v2)
 		return -EACCES;
 	prot &= IOMMU_READ | IOMMU_WRITE;
 	if (prot & IOMMU_WRITE)
@@ -692,67 +861,103 @@ out_unlock:
 }
 EXPORT_SYMBOL_NS_GPL(iommufd_vfio_container_dma_rw, IOMMUFD);
 
-/* --- The ioctls --------------------------------------------------------- */
+/* --- The requests, shared by both doors --------------------------------- */
 
-static int iommufd_vfio_map_dma(struct iommufd_vfio_container *ctr,
-				void __user *arg)
-{
-	u32 supported = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE;
-	size_t minsz = offsetofend(struct vfio_iommu_type1_dma_map, size);
-	struct io_pagetable *iopt = &ctr->ioas->iopt;
+/**
+ * union iommufd_type1_args - a request's arguments, as parsed
+ * @map: VFIO_IOMMU_MAP_DMA
+ * @unmap: VFIO_IOMMU_UNMAP_DMA
+ * @unmap.req: its struct
+ * @unmap.bitmap: its bitmap, with VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP
+ * @info: VFIO_IOMMU_GET_INFO
+ */
+union iommufd_type1_args {
 	struct vfio_iommu_type1_dma_map map;
-	unsigned long iova, last, pgsize;
-	int prot = IOMMU_CACHE;
+	struct {
+		struct vfio_iommu_type1_dma_unmap req;
+		struct vfio_bitmap bitmap;
+	} unmap;
+	struct vfio_iommu_type1_info info;
+};
+
+/* type1's checks of a MAP_DMA, in its order, before the IOAS sees it. */
+static int iommufd_type1_check_map(struct iommufd_type1 *t1,
+				   const struct vfio_iommu_type1_dma_map *map,
+				   int prot)
+{
+	struct io_pagetable *iopt = &t1->ioas->iopt;
+	unsigned long pgsize, last;
 	int rc;
 
-	if (copy_from_user(&map, arg, minsz))
-		return -EFAULT;
-	/* VADDR is type1's UPDATE_VADDR, which is not offered here. */
-	if (map.argsz < minsz || map.flags & ~supported)
-		return -EINVAL;
-	if (map.flags & VFIO_DMA_MAP_FLAG_READ)
-		prot |= IOMMU_READ;
-	if (map.flags & VFIO_DMA_MAP_FLAG_WRITE)
-		prot |= IOMMU_WRITE;
+	iommufd_type1_assert_held(t1);
+
 	if (!(prot & (IOMMU_READ | IOMMU_WRITE)))
 		return -EINVAL;
-
-	mutex_lock(&ctr->lock);
-	pgsize = iommufd_vfio_pgsize(ctr);
-	rc = -EINVAL;
-	if (!map.size || (map.size | map.iova | map.vaddr) & (pgsize - 1))
-		goto out_unlock;
-	if (map.iova + map.size - 1 < map.iova ||
-	    map.vaddr + map.size - 1 < map.vaddr)
-		goto out_unlock;
-	iova = map.iova;
-	last = map.iova + map.size - 1;
+	pgsize = iommufd_type1_pgsize(t1->ioas);
+	if (!map->size || (map->size | map->iova | map->vaddr) & (pgsize - 1))
+		return -EINVAL;
+	if (map->iova + map->size - 1 < map->iova ||
+	    map->vaddr + map->size - 1 < map->vaddr)
+		return -EINVAL;
+	last = map->iova + map->size - 1;
 
 	down_read(&iopt->iova_rwsem);
-	if (iopt_area_first(&iopt->area_itree, iova, last))
+	if (iopt_area_first(&iopt->area_itree, map->iova, last))
 		rc = -EEXIST;
-	else if (!ctr->dma_avail)
+	else if (t1->rules->dma_limit && !t1->dma_avail)
 		rc = -ENOSPC;
-	else if (iopt_reserved_first(&iopt->reserved_itree, iova, last))
+	else if (iopt_reserved_first(&iopt->reserved_itree, map->iova, last))
 		rc = -EINVAL;
 	else
 		rc = 0;
 	up_read(&iopt->iova_rwsem);
-	if (rc)
-		goto out_unlock;
+	return rc;
+}
 
-	rc = iopt_map_user_pages(ctr->ictx, iopt, &iova,
-				 u64_to_user_ptr(map.vaddr), map.size, prot,
+static int iommufd_type1_parse_map(const struct iommufd_type1_rules *rules,
+				   void __user *arg,
+				   struct vfio_iommu_type1_dma_map *map)
+{
+	u32 supported = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE;
+	size_t minsz = offsetofend(struct vfio_iommu_type1_dma_map, size);
+
+	if (copy_from_user(map, arg, minsz))
+		return -EFAULT;
+	/* VADDR is type1's UPDATE_VADDR, which is not offered here. */
+	if (map->argsz < minsz || map->flags & ~supported)
+		return -EINVAL;
+	return 0;
+}
+
+static int iommufd_type1_map(struct iommufd_type1 *t1,
+			     struct vfio_iommu_type1_dma_map *map)
+{
+	unsigned long iova = map->iova;
+	int prot = IOMMU_CACHE;
+	int rc;
+
+	iommufd_type1_assert_held(t1);
+
+	if (map->flags & VFIO_DMA_MAP_FLAG_READ)
+		prot |= IOMMU_READ;
+	if (map->flags & VFIO_DMA_MAP_FLAG_WRITE)
+		prot |= IOMMU_WRITE;
+	if (t1->rules->type1_checks) {
+		rc = iommufd_type1_check_map(t1, map, prot);
+		if (rc)
+			return rc;
+	}
+	/* Charged as the context charges: a container's type1 way. */
+	rc = iopt_map_user_pages(t1->ictx, &t1->ioas->iopt, &iova,
+				 u64_to_user_ptr(map->vaddr), map->size, prot,
 				 0);
-	if (!rc)
-		ctr->dma_avail--;
-out_unlock:
-	mutex_unlock(&ctr->lock);
+	if (!rc && t1->rules->dma_limit)
+		t1->dma_avail--;
 	return rc;
 }
 
 /* The bitmap argument of a dirty-page report, checked as type1 does. */
-static int iommufd_vfio_check_bitmap(struct vfio_bitmap *bitmap, u64 size)
+static int iommufd_type1_check_bitmap(struct vfio_bitmap *bitmap, u64 size)
 {
 	u64 npages, bytes;
 
@@ -774,9 +979,9 @@ static int iommufd_vfio_check_bitmap(struct vfio_bitmap *bitmap, u64 size)
  * here track nothing, so, like type1 with any IOMMU-backed group, all a
  * device could have written is assumed written.
  */
-static int iommufd_vfio_report_dirty(struct iommufd_vfio_container *ctr,
-				     u64 iova, u64 size, u64 pgsize,
-				     u64 __user *ubitmap)
+static int iommufd_type1_report_dirty(struct iommufd_type1 *t1, u64 iova,
+				      u64 size, u64 pgsize,
+				      u64 __user *ubitmap)
 {
 	unsigned long pgshift = __ffs(pgsize);
 	u64 npages = size >> pgshift;
@@ -784,7 +989,7 @@ static int iommufd_vfio_report_dirty(struct iommufd_vfio_container *ctr,
 	u64 bit = 0;
 	int rc = 0;
 
-	lockdep_assert_held(&ctr->lock);
+	iommufd_type1_assert_held(t1);
 
 	chunk = kmalloc(PAGE_SIZE, GFP_KERNEL);
 	if (!chunk)
@@ -797,8 +1002,8 @@ static int iommufd_vfio_report_dirty(struct iommufd_vfio_container *ctr,
 		unsigned long a_iova, a_len, from, to;
 
 		memset(chunk, 0, PAGE_SIZE);
-		while (iommufd_vfio_first_area(ctr, start, last, &a_iova,
-					       &a_len)) {
+		while (iommufd_type1_first_area(t1->ioas, start, last, &a_iova,
+						&a_len)) {
 			from = max(start, a_iova);
 			to = min(last, a_iova + a_len - 1);
 			bitmap_set((unsigned long *)chunk,
@@ -818,105 +1023,144 @@ static int iommufd_vfio_report_dirty(struct iommufd_vfio_container *ctr,
 	return rc;
 }
 
-static int iommufd_vfio_unmap_dma(struct iommufd_vfio_container *ctr,
-				  void __user *arg)
+static int iommufd_type1_parse_unmap(const struct iommufd_type1_rules *rules,
+				     void __user *arg,
+				     struct vfio_iommu_type1_dma_unmap *unmap,
+				     struct vfio_bitmap *bitmap)
 {
-	u32 supported = VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP |
-			VFIO_DMA_UNMAP_FLAG_ALL;
 	size_t minsz = offsetofend(struct vfio_iommu_type1_dma_unmap, size);
-	struct vfio_iommu_type1_dma_unmap unmap;
-	unsigned long start, last, iova, length, pgsize;
-	bool all, dirty;
-	struct vfio_bitmap bitmap = {};
-	u64 unmapped = 0;
+	u32 supported = VFIO_DMA_UNMAP_FLAG_ALL;
+	bool dirty;
+
+	/* VADDR belongs to UPDATE_VADDR, which is not offered here. */
+	if (rules->dirty)
+		supported |= VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP;
+	if (copy_from_user(unmap, arg, minsz))
+		return -EFAULT;
+	if (unmap->argsz < minsz || unmap->flags & ~supported)
+		return -EINVAL;
+	dirty = unmap->flags & VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP;
+	if (!dirty)
+		return 0;
+	if (unmap->flags & VFIO_DMA_UNMAP_FLAG_ALL ||
+	    unmap->argsz < minsz + sizeof(*bitmap))
+		return -EINVAL;
+	if (copy_from_user(bitmap, arg + minsz, sizeof(*bitmap)))
+		return -EFAULT;
+	return iommufd_type1_check_bitmap(bitmap, unmap->size);
+}
+
+/*
+ * Apply the door's rule for mappings that stick out of [@start, *@last]
+ * (&enum iommufd_type1_cut). Return: 0 to go on and unmap [@start,
+ * *@last], 1 when the request is done with nothing unmapped, or an errno.
+ */
+static int iommufd_type1_cut(struct iommufd_type1 *t1, unsigned long start,
+			     unsigned long *last)
+{
+	struct iommufd_ioas *ioas = t1->ioas;
+	unsigned long iova, length;
+
+	switch (t1->rules->cut[t1->v2]) {
+	case IOMMUFD_TYPE1_CUT_REFUSE:
+		/* Both ends of the range must be mapping ends. */
+		if (iommufd_type1_first_area(ioas, start, start, &iova,
+					     &length) && iova != start)
+			return -EINVAL;
+		if (iommufd_type1_first_area(ioas, *last, *last, &iova,
+					     &length) &&
+		    iova + length - 1 != *last)
+			return -EINVAL;
+		return 0;
+	case IOMMUFD_TYPE1_CUT_WHOLE:
+		/*
+		 * Whole mappings that start in the range; a mapping that
+		 * starts before it stops the request.
+		 */
+		if (iommufd_type1_first_area(ioas, start, *last, &iova,
+					     &length) && iova < start)
+			return 1;
+		if (iommufd_type1_first_area(ioas, *last, *last, &iova,
+					     &length))
+			*last = iova + length - 1;
+		return 0;
+	case IOMMUFD_TYPE1_CUT_SPLIT: {
+		/* A range from IOVA 0 has nothing before it to cut off. */
+		const unsigned long cuts[] = { *last, start - 1 };
+
+		return iopt_cut_iova(&ioas->iopt, cuts, start ? 2 : 1);
+	}
+	case IOMMUFD_TYPE1_CUT_ENOENT:
+		break;
+	}
+	return 0;
+}
+
+static int iommufd_type1_unmap(struct iommufd_type1 *t1, void __user *arg,
+			       struct vfio_iommu_type1_dma_unmap *unmap,
+			       struct vfio_bitmap *bitmap)
+{
+	const struct iommufd_type1_rules *rules = t1->rules;
+	size_t minsz = offsetofend(struct vfio_iommu_type1_dma_unmap, size);
+	bool dirty = unmap->flags & VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP;
+	bool all = unmap->flags & VFIO_DMA_UNMAP_FLAG_ALL;
+	unsigned long start, last, unmapped = 0;
+	unsigned long pgsize = PAGE_SIZE;
 	int rc;
 
-	if (copy_from_user(&unmap, arg, minsz))
-		return -EFAULT;
-	/* VADDR belongs to UPDATE_VADDR, which is not offered here. */
-	if (unmap.argsz < minsz || unmap.flags & ~supported)
-		return -EINVAL;
-	all = unmap.flags & VFIO_DMA_UNMAP_FLAG_ALL;
-	dirty = unmap.flags & VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP;
-	if (dirty && all)
-		return -EINVAL;
-	if (dirty) {
-		if (unmap.argsz < minsz + sizeof(bitmap))
-			return -EINVAL;
-		if (copy_from_user(&bitmap, arg + minsz, sizeof(bitmap)))
-			return -EFAULT;
-		rc = iommufd_vfio_check_bitmap(&bitmap, unmap.size);
-		if (rc)
-			return rc;
-	}
+	iommufd_type1_assert_held(t1);
 
-	mutex_lock(&ctr->lock);
-	pgsize = iommufd_vfio_pgsize(ctr);
-	rc = -EINVAL;
-	if (unmap.iova & (pgsize - 1))
-		goto out_unlock;
+	if (rules->type1_checks) {
+		pgsize = iommufd_type1_pgsize(t1->ioas);
+		if (unmap->iova & (pgsize - 1))
+			return -EINVAL;
+	}
 	if (all) {
-		if (unmap.iova || unmap.size)
-			goto out_unlock;
+		if (unmap->iova || unmap->size)
+			return -EINVAL;
 		start = 0;
 		last = ULONG_MAX;
 	} else {
-		if (!unmap.size || unmap.size & (pgsize - 1) ||
-		    unmap.iova + unmap.size - 1 < unmap.iova)
-			goto out_unlock;
-		start = unmap.iova;
-		last = unmap.iova + unmap.size - 1;
+		if (!unmap->size ||
+		    (rules->type1_checks && unmap->size & (pgsize - 1)))
+			return -EINVAL;
+		/* Checked before anything is cut: bad input changes nothing. */
+		if (check_add_overflow((unsigned long)unmap->iova,
+				       (unsigned long)unmap->size - 1, &last))
+			return rules->type1_checks ? -EINVAL : -EOVERFLOW;
+		start = unmap->iova;
 	}
-	if (dirty && (!ctr->dirty_tracking || bitmap.pgsize != pgsize))
-		goto out_unlock;
+	if (dirty && (!t1->dirty_tracking || bitmap->pgsize != pgsize))
+		return -EINVAL;
 
-	if (ctr->v2 && !all) {
-		/* v2 never cuts a mapping: both ends must be mapping ends. */
-		if (iommufd_vfio_first_area(ctr, start, start, &iova,
-					    &length) && iova != start)
-			goto out_unlock;
-		if (iommufd_vfio_first_area(ctr, last, last, &iova, &length) &&
-		    iova + length - 1 != last)
-			goto out_unlock;
-	} else if (!ctr->v2) {
-		/*
-		 * v1 removes the mappings that start in the range, whole,
-		 * and stops at one that starts before it: unmapping from
-		 * inside a mapping succeeds and unmaps nothing.
-		 */
-		if (iommufd_vfio_first_area(ctr, start, last, &iova,
-					    &length) && iova < start)
-			goto out_success;
+	if (!all) {
+		rc = iommufd_type1_cut(t1, start, &last);
+		if (rc < 0)
+			return rc;
+		if (rc) {
+			/* Done, successfully, with nothing unmapped. */
+			rc = 0;
+			goto out_copy;
+		}
 	}
 	if (dirty) {
-		rc = iommufd_vfio_report_dirty(ctr, start, unmap.size,
-					       bitmap.pgsize,
-					       bitmap.data);
+		rc = iommufd_type1_report_dirty(t1, start, unmap->size,
+						bitmap->pgsize, bitmap->data);
 		if (rc)
-			goto out_unlock;
+			return rc;
 	}
-
-	while (iommufd_vfio_first_area(ctr, start, last, &iova, &length)) {
-		rc = iommufd_vfio_unmap_area(ctr, iova, length);
-		if (rc)
-			goto out_unlock;
-		unmapped += length;
-		if (iova + length - 1 >= last)
-			break;
-		start = iova + length;
-	}
-out_success:
-	rc = 0;
-	unmap.size = unmapped;
-out_unlock:
-	mutex_unlock(&ctr->lock);
-	if (rc)
+	rc = iommufd_type1_unmap_range(t1, start, last, &unmapped);
+	if (rc && !rules->size_on_error)
 		return rc;
-	return copy_to_user(arg, &unmap, minsz) ? -EFAULT : 0;
+out_copy:
+	unmap->size = unmapped;
+	if (copy_to_user(arg, unmap, minsz))
+		return -EFAULT;
+	return rc;
 }
 
-static void iommufd_vfio_cap_header(struct vfio_info_cap_header *hdr, u16 id,
-				    u32 next)
+static void iommufd_type1_cap_header(struct vfio_info_cap_header *hdr, u16 id,
+				     u32 next)
 {
 	hdr->id = id;
 	hdr->version = 1;
@@ -924,68 +1168,135 @@ static void iommufd_vfio_cap_header(struct vfio_info_cap_header *hdr, u16 id,
 }
 
 /*
- * The capability chain, in type1's order: MIGRATION, DMA_AVAIL and, if
- * any group has an IOMMU, IOVA_RANGE. They are packed back to back, with
- * no padding (so IOVA_RANGE follows the 12-byte DMA_AVAIL unaligned, as
- * with type1), and @next offsets count from the start of the info
- * struct, which the chain follows.
+ * The IOVA ranges of the IOAS (the holes in its reserved set) as a
+ * kcalloc()ed array, in *@count.
  */
-static void *iommufd_vfio_build_caps(struct iommufd_vfio_container *ctr,
-				     unsigned long pgsize, size_t *size)
+static struct iommu_iova_range *
+iommufd_type1_collect_ranges(struct iommufd_ioas *ioas, u32 *count)
 {
-	size_t mig_sz = sizeof(struct vfio_iommu_type1_info_cap_migration);
-	size_t avail_sz = sizeof(struct vfio_iommu_type1_info_dma_avail);
+	struct iommu_iova_range *ranges = NULL;
+	u32 room = 0;
+
+	for (;;) {
+		down_read(&ioas->iopt.iova_rwsem);
+		iommufd_ioas_collect_ranges(ioas, ranges, room, count);
+		up_read(&ioas->iopt.iova_rwsem);
+		if (*count <= room)
+			return ranges;
+		/* More ranges than room (they may change meanwhile): grow. */
+		kfree(ranges);
+		room = *count;
+		ranges = kcalloc(room, sizeof(*ranges), GFP_KERNEL);
+		if (!ranges)
+			return ERR_PTR(-ENOMEM);
+	}
+}
+
+static bool iommufd_type1_has_domain(struct iommufd_ioas *ioas)
+{
+	bool ret;
+
+	down_read(&ioas->iopt.domains_rwsem);
+	ret = ioas->iopt.num_domains;
+	up_read(&ioas->iopt.domains_rwsem);
+	return ret;
+}
+
+/**
+ * struct iommufd_type1_caps - GET_INFO's capability chain, as built
+ * @buf: the chain; kzalloc()ed
+ * @size: its bytes
+ * @fit: bytes of the capabilities that fit whole in the user's buffer
+ */
+struct iommufd_type1_caps {
+	void *buf;
+	size_t size;
+	size_t fit;
+};
+
+/* Place a capability of @len bytes at the end of the chain. */
+static size_t iommufd_type1_cap_place(struct iommufd_type1_caps *caps,
+				      size_t len, size_t align, size_t room)
+{
+	size_t off = caps->size;
+
+	caps->size = ALIGN(off + len, align);
+	/* Ends only grow, so what fits is a prefix of the chain. */
+	if (off + len <= room)
+		caps->fit = off + len;
+	return off;
+}
+
+/*
+ * The chain, in type1's order: MIGRATION (with dirty tracking), DMA_AVAIL
+ * and IOVA_RANGE (with a domain, or always). Each starts on a multiple of
+ * the door's alignment, and @next offsets count from the start of the
+ * info struct, which the chain follows; the last is 0. @room is what the
+ * user's buffer has after the info struct.
+ */
+static int iommufd_type1_build_caps(struct iommufd_type1 *t1,
+				    unsigned long pgsize, size_t room,
+				    struct iommufd_type1_caps *caps)
+{
+	const struct iommufd_type1_rules *rules = t1->rules;
 	size_t base = sizeof(struct vfio_iommu_type1_info);
 	struct vfio_iommu_type1_info_cap_iova_range *range;
 	struct vfio_iommu_type1_info_cap_migration *mig;
 	struct vfio_iommu_type1_info_dma_avail *avail;
+	size_t mig_off = 0, avail_off, range_off = 0;
 	struct iommu_iova_range *ranges = NULL;
-	size_t range_sz = 0;
+	bool has_range;
 	u32 count = 0, i;
-	void *buf;
 
-	lockdep_assert_held(&ctr->lock);
-
-	if (ctr->num_real) {
-		/* Nothing but this container changes the reserved set. */
-		down_read(&ctr->ioas->iopt.iova_rwsem);
-		iommufd_ioas_collect_ranges(ctr->ioas, NULL, 0, &count);
-		up_read(&ctr->ioas->iopt.iova_rwsem);
-		ranges = kcalloc(count, sizeof(*ranges), GFP_KERNEL);
-		if (count && !ranges)
-			return ERR_PTR(-ENOMEM);
-		down_read(&ctr->ioas->iopt.iova_rwsem);
-		iommufd_ioas_collect_ranges(ctr->ioas, ranges, count, &count);
-		up_read(&ctr->ioas->iopt.iova_rwsem);
-		range_sz = struct_size(range, iova_ranges, count);
+	has_range = rules->iova_cap_always ||
+		    iommufd_type1_has_domain(t1->ioas);
+	if (has_range) {
+		ranges = iommufd_type1_collect_ranges(t1->ioas, &count);
+		if (IS_ERR(ranges))
+			return PTR_ERR(ranges);
 	}
 
-	*size = mig_sz + avail_sz + range_sz;
-	buf = kzalloc(*size, GFP_KERNEL);
-	if (!buf) {
+	caps->size = 0;
+	caps->fit = 0;
+	if (rules->dirty)
+		mig_off = iommufd_type1_cap_place(caps, sizeof(*mig),
+						  rules->cap_align, room);
+	avail_off = iommufd_type1_cap_place(caps, sizeof(*avail),
+					    rules->cap_align, room);
+	if (has_range)
+		range_off = iommufd_type1_cap_place(caps,
+						    struct_size(range,
+								iova_ranges,
+								count),
+						    rules->cap_align, room);
+	caps->buf = kzalloc(caps->size, GFP_KERNEL);
+	if (!caps->buf) {
 		kfree(ranges);
-		return ERR_PTR(-ENOMEM);
+		return -ENOMEM;
 	}
 
-	mig = buf;
-	iommufd_vfio_cap_header(&mig->header,
-				VFIO_IOMMU_TYPE1_INFO_CAP_MIGRATION,
-				base + mig_sz);
-	mig->flags = 0;
-	mig->pgsize_bitmap = pgsize;
-	mig->max_dirty_bitmap_size = IOMMUFD_VFIO_MAX_DIRTY_BITMAP;
+	if (rules->dirty) {
+		mig = caps->buf + mig_off;
+		iommufd_type1_cap_header(&mig->header,
+					 VFIO_IOMMU_TYPE1_INFO_CAP_MIGRATION,
+					 base + avail_off);
+		mig->flags = 0;
+		mig->pgsize_bitmap = pgsize;
+		mig->max_dirty_bitmap_size = IOMMUFD_VFIO_MAX_DIRTY_BITMAP;
+	}
 
-	avail = buf + mig_sz;
-	iommufd_vfio_cap_header(&avail->header,
-				VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL,
-				range_sz ? base + mig_sz + avail_sz : 0);
-	avail->avail = ctr->dma_avail;
+	avail = caps->buf + avail_off;
+	iommufd_type1_cap_header(&avail->header,
+				 VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL,
+				 has_range ? base + range_off : 0);
+	/* Without a limit of its own, upstream's answer: U32_MAX. */
+	avail->avail = rules->dma_limit ? t1->dma_avail : U32_MAX;
 
-	if (range_sz) {
-		range = buf + mig_sz + avail_sz;
-		iommufd_vfio_cap_header(&range->header,
-					VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE,
-					0);
+	if (has_range) {
+		range = caps->buf + range_off;
+		iommufd_type1_cap_header(&range->header,
+					 VFIO_IOMMU_TYPE1_INFO_CAP_IOVA_RANGE,
+					 0);
 		range->nr_iovas = count;
 		for (i = 0; i != count; i++) {
 			range->iova_ranges[i].start = ranges[i].start;
@@ -993,52 +1304,76 @@ static void *iommufd_vfio_build_caps(struct iommufd_vfio_container *ctr,
 		}
 	}
 	kfree(ranges);
-	return buf;
+	return 0;
 }
 
-static int iommufd_vfio_get_info(struct iommufd_vfio_container *ctr,
-				 void __user *arg)
+static int iommufd_type1_parse_info(void __user *arg,
+				    struct vfio_iommu_type1_info *info)
 {
 	size_t minsz = offsetofend(struct vfio_iommu_type1_info, iova_pgsizes);
-	size_t capsz = offsetofend(struct vfio_iommu_type1_info, cap_offset);
-	struct vfio_iommu_type1_info info = {};
-	size_t caps_size;
-	void *caps;
-	int rc = 0;
 
-	if (copy_from_user(&info, arg, minsz))
+	memset(info, 0, sizeof(*info));
+	if (copy_from_user(info, arg, minsz))
 		return -EFAULT;
-	if (info.argsz < minsz)
+	if (info->argsz < minsz)
 		return -EINVAL;
-	/* cap_offset is output only, and only there if argsz has room. */
-	if (info.argsz >= capsz)
-		minsz = capsz;
-
-	mutex_lock(&ctr->lock);
-	info.flags = VFIO_IOMMU_INFO_PGSIZES | VFIO_IOMMU_INFO_CAPS;
-	info.iova_pgsizes = iommufd_vfio_pgsize_bitmap(ctr);
-	caps = iommufd_vfio_build_caps(ctr, 1UL << __ffs(info.iova_pgsizes),
-				       &caps_size);
-	mutex_unlock(&ctr->lock);
-	if (IS_ERR(caps))
-		return PTR_ERR(caps);
-
-	if (info.argsz < sizeof(info) + caps_size) {
-		/* Too small: say how much is needed, copy no chain. */
-		info.argsz = sizeof(info) + caps_size;
-	} else {
-		if (copy_to_user(arg + sizeof(info), caps, caps_size))
-			rc = -EFAULT;
-		info.cap_offset = sizeof(info);
-	}
-	kfree(caps);
-	if (rc)
-		return rc;
-	return copy_to_user(arg, &info, minsz) ? -EFAULT : 0;
+	return 0;
 }
 
-static int iommufd_vfio_dirty_pages(struct iommufd_vfio_container *ctr,
-				    void __user *arg)
+static int iommufd_type1_get_info(struct iommufd_type1 *t1, void __user *arg,
+				  struct vfio_iommu_type1_info *info)
+{
+	size_t capsz = offsetofend(struct vfio_iommu_type1_info, cap_offset);
+	struct iommufd_type1_caps caps;
+	size_t room = 0, copy;
+	int rc = 0;
+
+	iommufd_type1_assert_held(t1);
+
+	/* cap_offset is output only, and only there if argsz has room. */
+	if (t1->rules->info_to_argsz)
+		copy = min_t(size_t, info->argsz, sizeof(*info));
+	else if (info->argsz >= capsz)
+		copy = capsz;
+	else
+		copy = offsetofend(struct vfio_iommu_type1_info, iova_pgsizes);
+
+	if (info->argsz > sizeof(*info))
+		room = info->argsz - sizeof(*info);
+	info->flags = VFIO_IOMMU_INFO_PGSIZES;
+	info->iova_pgsizes = iommufd_type1_pgsize_bitmap(t1->ioas);
+	info->cap_offset = 0;
+	rc = iommufd_type1_build_caps(t1, 1UL << __ffs(info->iova_pgsizes),
+				      room, &caps);
+	if (rc)
+		return rc;
+
+	if (room >= caps.size) {
+		if (copy_to_user(arg + sizeof(*info), caps.buf, caps.size))
+			rc = -EFAULT;
+		info->flags |= VFIO_IOMMU_INFO_CAPS;
+		info->cap_offset = sizeof(*info);
+	} else {
+		/* Too small: say how much is needed. */
+		info->argsz = sizeof(*info) + caps.size;
+		if (t1->rules->caps_partial) {
+			if (copy_to_user(arg + sizeof(*info), caps.buf,
+					 caps.fit))
+				rc = -EFAULT;
+			info->cap_offset = sizeof(*info);
+		} else {
+			info->flags |= VFIO_IOMMU_INFO_CAPS;
+		}
+	}
+	kfree(caps.buf);
+	if (rc)
+		return rc;
+	return copy_to_user(arg, info, copy) ? -EFAULT : 0;
+}
+
+/* VFIO_IOMMU_DIRTY_PAGES, with the door's lock held for all of it. */
+static int iommufd_type1_dirty_pages(struct iommufd_type1 *t1,
+				     void __user *arg)
 {
 	u32 supported = VFIO_IOMMU_DIRTY_PAGES_FLAG_START |
 			VFIO_IOMMU_DIRTY_PAGES_FLAG_STOP |
@@ -1049,7 +1384,9 @@ static int iommufd_vfio_dirty_pages(struct iommufd_vfio_container *ctr,
 	unsigned long pgsize, iova, length;
 	int rc;
 
-	if (!ctr->v2)
+	iommufd_type1_assert_held(t1);
+
+	if (!t1->v2)
 		return -EACCES;
 	if (copy_from_user(&dirty, arg, minsz))
 		return -EFAULT;
@@ -1058,15 +1395,11 @@ static int iommufd_vfio_dirty_pages(struct iommufd_vfio_container *ctr,
 		return -EINVAL;
 
 	if (dirty.flags & VFIO_IOMMU_DIRTY_PAGES_FLAG_START) {
-		mutex_lock(&ctr->lock);
-		ctr->dirty_tracking = true;
-		mutex_unlock(&ctr->lock);
+		t1->dirty_tracking = true;
 		return 0;
 	}
 	if (dirty.flags & VFIO_IOMMU_DIRTY_PAGES_FLAG_STOP) {
-		mutex_lock(&ctr->lock);
-		ctr->dirty_tracking = false;
-		mutex_unlock(&ctr->lock);
+		t1->dirty_tracking = false;
 		return 0;
 	}
 
@@ -1076,31 +1409,70 @@ static int iommufd_vfio_dirty_pages(struct iommufd_vfio_container *ctr,
 		return -EFAULT;
 	if (range.iova + range.size < range.iova)
 		return -EINVAL;
-	rc = iommufd_vfio_check_bitmap(&range.bitmap, range.size);
+	rc = iommufd_type1_check_bitmap(&range.bitmap, range.size);
 	if (rc)
 		return rc;
 
-	mutex_lock(&ctr->lock);
-	pgsize = iommufd_vfio_pgsize(ctr);
-	rc = -EINVAL;
+	pgsize = iommufd_type1_pgsize(t1->ioas);
 	if (range.bitmap.pgsize != pgsize || range.iova & (pgsize - 1) ||
-	    !range.size || range.size & (pgsize - 1) || !ctr->dirty_tracking)
-		goto out_unlock;
+	    !range.size || range.size & (pgsize - 1) || !t1->dirty_tracking)
+		return -EINVAL;
 	/* The range must not cut a mapping. */
-	if (iommufd_vfio_first_area(ctr, range.iova, range.iova, &iova,
-				    &length) && iova != range.iova)
-		goto out_unlock;
-	if (iommufd_vfio_first_area(ctr, range.iova + range.size - 1,
-				    range.iova + range.size - 1, &iova,
-				    &length) &&
+	if (iommufd_type1_first_area(t1->ioas, range.iova, range.iova, &iova,
+				     &length) && iova != range.iova)
+		return -EINVAL;
+	if (iommufd_type1_first_area(t1->ioas, range.iova + range.size - 1,
+				     range.iova + range.size - 1, &iova,
+				     &length) &&
 	    iova + length != range.iova + range.size)
-		goto out_unlock;
-	rc = iommufd_vfio_report_dirty(ctr, range.iova, range.size, pgsize,
-				       range.bitmap.data);
-out_unlock:
-	mutex_unlock(&ctr->lock);
-	return rc;
+		return -EINVAL;
+	return iommufd_type1_report_dirty(t1, range.iova, range.size, pgsize,
+					  range.bitmap.data);
 }
+
+/*
+ * First half of a request, before the door finds what it acts on: copy
+ * and check the arguments that need no IOAS. -ENOIOCTLCMD for a request
+ * the door does not serve.
+ */
+static int iommufd_type1_parse(const struct iommufd_type1_rules *rules,
+			       unsigned int cmd, void __user *arg,
+			       union iommufd_type1_args *args)
+{
+	switch (cmd) {
+	case VFIO_IOMMU_GET_INFO:
+		return iommufd_type1_parse_info(arg, &args->info);
+	case VFIO_IOMMU_MAP_DMA:
+		return iommufd_type1_parse_map(rules, arg, &args->map);
+	case VFIO_IOMMU_UNMAP_DMA:
+		return iommufd_type1_parse_unmap(rules, arg, &args->unmap.req,
+						 &args->unmap.bitmap);
+	case VFIO_IOMMU_DIRTY_PAGES:
+		/* All of it needs the type, so it is all done when it runs. */
+		return rules->dirty ? 0 : -ENOIOCTLCMD;
+	}
+	return -ENOIOCTLCMD;
+}
+
+/* Second half: run a parsed request on @t1, under its door's lock. */
+static int iommufd_type1_run(struct iommufd_type1 *t1, unsigned int cmd,
+			     void __user *arg, union iommufd_type1_args *args)
+{
+	switch (cmd) {
+	case VFIO_IOMMU_GET_INFO:
+		return iommufd_type1_get_info(t1, arg, &args->info);
+	case VFIO_IOMMU_MAP_DMA:
+		return iommufd_type1_map(t1, &args->map);
+	case VFIO_IOMMU_UNMAP_DMA:
+		return iommufd_type1_unmap(t1, arg, &args->unmap.req,
+					   &args->unmap.bitmap);
+	case VFIO_IOMMU_DIRTY_PAGES:
+		return iommufd_type1_dirty_pages(t1, arg);
+	}
+	return -ENOIOCTLCMD;
+}
+
+/* --- The container door -------------------------------------------------- */
 
 /**
  * iommufd_vfio_container_ioctl() - a VFIO container ioctl
@@ -1117,19 +1489,169 @@ long iommufd_vfio_container_ioctl(struct iommufd_vfio_container *ctr,
 				  unsigned int cmd, unsigned long arg)
 {
 	void __user *uarg = (void __user *)arg;
+	union iommufd_type1_args args;
+	int rc;
 
-	switch (cmd) {
-	case VFIO_CHECK_EXTENSION:
+	if (cmd == VFIO_CHECK_EXTENSION)
 		return iommufd_vfio_check_extension(ctr, arg);
-	case VFIO_IOMMU_GET_INFO:
-		return iommufd_vfio_get_info(ctr, uarg);
-	case VFIO_IOMMU_MAP_DMA:
-		return iommufd_vfio_map_dma(ctr, uarg);
-	case VFIO_IOMMU_UNMAP_DMA:
-		return iommufd_vfio_unmap_dma(ctr, uarg);
-	case VFIO_IOMMU_DIRTY_PAGES:
-		return iommufd_vfio_dirty_pages(ctr, uarg);
-	}
-	return -ENOTTY;
+
+	rc = iommufd_type1_parse(ctr->t1.rules, cmd, uarg, &args);
+	if (rc)
+		return rc == -ENOIOCTLCMD ? -ENOTTY : rc;
+	mutex_lock(&ctr->lock);
+	rc = iommufd_type1_run(&ctr->t1, cmd, uarg, &args);
+	mutex_unlock(&ctr->lock);
+	return rc;
 }
 EXPORT_SYMBOL_NS_GPL(iommufd_vfio_container_ioctl, IOMMUFD);
+
+/* --- The /dev/iommu door ------------------------------------------------- */
+
+/*
+ * The compat IOAS of @ictx, referenced (put with iommufd_put_object()),
+ * or ERR_PTR(-ENODEV) while there is none.
+ */
+static struct iommufd_ioas *iommufd_vfio_compat_ioas(struct iommufd_ctx *ictx)
+{
+	struct iommufd_ioas *ioas = ERR_PTR(-ENODEV);
+
+	xa_lock(&ictx->objects);
+	if (ictx->vfio_ioas && iommufd_lock_obj(&ictx->vfio_ioas->obj))
+		ioas = ictx->vfio_ioas;
+	xa_unlock(&ictx->objects);
+	return ioas;
+}
+
+/**
+ * iommufd_vfio_ioas() - IOMMU_VFIO_IOAS: get, set or clear the compat IOAS
+ * @ucmd: the command
+ *
+ * Return: 0; ENODEV for GET without a compat IOAS; ENOENT for SET of an
+ * ID that is not an IOAS; EOPNOTSUPP for another op or a nonzero
+ * __reserved; EFAULT.
+ */
+int iommufd_vfio_ioas(struct iommufd_ucmd *ucmd)
+{
+	struct iommu_vfio_ioas *cmd = ucmd->cmd;
+	struct iommufd_ctx *ictx = ucmd->ictx;
+	struct iommufd_ioas *ioas;
+
+	if (cmd->__reserved)
+		return -EOPNOTSUPP;
+
+	switch (cmd->op) {
+	case IOMMU_VFIO_IOAS_GET:
+		ioas = iommufd_vfio_compat_ioas(ictx);
+		if (IS_ERR(ioas))
+			return PTR_ERR(ioas);
+		cmd->ioas_id = ioas->obj.id;
+		iommufd_put_object(ictx, &ioas->obj);
+		return iommufd_ucmd_respond(ucmd, sizeof(*cmd));
+	case IOMMU_VFIO_IOAS_SET:
+		/*
+		 * Held while it is stored, so a DESTROY cannot slip in
+		 * between: it comes after, and forgets it.
+		 */
+		ioas = iommufd_get_ioas(ictx, cmd->ioas_id);
+		if (IS_ERR(ioas))
+			return PTR_ERR(ioas);
+		xa_lock(&ictx->objects);
+		ictx->vfio_ioas = ioas;
+		xa_unlock(&ictx->objects);
+		iommufd_put_object(ictx, &ioas->obj);
+		return 0;
+	case IOMMU_VFIO_IOAS_CLEAR:
+		xa_lock(&ictx->objects);
+		ictx->vfio_ioas = NULL;
+		xa_unlock(&ictx->objects);
+		return 0;
+	default:
+		return -EOPNOTSUPP;
+	}
+}
+
+/*
+ * VFIO_SET_IOMMU on /dev/iommu chooses nothing but the rules: TYPE1
+ * turns large pages off in the compat IOAS, as upstream does, so that
+ * UNMAP_DMA can split mappings (IOMMU_OPTION_HUGE_PAGES then reads 0).
+ * Nothing is ever set back by TYPE1v2.
+ */
+static int iommufd_vfio_set_iommu(struct iommufd_ctx *ictx, unsigned long type)
+{
+	struct iommufd_ioas *ioas;
+	int rc = 0;
+
+	if (type != VFIO_TYPE1_IOMMU && type != VFIO_TYPE1v2_IOMMU)
+		return -EINVAL;
+	ioas = iommufd_vfio_compat_ioas(ictx);
+	if (IS_ERR(ioas))
+		return PTR_ERR(ioas);
+	if (type == VFIO_TYPE1_IOMMU)
+		rc = iopt_disable_large_pages(&ioas->iopt);
+	iommufd_put_object(ictx, &ioas->obj);
+	return rc;
+}
+
+static int iommufd_vfio_compat_check_extension(struct iommufd_ctx *ictx,
+					       unsigned long ext)
+{
+	struct iommufd_ioas *ioas;
+	int rc;
+
+	if (ext != VFIO_DMA_CC_IOMMU)
+		return iommufd_type1_extension(ext);
+	/* Upstream's answer without a compat IOAS is an error. */
+	ioas = iommufd_vfio_compat_ioas(ictx);
+	if (IS_ERR(ioas))
+		return PTR_ERR(ioas);
+	rc = iommufd_type1_cc(ioas);
+	iommufd_put_object(ictx, &ioas->obj);
+	return rc;
+}
+
+/**
+ * iommufd_vfio_ioctl() - a VFIO container ioctl on the /dev/iommu file
+ * @ictx: the file's context
+ * @cmd: the request, one outside the iommufd command table
+ * @arg: its argument
+ *
+ * Upstream iommufd's VFIO compatibility: VFIO_GET_API_VERSION,
+ * VFIO_CHECK_EXTENSION, VFIO_SET_IOMMU, and VFIO_IOMMU_GET_INFO, _MAP_DMA
+ * and _UNMAP_DMA on the compat IOAS (IOMMU_VFIO_IOAS), with the type1
+ * rules as &iommufd_type1_iommufd has them.
+ *
+ * Return: the ioctl's result; ENODEV for the IOAS requests, SET_IOMMU and
+ * the DMA_CC_IOMMU query without a compat IOAS; -ENOIOCTLCMD (ENOTTY)
+ * for any other request.
+ */
+long iommufd_vfio_ioctl(struct iommufd_ctx *ictx, unsigned int cmd,
+			unsigned long arg)
+{
+	const struct iommufd_type1_rules *rules = &iommufd_type1_iommufd;
+	void __user *uarg = (void __user *)arg;
+	union iommufd_type1_args args;
+	struct iommufd_type1 t1 = {};
+	int rc;
+
+	switch (cmd) {
+	case VFIO_GET_API_VERSION:
+		return VFIO_API_VERSION;
+	case VFIO_CHECK_EXTENSION:
+		return iommufd_vfio_compat_check_extension(ictx, arg);
+	case VFIO_SET_IOMMU:
+		return iommufd_vfio_set_iommu(ictx, arg);
+	}
+
+	rc = iommufd_type1_parse(rules, cmd, uarg, &args);
+	if (rc)
+		return rc;
+	t1.ioas = iommufd_vfio_compat_ioas(ictx);
+	if (IS_ERR(t1.ioas))
+		return PTR_ERR(t1.ioas);
+	t1.rules = rules;
+	t1.ictx = ictx;
+	t1.v2 = !READ_ONCE(t1.ioas->iopt.disable_large_pages);
+	rc = iommufd_type1_run(&t1, cmd, uarg, &args);
+	iommufd_put_object(ictx, &t1.ioas->obj);
+	return rc;
+}

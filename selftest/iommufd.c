@@ -6,10 +6,8 @@
  * every command, the object ID allocator, IOMMU_DESTROY, IOMMU_IOAS_ALLOC
  * and IOMMU_IOAS_IOVA_RANGES. The IOAS data path is tested in
  * iommufd_ioas.c; domains, pinning and HWPT_ALLOC in iommufd_domain.c.
- * The unimplemented_cmds test
- * lists the commands that are recognised but have no implementation yet;
- * drop a command from it when it gets one, together with adding its tests.
- * ids_before_eopnotsupp and early_errors check that the commands whose
+ * IOMMU_VFIO_IOAS and the VFIO requests on this file are tested in
+ * iommufd_vfio_compat.c. ids_before_eopnotsupp and early_errors check that the commands whose
  * objects cannot be made yet still look at their fields and IDs first.
  */
 #include "iommufd_utils.h"
@@ -620,28 +618,6 @@ static void check_unknown_flags(struct __test_metadata *_metadata, int fd,
 TEST_F(iommufd, unknown_flags)
 {
 	with_ioas_and_memfd(_metadata, self->fd, check_unknown_flags);
-}
-
-/*
- * Commands that are in the table but not implemented yet: after the size
- * checks they answer EOPNOTSUPP, whatever the struct holds. When a command
- * gets an implementation, remove its row here and add real tests for it.
- */
-static void check_unimplemented(struct __test_metadata *_metadata, int fd,
-				__u32 ioas_id, int mfd, void *buf)
-{
-	struct iommu_vfio_ioas vfio_ioas = {
-		.size = sizeof(vfio_ioas),
-		.ioas_id = ioas_id,
-		.op = IOMMU_VFIO_IOAS_SET,
-	};
-
-	EXPECT_EQ(-EOPNOTSUPP, iommufd_ioctl(fd, IOMMU_VFIO_IOAS, &vfio_ioas));
-}
-
-TEST_F(iommufd, unimplemented_cmds)
-{
-	with_ioas_and_memfd(_metadata, self->fd, check_unimplemented);
 }
 
 /*

@@ -44,11 +44,16 @@ static inline const char *vfio_backend_name(enum vfio_backend b)
 	return b == VFIO_BACKEND_IOMMUFD ? "iommufd_vfio" : "vfio_iommu_type1";
 }
 
+/*
+ * Every request this is used for returns 0 on success; a positive value
+ * comes back as itself, so that it fails the test rather than read as a
+ * stale errno.
+ */
 static inline int vfio_ioctl(int fd, unsigned long request, void *arg)
 {
-	if (ioctl(fd, request, arg))
-		return -errno;
-	return 0;
+	int ret = ioctl(fd, request, arg);
+
+	return ret < 0 ? -errno : ret;
 }
 
 /* Write a string to a sysfs file; 0 or -errno. */
