@@ -122,32 +122,19 @@ static inline long mdev_status_kb(const char *key)
 static inline int mdev_dma_map(int container, void *vaddr, __u64 iova,
 			       __u64 size, __u32 flags)
 {
-	struct vfio_iommu_type1_dma_map map = {
-		.argsz = sizeof(map),
-		.flags = flags,
-		.vaddr = (uintptr_t)vaddr,
-		.iova = iova,
-		.size = size,
-	};
-
-	return vfio_ioctl(container, VFIO_IOMMU_MAP_DMA, &map);
+	return vfio_map(container, iova, vaddr, size, flags);
 }
 
 /* UNMAP_DMA; on success *@out_size (if given) is the size unmapped. */
 static inline int mdev_dma_unmap(int container, __u64 iova, __u64 size,
 				 __u32 flags, __u64 *out_size)
 {
-	struct vfio_iommu_type1_dma_unmap unmap = {
-		.argsz = sizeof(unmap),
-		.flags = flags,
-		.iova = iova,
-		.size = size,
-	};
+	__u64 done;
 	int rc;
 
-	rc = vfio_ioctl(container, VFIO_IOMMU_UNMAP_DMA, &unmap);
+	rc = vfio_unmap(container, iova, size, flags, &done);
 	if (!rc && out_size)
-		*out_size = unmap.size;
+		*out_size = done;
 	return rc;
 }
 
