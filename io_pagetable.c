@@ -42,6 +42,7 @@ void iopt_init_table(struct io_pagetable *iopt)
 	iopt->reserved_itree = RB_ROOT_CACHED;
 	/* Byte granular until something attached to the IOAS asks for more. */
 	iopt->iova_alignment = 1;
+	iopt->pgsize_bitmap = ULONG_MAX;
 }
 
 /**
@@ -1261,6 +1262,8 @@ int iopt_table_add_domain(struct io_pagetable *iopt,
 
 	xa_store(&iopt->domains, iopt->num_domains, domain, GFP_KERNEL);
 	iopt->num_domains++;
+	WRITE_ONCE(iopt->pgsize_bitmap,
+		   iopt->pgsize_bitmap & domain->pgsize_bitmap);
 	iopt->iova_alignment = iopt_needed_alignment(iopt);
 	up_write(&iopt->iova_rwsem);
 	up_write(&iopt->domains_rwsem);
@@ -1298,6 +1301,7 @@ void iopt_table_remove_domain(struct io_pagetable *iopt,
 {
 	struct iommu_domain *other = NULL, *iter;
 	unsigned long index, found = ULONG_MAX;
+	unsigned long pgsize_bitmap;
 	struct iopt_area *area;
 
 	down_write(&iopt->domains_rwsem);
@@ -1322,6 +1326,10 @@ void iopt_table_remove_domain(struct io_pagetable *iopt,
 			 xa_load(&iopt->domains, iopt->num_domains),
 			 GFP_KERNEL);
 	xa_erase(&iopt->domains, iopt->num_domains);
+	pgsize_bitmap = ULONG_MAX;
+	xa_for_each(&iopt->domains, index, iter)
+		pgsize_bitmap &= iter->pgsize_bitmap;
+	WRITE_ONCE(iopt->pgsize_bitmap, pgsize_bitmap);
 
 	__iopt_remove_reserved_iova(iopt, domain);
 	iopt->iova_alignment = iopt_needed_alignment(iopt);

@@ -43,6 +43,10 @@ struct page;
  *	on unmap; changed under @iova_rwsem held for writing, walked under
  *	its own lock
  * @iova_alignment: the granule of IOVA and length that MAP and COPY accept
+ * @pgsize_bitmap: the IOMMU page sizes every domain in @domains has,
+ *	ULONG_MAX with none; changed with @domains, under both locks held
+ *	for writing, so either one held for reading keeps it stable; the
+ *	VFIO door reads it with READ_ONCE() and no lock
  * @disable_large_pages: map only PAGE_SIZE IOPTEs (IOMMU_OPTION_HUGE_PAGES)
  */
 struct io_pagetable {
@@ -55,6 +59,7 @@ struct io_pagetable {
 	struct rb_root_cached reserved_itree;
 	struct xarray access_list;
 	unsigned long iova_alignment;
+	unsigned long pgsize_bitmap;
 	bool disable_large_pages;
 };
 

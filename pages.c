@@ -295,6 +295,12 @@ struct iopt_unfill_run {
 #define IOPT_UNFILL_RUNS_SIZE (2 * PAGE_SIZE)
 #define IOPT_UNFILL_RUNS \
 	(IOPT_UNFILL_RUNS_SIZE / sizeof(struct iopt_unfill_run))
+/*
+ * Runs kept on the stack: an unfill of at most this many pages has at most
+ * this many runs, so it needs no allocation and works in one batch, as it
+ * would with the allocated buffer.
+ */
+#define IOPT_UNFILL_RUNS_STACK 8
 
 /* Does page @index, at @pfn, continue @run? */
 static bool iopt_pfn_run_continues(const struct iopt_pfn_run *run,
@@ -1422,12 +1428,15 @@ static void iopt_area_unfill_last(struct iopt_area *area,
 				  unsigned long start, unsigned long last)
 {
 	unsigned long index, next, stuck, from, run_first, run_last, pfn;
-	struct iopt_unfill_run *runs, *run;
+	struct iopt_unfill_run stack_runs[IOPT_UNFILL_RUNS_STACK];
+	struct iopt_unfill_run *runs = stack_runs, *run;
 	unsigned int n, k;
 
 	lockdep_assert_held(&pages->mutex);
 
-	runs = kmalloc(IOPT_UNFILL_RUNS_SIZE, GFP_KERNEL | __GFP_NOFAIL);
+	if (last - start >= IOPT_UNFILL_RUNS_STACK)
+		runs = kmalloc(IOPT_UNFILL_RUNS_SIZE,
+			       GFP_KERNEL | __GFP_NOFAIL);
 	pfn = iopt_area_read_pfn(area, domain, start);
 	for (index = start; index <= last; index = next) {
 		/* Whole runs only, so that no unmap ends inside an IOPTE. */
@@ -1457,7 +1466,8 @@ static void iopt_area_unfill_last(struct iopt_area *area,
 						   run->pfn);
 		}
 	}
-	kfree(runs);
+	if (runs != stack_runs)
+		kfree(runs);
 }
 
 struct iopt_fill_buf {

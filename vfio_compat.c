@@ -170,19 +170,14 @@ static void iommufd_type1_assert_held(struct iommufd_type1 *t1)
 /*
  * The IOMMU page sizes of the IOAS: those every attached domain has, with
  * sizes below PAGE_SIZE hidden and PAGE_SIZE shown instead, as type1
- * reports them; PAGE_MASK with no domain.
+ * reports them; PAGE_MASK with no domain. The table keeps the bitmap up
+ * to date as domains come and go; read without a lock, it is as current
+ * as a value read under domains_rwsem is once the lock is dropped.
  */
 static unsigned long iommufd_type1_pgsize_bitmap(struct iommufd_ioas *ioas)
 {
-	struct io_pagetable *iopt = &ioas->iopt;
-	unsigned long bitmap = ULONG_MAX;
-	struct iommu_domain *domain;
-	unsigned long index;
+	unsigned long bitmap = READ_ONCE(ioas->iopt.pgsize_bitmap);
 
-	down_read(&iopt->domains_rwsem);
-	xa_for_each(&iopt->domains, index, domain)
-		bitmap &= domain->pgsize_bitmap;
-	up_read(&iopt->domains_rwsem);
 	if (bitmap & ~PAGE_MASK) {
 		bitmap &= PAGE_MASK;
 		bitmap |= PAGE_SIZE;
@@ -197,6 +192,18 @@ static unsigned long iommufd_type1_pgsize(struct iommufd_ioas *ioas)
 }
 
 /*
+ * The first area that intersects [@start, @last], or NULL; the IOVA lock
+ * must be held.
+ */
+static struct iopt_area *
+__iommufd_type1_first_area(struct iommufd_ioas *ioas, unsigned long start,
+			   unsigned long last)
+{
+	lockdep_assert_held(&ioas->iopt.iova_rwsem);
+	return iopt_area_first(&ioas->iopt.area_itree, start, last);
+}
+
+/*
  * The first area that intersects [@start, @last], as (iova, length), or
  * false if there is none.
  */
@@ -204,17 +211,30 @@ static bool iommufd_type1_first_area(struct iommufd_ioas *ioas,
 				     unsigned long start, unsigned long last,
 				     unsigned long *iova, unsigned long *length)
 {
-	struct io_pagetable *iopt = &ioas->iopt;
 	struct iopt_area *area;
 
-	down_read(&iopt->iova_rwsem);
-	area = iopt_area_first(&iopt->area_itree, start, last);
+	down_read(&ioas->iopt.iova_rwsem);
+	area = __iommufd_type1_first_area(ioas, start, last);
 	if (area) {
 		*iova = iopt_area_iova(area);
 		*length = iopt_area_length(area);
 	}
-	up_read(&iopt->iova_rwsem);
+	up_read(&ioas->iopt.iova_rwsem);
 	return area;
+}
+
+/* How many areas intersect [@start, @last]; the IOVA lock must be held. */
+static unsigned int __iommufd_type1_count_areas(struct iommufd_ioas *ioas,
+						unsigned long start,
+						unsigned long last)
+{
+	struct iopt_area *area;
+	unsigned int count = 0;
+
+	lockdep_assert_held(&ioas->iopt.iova_rwsem);
+	for_each_iopt_area(area, &ioas->iopt.area_itree, start, last)
+		count++;
+	return count;
 }
 
 /* How many areas intersect [@start, @last]. */
@@ -222,41 +242,54 @@ static unsigned int iommufd_type1_count_areas(struct iommufd_ioas *ioas,
 					      unsigned long start,
 					      unsigned long last)
 {
-	struct io_pagetable *iopt = &ioas->iopt;
-	struct iopt_area *area;
-	unsigned int count = 0;
+	unsigned int count;
 
-	down_read(&iopt->iova_rwsem);
-	for_each_iopt_area(area, &iopt->area_itree, start, last)
-		count++;
-	up_read(&iopt->iova_rwsem);
+	down_read(&ioas->iopt.iova_rwsem);
+	count = __iommufd_type1_count_areas(ioas, start, last);
+	up_read(&ioas->iopt.iova_rwsem);
 	return count;
 }
 
 /*
- * Unmap every area within [@start, @last], giving back to @dma_avail
- * what was unmapped, also when the unmap stops part way.
+ * Unmap every area within [@start, @last], of which there were @before,
+ * giving back to @dma_avail what was unmapped, also when the unmap stops
+ * part way.
  */
-static int iommufd_type1_unmap_range(struct iommufd_type1 *t1,
-				     unsigned long start, unsigned long last,
-				     unsigned long *unmapped)
+static int __iommufd_type1_unmap_range(struct iommufd_type1 *t1,
+				       unsigned long start, unsigned long last,
+				       unsigned int before,
+				       unsigned long *unmapped)
 {
 	struct io_pagetable *iopt = &t1->ioas->iopt;
-	unsigned int before = 0;
 	int rc;
 
 	iommufd_type1_assert_held(t1);
 
-	if (t1->rules->dma_limit)
-		before = iommufd_type1_count_areas(t1->ioas, start, last);
 	if (!start && last == ULONG_MAX)
 		rc = iopt_unmap_all(iopt, unmapped);
 	else
 		rc = iopt_unmap_iova(iopt, start, last - start + 1, unmapped);
+	/*
+	 * An unmap that succeeds leaves no area in the range; only one that
+	 * stops part way needs to count what is left.
+	 */
 	if (t1->rules->dma_limit)
 		t1->dma_avail += before -
-				 iommufd_type1_count_areas(t1->ioas, start, last);
+				 (rc ? iommufd_type1_count_areas(t1->ioas, start,
+								 last) : 0);
 	return rc;
+}
+
+/* As __iommufd_type1_unmap_range(), counting the areas itself. */
+static int iommufd_type1_unmap_range(struct iommufd_type1 *t1,
+				     unsigned long start, unsigned long last,
+				     unsigned long *unmapped)
+{
+	unsigned int before = 0;
+
+	if (t1->rules->dma_limit)
+		before = iommufd_type1_count_areas(t1->ioas, start, last);
+	return __iommufd_type1_unmap_range(t1, start, last, before, unmapped);
 }
 
 /* --- Containers --------------------------------------------------------- */
@@ -1052,48 +1085,61 @@ static int iommufd_type1_parse_unmap(const struct iommufd_type1_rules *rules,
 
 /*
  * Apply the door's rule for mappings that stick out of [@start, *@last]
- * (&enum iommufd_type1_cut). Return: 0 to go on and unmap [@start,
- * *@last], 1 when the request is done with nothing unmapped, or an errno.
+ * (&enum iommufd_type1_cut), and with &iommufd_type1_rules.dma_limit count
+ * into *@before the areas in [@start, *@last] as it is then. Return: 0 to
+ * go on and unmap [@start, *@last], 1 when the request is done with
+ * nothing unmapped, or an errno.
  */
 static int iommufd_type1_cut(struct iommufd_type1 *t1, unsigned long start,
-			     unsigned long *last)
+			     unsigned long *last, unsigned int *before)
 {
 	struct iommufd_ioas *ioas = t1->ioas;
-	unsigned long iova, length;
+	struct iopt_area *area;
+	int rc = 0;
 
 	switch (t1->rules->cut[t1->v2]) {
 	case IOMMUFD_TYPE1_CUT_REFUSE:
-		/* Both ends of the range must be mapping ends. */
-		if (iommufd_type1_first_area(ioas, start, start, &iova,
-					     &length) && iova != start)
-			return -EINVAL;
-		if (iommufd_type1_first_area(ioas, *last, *last, &iova,
-					     &length) &&
-		    iova + length - 1 != *last)
-			return -EINVAL;
-		return 0;
 	case IOMMUFD_TYPE1_CUT_WHOLE:
-		/*
-		 * Whole mappings that start in the range; a mapping that
-		 * starts before it stops the request.
-		 */
-		if (iommufd_type1_first_area(ioas, start, *last, &iova,
-					     &length) && iova < start)
-			return 1;
-		if (iommufd_type1_first_area(ioas, *last, *last, &iova,
-					     &length))
-			*last = iova + length - 1;
-		return 0;
+		/* One hold of the IOVA lock for the ends and the count. */
+		down_read(&ioas->iopt.iova_rwsem);
+		if (t1->rules->cut[t1->v2] == IOMMUFD_TYPE1_CUT_REFUSE) {
+			/* Both ends of the range must be mapping ends. */
+			area = __iommufd_type1_first_area(ioas, start, start);
+			if (area && iopt_area_iova(area) != start)
+				rc = -EINVAL;
+			area = __iommufd_type1_first_area(ioas, *last, *last);
+			if (!rc && area && iopt_area_last_iova(area) != *last)
+				rc = -EINVAL;
+		} else {
+			/*
+			 * Whole mappings that start in the range; a mapping
+			 * that starts before it stops the request.
+			 */
+			area = __iommufd_type1_first_area(ioas, start, *last);
+			if (area && iopt_area_iova(area) < start)
+				rc = 1;
+			area = __iommufd_type1_first_area(ioas, *last, *last);
+			if (!rc && area)
+				*last = iopt_area_last_iova(area);
+		}
+		if (!rc && t1->rules->dma_limit)
+			*before = __iommufd_type1_count_areas(ioas, start,
+							      *last);
+		up_read(&ioas->iopt.iova_rwsem);
+		return rc;
 	case IOMMUFD_TYPE1_CUT_SPLIT: {
 		/* A range from IOVA 0 has nothing before it to cut off. */
 		const unsigned long cuts[] = { *last, start - 1 };
 
-		return iopt_cut_iova(&ioas->iopt, cuts, start ? 2 : 1);
+		rc = iopt_cut_iova(&ioas->iopt, cuts, start ? 2 : 1);
+		break;
 	}
 	case IOMMUFD_TYPE1_CUT_ENOENT:
 		break;
 	}
-	return 0;
+	if (!rc && t1->rules->dma_limit)
+		*before = iommufd_type1_count_areas(ioas, start, *last);
+	return rc;
 }
 
 static int iommufd_type1_unmap(struct iommufd_type1 *t1, void __user *arg,
@@ -1106,6 +1152,7 @@ static int iommufd_type1_unmap(struct iommufd_type1 *t1, void __user *arg,
 	bool all = unmap->flags & VFIO_DMA_UNMAP_FLAG_ALL;
 	unsigned long start, last, unmapped = 0;
 	unsigned long pgsize = PAGE_SIZE;
+	unsigned int before = 0;
 	int rc;
 
 	iommufd_type1_assert_held(t1);
@@ -1134,7 +1181,7 @@ static int iommufd_type1_unmap(struct iommufd_type1 *t1, void __user *arg,
 		return -EINVAL;
 
 	if (!all) {
-		rc = iommufd_type1_cut(t1, start, &last);
+		rc = iommufd_type1_cut(t1, start, &last, &before);
 		if (rc < 0)
 			return rc;
 		if (rc) {
@@ -1142,6 +1189,8 @@ static int iommufd_type1_unmap(struct iommufd_type1 *t1, void __user *arg,
 			rc = 0;
 			goto out_copy;
 		}
+	} else if (rules->dma_limit) {
+		before = iommufd_type1_count_areas(t1->ioas, start, last);
 	}
 	if (dirty) {
 		rc = iommufd_type1_report_dirty(t1, start, unmap->size,
@@ -1149,7 +1198,7 @@ static int iommufd_type1_unmap(struct iommufd_type1 *t1, void __user *arg,
 		if (rc)
 			return rc;
 	}
-	rc = iommufd_type1_unmap_range(t1, start, last, &unmapped);
+	rc = __iommufd_type1_unmap_range(t1, start, last, before, &unmapped);
 	if (rc && !rules->size_on_error)
 		return rc;
 out_copy:
