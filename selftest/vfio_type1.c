@@ -718,6 +718,122 @@ TEST_F(ctr, map_args)
 }
 
 /* Any overlap with an existing mapping is EEXIST and changes nothing */
+/* One VFIO_IOMMU_DIRTY_PAGES call; 0 or -errno. */
+static int dirty_pages(int ctr, __u32 argsz, __u32 flags, __u64 iova,
+		       __u64 size, __u64 pgsize, __u64 *bits, __u64 bits_len)
+{
+	struct {
+		struct vfio_iommu_type1_dirty_bitmap d;
+		struct vfio_iommu_type1_dirty_bitmap_get g;
+	} req = {
+		.d = { .argsz = argsz, .flags = flags },
+		.g = {
+			.iova = iova,
+			.size = size,
+			.bitmap = {
+				.pgsize = pgsize,
+				.size = bits_len,
+				.data = bits,
+			},
+		},
+	};
+
+	return vfio_ioctl(ctr, VFIO_IOMMU_DIRTY_PAGES, &req);
+}
+
+/*
+ * DIRTY_PAGES with an IOMMU group in the container: every errno, and, as
+ * no domain tracks writes, every mapped page of the range reported dirty,
+ * by GET_BITMAP and by an UNMAP that asks for the bitmap.
+ */
+TEST_F(ctr, dirty_pages)
+{
+	const __u32 full = sizeof(struct vfio_iommu_type1_dirty_bitmap) +
+			   sizeof(struct vfio_iommu_type1_dirty_bitmap_get);
+	const __u32 get = VFIO_IOMMU_DIRTY_PAGES_FLAG_GET_BITMAP;
+	const __u32 start = VFIO_IOMMU_DIRTY_PAGES_FLAG_START;
+	const __u32 stop = VFIO_IOMMU_DIRTY_PAGES_FLAG_STOP;
+	int ctr = self->c.container;
+	__u64 a = 32 * MIB, bits[2], done = 0;
+	struct {
+		struct vfio_iommu_type1_dma_unmap u;
+		struct vfio_bitmap b;
+	} unmap;
+	char *mem;
+
+	mem = buf_alloc(4 * PAGE, 7);
+	ASSERT_NE(NULL, mem);
+	/* Pages 0, 1 and 3 of the range are mapped, page 2 is not */
+	ASSERT_EQ(0, vfio_map(ctr, a, mem, 2 * PAGE, VFIO_RW));
+	ASSERT_EQ(0, vfio_map(ctr, a + 3 * PAGE, mem + 3 * PAGE, PAGE,
+			      VFIO_RW));
+
+	/* Exactly one known flag, and room for the header */
+	EXPECT_EQ(-EINVAL, dirty_pages(ctr, full, 0, 0, 0, 0, NULL, 0));
+	EXPECT_EQ(-EINVAL, dirty_pages(ctr, full, start | stop, 0, 0, 0,
+				       NULL, 0));
+	EXPECT_EQ(-EINVAL, dirty_pages(ctr, full, 8, 0, 0, 0, NULL, 0));
+	EXPECT_EQ(-EINVAL, dirty_pages(ctr, 7, start, 0, 0, 0, NULL, 0));
+	/* No bitmap before tracking starts */
+	memset(bits, 0, sizeof(bits));
+	EXPECT_EQ(-EINVAL, dirty_pages(ctr, full, get, a, 4 * PAGE, PAGE,
+				       bits, sizeof(bits)));
+
+	EXPECT_EQ(0, dirty_pages(ctr, full, start, 0, 0, 0, NULL, 0));
+	EXPECT_EQ(0, dirty_pages(ctr, full, start, 0, 0, 0, NULL, 0));
+
+	/* Bad requests for a bitmap */
+	EXPECT_EQ(-EINVAL, dirty_pages(ctr, full - 1, get, a, 4 * PAGE, PAGE,
+				       bits, sizeof(bits)));
+	EXPECT_EQ(-EINVAL, dirty_pages(ctr, full, get, a, 4 * PAGE, 2 * PAGE,
+				       bits, sizeof(bits)));
+	EXPECT_EQ(-EINVAL, dirty_pages(ctr, full, get, a + 1, 4 * PAGE, PAGE,
+				       bits, sizeof(bits)));
+	EXPECT_EQ(-EINVAL, dirty_pages(ctr, full, get, a, 0, PAGE, bits,
+				       sizeof(bits)));
+	EXPECT_EQ(-EINVAL, dirty_pages(ctr, full, get, a, 4 * PAGE, PAGE,
+				       bits, 0));
+	/* A range that cuts a mapping, at either end */
+	EXPECT_EQ(-EINVAL, dirty_pages(ctr, full, get, a + PAGE, 3 * PAGE,
+				       PAGE, bits, sizeof(bits)));
+	EXPECT_EQ(-EINVAL, dirty_pages(ctr, full, get, a, PAGE, PAGE, bits,
+				       sizeof(bits)));
+	EXPECT_EQ(0ULL, bits[0]);
+
+	/* Every mapped page is dirty, the hole is not */
+	EXPECT_EQ(0, dirty_pages(ctr, full, get, a, 4 * PAGE, PAGE, bits,
+				 sizeof(bits)));
+	EXPECT_EQ(0xbULL, bits[0]);
+
+	/* UNMAP with the bitmap reports what it removes */
+	memset(&unmap, 0, sizeof(unmap));
+	unmap.u.argsz = sizeof(unmap);
+	unmap.u.flags = VFIO_DMA_UNMAP_FLAG_GET_DIRTY_BITMAP;
+	unmap.u.iova = a;
+	unmap.u.size = 2 * PAGE;
+	unmap.b.pgsize = 2 * PAGE;
+	unmap.b.size = sizeof(bits);
+	unmap.b.data = bits;
+	memset(bits, 0, sizeof(bits));
+	EXPECT_EQ(-EINVAL, vfio_ioctl(ctr, VFIO_IOMMU_UNMAP_DMA, &unmap));
+	unmap.b.pgsize = PAGE;
+	ASSERT_EQ(0, vfio_ioctl(ctr, VFIO_IOMMU_UNMAP_DMA, &unmap));
+	EXPECT_EQ(2 * PAGE, unmap.u.size);
+	EXPECT_EQ(0x3ULL, bits[0]);
+
+	EXPECT_EQ(0, dirty_pages(ctr, full, stop, 0, 0, 0, NULL, 0));
+	EXPECT_EQ(0, dirty_pages(ctr, full, stop, 0, 0, 0, NULL, 0));
+	EXPECT_EQ(-EINVAL, dirty_pages(ctr, full, get, a + 3 * PAGE, PAGE,
+				       PAGE, bits, sizeof(bits)));
+	/* Once stopped, UNMAP refuses to report */
+	unmap.u.iova = a + 3 * PAGE;
+	unmap.u.size = PAGE;
+	EXPECT_EQ(-EINVAL, vfio_ioctl(ctr, VFIO_IOMMU_UNMAP_DMA, &unmap));
+	EXPECT_EQ(0, vfio_unmap(ctr, a + 3 * PAGE, PAGE, 0, &done));
+	EXPECT_EQ(PAGE, done);
+	munmap(mem, 4 * PAGE);
+}
+
 TEST_F(ctr, map_eexist)
 {
 	int ctr = self->c.container;
