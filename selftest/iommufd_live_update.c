@@ -237,63 +237,17 @@ static void lu_recv_eof(struct __test_metadata *_metadata, int sock)
 static int lu_send_setup(int sock, const struct lu_setup *setup, int fd,
 			 int mfd)
 {
-	union {
-		char buf[CMSG_SPACE(2 * sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct iovec iov = {
-		.iov_base = (void *)setup,
-		.iov_len = sizeof(*setup),
-	};
-	struct msghdr msg = {
-		.msg_iov = &iov,
-		.msg_iovlen = 1,
-		.msg_control = u.buf,
-		.msg_controllen = sizeof(u.buf),
-	};
-	struct cmsghdr *cmsg;
 	int fds[2] = { fd, mfd };
 
-	memset(&u, 0, sizeof(u));
-	cmsg = CMSG_FIRSTHDR(&msg);
-	cmsg->cmsg_level = SOL_SOCKET;
-	cmsg->cmsg_type = SCM_RIGHTS;
-	cmsg->cmsg_len = CMSG_LEN(sizeof(fds));
-	memcpy(CMSG_DATA(cmsg), fds, sizeof(fds));
-	if (sendmsg(sock, &msg, MSG_NOSIGNAL) != sizeof(*setup))
-		return -1;
-	return 0;
+	return fds_send(sock, setup, sizeof(*setup), fds, 2);
 }
 
 static void lu_recv_setup(struct __test_metadata *_metadata, int sock,
 			  struct lu_setup *setup, int *fd, int *mfd)
 {
-	union {
-		char buf[CMSG_SPACE(2 * sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct iovec iov = {
-		.iov_base = setup,
-		.iov_len = sizeof(*setup),
-	};
-	struct msghdr msg = {
-		.msg_iov = &iov,
-		.msg_iovlen = 1,
-		.msg_control = u.buf,
-		.msg_controllen = sizeof(u.buf),
-	};
-	struct cmsghdr *cmsg;
 	int fds[2];
 
-	ASSERT_EQ((ssize_t)sizeof(*setup),
-		  recvmsg(sock, &msg, MSG_CMSG_CLOEXEC));
-	ASSERT_EQ(0, msg.msg_flags & (MSG_CTRUNC | MSG_TRUNC));
-	cmsg = CMSG_FIRSTHDR(&msg);
-	ASSERT_NE(NULL, cmsg);
-	ASSERT_EQ(SOL_SOCKET, cmsg->cmsg_level);
-	ASSERT_EQ(SCM_RIGHTS, cmsg->cmsg_type);
-	ASSERT_EQ(CMSG_LEN(sizeof(fds)), cmsg->cmsg_len);
-	memcpy(fds, CMSG_DATA(cmsg), sizeof(fds));
+	ASSERT_EQ(0, fds_recv(sock, setup, sizeof(*setup), fds, 2));
 	*fd = fds[0];
 	*mfd = fds[1];
 }
@@ -456,7 +410,9 @@ static void new_use_alone(struct __test_metadata *_metadata,
 	expect_owner_of(_metadata, p, MEM_KB);
 }
 
-static void new_process(struct __test_metadata *_metadata, int sock)
+/* Not inlined: its locals are dead once an ASSERT jumps out of it */
+static void __attribute__((noinline))
+new_process(struct __test_metadata *_metadata, int sock)
 {
 	struct lu_proc p = { .fd = -1, .mfd = -1 };
 	unsigned int i;

@@ -23,6 +23,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "kselftest_harness.h"
@@ -118,6 +119,108 @@ static inline bool ioas_exists(int fd, __u32 id)
 	int ret = ioas_iova_ranges(fd, id, NULL, NULL, NULL);
 
 	return !ret || ret == -EMSGSIZE;
+}
+
+/* IOMMU_VFIO_IOAS; *ioas_id in, and what the kernel wrote back out */
+static inline int vfio_ioas_cmd(int fd, __u16 op, __u32 *ioas_id,
+				__u16 reserved)
+{
+	struct iommu_vfio_ioas cmd = {
+		.size = sizeof(cmd),
+		.ioas_id = *ioas_id,
+		.op = op,
+		.__reserved = reserved,
+	};
+	int ret;
+
+	ret = iommufd_ioctl(fd, IOMMU_VFIO_IOAS, &cmd);
+	*ioas_id = cmd.ioas_id;
+	return ret;
+}
+
+static inline int compat_set(int fd, __u32 ioas_id)
+{
+	return vfio_ioas_cmd(fd, IOMMU_VFIO_IOAS_SET, &ioas_id, 0);
+}
+
+/* The compat IOAS's ID, or 0xdead with -errno */
+static inline int compat_get(int fd, __u32 *ioas_id)
+{
+	*ioas_id = 0xdead;
+	return vfio_ioas_cmd(fd, IOMMU_VFIO_IOAS_GET, ioas_id, 0);
+}
+
+/* At most this many descriptors go in one fds_send() */
+#define FDS_MAX 4
+
+/*
+ * Send @len bytes of @buf and @nfds file descriptors over the UNIX
+ * socket @sock in one message; 0 or -errno.
+ */
+static inline int fds_send(int sock, const void *buf, size_t len,
+			   const int *fds, unsigned int nfds)
+{
+	union {
+		char buf[CMSG_SPACE(FDS_MAX * sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
+	struct msghdr msg = {
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = u.buf,
+		.msg_controllen = CMSG_SPACE(nfds * sizeof(int)),
+	};
+	struct cmsghdr *cmsg;
+
+	if (!nfds || nfds > FDS_MAX)
+		return -EINVAL;
+	memset(&u, 0, sizeof(u));
+	cmsg = CMSG_FIRSTHDR(&msg);
+	cmsg->cmsg_level = SOL_SOCKET;
+	cmsg->cmsg_type = SCM_RIGHTS;
+	cmsg->cmsg_len = CMSG_LEN(nfds * sizeof(int));
+	memcpy(CMSG_DATA(cmsg), fds, nfds * sizeof(int));
+	if (sendmsg(sock, &msg, MSG_NOSIGNAL) != (ssize_t)len)
+		return errno ? -errno : -EIO;
+	return 0;
+}
+
+/*
+ * Receive what fds_send() sent: exactly @len bytes into @buf and exactly
+ * @nfds descriptors (close-on-exec) into @fds; 0, -EPROTO if the message
+ * was not that, or -errno.
+ */
+static inline int fds_recv(int sock, void *buf, size_t len, int *fds,
+			   unsigned int nfds)
+{
+	union {
+		char buf[CMSG_SPACE(FDS_MAX * sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = { .iov_base = buf, .iov_len = len };
+	struct msghdr msg = {
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = u.buf,
+		.msg_controllen = sizeof(u.buf),
+	};
+	struct cmsghdr *cmsg;
+	ssize_t n;
+
+	if (!nfds || nfds > FDS_MAX)
+		return -EINVAL;
+	n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+	if (n < 0)
+		return -errno;
+	cmsg = CMSG_FIRSTHDR(&msg);
+	if ((size_t)n != len || msg.msg_flags & (MSG_CTRUNC | MSG_TRUNC) ||
+	    !cmsg || cmsg->cmsg_level != SOL_SOCKET ||
+	    cmsg->cmsg_type != SCM_RIGHTS ||
+	    cmsg->cmsg_len != CMSG_LEN(nfds * sizeof(int)))
+		return -EPROTO;
+	memcpy(fds, CMSG_DATA(cmsg), nfds * sizeof(int));
+	return 0;
 }
 
 static inline int test_cmd(int fd, struct iommu_test_cmd *cmd)

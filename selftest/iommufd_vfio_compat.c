@@ -48,33 +48,6 @@ FIXTURE_TEARDOWN(compat)
 		close(self->fd);
 }
 
-static int vfio_ioas(int fd, __u16 op, __u32 *ioas_id, __u16 reserved)
-{
-	struct iommu_vfio_ioas cmd = {
-		.size = sizeof(cmd),
-		.ioas_id = *ioas_id,
-		.op = op,
-		.__reserved = reserved,
-	};
-	int ret;
-
-	ret = iommufd_ioctl(fd, IOMMU_VFIO_IOAS, &cmd);
-	*ioas_id = cmd.ioas_id;
-	return ret;
-}
-
-static int compat_set(int fd, __u32 ioas_id)
-{
-	return vfio_ioas(fd, IOMMU_VFIO_IOAS_SET, &ioas_id, 0);
-}
-
-/* The compat IOAS's ID, or 0 with -errno */
-static int compat_get(int fd, __u32 *ioas_id)
-{
-	*ioas_id = 0xdead;
-	return vfio_ioas(fd, IOMMU_VFIO_IOAS_GET, ioas_id, 0);
-}
-
 /* An ioctl returning a value: the value, or -errno */
 static int ioctl_val(int fd, unsigned long request, unsigned long arg)
 {
@@ -165,7 +138,7 @@ TEST_F(compat, vfio_ioas_get_set_clear)
 
 	/* SET, then GET says which; SET copies nothing back */
 	id = self->ioas_id;
-	ASSERT_EQ(0, vfio_ioas(self->fd, IOMMU_VFIO_IOAS_SET, &id, 0));
+	ASSERT_EQ(0, vfio_ioas_cmd(self->fd, IOMMU_VFIO_IOAS_SET, &id, 0));
 	EXPECT_EQ(self->ioas_id, id);
 	ASSERT_EQ(0, compat_get(self->fd, &id));
 	EXPECT_EQ(self->ioas_id, id);
@@ -177,23 +150,23 @@ TEST_F(compat, vfio_ioas_get_set_clear)
 
 	/* Unknown op and nonzero __reserved: EOPNOTSUPP, nothing changes */
 	id = self->ioas_id;
-	EXPECT_EQ(-EOPNOTSUPP, vfio_ioas(self->fd, 3, &id, 0));
+	EXPECT_EQ(-EOPNOTSUPP, vfio_ioas_cmd(self->fd, 3, &id, 0));
 	id = self->ioas_id;
 	EXPECT_EQ(-EOPNOTSUPP,
-		  vfio_ioas(self->fd, IOMMU_VFIO_IOAS_SET, &id, 1));
+		  vfio_ioas_cmd(self->fd, IOMMU_VFIO_IOAS_SET, &id, 1));
 	EXPECT_EQ(-EOPNOTSUPP,
-		  vfio_ioas(self->fd, IOMMU_VFIO_IOAS_GET, &id, 0x8000));
+		  vfio_ioas_cmd(self->fd, IOMMU_VFIO_IOAS_GET, &id, 0x8000));
 	EXPECT_EQ(-EOPNOTSUPP,
-		  vfio_ioas(self->fd, IOMMU_VFIO_IOAS_CLEAR, &id, 1));
+		  vfio_ioas_cmd(self->fd, IOMMU_VFIO_IOAS_CLEAR, &id, 1));
 	ASSERT_EQ(0, compat_get(self->fd, &id));
 	EXPECT_EQ(other, id);
 
 	/* CLEAR forgets it but does not destroy it; clearing twice is fine */
 	id = 0;
-	ASSERT_EQ(0, vfio_ioas(self->fd, IOMMU_VFIO_IOAS_CLEAR, &id, 0));
+	ASSERT_EQ(0, vfio_ioas_cmd(self->fd, IOMMU_VFIO_IOAS_CLEAR, &id, 0));
 	EXPECT_EQ(-ENODEV, compat_get(self->fd, &id));
 	EXPECT_TRUE(ioas_exists(self->fd, other));
-	ASSERT_EQ(0, vfio_ioas(self->fd, IOMMU_VFIO_IOAS_CLEAR, &id, 0));
+	ASSERT_EQ(0, vfio_ioas_cmd(self->fd, IOMMU_VFIO_IOAS_CLEAR, &id, 0));
 	EXPECT_EQ(-ENODEV, compat_get(self->fd, &id));
 }
 

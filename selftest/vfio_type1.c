@@ -50,28 +50,15 @@
 static char edu_bdf[32], edu2_bdf[32];
 static int edu_group = -1, edu2_group = -1;
 
-static int edu_find_nth(unsigned int nth, char *bdf, size_t len, int *group)
-{
-	char path[PATH_MAX];
-
-	if (*group >= 0)
-		return 0;
-	if (vfio_find_pci_nth(EDU_VENDOR, EDU_DEVICE, nth, bdf, len))
-		return -ENODEV;
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s", bdf);
-	*group = vfio_group_id_of(path);
-	return *group < 0 ? *group : 0;
-}
-
 /* Find edu once; 0 or -errno. */
 static int edu_find(void)
 {
-	return edu_find_nth(0, edu_bdf, sizeof(edu_bdf), &edu_group);
+	return vfio_edu_find(0, edu_bdf, sizeof(edu_bdf), &edu_group);
 }
 
 static int edu2_find(void)
 {
-	return edu_find_nth(1, edu2_bdf, sizeof(edu2_bdf), &edu2_group);
+	return vfio_edu_find(1, edu2_bdf, sizeof(edu2_bdf), &edu2_group);
 }
 
 /* A populated, page-aligned anonymous buffer filled with @fill */

@@ -670,6 +670,25 @@ static inline int vfio_edu_copy(struct vfio_edu *e, __u64 src, __u64 dst,
 	return 0;
 }
 
+/*
+ * The @nth (from 0) edu bound to vfio-pci: its address into @bdf and its
+ * IOMMU group into *@group, unless *@group is already set (>= 0). 0 or
+ * -errno.
+ */
+static inline int vfio_edu_find(unsigned int nth, char *bdf, size_t len,
+				int *group)
+{
+	char path[PATH_MAX];
+
+	if (*group >= 0)
+		return 0;
+	if (vfio_find_pci_nth(EDU_VENDOR, EDU_DEVICE, nth, bdf, len))
+		return -ENODEV;
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s", bdf);
+	*group = vfio_group_id_of(path);
+	return *group < 0 ? *group : 0;
+}
+
 static inline void vfio_edu_close(struct vfio_edu *e)
 {
 	if (e->fd >= 0)
