@@ -256,8 +256,10 @@ enum iopt_account_mode {
  * @writable: pins may be FOLL_WRITE; only WRITEABLE areas need it. A
  *	writable file page set holds the file's mapping writable.
  *
- * @start, @npages, @file, @account_mode and @writable never change. The
- * owner fields (@source_mm, @source_task, @source_user) of a file page set
+ * @start, @npages, @file and @writable never change, nor does
+ * @account_mode, but for the choice between %IOPT_PAGES_ACCOUNT_MM and
+ * %IOPT_PAGES_ACCOUNT_MM_NOLIMIT. The owner fields (@source_mm,
+ * @source_task, @source_user) of a file page set, and that choice,
  * change only in IOMMU_IOAS_CHANGE_PROCESS, which holds @mutex and the
  * domains_rwsem and iova_rwsem, for writing, of every IOAS of the context:
  * holding any of those locks keeps them stable.
@@ -299,7 +301,7 @@ struct iopt_pages *iopt_alloc_file_pages(struct file *file, unsigned long start,
 void iopt_pages_owner_change_count(struct iopt_pages *pages,
 				   struct iopt_owner_change *chg);
 int iopt_owner_change_charge(struct iopt_owner_change *chg);
-void iopt_pages_owner_change_commit(struct iopt_pages *pages);
+void iopt_pages_owner_change_commit(struct iopt_pages *pages, u8 mm_mode);
 int iopt_pages_rw(struct iopt_pages *pages, unsigned long byte, void *data,
 		  size_t len, bool write);
 void iopt_release_pages(struct kref *kref);

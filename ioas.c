@@ -361,6 +361,10 @@ static struct iommufd_ioas **iommufd_ctx_get_all_ioas(struct iommufd_ctx *ictx,
  *    user-memory mapping fails the call with EINVAL.
  * 3. Charge the caller for all of them; RLIMIT failure is ENOMEM.
  * 4. Uncharge the old owners and switch each set over: cannot fail.
+ *
+ * In a VFIO container's context, sets are charged as type1 charges: to
+ * the owner's locked_vm, unlimited if it holds CAP_IPC_LOCK. There the
+ * new owner's CAP_IPC_LOCK decides, in step 3 and for later pins alike.
  */
 int iommufd_ioas_change_process(struct iommufd_ucmd *ucmd)
 {
@@ -400,7 +404,10 @@ int iommufd_ioas_change_process(struct iommufd_ucmd *ucmd)
 	if (rc)
 		goto out_unlock;
 	list_for_each_entry(pages, &pages_list, change_node)
-		iopt_pages_owner_change_commit(pages);
+		iopt_pages_owner_change_commit(pages,
+					       ictx->vfio_container ?
+					       iommufd_ctx_account_mode(ictx) :
+					       IOPT_PAGES_ACCOUNT_NONE);
 
 out_unlock:
 	for (i = n; i--;)

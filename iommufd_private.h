@@ -126,9 +126,11 @@ struct iommufd_object {
  * @account_mode: &enum iopt_account_mode for new mappings
  *	(IOMMU_OPTION_RLIMIT_MODE); changed only while @objects is empty,
  *	under its xa_lock
- * @type1_accounting: a VFIO container's context: CAP_IPC_LOCK holders'
- *	pins still count in locked_vm, just with no limit, as type1 counts
- *	them; set before the context is used, then constant
+ * @vfio_container: a VFIO container's context, which has no file
+ *	(vfio_compat.c): CAP_IPC_LOCK holders' pins still count in
+ *	locked_vm, just with no limit, as type1 counts them, and @vfio_ioas
+ *	is the container's own IOAS, which IOMMU_VFIO_IOAS cannot change;
+ *	set before the context is used, then constant
  * @vfio_ioas: the compat IOAS (IOMMU_VFIO_IOAS) that VFIO container
  *	ioctls on the file act on, or NULL; not a reference: removing the
  *	IOAS from @objects clears it. Guarded by @objects' xa_lock
@@ -139,7 +141,7 @@ struct iommufd_ctx {
 	wait_queue_head_t destroy_wait;
 	struct rw_semaphore ioas_creation_rwsem;
 	u8 account_mode;
-	bool type1_accounting;
+	bool vfio_container;
 	struct iommufd_ioas *vfio_ioas;
 };
 
@@ -516,6 +518,8 @@ int iommufd_ioas_option(struct iommufd_ucmd *ucmd);
 int iommufd_destroy(struct iommufd_ucmd *ucmd);
 int iommufd_option(struct iommufd_ucmd *ucmd);
 int iommufd_vfio_ioas(struct iommufd_ucmd *ucmd);
+long iommufd_ctx_ioctl(struct iommufd_ctx *ictx, unsigned int cmd,
+		       unsigned long arg);
 long iommufd_vfio_ioctl(struct iommufd_ctx *ictx, unsigned int cmd,
 			unsigned long arg);
 

@@ -31,7 +31,7 @@
 u8 iommufd_ctx_account_mode(struct iommufd_ctx *ictx)
 {
 	if (capable(CAP_IPC_LOCK))
-		return ictx->type1_accounting ? IOPT_PAGES_ACCOUNT_MM_NOLIMIT :
+		return ictx->vfio_container ? IOPT_PAGES_ACCOUNT_MM_NOLIMIT :
 						IOPT_PAGES_ACCOUNT_NONE;
 	return READ_ONCE(ictx->account_mode);
 }
@@ -214,27 +214,36 @@ static const struct iommufd_ioctl_op iommufd_ioctl_ops[] = {
 #endif
 };
 
-/*
+/**
+ * iommufd_ctx_ioctl() - run one command of the iommufd command table
+ * @ictx: the context it acts on
+ * @cmd: the request, numbered within the table (IOMMUFD_CMD_BASE and up)
+ * @arg: the user's struct
+ *
  * The dispatch rules are part of the ABI; see "General ioctl format" in the
  * uAPI header. In order: the number must be in the table and match the
  * slot exactly (ENOTTY), the user's size must reach the command's minimum
  * (EINVAL), and bytes the kernel does not know must be zero (E2BIG).
+ *
+ * Besides the /dev/iommu file, a VFIO container (vfio_compat.c) runs the
+ * commands on its own context through here.
+ *
+ * Return: the command's result; -ENOIOCTLCMD for a request that is not
+ * in the table.
  */
-static long iommufd_fops_ioctl(struct file *filp, unsigned int cmd,
-			       unsigned long arg)
+long iommufd_ctx_ioctl(struct iommufd_ctx *ictx, unsigned int cmd,
+		       unsigned long arg)
 {
-	struct iommufd_ctx *ictx = filp->private_data;
 	const struct iommufd_ioctl_op *op;
 	struct iommufd_ucmd ucmd = {};
 	union ucmd_buffer buf;
 	unsigned int nr;
 	int ret;
 
-	/* Outside the table: VFIO's container ioctls, on the compat IOAS. */
 	nr = _IOC_NR(cmd);
 	if (nr < IOMMUFD_CMD_BASE ||
 	    nr - IOMMUFD_CMD_BASE >= ARRAY_SIZE(iommufd_ioctl_ops))
-		return iommufd_vfio_ioctl(ictx, cmd, arg);
+		return -ENOIOCTLCMD;
 
 	ucmd.ictx = ictx;
 	ucmd.ubuffer = (void __user *)arg;
@@ -254,6 +263,19 @@ static long iommufd_fops_ioctl(struct file *filp, unsigned int cmd,
 	if (ret)
 		return ret;
 	return op->execute(&ucmd);
+}
+
+static long iommufd_fops_ioctl(struct file *filp, unsigned int cmd,
+			       unsigned long arg)
+{
+	struct iommufd_ctx *ictx = filp->private_data;
+	unsigned int nr = _IOC_NR(cmd);
+
+	/* Below the table: VFIO's container ioctls, on the compat IOAS. */
+	if (nr < IOMMUFD_CMD_BASE ||
+	    nr - IOMMUFD_CMD_BASE >= ARRAY_SIZE(iommufd_ioctl_ops))
+		return iommufd_vfio_ioctl(ictx, cmd, arg);
+	return iommufd_ctx_ioctl(ictx, cmd, arg);
 }
 
 static const struct file_operations iommufd_fops = {

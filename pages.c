@@ -475,12 +475,9 @@ void iopt_pages_owner_change_count(struct iopt_pages *pages,
 			chg->user_pages += pages->npinned;
 		break;
 	case IOPT_PAGES_ACCOUNT_MM:
+	case IOPT_PAGES_ACCOUNT_MM_NOLIMIT:
 		if (pages->source_mm != current->mm)
 			chg->mm_pages += pages->npinned;
-		break;
-	case IOPT_PAGES_ACCOUNT_MM_NOLIMIT:
-		/* Only VFIO containers' sets, which have no owner to change. */
-		WARN_ON_ONCE(true);
 		break;
 	}
 	mutex_unlock(&pages->mutex);
@@ -528,11 +525,14 @@ int iopt_owner_change_charge(struct iopt_owner_change *chg)
 /**
  * iopt_pages_owner_change_commit() - move a page set to the calling process
  * @pages: the set, already counted in a charged &struct iopt_owner_change
+ * @mm_mode: %IOPT_PAGES_ACCOUNT_MM or %IOPT_PAGES_ACCOUNT_MM_NOLIMIT for
+ *	what the new owner's pins of a set charged to locked_vm are, or
+ *	%IOPT_PAGES_ACCOUNT_NONE to leave the set's mode as it is
  *
  * Uncharges the old owner, moves pinned_vm, and makes the calling process
  * (its group leader, mm and user) the owner. Cannot fail.
  */
-void iopt_pages_owner_change_commit(struct iopt_pages *pages)
+void iopt_pages_owner_change_commit(struct iopt_pages *pages, u8 mm_mode)
 {
 	struct task_struct *old_task = pages->source_task;
 	struct user_struct *old_user = pages->source_user;
@@ -545,7 +545,8 @@ void iopt_pages_owner_change_commit(struct iopt_pages *pages)
 	    old_user != current_user())
 		atomic_long_sub(n, &old_user->locked_vm);
 	if (old_mm != current->mm) {
-		if (pages->account_mode == IOPT_PAGES_ACCOUNT_MM) {
+		if (pages->account_mode == IOPT_PAGES_ACCOUNT_MM ||
+		    pages->account_mode == IOPT_PAGES_ACCOUNT_MM_NOLIMIT) {
 			mmap_write_lock(old_mm);
 			__account_locked_vm(old_mm, n, false, old_task, false);
 			mmap_write_unlock(old_mm);
@@ -559,6 +560,10 @@ void iopt_pages_owner_change_commit(struct iopt_pages *pages)
 	pages->source_mm = current->mm;
 	mmgrab(pages->source_mm);
 	pages->source_user = get_uid(current_user());
+	if (mm_mode != IOPT_PAGES_ACCOUNT_NONE &&
+	    (pages->account_mode == IOPT_PAGES_ACCOUNT_MM ||
+	     pages->account_mode == IOPT_PAGES_ACCOUNT_MM_NOLIMIT))
+		pages->account_mode = mm_mode;
 	mutex_unlock(&pages->mutex);
 
 	put_task_struct(old_task);

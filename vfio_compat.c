@@ -83,8 +83,9 @@ enum iommufd_type1_cut {
  *	wrap-around (EINVAL), then overlap (EEXIST), the mapping limit
  *	(ENOSPC) and reserved IOVA (EINVAL). Without, the IOAS's own checks
  *	and errnos decide, as in upstream iommufd
- * @dma_limit: mappings are counted against &iommufd_type1.dma_avail,
- *	which GET_INFO's DMA_AVAIL reports; without, DMA_AVAIL says U32_MAX
+ * @dma_limit: mappings are counted (&iommufd_type1.dma_count) against
+ *	&iommufd_type1.dma_limit, and GET_INFO's DMA_AVAIL reports what is
+ *	left; without, DMA_AVAIL says U32_MAX
  * @dirty: dirty tracking: DIRTY_PAGES, UNMAP_DMA's GET_DIRTY_BITMAP and
  *	GET_INFO's MIGRATION capability
  * @size_on_error: UNMAP_DMA writes back the size it unmapped also when
@@ -143,12 +144,15 @@ static const struct iommufd_type1_rules iommufd_type1_iommufd = {
  * @v2: TYPE1v2 rules rather than TYPE1: a container's type, constant; on
  *	/dev/iommu, large pages enabled in @ioas (VFIO_SET_IOMMU of TYPE1
  *	disables them), read when the request starts
- * @dma_avail: with &iommufd_type1_rules.dma_limit, how many more mappings
- *	may be made
+ * @dma_limit: with &iommufd_type1_rules.dma_limit, how many mappings
+ *	MAP_DMA may make; constant
+ * @dma_count: with &iommufd_type1_rules.dma_limit, how many areas the IOAS
+ *	has; IOMMU_* commands on a container (which may exceed the limit)
+ *	count them again when they are done
  * @dirty_tracking: with &iommufd_type1_rules.dirty,
  *	VFIO_IOMMU_DIRTY_PAGES_FLAG_START is in force
  *
- * @dma_avail and @dirty_tracking are guarded by @lock, and only exist
+ * @dma_count and @dirty_tracking are guarded by @lock, and only exist
  * where there is one.
  */
 struct iommufd_type1 {
@@ -157,7 +161,8 @@ struct iommufd_type1 {
 	struct iommufd_ctx *ictx;
 	struct iommufd_ioas *ioas;
 	bool v2;
-	unsigned int dma_avail;
+	unsigned int dma_limit;
+	unsigned int dma_count;
 	bool dirty_tracking;
 };
 
@@ -252,7 +257,7 @@ static unsigned int iommufd_type1_count_areas(struct iommufd_ioas *ioas,
 
 /*
  * Unmap every area within [@start, @last], of which there were @before,
- * giving back to @dma_avail what was unmapped, also when the unmap stops
+ * taking from @dma_count what was unmapped, also when the unmap stops
  * part way.
  */
 static int __iommufd_type1_unmap_range(struct iommufd_type1 *t1,
@@ -274,7 +279,7 @@ static int __iommufd_type1_unmap_range(struct iommufd_type1 *t1,
 	 * stops part way needs to count what is left.
 	 */
 	if (t1->rules->dma_limit)
-		t1->dma_avail += before -
+		t1->dma_count -= before -
 				 (rc ? iommufd_type1_count_areas(t1->ioas, start,
 								 last) : 0);
 	return rc;
@@ -430,19 +435,22 @@ iommufd_vfio_container_alloc(unsigned long type, unsigned int dma_entry_limit,
 		goto err_free;
 	}
 	ictx->account_mode = IOPT_PAGES_ACCOUNT_MM;
-	ictx->type1_accounting = true;
+	ictx->vfio_container = true;
 	ctr->t1.ioas = iommufd_ioas_alloc(ictx);
 	if (IS_ERR(ctr->t1.ioas)) {
 		rc = PTR_ERR(ctr->t1.ioas);
 		goto err_ctx;
 	}
+	/* The container's own: IOMMU_DESTROY through its fd is EBUSY. */
+	refcount_inc(&ctr->t1.ioas->obj.users);
 	iommufd_object_finalize(ictx, &ctr->t1.ioas->obj);
+	ictx->vfio_ioas = ctr->t1.ioas;
 
 	ctr->t1.rules = &iommufd_type1_vfio;
 	ctr->t1.lock = &ctr->lock;
 	ctr->t1.ictx = ictx;
 	ctr->t1.v2 = type == VFIO_TYPE1v2_IOMMU;
-	ctr->t1.dma_avail = dma_entry_limit;
+	ctr->t1.dma_limit = dma_entry_limit;
 	ctr->ops = ops;
 	ctr->data = data;
 	mutex_init(&ctr->lock);
@@ -491,6 +499,7 @@ void iommufd_vfio_container_destroy(struct iommufd_vfio_container *ctr)
 	iommufd_vfio_unmap_all(ctr);
 	mutex_unlock(&ctr->lock);
 
+	refcount_dec(&ctr->t1.ioas->obj.users);
 	iommufd_ctx_destroy_objects(ctr->t1.ictx);
 	iommufd_ctx_free(ctr->t1.ictx);
 	WARN_ON(!xa_empty(&ctr->pins));
@@ -937,7 +946,7 @@ static int iommufd_type1_check_map(struct iommufd_type1 *t1,
 	down_read(&iopt->iova_rwsem);
 	if (iopt_area_first(&iopt->area_itree, map->iova, last))
 		rc = -EEXIST;
-	else if (t1->rules->dma_limit && !t1->dma_avail)
+	else if (t1->rules->dma_limit && t1->dma_count >= t1->dma_limit)
 		rc = -ENOSPC;
 	else if (iopt_reserved_first(&iopt->reserved_itree, map->iova, last))
 		rc = -EINVAL;
@@ -985,7 +994,7 @@ static int iommufd_type1_map(struct iommufd_type1 *t1,
 				 u64_to_user_ptr(map->vaddr), map->size, prot,
 				 0);
 	if (!rc && t1->rules->dma_limit)
-		t1->dma_avail--;
+		t1->dma_count++;
 	return rc;
 }
 
@@ -1339,7 +1348,10 @@ static int iommufd_type1_build_caps(struct iommufd_type1 *t1,
 				 VFIO_IOMMU_TYPE1_INFO_DMA_AVAIL,
 				 has_range ? base + range_off : 0);
 	/* Without a limit of its own, upstream's answer: U32_MAX. */
-	avail->avail = rules->dma_limit ? t1->dma_avail : U32_MAX;
+	avail->avail = U32_MAX;
+	if (rules->dma_limit)
+		avail->avail = t1->dma_count < t1->dma_limit ?
+				       t1->dma_limit - t1->dma_count : 0;
 
 	if (has_range) {
 		range = caps->buf + range_off;
@@ -1523,11 +1535,34 @@ static int iommufd_type1_run(struct iommufd_type1 *t1, unsigned int cmd,
 
 /* --- The container door -------------------------------------------------- */
 
+/*
+ * An iommufd command on the container's context, which makes the
+ * container fd an iommufd as well. It runs under the container's lock,
+ * like the VFIO requests, so that the container's view of its IOAS
+ * (one area a mapping, counted against the mapping limit) never changes
+ * under one of them; the count is made again afterwards, since the
+ * IOAS's own commands are not limited.
+ */
+static long iommufd_vfio_container_iommufd(struct iommufd_vfio_container *ctr,
+					   unsigned int cmd, unsigned long arg)
+{
+	long rc;
+
+	mutex_lock(&ctr->lock);
+	rc = iommufd_ctx_ioctl(ctr->t1.ictx, cmd, arg);
+	ctr->t1.dma_count = iommufd_type1_count_areas(ctr->t1.ioas, 0,
+						      ULONG_MAX);
+	mutex_unlock(&ctr->lock);
+	return rc == -ENOIOCTLCMD ? -ENOTTY : rc;
+}
+
 /**
  * iommufd_vfio_container_ioctl() - a VFIO container ioctl
  * @ctr: the container
  * @cmd: VFIO_CHECK_EXTENSION, VFIO_IOMMU_GET_INFO, _MAP_DMA, _UNMAP_DMA
- *	or _DIRTY_PAGES
+ *	or _DIRTY_PAGES; or any iommufd command (IOMMU_*), which acts on
+ *	the container's context, whose compat IOAS (IOMMU_VFIO_IOAS) is the
+ *	container's IOAS
  * @arg: its argument
  *
  * VFIO calls this with no lock of its own held.
@@ -1543,6 +1578,8 @@ long iommufd_vfio_container_ioctl(struct iommufd_vfio_container *ctr,
 
 	if (cmd == VFIO_CHECK_EXTENSION)
 		return iommufd_vfio_check_extension(ctr, arg);
+	if (_IOC_TYPE(cmd) == IOMMUFD_TYPE && _IOC_NR(cmd) >= IOMMUFD_CMD_BASE)
+		return iommufd_vfio_container_iommufd(ctr, cmd, arg);
 
 	rc = iommufd_type1_parse(ctr->t1.rules, cmd, uarg, &args);
 	if (rc)
@@ -1575,15 +1612,21 @@ static struct iommufd_ioas *iommufd_vfio_compat_ioas(struct iommufd_ctx *ictx)
  * iommufd_vfio_ioas() - IOMMU_VFIO_IOAS: get, set or clear the compat IOAS
  * @ucmd: the command
  *
+ * On a VFIO container's fd the compat IOAS is the container's IOAS, for
+ * as long as the container is set up: SET of any other IOAS and CLEAR
+ * fail there.
+ *
  * Return: 0; ENODEV for GET without a compat IOAS; ENOENT for SET of an
- * ID that is not an IOAS; EOPNOTSUPP for another op or a nonzero
- * __reserved; EFAULT.
+ * ID that is not an IOAS; EBUSY for SET of another IOAS than the
+ * container's, or CLEAR, on a container; EOPNOTSUPP for another op or a
+ * nonzero __reserved; EFAULT.
  */
 int iommufd_vfio_ioas(struct iommufd_ucmd *ucmd)
 {
 	struct iommu_vfio_ioas *cmd = ucmd->cmd;
 	struct iommufd_ctx *ictx = ucmd->ictx;
 	struct iommufd_ioas *ioas;
+	int rc = 0;
 
 	if (cmd->__reserved)
 		return -EOPNOTSUPP;
@@ -1605,11 +1648,17 @@ int iommufd_vfio_ioas(struct iommufd_ucmd *ucmd)
 		if (IS_ERR(ioas))
 			return PTR_ERR(ioas);
 		xa_lock(&ictx->objects);
-		ictx->vfio_ioas = ioas;
+		if (!ictx->vfio_container)
+			ictx->vfio_ioas = ioas;
+		else if (ictx->vfio_ioas != ioas)
+			rc = -EBUSY;
 		xa_unlock(&ictx->objects);
 		iommufd_put_object(ictx, &ioas->obj);
-		return 0;
+		return rc;
 	case IOMMU_VFIO_IOAS_CLEAR:
+		/* A container's groups are attached to its IOAS for good. */
+		if (ictx->vfio_container)
+			return -EBUSY;
 		xa_lock(&ictx->objects);
 		ictx->vfio_ioas = NULL;
 		xa_unlock(&ictx->objects);

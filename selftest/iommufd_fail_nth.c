@@ -2662,6 +2662,7 @@ enum vnth_kind {
 	VNTH_SET_IOMMU,
 	VNTH_ATTACH,
 	VNTH_MAP,
+	VNTH_MAP_FILE,	/* IOMMU_IOAS_MAP_FILE on the container fd */
 };
 
 struct vnth_op {
@@ -2678,6 +2679,8 @@ struct vnth {
 	int test_group;		/* group id ATTACH adds */
 	int container, group[2];	/* fds, -1 if closed */
 	void *buf;		/* VNTH_LEN of touched memory */
+	int mfd;		/* a memfd of VNTH_LEN, for VNTH_MAP_FILE */
+	__u32 ioas;		/* the container's IOAS, for VNTH_MAP_FILE */
 	long refcnt0;		/* iommufd_vfio refcnt before the sweep */
 	long vmlck0;		/* VmLck before the sweep */
 	long refcnt_run;	/* refcnt just before the run */
@@ -2769,6 +2772,8 @@ static void vnth_prepare(struct __test_metadata *_metadata, struct vnth *st)
 				   VNTH_BACKEND));
 	st->container = ctr.container;
 	st->group[0] = ctr.group;
+	if (st->op->kind == VNTH_MAP_FILE)
+		ASSERT_EQ(0, compat_get(st->container, &st->ioas));
 	if (st->op->kind == VNTH_ATTACH) {
 		ASSERT_EQ(0, mdev_dma_map(st->container, st->buf, VNTH_IOVA,
 					  VNTH_LEN, VNTH_RW));
@@ -2789,6 +2794,12 @@ static int vnth_run(struct vnth *st)
 	case VNTH_MAP:
 		return mdev_dma_map(st->container, st->buf, VNTH_IOVA,
 				    VNTH_LEN, VNTH_RW);
+	case VNTH_MAP_FILE: {
+		__u64 iova = VNTH_IOVA;
+
+		return ioas_map_file(st->container, st->ioas, MAP_FIXED_RW,
+				     st->mfd, 0, VNTH_LEN, &iova);
+	}
 	}
 	return -EINVAL;
 }
@@ -2846,6 +2857,7 @@ static void vnth_check_success(struct __test_metadata *_metadata,
 		vnth_check_container(_metadata, st, true);
 		break;
 	case VNTH_MAP:
+	case VNTH_MAP_FILE:
 		VNTH_EXPECT_REFCNT(st, st->refcnt_run);
 		vnth_check_container(_metadata, st, true);
 		break;
@@ -2872,6 +2884,7 @@ static void vnth_check_failure(struct __test_metadata *_metadata,
 		vnth_check_container(_metadata, st, true);
 		break;
 	case VNTH_MAP:
+	case VNTH_MAP_FILE:
 		/* No EEXIST: the failed MAP left no mapping */
 		ASSERT_EQ(0, vnth_run(st));
 		vnth_check_container(_metadata, st, true);
@@ -2941,6 +2954,12 @@ static void vfio_sweep(struct __test_metadata *_metadata,
 		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, st.buf);
 	memset(st.buf, 0x3c, VNTH_LEN);
+	st.mfd = -1;
+	if (op->kind == VNTH_MAP_FILE) {
+		st.mfd = memfd_create("vnth", MFD_CLOEXEC);
+		ASSERT_LE(0, st.mfd);
+		ASSERT_EQ(0, ftruncate(st.mfd, VNTH_LEN));
+	}
 	st.refcnt0 = vfio_iommufd_refcnt();
 	if (VNTH_ON_IOMMUFD)
 		ASSERT_LE(0, st.refcnt0);
@@ -2986,6 +3005,8 @@ static void vfio_sweep(struct __test_metadata *_metadata,
 		EXPECT_LE(1U, faults);
 
 	munmap(st.buf, VNTH_LEN);
+	if (st.mfd >= 0)
+		close(st.mfd);
 	for (i = 0; i != ARRAY_SIZE(vnth_unsafe_irq); i++)
 		if (changed[i])
 			knob_write(vnth_unsafe_irq[i], saved[i]);
@@ -3020,6 +3041,11 @@ static const struct vnth_op vnth_map_sample = {
 
 static const struct vnth_op vnth_map_edu = {
 	.name = "VFIO_IOMMU_MAP_DMA, edu", .kind = VNTH_MAP, .edu_base = true,
+};
+
+static const struct vnth_op vnth_map_file_edu = {
+	.name = "IOMMU_IOAS_MAP_FILE on a container, edu", .kind = VNTH_MAP_FILE,
+	.edu_base = true,
 };
 
 TEST_F(fail_nth, ioas_alloc)
@@ -3244,6 +3270,11 @@ TEST_F(fail_nth, vfio_map_emulated)
 TEST_F(fail_nth, vfio_map_edu)
 {
 	vfio_sweep(_metadata, self, &vnth_map_edu);
+}
+
+TEST_F(fail_nth, vfio_container_map_file_edu)
+{
+	vfio_sweep(_metadata, self, &vnth_map_file_edu);
 }
 
 TEST_HARNESS_MAIN

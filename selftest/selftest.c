@@ -566,6 +566,12 @@ static int iommufd_test_create_access(struct iommufd_ucmd *ucmd,
 
 	if (flags & ~MOCK_FLAGS_ACCESS_CREATE_NEEDS_PIN_PAGES)
 		return -EOPNOTSUPP;
+	/*
+	 * The access file references the context through its file; a VFIO
+	 * container's context has none and could go first.
+	 */
+	if (!ucmd->ictx->file)
+		return -EOPNOTSUPP;
 
 	staccess = kzalloc(sizeof(*staccess), GFP_KERNEL_ACCOUNT);
 	if (!staccess)
