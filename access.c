@@ -18,12 +18,25 @@
 #include <linux/iommu.h>
 #include <linux/iommufd.h>
 #include <linux/kthread.h>
+#include <linux/ktime.h>
 #include <linux/lockdep.h>
 #include <linux/mm.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 
 #include "iommufd_private.h"
+#include "iommufd_trace.h"
+
+/* The driver's unmap callback, timed for the tracepoint. */
+static void iommufd_access_unmap_cb(struct iommufd_access *access,
+				    unsigned long iova, unsigned long length)
+{
+	u64 start = ktime_get_ns();
+
+	access->ops->unmap(access->data, iova, length);
+	trace_iommufd_access_unmap(access->obj.id, iova, length,
+				   ktime_get_ns() - start);
+}
 
 static void iommufd_access_call_unmap(struct iommufd_access *access,
 				      unsigned long iova, unsigned long length)
@@ -31,7 +44,7 @@ static void iommufd_access_call_unmap(struct iommufd_access *access,
 	if (!access->ops->unmap)
 		return;
 	down_read(&access->unmap_rwsem);
-	access->ops->unmap(access->data, iova, length);
+	iommufd_access_unmap_cb(access, iova, length);
 	up_read(&access->unmap_rwsem);
 }
 
@@ -62,7 +75,7 @@ static void iommufd_access_notify_one(struct iommufd_access *access,
 	attached = access->ioas_unpin && &access->ioas_unpin->iopt == iopt;
 	mutex_unlock(&access->ioas_lock);
 	if (attached)
-		access->ops->unmap(access->data, iova, length);
+		iommufd_access_unmap_cb(access, iova, length);
 	up_read(&access->unmap_rwsem);
 }
 

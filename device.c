@@ -26,6 +26,7 @@
 #include <linux/iommufd.h>
 
 #include "iommufd_private.h"
+#include "iommufd_trace.h"
 
 void iommufd_device_destroy(struct iommufd_object *obj)
 {
@@ -196,6 +197,9 @@ static int iommufd_device_do_attach(struct iommufd_device *idev,
 	*old_hwpt = old;
 out_unlock:
 	mutex_unlock(&igroup->lock);
+	trace_iommufd_device_attach(idev->obj.id, hwpt->obj.id,
+				    old ? old->obj.id : 0, hwpt->ioas->obj.id,
+				    rc);
 	return rc;
 }
 
@@ -236,6 +240,8 @@ void iommufd_device_detach_new(struct iommufd_device *idev,
 		idev->hwpt = NULL;
 		igroup->hwpt = NULL;
 		refcount_dec(&hwpt->obj.users);
+		trace_iommufd_device_detach(idev->obj.id, hwpt->obj.id, 0,
+					    hwpt->ioas->obj.id, 0);
 	}
 	mutex_unlock(&igroup->lock);
 }
@@ -413,6 +419,8 @@ void iommufd_device_detach(struct iommufd_device *idev)
 	idev->hwpt = NULL;
 	igroup->hwpt = NULL;
 	mutex_unlock(&igroup->lock);
+	trace_iommufd_device_detach(idev->obj.id, hwpt->obj.id, 0,
+				    hwpt->ioas->obj.id, 0);
 	iommufd_hwpt_paging_put(idev->ictx, hwpt);
 }
 EXPORT_SYMBOL_NS_GPL(iommufd_device_detach, IOMMUFD);

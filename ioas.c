@@ -13,6 +13,7 @@
 #include <uapi/linux/iommufd.h>
 
 #include "iommufd_private.h"
+#include "iommufd_trace.h"
 #include "iova_span.h"
 
 void iommufd_ioas_destroy(struct iommufd_object *obj)
@@ -263,6 +264,8 @@ int iommufd_ioas_map(struct iommufd_ucmd *ucmd)
 	rc = iopt_map_user_pages(ucmd->ictx, &ioas->iopt, &iova,
 				 u64_to_user_ptr(cmd->user_va), cmd->length,
 				 conv_iommu_prot(cmd->flags), flags);
+	trace_iommufd_ioas_map(cmd->ioas_id, iova, cmd->length, cmd->flags,
+			       false, rc);
 	if (rc)
 		goto out_put;
 
@@ -298,6 +301,8 @@ int iommufd_ioas_map_file(struct iommufd_ucmd *ucmd)
 	rc = iopt_map_file_pages(ucmd->ictx, &ioas->iopt, &iova, file,
 				 cmd->start, cmd->length,
 				 conv_iommu_prot(cmd->flags), flags);
+	trace_iommufd_ioas_map(cmd->ioas_id, iova, cmd->length, cmd->flags,
+			       true, rc);
 	fput(file);
 	if (rc)
 		goto out_put;
@@ -374,7 +379,7 @@ int iommufd_ioas_change_process(struct iommufd_ucmd *ucmd)
 	struct iopt_pages *pages, *next;
 	struct iommufd_ioas **all;
 	LIST_HEAD(pages_list);
-	unsigned int n, i;
+	unsigned int n, i, nsets = 0;
 	int rc = 0;
 
 	if (cmd->__reserved)
@@ -398,8 +403,10 @@ int iommufd_ioas_change_process(struct iommufd_ucmd *ucmd)
 	if (rc)
 		goto out_unlock;
 
-	list_for_each_entry(pages, &pages_list, change_node)
+	list_for_each_entry(pages, &pages_list, change_node) {
 		iopt_pages_owner_change_count(pages, &chg);
+		nsets++;
+	}
 	rc = iopt_owner_change_charge(&chg);
 	if (rc)
 		goto out_unlock;
@@ -410,6 +417,8 @@ int iommufd_ioas_change_process(struct iommufd_ucmd *ucmd)
 					       IOPT_PAGES_ACCOUNT_NONE);
 
 out_unlock:
+	trace_iommufd_change_process(n, nsets, chg.user_pages, chg.mm_pages,
+				     rc);
 	for (i = n; i--;)
 		up_write(&all[i]->iopt.iova_rwsem);
 	for (i = n; i--;)
@@ -466,6 +475,8 @@ int iommufd_ioas_copy(struct iommufd_ucmd *ucmd)
 		flags = IOPT_ALLOC_IOVA;
 	rc = iopt_map_pages_list(&dst_ioas->iopt, &pages_list, cmd->length,
 				 &iova, conv_iommu_prot(cmd->flags), flags);
+	trace_iommufd_ioas_copy(cmd->dst_ioas_id, cmd->src_ioas_id, iova,
+				cmd->src_iova, cmd->length, rc);
 	if (rc)
 		goto out_put_dst;
 
@@ -500,6 +511,8 @@ int iommufd_ioas_unmap(struct iommufd_ucmd *ucmd)
 		if (!rc && !unmapped)
 			rc = -ENOENT;
 	}
+	trace_iommufd_ioas_unmap(cmd->ioas_id, cmd->iova, cmd->length,
+				 unmapped, rc);
 	if (rc)
 		goto out_put;
 

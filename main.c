@@ -19,6 +19,9 @@
 #include "iommufd_private.h"
 #include "selftest/iommufd_test.h"
 
+#define CREATE_TRACE_POINTS
+#include "iommufd_trace.h"
+
 /**
  * iommufd_ctx_account_mode() - who pays for pins of a new mapping
  * @ictx: the context the mapping is made through

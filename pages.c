@@ -34,6 +34,7 @@
 #include "io_pagetable.h"
 #include "iommufd_compat.h"
 #include "iommufd_private.h"
+#include "iommufd_trace.h"
 #include "iova_span.h"
 
 /* The parts of a new page set that do not depend on where the memory is. */
@@ -959,6 +960,7 @@ static void iopt_pages_unpinned(struct iopt_pages *pages, unsigned long npfns)
 		pages->npinned = npfns;
 	pages->npinned -= npfns;
 	iopt_pages_uncharge(pages, npfns);
+	trace_iommufd_pages_unpin(pages, npfns, pages->npinned);
 }
 
 /* Undo iopt_pages_get_one(); @dirty if the CPU wrote to the page. */
@@ -1039,6 +1041,7 @@ static int iopt_pages_pin(struct iopt_pages *pages, unsigned long index,
 		pages->npinned -= npages;
 		goto err_unpin;
 	}
+	trace_iommufd_pages_pin(pages, index, npages, pages->npinned);
 	return 0;
 
 err_unpin:

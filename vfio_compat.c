@@ -50,6 +50,7 @@
 #include <uapi/linux/vfio.h>
 
 #include "iommufd_private.h"
+#include "iommufd_trace.h"
 
 /* type1 writes dirty bitmaps of at most this many bytes at once. */
 #define IOMMUFD_VFIO_MAX_DIRTY_BITMAP	(256UL << 20)
@@ -987,7 +988,7 @@ static int iommufd_type1_map(struct iommufd_type1 *t1,
 	if (t1->rules->type1_checks) {
 		rc = iommufd_type1_check_map(t1, map, prot);
 		if (rc)
-			return rc;
+			goto out_trace;
 	}
 	/* Charged as the context charges: a container's type1 way. */
 	rc = iopt_map_user_pages(t1->ictx, &t1->ioas->iopt, &iova,
@@ -995,6 +996,9 @@ static int iommufd_type1_map(struct iommufd_type1 *t1,
 				 0);
 	if (!rc && t1->rules->dma_limit)
 		t1->dma_count++;
+out_trace:
+	trace_iommufd_vfio_map_dma(!!t1->lock, t1->ioas->obj.id, map->vaddr,
+				   map->iova, map->size, map->flags, rc);
 	return rc;
 }
 
@@ -1151,9 +1155,10 @@ static int iommufd_type1_cut(struct iommufd_type1 *t1, unsigned long start,
 	return rc;
 }
 
-static int iommufd_type1_unmap(struct iommufd_type1 *t1, void __user *arg,
-			       struct vfio_iommu_type1_dma_unmap *unmap,
-			       struct vfio_bitmap *bitmap)
+static int __iommufd_type1_unmap(struct iommufd_type1 *t1, void __user *arg,
+				 struct vfio_iommu_type1_dma_unmap *unmap,
+				 struct vfio_bitmap *bitmap,
+				 unsigned long *out_unmapped)
 {
 	const struct iommufd_type1_rules *rules = t1->rules;
 	size_t minsz = offsetofend(struct vfio_iommu_type1_dma_unmap, size);
@@ -1208,12 +1213,28 @@ static int iommufd_type1_unmap(struct iommufd_type1 *t1, void __user *arg,
 			return rc;
 	}
 	rc = __iommufd_type1_unmap_range(t1, start, last, before, &unmapped);
+	*out_unmapped = unmapped;
 	if (rc && !rules->size_on_error)
 		return rc;
 out_copy:
 	unmap->size = unmapped;
 	if (copy_to_user(arg, unmap, minsz))
 		return -EFAULT;
+	return rc;
+}
+
+static int iommufd_type1_unmap(struct iommufd_type1 *t1, void __user *arg,
+			       struct vfio_iommu_type1_dma_unmap *unmap,
+			       struct vfio_bitmap *bitmap)
+{
+	u64 iova = unmap->iova, size = unmap->size;
+	unsigned long unmapped = 0;
+	u32 flags = unmap->flags;
+	int rc;
+
+	rc = __iommufd_type1_unmap(t1, arg, unmap, bitmap, &unmapped);
+	trace_iommufd_vfio_unmap_dma(!!t1->lock, t1->ioas->obj.id, iova, size,
+				     flags, unmapped, rc);
 	return rc;
 }
 
