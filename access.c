@@ -481,6 +481,7 @@ int iommufd_access_pin_pages(struct iommufd_access *access, unsigned long iova,
 		npages += last_index - start_byte / PAGE_SIZE + 1;
 	}
 	if (iter.done) {
+		atomic_long_add(npages, &access->npinned);
 		rc = 0;
 		goto out_up;
 	}
@@ -525,6 +526,8 @@ void iommufd_access_unpin_pages(struct iommufd_access *access,
 		down_read(&iopt->iova_rwsem);
 		iommufd_access_unpin_range(iopt, iova, last);
 		up_read(&iopt->iova_rwsem);
+		atomic_long_sub(last / PAGE_SIZE - iova / PAGE_SIZE + 1,
+				&access->npinned);
 	}
 	mutex_unlock(&access->ioas_lock);
 }

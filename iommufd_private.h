@@ -55,6 +55,7 @@
 #include <linux/iommufd.h>
 #include <linux/refcount.h>
 #include <linux/rwsem.h>
+#include <linux/sched.h>
 #include <linux/types.h>
 #include <linux/uaccess.h>
 #include <linux/wait.h>
@@ -134,6 +135,11 @@ struct iommufd_object {
  * @vfio_ioas: the compat IOAS (IOMMU_VFIO_IOAS) that VFIO container
  *	ioctls on the file act on, or NULL; not a reference: removing the
  *	IOAS from @objects clears it. Guarded by @objects' xa_lock
+ * @pid: the thread group that made the context (opened the file, or set
+ *	up the VFIO container), for the debugfs view; constant
+ * @comm: its command name then; constant
+ * @debugfs: the context's file in debugfs (debugfs.c), or NULL; removed
+ *	before the context's objects are destroyed
  */
 struct iommufd_ctx {
 	struct file *file;
@@ -143,6 +149,9 @@ struct iommufd_ctx {
 	u8 account_mode;
 	bool vfio_container;
 	struct iommufd_ioas *vfio_ioas;
+	pid_t pid;
+	char comm[TASK_COMM_LEN];
+	struct dentry *debugfs;
 };
 
 u8 iommufd_ctx_account_mode(struct iommufd_ctx *ictx);
@@ -481,6 +490,9 @@ static inline int iommufd_get_absent_object(struct iommufd_ctx *ictx, u32 id)
  *	a replace or detach calls the driver back
  * @iopt_access_list_id: where the access sits in @ioas's access list
  * @detaching: a detach or destroy is under way; replace fails with EBUSY
+ * @npinned: pages the driver holds pinned: what iommufd_access_pin_pages()
+ *	pinned less what iommufd_access_unpin_pages() unpinned; for the
+ *	debugfs view only
  */
 struct iommufd_access {
 	struct iommufd_object obj;
@@ -495,6 +507,7 @@ struct iommufd_access {
 	struct iommufd_ioas *ioas_unpin;
 	u32 iopt_access_list_id;
 	bool detaching;
+	atomic_long_t npinned;
 };
 
 void iommufd_access_destroy_object(struct iommufd_object *obj);
@@ -601,14 +614,40 @@ void iommufd_sva_test_release(struct iommufd_sva *handle);
 int iommufd_sva_init(void);
 void iommufd_sva_exit(void);
 
-/* vfio_debugfs.c: /sys/kernel/debug/iommufd/vfio/<n>, one per container */
+/*
+ * debugfs.c: /sys/kernel/debug/iommufd/, the read-only view of every
+ * context (ctx/<n>) and the module's totals
+ */
 struct dentry;
+void iommufd_ctx_debugfs_add(struct iommufd_ctx *ictx);
+void iommufd_ctx_debugfs_remove(struct iommufd_ctx *ictx);
+void iommufd_debugfs_init(void);
+void iommufd_debugfs_exit(void);
+const char *iommufd_account_mode_name(u8 mode);
+const char *iommufd_prot_name(int prot);
+
+/**
+ * struct iommufd_stats - module-wide counts, for the debugfs totals
+ * @contexts: contexts alive, VFIO containers' included
+ * @pinned_pages: pages pinned by all page sets, each page once per set
+ * @charged_user_pages: pages charged to users' locked_vm
+ * @charged_mm_pages: pages charged to processes' locked_vm
+ */
+struct iommufd_stats {
+	atomic_long_t contexts;
+	atomic_long_t pinned_pages;
+	atomic_long_t charged_user_pages;
+	atomic_long_t charged_mm_pages;
+};
+
+extern struct iommufd_stats iommufd_stats;
+
+/* vfio_debugfs.c: /sys/kernel/debug/iommufd/vfio/<n>, one per container */
 struct iommufd_vfio_container;
 struct iommufd_ioas *
 iommufd_vfio_container_ioas(struct iommufd_vfio_container *ctr);
 struct dentry *iommufd_vfio_debugfs_add(struct iommufd_vfio_container *ctr);
 void iommufd_vfio_debugfs_remove(struct dentry *file);
-void iommufd_debugfs_init(void);
-void iommufd_debugfs_exit(void);
+void iommufd_vfio_debugfs_init(struct dentry *root);
 
 #endif

@@ -384,14 +384,16 @@ static int __init iommufd_init(void)
 	ret = iommufd_test_init();
 	if (ret)
 		goto err_sva;
+	/* Before the first context, which gets a file there. */
+	iommufd_debugfs_init();
 	ret = misc_register(&iommu_misc_dev);
 	if (ret)
 		goto err_test;
-	iommufd_debugfs_init();
 	iommufd_rig_fault();
 	return 0;
 
 err_test:
+	iommufd_debugfs_exit();
 	iommufd_test_exit();
 err_sva:
 	iommufd_sva_exit();

@@ -301,6 +301,10 @@ struct iommufd_ctx *iommufd_ctx_alloc(void)
 	init_waitqueue_head(&ictx->destroy_wait);
 	init_rwsem(&ictx->ioas_creation_rwsem);
 	ictx->account_mode = IOPT_PAGES_ACCOUNT_USER;
+	ictx->pid = task_tgid_nr(current);
+	get_task_comm(ictx->comm, current);
+	atomic_long_inc(&iommufd_stats.contexts);
+	iommufd_ctx_debugfs_add(ictx);
 	return ictx;
 }
 
@@ -320,6 +324,8 @@ void iommufd_ctx_destroy_objects(struct iommufd_ctx *ictx)
 	unsigned long index;
 	bool progress;
 
+	/* First: a read of it in progress holds objects. */
+	iommufd_ctx_debugfs_remove(ictx);
 	do {
 		progress = false;
 		xa_for_each(&ictx->objects, index, obj)
@@ -331,6 +337,8 @@ void iommufd_ctx_destroy_objects(struct iommufd_ctx *ictx)
 
 void iommufd_ctx_free(struct iommufd_ctx *ictx)
 {
+	iommufd_ctx_debugfs_remove(ictx);
+	atomic_long_dec(&iommufd_stats.contexts);
 	xa_destroy(&ictx->objects);
 	kfree(ictx);
 }

@@ -408,6 +408,9 @@ static int iopt_pages_charge(struct iopt_pages *pages, unsigned long npages)
 	case IOPT_PAGES_ACCOUNT_USER:
 		rc = iopt_charge_user(pages->source_user,
 				      pages->source_task, npages);
+		if (!rc)
+			atomic_long_add(npages,
+					&iommufd_stats.charged_user_pages);
 		break;
 	case IOPT_PAGES_ACCOUNT_MM:
 	case IOPT_PAGES_ACCOUNT_MM_NOLIMIT:
@@ -416,6 +419,9 @@ static int iopt_pages_charge(struct iopt_pages *pages, unsigned long npages)
 					 pages->account_mode ==
 						IOPT_PAGES_ACCOUNT_MM_NOLIMIT);
 		mmap_write_unlock(mm);
+		if (!rc)
+			atomic_long_add(npages,
+					&iommufd_stats.charged_mm_pages);
 		break;
 	}
 	if (rc)
@@ -433,6 +439,7 @@ static void iopt_pages_uncharge(struct iopt_pages *pages, unsigned long npages)
 		break;
 	case IOPT_PAGES_ACCOUNT_USER:
 		atomic_long_sub(npages, &pages->source_user->locked_vm);
+		atomic_long_sub(npages, &iommufd_stats.charged_user_pages);
 		break;
 	case IOPT_PAGES_ACCOUNT_MM:
 	case IOPT_PAGES_ACCOUNT_MM_NOLIMIT:
@@ -440,6 +447,7 @@ static void iopt_pages_uncharge(struct iopt_pages *pages, unsigned long npages)
 		__account_locked_vm(mm, npages, false, pages->source_task,
 				    false);
 		mmap_write_unlock(mm);
+		atomic_long_sub(npages, &iommufd_stats.charged_mm_pages);
 		break;
 	}
 	atomic64_sub(npages, &mm->pinned_vm);
@@ -959,6 +967,7 @@ static void iopt_pages_unpinned(struct iopt_pages *pages, unsigned long npfns)
 	if (WARN_ON(pages->npinned < npfns))
 		pages->npinned = npfns;
 	pages->npinned -= npfns;
+	atomic_long_sub(npfns, &iommufd_stats.pinned_pages);
 	iopt_pages_uncharge(pages, npfns);
 	trace_iommufd_pages_unpin(pages, npfns, pages->npinned);
 }
@@ -1041,6 +1050,7 @@ static int iopt_pages_pin(struct iopt_pages *pages, unsigned long index,
 		pages->npinned -= npages;
 		goto err_unpin;
 	}
+	atomic_long_add(npages, &iommufd_stats.pinned_pages);
 	trace_iommufd_pages_pin(pages, index, npages, pages->npinned);
 	return 0;
 
@@ -1131,6 +1141,7 @@ static void iopt_pages_forget_leaks(struct iopt_pages *pages)
 	if (WARN_ON(pages->npinned < nleaked))
 		nleaked = pages->npinned;
 	pages->npinned -= nleaked;
+	atomic_long_sub(nleaked, &iommufd_stats.pinned_pages);
 }
 
 /*

@@ -492,8 +492,9 @@ void iommufd_vfio_container_destroy(struct iommufd_vfio_container *ctr)
 {
 	struct iommufd_vfio_group *vgroup, *next;
 
-	/* First: a read of the file in progress takes the IOAS's locks. */
+	/* First: a read of these files in progress takes the IOAS's locks. */
 	iommufd_vfio_debugfs_remove(ctr->debugfs);
+	iommufd_ctx_debugfs_remove(ctr->t1.ictx);
 	list_for_each_entry_safe(vgroup, next, &ctr->groups, node)
 		iommufd_vfio_container_detach_group(ctr, vgroup->group);
 	mutex_lock(&ctr->lock);

@@ -29,16 +29,8 @@
 
 #include "iommufd_private.h"
 
-static struct dentry *iommufd_debugfs_root;
 static struct dentry *iommufd_debugfs_vfio;
 static atomic_t iommufd_debugfs_vfio_next = ATOMIC_INIT(0);
-
-static const char *iommufd_debugfs_prot(int prot)
-{
-	if ((prot & IOMMU_READ) && (prot & IOMMU_WRITE))
-		return "rw";
-	return prot & IOMMU_WRITE ? "w" : "r";
-}
 
 /*
  * One area's line. @sets maps the page sets seen so far to their ids;
@@ -72,7 +64,7 @@ static int iommufd_debugfs_show_area(struct seq_file *m,
 	mutex_unlock(&pages->mutex);
 	seq_printf(m, "area %lx %lx %s set %lu %lu %lu\n",
 		   iopt_area_iova(area), iopt_area_last_iova(area),
-		   iommufd_debugfs_prot(area->iommu_prot), id, pages->npages,
+		   iommufd_prot_name(area->iommu_prot), id, pages->npages,
 		   npinned);
 	return 0;
 }
@@ -136,14 +128,8 @@ void iommufd_vfio_debugfs_remove(struct dentry *file)
 	debugfs_remove(file);
 }
 
-/* At module load; debugfs may be absent, which only loses the view. */
-void iommufd_debugfs_init(void)
+/* At module load, under the module's debugfs directory @root. */
+void iommufd_vfio_debugfs_init(struct dentry *root)
 {
-	iommufd_debugfs_root = debugfs_create_dir("iommufd", NULL);
-	iommufd_debugfs_vfio = debugfs_create_dir("vfio", iommufd_debugfs_root);
-}
-
-void iommufd_debugfs_exit(void)
-{
-	debugfs_remove(iommufd_debugfs_root);
+	iommufd_debugfs_vfio = debugfs_create_dir("vfio", root);
 }
