@@ -10,7 +10,9 @@
 #
 # Steps: install missing Debian packages, build/reuse the debug kernel,
 # build the module for both kernels with W=1 (sparse C=1 on stock; any
-# warning fails), build the test programs, boot each kernel with
+# warning fails), build the test programs, check every source file's
+# kernel-doc (scripts/kernel-doc -none; any warning fails and counts as
+# one failed check, a clean run as one passed), boot each kernel with
 # phase=check and judge the run (tools/vm/judge.sh).  The last line is
 # "N passed, N failed, N skipped"; the exit status is non-zero if anything
 # failed.  Logs: .build/logs/<kernel>.{console,results,qemu}.
@@ -89,6 +91,13 @@ done
 build_qexit
 build_tests "$DEBUG_KDIR" || failed_check
 build_demo || failed_check
+
+step "kernel-doc"
+if kernel_doc "$DEBUG_KDIR"; then
+	passed=$((passed + 1))
+else
+	failed_check
+fi
 
 for k in "${kernels[@]}"; do
 	[[ -n ${built[$k]:-} ]] || continue

@@ -290,6 +290,29 @@ build_demo() {
 	fi
 }
 
+# kernel_doc KSRC: run KSRC's scripts/kernel-doc over every C source and
+# header of the project (the build directory and git's excepted).  Any
+# warning or error it prints fails the check; prints a PASS or FAIL line.
+kernel_doc() {
+	local out=$BUILD/kernel-doc.log
+	local -a files
+
+	mkdir -p "$BUILD"
+	mapfile -t files < <(find "$REPO" \( -path "$REPO/.build" -o \
+		-path "$REPO/.git" \) -prune -o \( -name '*.c' -o \
+		-name '*.h' \) -type f -print | sort)
+	local rc=0
+
+	"$1/scripts/kernel-doc" -none "${files[@]}" >"$out" 2>&1 || rc=$?
+	if ((rc)) || [[ -s $out ]]; then
+		cat "$out" >&2
+		printf 'FAIL kernel-doc: %d lines of warnings over %d files\n' \
+			"$(wc -l <"$out")" "${#files[@]}"
+		return 1
+	fi
+	printf 'PASS kernel-doc: %d files, no warning\n' "${#files[@]}"
+}
+
 # Stock modules the stock guest always loads, before ours: VFIO with its
 # type1 backend and vfio-pci, which takes QEMU's edu device for the VFIO
 # tests.  type1 must be registered before iommufd_vfio: VFIO tries the
