@@ -5,7 +5,9 @@
  * FUZZ_PROCS processes (forked), each with FUZZ_THREADS threads, issue
  * random operations: every implemented ioctl (DESTROY, IOAS_ALLOC,
  * ALLOW_IOVAS, IOVA_RANGES, MAP, MAP_FILE, COPY, UNMAP, OPTION, HWPT_ALLOC,
- * CHANGE_PROCESS) and the test ops of IOMMU_TEST_CMD (mock domains and
+ * CHANGE_PROCESS, VFIO_IOAS) and upstream's VFIO compatibility on the same
+ * file (CHECK_EXTENSION, SET_IOMMU, GET_INFO, MAP_DMA, UNMAP_DMA on the
+ * compat IOAS), and the test ops of IOMMU_TEST_CMD (mock domains and
  * their replace, accesses with pins and reads/writes, SVA devices, binds,
  * DMA and unbinds, reserved ranges, MD_CHECK_MAP/REFS). Arguments are
  * drawn from small pools so that they often make sense and often do not:
@@ -50,6 +52,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
+#include <linux/vfio.h>
 
 /*
  * About a minute per kernel on a loaded 2-core TCG machine. The harness
@@ -101,6 +104,7 @@ enum cmd {
 	C_MD_CHECK_REFS, C_ACCESS_CREATE, C_ACCESS_PAGES, C_ACCESS_UNPIN,
 	C_ACCESS_RW, C_ACCESS_REPLACE, C_ACCESS_CLOSE, C_SVA_DEV, C_SVA_BIND,
 	C_SVA_UNBIND, C_SVA_DMA, C_SVA_RELEASE, C_SVA_FLUSH, C_SVA_CLOSE,
+	C_VFIO_IOAS, C_VFIO_EXT, C_VFIO_INFO, C_VFIO_MAP, C_VFIO_UNMAP,
 	C_NR
 };
 
@@ -111,6 +115,7 @@ static const char *const cmd_name[C_NR] = {
 	"MD_CHECK_REFS", "ACCESS_CREATE", "ACCESS_PAGES", "ACCESS_UNPIN",
 	"ACCESS_RW", "ACCESS_REPLACE", "ACCESS_CLOSE", "SVA_DEV", "SVA_BIND",
 	"SVA_UNBIND", "SVA_DMA", "SVA_RELEASE", "SVA_FLUSH", "SVA_CLOSE",
+	"VFIO_IOAS", "VFIO_EXT", "VFIO_INFO", "VFIO_MAP", "VFIO_UNMAP",
 };
 
 /* Relative frequency of each command */
@@ -124,7 +129,8 @@ static const unsigned int cmd_weight[C_NR] = {
 	[C_ACCESS_RW] = 6, [C_ACCESS_REPLACE] = 2, [C_ACCESS_CLOSE] = 2,
 	[C_SVA_DEV] = 1, [C_SVA_BIND] = 2, [C_SVA_UNBIND] = 2,
 	[C_SVA_DMA] = 2, [C_SVA_RELEASE] = 1, [C_SVA_FLUSH] = 1,
-	[C_SVA_CLOSE] = 1,
+	[C_SVA_CLOSE] = 1, [C_VFIO_IOAS] = 3, [C_VFIO_EXT] = 1,
+	[C_VFIO_INFO] = 1, [C_VFIO_MAP] = 4, [C_VFIO_UNMAP] = 3,
 };
 
 /* Results are counted per errno below NERR; slot 0 is success */
@@ -1092,6 +1098,88 @@ static enum cmd pick_cmd(struct rng *r)
 	return C_IOVA_RANGES;
 }
 
+/*
+ * IOMMU_VFIO_IOAS: mostly SET, so that the VFIO requests find a compat
+ * IOAS; else get, clear or a bad op
+ */
+static int op_vfio_ioas(struct thread *t, struct ctx *c)
+{
+	struct iommu_vfio_ioas cmd = {
+		.ioas_id = pick_id(&t->r, c, &c->ioas),
+		.op = one_in(&t->r, 3) ? below(&t->r, 4) : IOMMU_VFIO_IOAS_SET,
+	};
+
+	if (one_in(&t->r, 20))
+		cmd.__reserved = 1;
+	return do_ioctl(&t->r, c->fd, IOMMU_VFIO_IOAS, &cmd, sizeof(cmd));
+}
+
+/*
+ * CHECK_EXTENSION answers with a value, which is fine whatever it is;
+ * SET_IOMMU with TYPE1 turns large pages off in the compat IOAS.
+ */
+static int op_vfio_ext(struct thread *t, struct ctx *c)
+{
+	unsigned long arg = below(&t->r, 12);
+	int ret;
+
+	if (one_in(&t->r, 2))
+		ret = ioctl(c->fd, VFIO_CHECK_EXTENSION, arg);
+	else
+		ret = ioctl(c->fd, VFIO_SET_IOMMU, arg);
+	return ret < 0 ? -errno : 0;
+}
+
+static int op_vfio_info(struct thread *t, struct ctx *c)
+{
+	uint64_t buf[64] = {};
+	struct vfio_iommu_type1_info *info = (void *)buf;
+	int ret;
+
+	info->argsz = below(&t->r, 3) ? sizeof(buf) : below(&t->r, 40);
+	ret = ioctl(c->fd, VFIO_IOMMU_GET_INFO, buf);
+	return ret < 0 ? -errno : 0;
+}
+
+static int op_vfio_map(struct thread *t, struct ctx *c)
+{
+	struct vfio_iommu_type1_dma_map cmd = {
+		.argsz = sizeof(cmd),
+		.flags = pick_flags(&t->r, VFIO_DMA_MAP_FLAG_READ |
+					   VFIO_DMA_MAP_FLAG_WRITE),
+		.iova = pick_iova(&t->r),
+	};
+	int ret;
+
+	cmd.vaddr = pick_uptr(&t->r, &cmd.size, false);
+	if (one_in(&t->r, 20))
+		cmd.argsz = below(&t->r, sizeof(cmd));
+	ret = ioctl(c->fd, VFIO_IOMMU_MAP_DMA, &cmd);
+	return ret < 0 ? -errno : 0;
+}
+
+static int op_vfio_unmap(struct thread *t, struct ctx *c)
+{
+	struct vfio_iommu_type1_dma_unmap cmd = {
+		.argsz = sizeof(cmd),
+		.iova = pick_iova(&t->r),
+		.size = pick_len(&t->r),
+	};
+	int ret;
+
+	if (one_in(&t->r, 6)) {
+		cmd.flags = VFIO_DMA_UNMAP_FLAG_ALL;
+		cmd.iova = 0;
+		cmd.size = 0;
+	}
+	if (one_in(&t->r, 20))
+		cmd.flags = rnd(&t->r);
+	if (one_in(&t->r, 20))
+		cmd.argsz = below(&t->r, sizeof(cmd));
+	ret = ioctl(c->fd, VFIO_IOMMU_UNMAP_DMA, &cmd);
+	return ret < 0 ? -errno : 0;
+}
+
 static int (*const op_fn[C_NR])(struct thread *t, struct ctx *c) = {
 	[C_DESTROY] = op_destroy,
 	[C_IOAS_ALLOC] = op_ioas_alloc,
@@ -1122,6 +1210,11 @@ static int (*const op_fn[C_NR])(struct thread *t, struct ctx *c) = {
 	[C_SVA_RELEASE] = op_sva_release,
 	[C_SVA_FLUSH] = op_sva_flush,
 	[C_SVA_CLOSE] = op_sva_close,
+	[C_VFIO_IOAS] = op_vfio_ioas,
+	[C_VFIO_EXT] = op_vfio_ext,
+	[C_VFIO_INFO] = op_vfio_info,
+	[C_VFIO_MAP] = op_vfio_map,
+	[C_VFIO_UNMAP] = op_vfio_unmap,
 };
 
 static void one_op(struct thread *t)
