@@ -151,13 +151,13 @@ FIXTURE_SETUP(dbg)
 	self->fd = -1;
 	self->buf = NULL;
 	if (geteuid())
-		SKIP(return, "debugfs needs root");
+		SETUP_SKIP("debugfs needs root");
 	if (!debugfs_ready())
-		SKIP(return, "no iommufd debugfs");
+		SETUP_SKIP("no iommufd debugfs");
 	self->fd = open(IOMMUFD_DEV, O_RDWR);
 	ASSERT_LE(0, self->fd);
 	if (md_check_refs(self->fd, NULL, 0, 0) == -ENOTTY)
-		SKIP(return, "no IOMMU_TEST_CMD in the module");
+		SETUP_SKIP("no IOMMU_TEST_CMD in the module");
 	ASSERT_TRUE(find_ctx(getpid(), self->path, sizeof(self->path)));
 	ASSERT_EQ(0, ioas_alloc(self->fd, &self->ioas));
 	self->buf = mmap(NULL, NPAGES * PG, PROT_READ | PROT_WRITE,

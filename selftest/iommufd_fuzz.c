@@ -1657,7 +1657,7 @@ FIXTURE_SETUP(fuzz)
 	int fd = open(IOMMUFD_DEV, O_RDWR);
 
 	if (fd < 0)
-		SKIP(return, "no %s", IOMMUFD_DEV);
+		SETUP_SKIP("no %s", IOMMUFD_DEV);
 	close(fd);
 }
 

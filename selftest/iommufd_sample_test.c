@@ -24,7 +24,7 @@ FIXTURE_SETUP(sample)
 {
 	self->dev = open(SAMPLE_DEV, O_RDWR);
 	if (self->dev < 0)
-		SKIP(return, "no %s (sample module not loaded)", SAMPLE_DEV);
+		SETUP_SKIP("no %s (sample module not loaded)", SAMPLE_DEV);
 	self->iommufd = open(IOMMUFD_DEV, O_RDWR);
 	ASSERT_LE(0, self->iommufd);
 	ASSERT_EQ(0, ioas_alloc(self->iommufd, &self->ioas_id));

@@ -128,11 +128,11 @@ FIXTURE_SETUP(trace)
 	self->buf = NULL;
 	self->trace = NULL;
 	if (geteuid())
-		SKIP(return, "tracefs needs root");
+		SETUP_SKIP("tracefs needs root");
 	if (tracefs_ready())
-		SKIP(return, "no tracefs");
+		SETUP_SKIP("no tracefs");
 	if (stat(TRACEFS "/events/iommufd", &st))
-		SKIP(return, "no iommufd events (a kernel without tracepoints)");
+		SETUP_SKIP("no iommufd events (a kernel without tracepoints)");
 	if (!access(INSTANCE, F_OK))
 		ASSERT_EQ(0, rmdir(INSTANCE));
 	ASSERT_EQ(0, mkdir(INSTANCE, 0700));
@@ -141,7 +141,7 @@ FIXTURE_SETUP(trace)
 	self->fd = open(IOMMUFD_DEV, O_RDWR);
 	ASSERT_LE(0, self->fd);
 	if (md_check_refs(self->fd, NULL, 0, 0) == -ENOTTY)
-		SKIP(return, "no IOMMU_TEST_CMD in the module");
+		SETUP_SKIP("no IOMMU_TEST_CMD in the module");
 	ASSERT_EQ(0, ioas_alloc(self->fd, &self->ioas));
 	self->buf = mmap(NULL, NPAGES * PG, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);

@@ -29,6 +29,7 @@
 #include "kselftest_harness.h"
 #include <linux/iommufd.h>
 #include "iommufd_test.h"
+#include "setup_skip.h"
 
 #define IOMMUFD_DEV "/dev/iommu"
 

@@ -141,7 +141,7 @@ FIXTURE_SETUP(cfd)
 	self->ref = -1;
 	self->limit_saved = -1;
 	if (access(IOMMUFD_VFIO_SYSFS, F_OK))
-		SKIP(return, "iommufd_vfio is not loaded");
+		SETUP_SKIP("iommufd_vfio is not loaded");
 	ASSERT_EQ(0, vfio_edu_find(0, edu_bdf, sizeof(edu_bdf), &edu_group))
 		TH_LOG("no edu device bound to vfio-pci");
 	self->limit_saved = vfio_sysfs_read_long(VFIO_LIMIT_PARAM);

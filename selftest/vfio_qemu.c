@@ -423,10 +423,10 @@ FIXTURE_SETUP(qemu)
 	self->pid = -1;
 	self->qmp.fd = -1;
 	if (access(QEMU_BIN, X_OK) || access(QEMU_FIRMWARE, R_OK))
-		SKIP(return, "no %s or %s in this image", QEMU_BIN,
+		SETUP_SKIP("no %s or %s in this image", QEMU_BIN,
 		     QEMU_FIRMWARE);
 	if (vfio_find_pci(EDU_VENDOR, EDU_DEVICE, self->bdf, sizeof(self->bdf)))
-		SKIP(return, "no edu device bound to vfio-pci");
+		SETUP_SKIP("no edu device bound to vfio-pci");
 	ASSERT_EQ(0, vfio_backend_select(variant->backend));
 	self->ifd_base = vfio_iommufd_refcnt();
 	self->t1_base = vfio_type1_refcnt();

@@ -104,7 +104,7 @@ FIXTURE_SETUP(mdev)
 	self->dev[1] = -1;
 	self->buf = MAP_FAILED;
 	if (!vfio_sample_loaded())
-		SKIP(return, "no %s module", IOMMUFD_VFIO_SAMPLE_NAME);
+		SETUP_SKIP("no %s module", IOMMUFD_VFIO_SAMPLE_NAME);
 
 	self->buf = mmap(NULL, MDEV_BUF_LEN, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);

@@ -30,6 +30,8 @@
 #include <unistd.h>
 #include <linux/vfio.h>
 
+#include "setup_skip.h"
+
 #define VFIO_CONTAINER_DEV "/dev/vfio/vfio"
 #define IOMMUFD_VFIO_SYSFS "/sys/module/iommufd_vfio"
 #define VFIO_TYPE1_SYSFS "/sys/module/vfio_iommu_type1"
