@@ -15,12 +15,15 @@
 #                                      on the debug kernel (KERNELS=...)
 #   make deb                           the Debian package iommufd-dkms, into
 #                                      .build/deb/ (Debian's tools only)
+#   make check-deb                     build, install and test the package:
+#                                      DKMS build, on-demand load in a VM,
+#                                      removal
 #   make clean
 
 # The newest installed Debian 6.1 headers; the host may run another kernel.
 KDIR ?= $(lastword $(sort $(wildcard /lib/modules/6.1.*/build)))
 
-.PHONY: modules install clean check check-rig run bench fuzz deb
+.PHONY: modules install clean check check-rig run bench fuzz deb check-deb
 
 modules:
 	@test -n "$(KDIR)" || { echo "no 6.1 kernel headers found; set KDIR" >&2; exit 1; }
@@ -63,3 +66,6 @@ fuzz:
 
 deb:
 	tools/vm/deb.sh
+
+check-deb:
+	tools/vm/check-deb.sh
