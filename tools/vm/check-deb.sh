@@ -3,9 +3,10 @@
 # check-deb.sh - `make check-deb`: test the Debian package the way a
 # Debian 12 user gets it.  Builds iommufd-dkms (make deb), installs it on
 # this machine, has DKMS build the modules for the stock 6.1 kernel (as
-# the kernel package's postinst hook does), checks `dkms status` and
-# what DKMS installed, then boots the stock kernel with those modules
-# only (none of the tree's own build) and depmod's data for them:
+# the kernel package's postinst hook does), checks `dkms status`, what
+# DKMS installed and that udev takes its rule, then boots the stock
+# kernel with those modules only (none of the tree's own build) and
+# depmod's data for them:
 # /init (phase=deb) makes the static nodes with kmod, checks that opening
 # /dev/iommu loads iommufd and that the package's modprobe.d example
 # brings in iommufd_vfio, and runs iommufd_smoke.  Last, removes the
@@ -47,6 +48,7 @@ on_exit() {
 }
 trap on_exit EXIT
 
+skip() { printf 'SKIP deb %s\n' "$*"; skipped=$((skipped + 1)); }
 ok() { printf 'PASS deb %s\n' "$*"; passed=$((passed + 1)); }
 bad() { printf 'FAIL deb %s\n' "$*"; failed=$((failed + 1)); }
 # check DESCRIPTION COMMAND...: one host-side check.
@@ -81,6 +83,16 @@ devname_listed() {
 devname_gone() { ! grep -q '^iommufd ' "/lib/modules/$rel/modules.devname"; }
 modprobe_finds_dkms() {
 	[[ $(modprobe -S "$rel" --show-depends iommufd) == "insmod $dkms_dir/iommufd.ko"* ]]
+}
+# udev reads the package's rule without a complaint (bad key, unknown
+# group): a dry run of the rules on any misc device.
+# (It names /lib/udev as /usr/lib/udev on a merged-/usr system.)
+udev_rule_parses() {
+	local out
+
+	out=$(udevadm test --action=add "$1" 2>&1) || return 1
+	grep -qE '^Reading rules file: (/usr)?/lib/udev/rules.d/60-iommufd.rules$' \
+		<<<"$out" && ! grep -F "/60-iommufd.rules:" <<<"$out"
 }
 dkms_forgot() { ! dkms status -m iommufd 2>/dev/null | grep -q .; }
 
@@ -131,6 +143,12 @@ done
 check "the DKMS build has no test code" built_without_tests
 check "depmod data: modules.devname lists /dev/iommu" devname_listed
 check "modprobe finds the DKMS iommufd" modprobe_finds_dkms
+misc_dev=$(find /sys/class/misc -mindepth 1 -maxdepth 1 | head -n 1)
+if ! command -v udevadm >/dev/null || [[ -z $misc_dev ]]; then
+	skip "udev parses 60-iommufd.rules (no udevadm or no misc device here)"
+else
+	check "udev parses 60-iommufd.rules" udev_rule_parses "$misc_dev"
+fi
 
 log "deb VM"
 modroot=$BUILD/deb/modroot
