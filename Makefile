@@ -13,12 +13,17 @@
 #   make bench                         MAP/UNMAP cost against a pinning floor
 #   make fuzz [SEED=..] [OPS=..]       only the random-ioctl fuzzer, longer,
 #                                      on the debug kernel (KERNELS=...)
+#   make deb                           the Debian package iommufd-dkms, into
+#                                      .build/deb/ (Debian's tools only)
+#   make check-deb                     build, install and test the package:
+#                                      DKMS build, on-demand load in a VM,
+#                                      removal
 #   make clean
 
 # The newest installed Debian 6.1 headers; the host may run another kernel.
 KDIR ?= $(lastword $(sort $(wildcard /lib/modules/6.1.*/build)))
 
-.PHONY: modules install clean check check-rig run bench fuzz
+.PHONY: modules install clean check check-rig run bench fuzz deb check-deb
 
 modules:
 	@test -n "$(KDIR)" || { echo "no 6.1 kernel headers found; set KDIR" >&2; exit 1; }
@@ -58,3 +63,9 @@ fuzz:
 		VM_TIMEOUT="$(or $(VM_TIMEOUT),9000)" \
 		FUZZ_SEED="$(SEED)" FUZZ_OPS="$(or $(OPS),120000)" \
 		tools/vm/check.sh
+
+deb:
+	tools/vm/deb.sh
+
+check-deb:
+	tools/vm/check-deb.sh

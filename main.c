@@ -366,8 +366,20 @@ void iommufd_ctx_put(struct iommufd_ctx *ictx)
 }
 EXPORT_SYMBOL_NS_GPL(iommufd_ctx_put, IOMMUFD);
 
+/*
+ * A fixed minor, so that /dev/iommu can exist before the module is loaded
+ * (kmod static-nodes makes it from the "devname:" alias below, through
+ * depmod's modules.devname) and opening it loads the module: misc_open()
+ * asks for "char-major-10-<minor>", which MODULE_ALIAS_MISCDEV() names.
+ * Upstream's /dev/iommu has a dynamic minor and 6.1 assigns none to
+ * iommufd, so this is one of the minors devices.txt reserves for local
+ * use (243-254): no 6.1 driver registers it, and 6.1 hands out dynamic
+ * minors below 128 only.
+ */
+#define IOMMUFD_MINOR 243
+
 static struct miscdevice iommu_misc_dev = {
-	.minor = MISC_DYNAMIC_MINOR,
+	.minor = IOMMUFD_MINOR,
 	.name = "iommu",
 	.fops = &iommufd_fops,
 	.nodename = "iommu",
@@ -411,5 +423,7 @@ static void __exit iommufd_exit(void)
 module_init(iommufd_init);
 module_exit(iommufd_exit);
 
+MODULE_ALIAS_MISCDEV(IOMMUFD_MINOR);
+MODULE_ALIAS("devname:iommu");
 MODULE_DESCRIPTION("I/O address space management for userspace (/dev/iommu)");
 MODULE_LICENSE("GPL");

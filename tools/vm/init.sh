@@ -14,6 +14,12 @@
 #                exit
 #   phase=bench  like check, for the programs in /bench, without the leak
 #                scan
+#   phase=deb    the Debian package's test (tools/vm/check-deb.sh): no
+#                module in /mod, but the ones DKMS built in /lib/modules
+#                with depmod's data, and kmod; make the static nodes,
+#                check that opening /dev/iommu loads iommufd and that
+#                loading vfio-pci brings iommufd_vfio (the package's
+#                modprobe.d example), run /tests, unload
 #
 # Results go to ttyS1 (the "results port"), framed by markers the host's
 # judge (tools/vm/judge.sh) parses:
@@ -184,6 +190,95 @@ finish() {
 	poweroff -f
 }
 
+# tap DESCRIPTION COMMAND...: one TAP case of the current shell suite.
+tap() {
+	tap_desc=$1
+	shift
+	tap_n=$((tap_n + 1))
+	if "$@"; then
+		res "ok $tap_n $tap_desc"
+	else
+		res "not ok $tap_n $tap_desc"
+		tap_rc=1
+		fail "check $tap_n failed: $tap_desc"
+	fi
+}
+
+# The node each line of kmod's tmpfiles output asks for, made the way
+# systemd-tmpfiles does at boot (kmod-static-nodes.service), e.g.
+# "c! /dev/iommu 0600 - - - 10:243".
+make_static_nodes() {
+	kmod static-nodes --format=tmpfiles --output=/tmp/static-nodes ||
+		return 1
+	while read -r type path mode _ _ _ majmin; do
+		case $type in
+		c*) t=c ;;
+		b*) t=b ;;
+		*) continue ;;
+		esac
+		[ -e "$path" ] && continue
+		mkdir -p "${path%/*}"
+		mknod -m "$mode" "$path" "$t" "${majmin%:*}" "${majmin#*:}" ||
+			return 1
+	done </tmp/static-nodes
+}
+
+# kmod's tools, by path: busybox's shell runs its own applets of the same
+# names before anything in $PATH.
+KMOD=/usr/lib/rig-kmod
+
+# The minor of iommufd's char-major-10-N alias.
+iommufd_minor() {
+	$KMOD/modinfo -F alias iommufd | sed -n 's/^char-major-10-//p'
+}
+
+devname_listed() {
+	m=$(iommufd_minor)
+	[ -n "$m" ] &&
+		grep -qx "iommufd iommu c10:$m" "/lib/modules/$(uname -r)/modules.devname"
+}
+
+node_is_iommufd() {
+	[ -c /dev/iommu ] &&
+		[ "$(stat -c %t:%T /dev/iommu)" = "a:$(printf %x "$(iommufd_minor)")" ]
+}
+
+# Both modules resolve to the files DKMS installed.
+both_from_dkms() {
+	for m in iommufd iommufd_vfio; do
+		$KMOD/modinfo -n "$m" | grep -q "/updates/dkms/$m\.ko\$" || return 1
+	done
+}
+
+# Open and close it; the module must load on the way.
+open_iommu() {
+	: <>/dev/iommu
+}
+
+deb_checks() {
+	tap_n=0
+	tap_rc=0
+	res "@@@ SUITE $RIG_KERNEL:deb:ondemand"
+	res "1..9"
+	tap "iommufd and iommufd_vfio come from updates/dkms" both_from_dkms
+	tap "modules.devname lists /dev/iommu at iommufd's alias minor" \
+		devname_listed
+	tap "kmod static-nodes makes the nodes" make_static_nodes
+	tap "/dev/iommu is iommufd's node" node_is_iommufd
+	tap "iommufd is not loaded before /dev/iommu is opened" \
+		test ! -e /sys/module/iommufd
+	tap "opening /dev/iommu succeeds" open_iommu
+	tap "the open loaded iommufd" test -d /sys/module/iommufd
+	tap "iommufd_vfio is not loaded before vfio-pci" \
+		test ! -e /sys/module/iommufd_vfio
+	$KMOD/modprobe vfio-pci
+	tap "modprobe vfio-pci loads iommufd_vfio after type1 (modprobe.d example)" \
+		test -d /sys/module/iommufd_vfio -a -d /sys/module/vfio_iommu_type1
+	res "@@@ RC $tap_rc"
+	# unload_modules' order: iommufd_vfio holds iommufd.
+	loaded="iommufd_vfio iommufd"
+}
+
 res "@@@ BEGIN kernel=$RIG_KERNEL phase=$phase"
 taint before
 
@@ -213,6 +308,14 @@ run)
 			fail "no demo in the image"
 		fi
 	fi
+	unload_modules
+	;;
+deb)
+	# The kernel's module requests (misc_open()'s) go to kmod as well.
+	echo $KMOD/modprobe >/proc/sys/kernel/modprobe
+	deb_checks
+	setup_vfio
+	run_suites /tests
 	unload_modules
 	;;
 shell)

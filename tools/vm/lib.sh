@@ -36,18 +36,24 @@ RIG_PACKAGES=(
 	linux-source-6.1 linux-image-amd64 linux-headers-amd64
 )
 
+# What `make deb` and `make check-deb` need besides: debhelper with the
+# DKMS addon (dh-dkms is its own package in Debian 12) and dkms itself.
+DEB_PACKAGES=(debhelper dh-dkms dkms dpkg-dev)
+
 log() { printf '==> %s\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
 # Print a duration given a start time taken with $SECONDS.
 elapsed() { printf '%ds' $((SECONDS - $1)); }
 
-# Install whatever Debian packages are missing.  apt is not touched at all
-# when everything is present, so a warm machine pays nothing.
+# ensure_packages [PKG...]: install whichever of the packages (default:
+# RIG_PACKAGES) are missing.  apt is not touched at all when everything is
+# present, so a warm machine pays nothing.
 ensure_packages() {
 	local missing=() pkg status
 
-	for pkg in "${RIG_PACKAGES[@]}"; do
+	(($#)) || set -- "${RIG_PACKAGES[@]}"
+	for pkg in "$@"; do
 		status=$(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null || true)
 		[[ $status == installed ]] || missing+=("$pkg")
 	done
@@ -241,6 +247,76 @@ build_module() {
 	fi
 }
 
+# --- The Debian package ----------------------------------------------------
+
+# build_deb: build the source and binary packages from a fresh copy of
+# the sources in .build/deb/ (so that no build output of the tree gets
+# in), with Debian's tools only.  Sets DEB_VERSION and DEB_FILE.
+build_deb() {
+	local dir=$BUILD/deb src out
+
+	DEB_VERSION=$(dpkg-parsechangelog -l "$REPO/debian/changelog" -SVersion)
+	src=$dir/iommufd-$DEB_VERSION
+	out=$dir/build.log
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	copy_sources "$src"
+	if ! (cd "$src" && dpkg-buildpackage --build=full -us -uc) \
+		>"$out" 2>&1; then
+		tail -n 40 "$out" >&2
+		die "dpkg-buildpackage failed, see $out"
+	fi
+	DEB_FILE=$dir/iommufd-dkms_${DEB_VERSION}_all.deb
+	[[ -f $DEB_FILE ]] || die "no $DEB_FILE after dpkg-buildpackage"
+}
+
+# kmod in the guest: the real modprobe, modinfo and static-nodes, for
+# the package's test (busybox's modprobe does not read modules.devname
+# or modprobe.d softdeps).  With its libraries, at the paths ldd gives.
+KMOD_BIN=/usr/bin/kmod
+KMOD_TOOLS=(modprobe modinfo insmod rmmod lsmod depmod)
+
+# pack_kmod ROOT: kmod as ROOT/usr/bin/kmod, its tools as links in
+# ROOT/usr/lib/rig-kmod/ (not /sbin, which busybox's applets own).
+pack_kmod() {
+	local root=$1 lib t
+
+	[[ -x $KMOD_BIN ]] || die "$KMOD_BIN missing (kmod)"
+	mkdir -p "$root/usr/bin" "$root/usr/lib/rig-kmod"
+	cp "$KMOD_BIN" "$root$KMOD_BIN"
+	while read -r lib; do
+		mkdir -p "$root$(dirname "$lib")"
+		cp -L "$lib" "$root$lib"
+	done < <(ldd "$KMOD_BIN" | grep -oE '/[^ ]+' | sort -u)
+	for t in "${KMOD_TOOLS[@]}"; do
+		ln -sf ../../bin/kmod "$root/usr/lib/rig-kmod/$t"
+	done
+}
+
+# stage_dkms_tree ROOT RELEASE: ROOT/lib/modules/RELEASE with the modules
+# DKMS installed for RELEASE (and nothing of the tree's own build), the
+# stock modules they and the VFIO tests need, at their stock paths, and
+# depmod's data for all of them (modules.dep, .alias, .softdep, .devname).
+stage_dkms_tree() {
+	local root=$1 rel=$2 dkms_dir=/lib/modules/$2/updates/dkms
+	local ko dest ours=()
+
+	rm -rf "$root"
+	mkdir -p "$root/lib/modules/$rel"
+	for ko in iommufd iommufd_vfio; do
+		[[ -f $dkms_dir/$ko.ko ]] || die "$dkms_dir/$ko.ko missing"
+		ours+=("$dkms_dir/$ko.ko")
+	done
+	for ko in "${ours[@]}" $(stock_module_deps "${ours[@]}"); do
+		dest=$root$ko
+		mkdir -p "$(dirname "$dest")"
+		cp "$ko" "$dest"
+	done
+	cp /lib/modules/"$rel"/modules.{builtin,builtin.modinfo,order} \
+		"$root/lib/modules/$rel/"
+	depmod -b "$root" "$rel"
+}
+
 # qexit: the guest's way out of QEMU (see qexit.c).
 build_qexit() {
 	mkdir -p "$BUILD"
@@ -403,9 +479,16 @@ make_initramfs() {
 	chmod 755 "$root/init"
 
 	# Our modules in load order: iommufd first, then tools/vm/modules.list
-	# (paths relative to the module build directory).
-	ours=("$mod/iommufd.ko")
-	if [[ -f $RIG_DIR/modules.list ]]; then
+	# (paths relative to the module build directory).  With RIG_MODROOT
+	# (check-deb.sh), a /lib/modules tree of stage_dkms_tree instead,
+	# whose modules the guest loads with kmod, none from /mod.
+	if [[ -n ${RIG_MODROOT:-} ]]; then
+		cp -a "$RIG_MODROOT/." "$root/"
+		pack_kmod "$root"
+	else
+		ours=("$mod/iommufd.ko")
+	fi
+	if [[ -z ${RIG_MODROOT:-} && -f $RIG_DIR/modules.list ]]; then
 		while read -r rel; do
 			[[ -z $rel || $rel == \#* ]] && continue
 			[[ -f $mod/$rel ]] || die "modules.list: $mod/$rel was not built"
@@ -461,6 +544,11 @@ make_initramfs() {
 		RIG_KERNEL=$label
 		RIG_SUITE_TIMEOUT=$SUITE_TIMEOUT
 	EOF
+	# The modules are the package's: iommufd_smoke checks for no test
+	# ioctl.
+	if [[ -n ${RIG_MODROOT:-} ]]; then
+		echo "export IOMMUFD_SMOKE_PRODUCTION=1" >>"$root/etc/rig.env"
+	fi
 	# The fuzzer's knobs (selftest/iommufd_fuzz.c), only when given.
 	local knob
 	for knob in SEED OPS PROCS THREADS BATCHES TRACE; do
