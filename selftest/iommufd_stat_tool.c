@@ -18,7 +18,9 @@
  * CAP_IPC_LOCK, which exempts from accounting) to nobody. The tool must
  * show exactly that, and the module's totals must move by exactly that
  * and come back when it is all closed. The test drops CAP_IPC_LOCK but
- * stays root, as the tool it runs must be.
+ * stays root, as the tool it runs must be. The totals are the module's,
+ * so nothing else may map or pin through iommufd while this suite runs
+ * (the rig runs one suite at a time).
  *
  * vfio: the same for a VFIO container on iommufd_vfio with QEMU's edu
  * device, skipped where there is none.

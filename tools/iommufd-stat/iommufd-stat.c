@@ -338,7 +338,22 @@ static FILE *open_tree_file(const char *path)
 	return f;
 }
 
-/* Read @path into @c; false if it has gone */
+static void ctx_free(struct stat_ctx *c)
+{
+	free(c->objects);
+	free(c->devices);
+	free(c->hwpts);
+	free(c->accesses);
+	free(c->ioases);
+	free(c->areas);
+	memset(c, 0, sizeof(*c));
+}
+
+/*
+ * Read @path into @c; false if it has gone: not there any more, or
+ * removed while open, which debugfs answers with EIO. A context that
+ * closes while the tool reads it is thus left out, not half shown.
+ */
 static bool read_ctx(const char *path, struct stat_ctx *c)
 {
 	size_t len = 0;
@@ -358,9 +373,17 @@ static bool read_ctx(const char *path, struct stat_ctx *c)
 		if (!parse_ctx_line(c, line))
 			fail("%s:%u: does not parse: '%s'", path, lineno, line);
 	}
-	if (ferror(f))
-		fail("%s: %s", path, strerror(errno));
 	free(line);
+	if (ferror(f)) {
+		int err = errno;
+
+		fclose(f);
+		if (err == EIO) {
+			ctx_free(c);
+			return false;
+		}
+		fail("%s: %s", path, strerror(err));
+	}
 	fclose(f);
 	if (!lineno)
 		fail("%s: empty", path);
