@@ -340,7 +340,6 @@ build_tests() {
 	fi
 }
 
-# Build the demo into .build/demo.
 # The benchmark programs of `make bench`, into $BUILD/bench-bin.
 build_bench() {
 	local out=$BUILD/bench-bin.log
@@ -353,17 +352,23 @@ build_bench() {
 	fi
 }
 
+# Build the guest's user programs into .build/demo: the demo of `make
+# run` and tools/iommufd-stat, which the demo and the tests run from the
+# guest's PATH.
 build_demo() {
-	local out=$BUILD/demo.log
+	local out=$BUILD/demo.log tool
 
 	rm -rf "$BUILD/demo"
 	mkdir -p "$BUILD/demo"
-	[[ -f $REPO/tools/demo/Makefile ]] || return 0
-	if ! make -C "$REPO/tools/demo" OUT="$BUILD/demo" >"$out" 2>&1; then
-		tail -n 40 "$out" >&2
-		printf 'FAIL build demo: make failed, see %s\n' "$out"
-		return 1
-	fi
+	: >"$out"
+	for tool in demo iommufd-stat; do
+		[[ -f $REPO/tools/$tool/Makefile ]] || continue
+		if ! make -C "$REPO/tools/$tool" OUT="$BUILD/demo" >>"$out" 2>&1; then
+			tail -n 40 "$out" >&2
+			printf 'FAIL build %s: make failed, see %s\n' "$tool" "$out"
+			return 1
+		fi
+	done
 }
 
 # kernel_doc KSRC: run KSRC's scripts/kernel-doc over every C source and
@@ -531,6 +536,9 @@ make_initramfs() {
 	fi
 	if [[ -x $BUILD/demo/iommufd-demo ]]; then
 		cp "$BUILD/demo/iommufd-demo" "$root/demo/"
+	fi
+	if [[ -x $BUILD/demo/iommufd-stat ]]; then
+		cp "$BUILD/demo/iommufd-stat" "$root/usr/bin/"
 	fi
 	# Only `make bench` builds them (iommufd_bench, vfio_bench; /init
 	# runs them in name order); other images leave /bench empty.

@@ -6,9 +6,15 @@
 #   make run                 load the module, run tools/demo's iommufd-demo
 #                            with its output on this terminal, unload; the
 #                            exit status is the demo's verdict (and fails
-#                            on a kernel splat or a failed unload)
+#                            on a kernel splat or a failed unload).  The
+#                            guest is set up as for make check (VFIO,
+#                            iommufd_vfio, edu bound to vfio-pci), so the
+#                            demo can show edu's DMA through a container
+#                            on iommufd and tools/iommufd-stat (in the
+#                            guest's /usr/bin) showing its pins
 #   INTERACTIVE=1 make run   a shell on the guest console instead of the
-#                            demo, module loaded; leave it with `exit`
+#                            demo, module loaded, iommufd-stat on the
+#                            PATH; leave it with `exit`
 #                            (the module is then unloaded and the VM
 #                            stops) or Ctrl-A x to kill the VM
 #
