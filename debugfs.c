@@ -4,8 +4,8 @@
  *
  *	/sys/kernel/debug/iommufd/totals	module-wide counts
  *	/sys/kernel/debug/iommufd/ctx/<n>	one file per context
- *	/sys/kernel/debug/iommufd/vfio/<n>	one per VFIO container
- *						(vfio_debugfs.c)
+ *	/sys/kernel/debug/iommufd/vfio/<n>	one per VFIO container, the
+ *						older view of the VFIO tests
  *
  * <n> counts up from 0 and is not reused while the module is loaded.
  * Every file is lines of a keyword and its values, so that scripts and
@@ -22,19 +22,21 @@
  *	kind file|vfio
  *	account none|user|mm|mm_nolimit
  *	object <id> <type> users <n>		every object
- *	device <id> hwpt <id or 0>		where a device is attached
+ *	device <id> hwpt <id or 0> dev <name>	where a device is attached;
+ *						the (first) device of its group
  *	hwpt <id> ioas <id> auto <0|1>
  *	access <id> ioas <id or 0> pinned <pages>
  *	ioas <id> domains <n>
  *	area <ioas> <first> <last> <r|w|rw> set <set> <npages> <npinned> \
- *		owner <pid> account <mode>
+ *		owner <pid> account <mode> source <user|file>
  *	area <ioas> <first> <last> busy		being built or unmapped
  *	sets <n>
  *
  * <set> numbers the page sets of one read from 0 as they first appear,
  * so areas sharing a set (IOMMU_IOAS_COPY) show the same number; npages
  * and npinned are the set's own counts, and owner and account the
- * process it is charged to and how.
+ * process it is charged to and how; source says whether it maps user
+ * memory (IOAS_MAP, MAP_DMA) or a file (IOAS_MAP_FILE).
  *
  * A read holds each object it shows by a short-term reference only, as
  * an ioctl in flight does: an IOMMU_DESTROY or a driver's unbind
@@ -202,12 +204,13 @@ static int iommufd_debugfs_show_ioas(struct seq_file *m,
 		owner = task_tgid_nr(pages->source_task);
 		mode = pages->account_mode;
 		mutex_unlock(&pages->mutex);
-		seq_printf(m, "area %u %lx %lx %s set %ld %lu %lu owner %d account %s\n",
+		seq_printf(m, "area %u %lx %lx %s set %ld %lu %lu owner %d account %s source %s\n",
 			   ioas->obj.id, iopt_area_iova(area),
 			   iopt_area_last_iova(area),
 			   iommufd_prot_name(area->iommu_prot), id,
 			   pages->npages, npinned, owner,
-			   iommufd_account_mode_name(mode));
+			   iommufd_account_mode_name(mode),
+			   pages->file ? "file" : "user");
 	}
 	up_read(&iopt->iova_rwsem);
 	up_read(&iopt->domains_rwsem);
@@ -228,7 +231,8 @@ static void iommufd_debugfs_show_obj(struct seq_file *m,
 		mutex_lock(&idev->igroup->lock);
 		id = idev->hwpt ? idev->hwpt->obj.id : 0;
 		mutex_unlock(&idev->igroup->lock);
-		seq_printf(m, "device %u hwpt %u\n", obj->id, id);
+		seq_printf(m, "device %u hwpt %u dev %s\n", obj->id, id,
+			   dev_name(idev->dev));
 		break;
 	case IOMMUFD_OBJ_HWPT_PAGING:
 		hwpt = container_of(obj, struct iommufd_hwpt_paging, obj);
@@ -272,12 +276,14 @@ static int iommufd_debugfs_ctx_show(struct seq_file *m, void *unused)
 		iommufd_debugfs_show_obj(m, objs.obj[i]);
 
 	xa_init(&sets);
-	for (i = 0; i != objs.n && !rc; i++)
-		if (objs.obj[i]->type == IOMMUFD_OBJ_IOAS)
-			rc = iommufd_debugfs_show_ioas(m,
-				container_of(objs.obj[i], struct iommufd_ioas,
-					     obj),
-				&sets, &nsets);
+	for (i = 0; i != objs.n && !rc; i++) {
+		struct iommufd_ioas *ioas;
+
+		if (objs.obj[i]->type != IOMMUFD_OBJ_IOAS)
+			continue;
+		ioas = container_of(objs.obj[i], struct iommufd_ioas, obj);
+		rc = iommufd_debugfs_show_ioas(m, ioas, &sets, &nsets);
+	}
 	if (!rc)
 		seq_printf(m, "sets %lu\n", nsets);
 	xa_destroy(&sets);

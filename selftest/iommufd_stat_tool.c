@@ -526,7 +526,7 @@ static const char fake_ctx3[] =
 	"object 4 device users 1\n"
 	"object 5 hwpt users 2\n"
 	"object 6 access users 1\n"
-	"device 4 hwpt 5\n"
+	"device 4 hwpt 5 dev iommufd_mock7\n"
 	"hwpt 5 ioas 1 auto 1\n"
 	"access 6 ioas 2 pinned 5\n"
 	"future 1 2 3\n"
@@ -534,7 +534,7 @@ static const char fake_ctx3[] =
 	"area 1 1000000 100ffff rw set 0 16 16 owner 4242 account user\n"
 	"ioas 2 domains 0\n"
 	"area 2 2000000 200ffff rw set 0 16 16 owner 4242 account user\n"
-	"area 2 3000000 3007fff r set 1 8 4 owner 4243 account user\n"
+	"area 2 3000000 3007fff r set 1 8 4 owner 4243 account user source file\n"
 	"area 2 4000000 4001fff busy\n"
 	"sets 2\n";
 
@@ -660,6 +660,8 @@ TEST_F(fake_tree, areas_json)
 	EXPECT_JNUM(16, a, "pinned");
 	EXPECT_JNUM(4242, a, "owner");
 	EXPECT_STREQ("user", jstr(a, "account"));
+	/* An older line without a source has none in the JSON */
+	EXPECT_EQ(NULL, jget(a, "source"));
 
 	a = jat(jget(&v, "areas"), 1);
 	EXPECT_JNUM(2, a, "ioas");
@@ -671,6 +673,7 @@ TEST_F(fake_tree, areas_json)
 	EXPECT_JNUM(8, a, "npages");
 	EXPECT_JNUM(4, a, "pinned");
 	EXPECT_JNUM(4243, a, "owner");
+	EXPECT_STREQ("file", jstr(a, "source"));
 
 	a = jat(jget(&v, "areas"), 3);
 	EXPECT_EQ(1, jbool(a, "busy"));
@@ -687,6 +690,7 @@ TEST_F(fake_tree, areas_json)
 
 	ASSERT_EQ(1, jlen(&v, "devices"));
 	EXPECT_JNUM(5, jat(jget(&v, "devices"), 0), "hwpt");
+	EXPECT_STREQ("iommufd_mock7", jstr(jat(jget(&v, "devices"), 0), "dev"));
 
 	ASSERT_EQ(1, jlen(&v, "accesses"));
 	a = jat(jget(&v, "accesses"), 0);
@@ -722,7 +726,7 @@ TEST_F(fake_tree, tables)
 	ASSERT_TRUE(run_tool(&r, areas));
 	ASSERT_EQ(0, r.status);
 	EXPECT_TRUE(row_in(r.out,
-			   "9 1 0x0000000000000000 0x000000000009ffff 640K rw 0 160 160 77 mm"))
+			   "9 1 0x0000000000000000 0x000000000009ffff 640K rw 0 160 160 77 mm -"))
 		TH_LOG("%s", r.out);
 	EXPECT_TRUE(row_in(r.out, "pid 77: 1 context(s): 9 (qemu, vfio, account mm)"));
 	EXPECT_FALSE(row_in(r.out, "3 1 0x0000000001000000"));
@@ -1039,6 +1043,7 @@ TEST_F(live, mapped_and_released)
 	ASSERT_EQ(1, jlen(&v, "devices"));
 	EXPECT_JNUM(idev, jat(jget(&v, "devices"), 0), "id");
 	EXPECT_JNUM(hwpt, jat(jget(&v, "devices"), 0), "hwpt");
+	EXPECT_STRNE("(none)", jstr(jat(jget(&v, "devices"), 0), "dev"));
 
 	ASSERT_EQ(1, jlen(&v, "accesses"));
 	a = jat(jget(&v, "accesses"), 0);
@@ -1106,7 +1111,7 @@ TEST_F(live, tables)
 	ASSERT_EQ(0, r.status);
 	EXPECT_STREQ("", r.err);
 	snprintf(row, sizeof(row),
-		 "%llu %u 0x%016llx 0x%016llx %zuK rw 0 %d 0 %d %s", n, ioas,
+		 "%llu %u 0x%016llx 0x%016llx %zuK rw 0 %d 0 %d %s user", n, ioas,
 		 IOVA_A, IOVA_A + A_PAGES * PAGE_SZ - 1,
 		 A_PAGES * PAGE_SZ / 1024, A_PAGES, (int)getpid(), mode);
 	EXPECT_TRUE(row_in(r.out, row)) TH_LOG("%s: %s", row, r.out);
@@ -1173,9 +1178,13 @@ TEST(vfio_container)
 	EXPECT_STREQ("rw", jstr(a, "prot"));
 	EXPECT_JNUM(VFIO_PAGES, a, "pinned");
 	EXPECT_JNUM(getpid(), a, "owner");
+	EXPECT_STREQ("user", jstr(a, "source"));
 	/* type1's rule: charged, but root's CAP_IPC_LOCK lifts the limit */
 	EXPECT_STREQ(proc_status_cap_eff() & (1ULL << CAP_IPC_LOCK) ?
 		     "mm_nolimit" : "mm", jstr(a, "account"));
+	/* The group's device, edu, by name */
+	ASSERT_EQ(1, jlen(&v, "devices"));
+	EXPECT_STREQ(bdf, jstr(jat(jget(&v, "devices"), 0), "dev"));
 	jfree(&v);
 
 	vfio_ctr_close(&ctr);

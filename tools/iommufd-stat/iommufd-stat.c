@@ -62,6 +62,7 @@ struct stat_object {
 struct stat_device {
 	unsigned int id;
 	unsigned int hwpt;		/* 0 when not attached */
+	char dev[64];			/* "" from a module that does not say */
 };
 
 struct stat_hwpt {
@@ -90,6 +91,7 @@ struct stat_area {
 	unsigned long long npages, npinned;
 	long owner;
 	char account[16];
+	char source[8];			/* "" from a module that does not say */
 };
 
 /* What one read of DIR/iommufd/ctx/<n> said */
@@ -220,7 +222,7 @@ static bool parse_area(struct stat_ctx *c, char **w, int n)
 {
 	struct stat_area *a;
 
-	if (n != 5 && n != 13)
+	if (n != 5 && n != 13 && n != 15)
 		return false;
 	a = push(&c->areas, &c->nareas, sizeof(*a));
 	if (!parse_uint(w[1], &a->ioas) || !parse_ull(w[2], 16, &a->first) ||
@@ -238,7 +240,9 @@ static bool parse_area(struct stat_ctx *c, char **w, int n)
 	       parse_ull(w[8], 10, &a->npinned) && a->npinned <= a->npages &&
 	       keyed(w, 9, "owner") && parse_long(w[10], &a->owner) &&
 	       keyed(w, 11, "account") &&
-	       copy_word(a->account, sizeof(a->account), w[12]);
+	       copy_word(a->account, sizeof(a->account), w[12]) &&
+	       (n == 13 || (keyed(w, 13, "source") &&
+			    copy_word(a->source, sizeof(a->source), w[14])));
 }
 
 /*
@@ -286,9 +290,12 @@ static bool parse_ctx_line(struct stat_ctx *c, char *line)
 		struct stat_device *d = push(&c->devices, &c->ndevices,
 					     sizeof(*d));
 
-		return n == 4 && parse_uint(words[1], &d->id) &&
+		return (n == 4 || n == 6) && parse_uint(words[1], &d->id) &&
 		       keyed(words, 2, "hwpt") &&
-		       parse_uint(words[3], &d->hwpt);
+		       parse_uint(words[3], &d->hwpt) &&
+		       (n == 4 || (keyed(words, 4, "dev") &&
+				   copy_word(d->dev, sizeof(d->dev),
+					     words[5])));
 	}
 	if (!strcmp(words[0], "hwpt")) {
 		struct stat_hwpt *h = push(&c->hwpts, &c->nhwpts, sizeof(*h));
@@ -743,9 +750,9 @@ static void print_areas_text(const struct stat_all *all, long pid)
 					 sizeof(comm)),
 			       all->ctxs[i].kind, all->ctxs[i].account);
 	printf("\n\nareas:\n");
-	printf("%5s %4s %-18s %-18s %6s %-4s %4s %8s %8s %7s %s\n", "CTX",
-	       "IOAS", "FIRST", "LAST", "SIZE", "PROT", "SET", "PAGES",
-	       "PINNED", "OWNER", "ACCOUNT");
+	printf("%5s %4s %-18s %-18s %6s %-4s %4s %8s %8s %7s %-10s %s\n",
+	       "CTX", "IOAS", "FIRST", "LAST", "SIZE", "PROT", "SET", "PAGES",
+	       "PINNED", "OWNER", "ACCOUNT", "SOURCE");
 	for (i = 0; i != all->nctxs; i++) {
 		const struct stat_ctx *c = &all->ctxs[i];
 
@@ -761,9 +768,10 @@ static void print_areas_text(const struct stat_all *all, long pid)
 			if (a->busy)
 				printf("(busy: being mapped or unmapped)\n");
 			else
-				printf("%-4s %4llu %8llu %8llu %7ld %s\n",
+				printf("%-4s %4llu %8llu %8llu %7ld %-10s %s\n",
 				       a->prot, a->set, a->npages, a->npinned,
-				       a->owner, a->account);
+				       a->owner, a->account,
+				       a->source[0] ? a->source : "-");
 		}
 	}
 
@@ -790,7 +798,7 @@ static void print_areas_text(const struct stat_all *all, long pid)
 		}
 	}
 
-	printf("\ndevices:\n%5s %4s %s\n", "CTX", "ID", "HWPT");
+	printf("\ndevices:\n%5s %4s %-14s %s\n", "CTX", "ID", "HWPT", "DEVICE");
 	for (i = 0; i != all->nctxs; i++) {
 		const struct stat_ctx *c = &all->ctxs[i];
 
@@ -799,9 +807,12 @@ static void print_areas_text(const struct stat_all *all, long pid)
 		for (j = 0; j != c->ndevices; j++) {
 			printf("%5lu %4u ", c->n, c->devices[j].id);
 			if (c->devices[j].hwpt)
-				printf("%u\n", c->devices[j].hwpt);
+				printf("%-14u ", c->devices[j].hwpt);
 			else
-				printf("(not attached)\n");
+				printf("%-14s ", "(not attached)");
+			printf("%s\n", c->devices[j].dev[0] ?
+			       text_comm(c->devices[j].dev, comm,
+					 sizeof(comm)) : "-");
 		}
 	}
 
@@ -861,6 +872,8 @@ static void print_areas_json(const struct stat_all *all, long pid)
 				j_uint("pinned", a->npinned);
 				j_int("owner", a->owner);
 				j_string("account", a->account);
+				if (a->source[0])
+					j_string("source", a->source);
 			}
 			j_close('}');
 		}
@@ -900,6 +913,8 @@ static void print_areas_json(const struct stat_all *all, long pid)
 			j_uint("ctx", c->n);
 			j_uint("id", c->devices[i].id);
 			j_uint("hwpt", c->devices[i].hwpt);
+			if (c->devices[i].dev[0])
+				j_string("dev", c->devices[i].dev);
 			j_close('}');
 		}
 	}
