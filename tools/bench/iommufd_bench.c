@@ -35,6 +35,24 @@
  * kernel's counters on (MAP_STATS), how many calls each phase of MAP and
  * UNMAP made and how long they took: prof_<name>_<phase>_calls and _ns.
  *
+ * How cost grows (make bench turns these into .build/bench/results.csv
+ * and scaling.png):
+ *
+ *   scale_{map,floor}_{4k,thp}_<bytes>_ns
+ *                   medians of MAP+UNMAP and of MAP_FLOOR of the first 16
+ *                   MiB, 64 MiB, 256 MiB and 1 GiB of the same buffers,
+ *                   taking turns as above (the 1 GiB ones are those above)
+ *   unmap_1page_<n>_areas_ns
+ *                   mean UNMAP time of one page-sized area among 10, 1,000
+ *                   and 100,000 (an IOAS with no domain, so only finding
+ *                   and removing the area counts), UNMAP_OPS of them spread
+ *                   over the IOAS, each mapped back untimed
+ *   unmap_1page_scaling
+ *                   the 100,000-area time / the 1,000-area one
+ *   kmem_per_area_bytes
+ *                   the memory cgroup's slab and percpu growth across
+ *                   mapping 100,000 one-page areas (no domain), per area
+ *
  * Output: one "name: value" line each, inside a one-test TAP stream so
  * that the VM rig's judge can read the verdict.
  */
@@ -65,6 +83,9 @@
 #define VS_RUNS_THP 32
 #define VS_RUNS_MAX 32
 #define AREA_OPS 2000
+#define UNMAP_OPS 1000
+#define SCALE_RUNS_4K 8
+#define SCALE_RUNS_THP 16
 #define CGROUP "/sys/fs/cgroup"
 
 static int iommufd;
@@ -350,7 +371,8 @@ static void map_floor(uint32_t hwpt, void *buf, size_t len,
  * then one untimed profile run of each. Prints the <name>_* figures.
  */
 static void map_vs_floor(const char *name, uint32_t ioas, uint32_t hwpt,
-			 void *buf, size_t len, int runs)
+			 void *buf, size_t len, int runs, uint64_t *map_median,
+			 uint64_t *floor_median)
 {
 	uint64_t fl[VS_RUNS_MAX], fpin[VS_RUNS_MAX], fmap[VS_RUNS_MAX];
 	uint64_t funmap[VS_RUNS_MAX], funpin[VS_RUNS_MAX], mp[VS_RUNS_MAX];
@@ -384,6 +406,8 @@ static void map_vs_floor(const char *name, uint32_t ioas, uint32_t hwpt,
 	}
 	floor_med = median(fl, runs);
 	map_med = median(tot, runs);
+	*map_median = map_med;
+	*floor_median = floor_med;
 
 	snprintf(label, sizeof(label), "map_floor_%s", name);
 	print_runs(label, fl, runs);
@@ -458,6 +482,77 @@ static void compact_all_memory(void)
 	close(f);
 }
 
+/*
+ * The scaling series of one kind of memory: MAP+UNMAP and MAP_FLOOR of
+ * the first 16, 64 and 256 MiB of @buf, @runs each, ABBA, and the 1 GiB
+ * medians measured before.
+ */
+static void scale_series(const char *kind, uint32_t ioas, uint32_t hwpt,
+			 void *buf, int runs, uint64_t map_1g,
+			 uint64_t floor_1g)
+{
+	uint64_t mp[VS_RUNS_MAX], fl[VS_RUNS_MAX], t;
+	struct floor_time ft;
+	size_t len;
+	int i, turn;
+
+	for (len = 16UL << 20; len < BENCH_LEN; len *= 4) {
+		for (i = 0, turn = 0; i != 2 * runs; i++, turn++) {
+			if (turn % 4 == 0 || turn % 4 == 3) {
+				map_floor(hwpt, buf, len, &ft);
+				fl[i / 2] = ft.total;
+				continue;
+			}
+			t = now_ns();
+			map_or_die(ioas, buf, len, MOCK_APERTURE_START);
+			unmap_or_die(ioas, MOCK_APERTURE_START, len);
+			mp[i / 2] = now_ns() - t;
+		}
+		printf("scale_map_%s_%zu_ns: %llu\n", kind, len,
+		       (unsigned long long)median(mp, runs));
+		printf("scale_floor_%s_%zu_ns: %llu\n", kind, len,
+		       (unsigned long long)median(fl, runs));
+	}
+	printf("scale_map_%s_%lu_ns: %llu\n", kind, BENCH_LEN,
+	       (unsigned long long)map_1g);
+	printf("scale_floor_%s_%lu_ns: %llu\n", kind, BENCH_LEN,
+	       (unsigned long long)floor_1g);
+	fflush(stdout);
+}
+
+/*
+ * Mean UNMAP time of one page-sized area among @nareas in an IOAS with
+ * no domain: UNMAP_OPS of them, spread over the IOAS, each mapped back
+ * untimed. With @kmem, the kernel memory the areas take, per area.
+ */
+static uint64_t time_unmap_1page(char *page, unsigned long nareas,
+				 double *kmem)
+{
+	uint64_t base = 1ULL << 32, total = 0, iova, t;
+	uint32_t ioas = ioas_alloc();
+	struct iommu_destroy destroy = { .size = sizeof(destroy), .id = ioas };
+	long long before = 0;
+	unsigned long i;
+
+	if (kmem)
+		before = cgroup_kmem();
+	/* Every other page, so that no two areas touch. */
+	for (i = 0; i != nareas; i++)
+		map_or_die(ioas, page, page_size, base + 2 * i * page_size);
+	if (kmem)
+		*kmem = (double)(cgroup_kmem() - before) / nareas;
+	for (i = 0; i != UNMAP_OPS; i++) {
+		/* A stride prime to any of the area counts */
+		iova = base + 2 * (i * 7919 % nareas) * page_size;
+		t = now_ns();
+		unmap_or_die(ioas, iova, page_size);
+		total += now_ns() - t;
+		map_or_die(ioas, page, page_size, iova);
+	}
+	xioctl(IOMMU_DESTROY, &destroy, "DESTROY");
+	return total / UNMAP_OPS;
+}
+
 /* Mean MAP+UNMAP time of one page in an IOAS holding @nareas areas. */
 static uint64_t time_areas(char *page, unsigned long nareas)
 {
@@ -485,7 +580,9 @@ static uint64_t time_areas(char *page, unsigned long nareas)
 int main(void)
 {
 	uint64_t floor_4k, map_4k, floor_thp, map_thp, area_small, area_big;
+	uint64_t vs_map, vs_floor, unmap_1k, unmap_100k;
 	long long kmem_before, kmem_after, thp;
+	double kmem_area;
 	unsigned long npages;
 	uint32_t ioas, hwpt;
 	char *buf;
@@ -505,7 +602,9 @@ int main(void)
 	buf = alloc_buf(BENCH_LEN, false);
 	floor_4k = time_floor(buf, BENCH_LEN);
 	map_4k = time_map(ioas, buf, BENCH_LEN);
-	map_vs_floor("4k", ioas, hwpt, buf, BENCH_LEN, VS_RUNS_4K);
+	map_vs_floor("4k", ioas, hwpt, buf, BENCH_LEN, VS_RUNS_4K, &vs_map,
+		     &vs_floor);
+	scale_series("4k", ioas, hwpt, buf, SCALE_RUNS_4K, vs_map, vs_floor);
 
 	kmem_before = cgroup_kmem();
 	map_or_die(ioas, buf, BENCH_LEN, MOCK_APERTURE_START);
@@ -525,13 +624,26 @@ int main(void)
 	}
 	floor_thp = time_floor(buf, BENCH_LEN);
 	map_thp = time_map(ioas, buf, BENCH_LEN);
-	map_vs_floor("thp", ioas, hwpt, buf, BENCH_LEN, VS_RUNS_THP);
+	map_vs_floor("thp", ioas, hwpt, buf, BENCH_LEN, VS_RUNS_THP, &vs_map,
+		     &vs_floor);
+	scale_series("thp", ioas, hwpt, buf, SCALE_RUNS_THP, vs_map,
+		     vs_floor);
 	munmap(buf, BENCH_LEN);
 
 	/* Lookup cost as the IOAS fills up */
 	buf = alloc_buf(page_size, false);
 	area_small = time_areas(buf, 100);
 	area_big = time_areas(buf, 100000);
+	printf("unmap_1page_10_areas_ns: %llu\n",
+	       (unsigned long long)time_unmap_1page(buf, 10, NULL));
+	unmap_1k = time_unmap_1page(buf, 1000, NULL);
+	printf("unmap_1page_1000_areas_ns: %llu\n",
+	       (unsigned long long)unmap_1k);
+	unmap_100k = time_unmap_1page(buf, 100000, &kmem_area);
+	printf("unmap_1page_100000_areas_ns: %llu\n",
+	       (unsigned long long)unmap_100k);
+	printf("unmap_1page_scaling: %.3f\n", (double)unmap_100k / unmap_1k);
+	printf("kmem_per_area_bytes: %.1f\n", kmem_area);
 
 	printf("floor_4k_ns: %llu\n", (unsigned long long)floor_4k);
 	printf("map_4k_ns: %llu\n", (unsigned long long)map_4k);
