@@ -1117,6 +1117,30 @@ static void iopt_pages_unpin_range(struct iopt_pages *pages, unsigned long pfn,
 }
 
 /*
+ * Store the PFNs of @pages[0 .. n - 1] into @pfns for as long as they
+ * follow on from @pfn, the first one's, and return how many did. Where
+ * the memory map is linear, consecutive PFNs are consecutive struct
+ * pages, so one comparison of pointers does per page; this is the one
+ * loop over every page a fill of huge pages has.
+ */
+static unsigned long iopt_pages_consec(struct page *const *pages,
+				       unsigned long n, unsigned long pfn,
+				       unsigned long *pfns)
+{
+	struct page *first = pages[0];
+	unsigned long i;
+
+	if (IS_ENABLED(CONFIG_SPARSEMEM_VMEMMAP) || IS_ENABLED(CONFIG_FLATMEM)) {
+		for (i = 0; i != n && pages[i] == first + i; i++)
+			pfns[i] = pfn + i;
+		return i;
+	}
+	for (i = 0; i != n && page_to_pfn(pages[i]) == pfn + i; i++)
+		pfns[i] = pfn + i;
+	return i;
+}
+
+/*
  * Pin pages [index, index + npages) into @pfns; all or nothing. The pins
  * are charged here, or, with @precharged, taken out of what the caller
  * charged beforehand (and given back there if pinning fails). *@consec
@@ -1160,16 +1184,10 @@ static int iopt_pages_pin(struct iopt_pages *pages, unsigned long index,
 			goto err_unpin;
 		}
 		i = 0;
-		if (*consec == done) {
-			for (; i != rc; i++) {
-				pfn = page_to_pfn(page_buf[i]);
-				pfns[done + i] = pfn;
-				if (pfn != pfns[0] + done + i) {
-					i++;
-					break;
-				}
-				(*consec)++;
-			}
+		pfn = page_to_pfn(page_buf[0]);
+		if (*consec == done && (!done || pfn == pfns[0] + done)) {
+			i = iopt_pages_consec(page_buf, rc, pfn, pfns + done);
+			*consec = done + i;
 		}
 		for (; i != rc; i++)
 			pfns[done + i] = page_to_pfn(page_buf[i]);
