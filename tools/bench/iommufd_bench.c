@@ -49,6 +49,9 @@
  *                   over the IOAS, each mapped back untimed
  *   unmap_1page_scaling
  *                   the 100,000-area time / the 1,000-area one
+ *   unmap_1page_hot_{1000,100000}_areas_ns, unmap_1page_hot_scaling
+ *                   the same cycling over 64 neighbouring areas, whose
+ *                   tree paths stay in the caches
  *   kmem_per_area_bytes
  *                   the memory cgroup's slab and percpu growth across
  *                   mapping 100,000 one-page areas (no domain), per area
@@ -522,11 +525,13 @@ static void scale_series(const char *kind, uint32_t ioas, uint32_t hwpt,
 
 /*
  * Mean UNMAP time of one page-sized area among @nareas in an IOAS with
- * no domain: UNMAP_OPS of them, spread over the IOAS, each mapped back
- * untimed. With @kmem, the kernel memory the areas take, per area.
+ * no domain: UNMAP_OPS of them, spread over the IOAS (or, with @hot,
+ * cycling over 64 neighbours in its middle, whose tree paths stay in the
+ * caches), each mapped back untimed. With @kmem, the kernel memory the
+ * areas take, per area.
  */
 static uint64_t time_unmap_1page(char *page, unsigned long nareas,
-				 double *kmem)
+				 bool hot, double *kmem)
 {
 	uint64_t base = 1ULL << 32, total = 0, iova, t;
 	uint32_t ioas = ioas_alloc();
@@ -543,7 +548,11 @@ static uint64_t time_unmap_1page(char *page, unsigned long nareas,
 		*kmem = (double)(cgroup_kmem() - before) / nareas;
 	for (i = 0; i != UNMAP_OPS; i++) {
 		/* A stride prime to any of the area counts */
-		iova = base + 2 * (i * 7919 % nareas) * page_size;
+		if (hot)
+			iova = base + 2 * (nareas / 2 + i % 64 % nareas) *
+					      page_size;
+		else
+			iova = base + 2 * (i * 7919 % nareas) * page_size;
 		t = now_ns();
 		unmap_or_die(ioas, iova, page_size);
 		total += now_ns() - t;
@@ -635,15 +644,23 @@ int main(void)
 	area_small = time_areas(buf, 100);
 	area_big = time_areas(buf, 100000);
 	printf("unmap_1page_10_areas_ns: %llu\n",
-	       (unsigned long long)time_unmap_1page(buf, 10, NULL));
-	unmap_1k = time_unmap_1page(buf, 1000, NULL);
+	       (unsigned long long)time_unmap_1page(buf, 10, false, NULL));
+	unmap_1k = time_unmap_1page(buf, 1000, false, NULL);
 	printf("unmap_1page_1000_areas_ns: %llu\n",
 	       (unsigned long long)unmap_1k);
-	unmap_100k = time_unmap_1page(buf, 100000, &kmem_area);
+	unmap_100k = time_unmap_1page(buf, 100000, false, &kmem_area);
 	printf("unmap_1page_100000_areas_ns: %llu\n",
 	       (unsigned long long)unmap_100k);
 	printf("unmap_1page_scaling: %.3f\n", (double)unmap_100k / unmap_1k);
 	printf("kmem_per_area_bytes: %.1f\n", kmem_area);
+	unmap_1k = time_unmap_1page(buf, 1000, true, NULL);
+	unmap_100k = time_unmap_1page(buf, 100000, true, NULL);
+	printf("unmap_1page_hot_1000_areas_ns: %llu\n",
+	       (unsigned long long)unmap_1k);
+	printf("unmap_1page_hot_100000_areas_ns: %llu\n",
+	       (unsigned long long)unmap_100k);
+	printf("unmap_1page_hot_scaling: %.3f\n",
+	       (double)unmap_100k / unmap_1k);
 
 	printf("floor_4k_ns: %llu\n", (unsigned long long)floor_4k);
 	printf("map_4k_ns: %llu\n", (unsigned long long)map_4k);
