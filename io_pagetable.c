@@ -921,6 +921,13 @@ static int iopt_area_split(struct iopt_area *area, unsigned long iova)
 	rhs->iommu_prot = area->iommu_prot;
 	rhs->page_offset = 0;
 	rhs->storage_domain = area->storage_domain;
+	/*
+	 * Blocks aligned to the old start may straddle the new one; the list
+	 * stays the left half's, which ignores what lies past its end.
+	 */
+	rhs->pfn_breaks.mask = area->pfn_breaks.mask |
+			       (byte / PAGE_SIZE - area->pages_node.start);
+	rhs->pfn_breaks.overflow = true;
 	rhs->node.start = iova + 1;
 	rhs->node.last = last;
 	rhs->pages_node.start = byte / PAGE_SIZE;

@@ -64,6 +64,30 @@ struct io_pagetable {
 };
 
 /**
+ * struct iopt_pfn_breaks - where an area's PFNs are not consecutive
+ * @mask: the OR of the offsets, from the area's first page, of every page
+ *	whose PFN does not follow on from the page before it (a break)
+ * @list: the offsets of all breaks, in increasing order; NULL if there
+ *	are none, or too many to be worth listing (@overflow)
+ * @nr: entries in @list
+ * @room: entries @list has room for
+ * @overflow: only @mask is known
+ *
+ * As the fill of the area into its first domain found them. Unfilling
+ * must find where the runs of consecutive PFNs end, and reads PFNs back
+ * from the domain for that: with @list only at each break, else once per
+ * aligned block of 2^__ffs(@mask) pages (within which there is no break),
+ * instead of at every page.
+ */
+struct iopt_pfn_breaks {
+	unsigned long mask;
+	u32 *list;
+	u32 nr;
+	u32 room;
+	bool overflow;
+};
+
+/**
  * struct iopt_area - one mapping of an IOVA range onto part of a page set
  * @node: IOVA range, in &io_pagetable.area_itree
  * @pages_node: page index range within @pages that this area uses
@@ -86,6 +110,9 @@ struct io_pagetable {
  *	by &iopt_pages.mutex, as is @pages_node's place in
  *	&iopt_pages.domains_itree (the area is there exactly while
  *	@storage_domain is set).
+ * @pfn_breaks: where the PFNs of the area's pages stop following on from
+ *	each other; valid while @storage_domain is set, guarded by
+ *	&iopt_pages.mutex
  *
  * The other fields are guarded by &io_pagetable.iova_rwsem.
  */
@@ -99,6 +126,7 @@ struct iopt_area {
 	unsigned int num_accesses;
 	bool prevent_access;
 	struct iommu_domain *storage_domain;
+	struct iopt_pfn_breaks pfn_breaks;
 };
 
 static inline unsigned long iopt_area_iova(struct iopt_area *area)
@@ -311,6 +339,12 @@ void iopt_area_unfill_domain(struct iopt_area *area, struct iopt_pages *pages,
 			     struct iommu_domain *domain,
 			     struct iommu_domain *other);
 void iommufd_test_set_temp_mem_limit(unsigned long limit);
+struct iommu_test_map_stat;
+u64 iommufd_test_stat_begin(void);
+void iommufd_test_stat_end(unsigned int stat, u64 begin, unsigned long calls);
+void iommufd_test_map_stats_read(struct iommu_test_map_stat *out);
+void iommufd_test_map_stats_consume(const struct iommu_test_map_stat *read,
+				    bool on, bool change);
 int iopt_area_add_access(struct iopt_area *area, unsigned long start,
 			 unsigned long last, struct page **out_pages,
 			 bool write);

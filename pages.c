@@ -36,6 +36,7 @@
 #include "iommufd_private.h"
 #include "iommufd_trace.h"
 #include "iova_span.h"
+#include "selftest/iommufd_test.h"
 
 /* The parts of a new page set that do not depend on where the memory is. */
 static struct iopt_pages *iopt_alloc_pages_common(unsigned long start,
@@ -248,6 +249,18 @@ void iopt_release_pages(struct kref *kref)
  * when the pages went in. Unfilling a domain that the area stays in needs
  * no PFNs and unmaps the whole area at once.
  *
+ * Reading every PFN back costs a call into the IOMMU driver per page,
+ * which for huge pages is far more than unmapping and unpinning them.
+ * So the fill into an area's first domain notes where the PFNs break
+ * (&struct iopt_pfn_breaks: a short list of the breaks, or, if there are
+ * too many, only the alignment they all share), and unfilling reads PFNs
+ * only there: once per run of memory mapped in a few long runs, once per
+ * huge page of memory in many huge pages. The note costs at most 4 bytes
+ * per 128 pages, and goes when the area leaves its last domain.
+ *
+ * A fill charges all the pages it is going to pin at once, before it
+ * starts, and an unfill unpins and uncharges a batch of runs at a time.
+ *
  * A short unmap
  *
  * If an IOMMU driver unmaps less than asked, the pages it may still reach
@@ -261,6 +274,102 @@ void iopt_release_pages(struct kref *kref)
  * to report failure, and leaving pages pinned would be worse.
  * ----------------------------------------------------------------------
  */
+
+/*
+ * ----------------------------------------------------------------------
+ * Where the time goes (test builds)
+ *
+ * A test build counts the calls of each phase of filling and unfilling
+ * and the time spent in them (&enum iommu_test_map_stat_id), for make bench
+ * to compare with the floor (IOMMU_TEST_OP_MAP_FLOOR, which counts its
+ * own iommu_map() calls here too). Reading the clock around every call
+ * costs time itself, so nothing is counted until a test switches
+ * counting on (IOMMU_TEST_OP_MAP_STATS). The counters are module wide
+ * atomics. A production build compiles all of it away.
+ * ----------------------------------------------------------------------
+ */
+
+struct iopt_stat {
+	atomic64_t calls;
+	atomic64_t ns;
+};
+
+static struct iopt_stat iopt_stats[MOCK_STAT_NR];
+static bool iopt_stats_on;
+
+/* The start of a counted phase, or 0 when nothing is counted. */
+static u64 iopt_stat_begin(void)
+{
+	if (!IS_ENABLED(CONFIG_IOMMUFD_TEST) || !READ_ONCE(iopt_stats_on))
+		return 0;
+	return ktime_get_ns();
+}
+
+/* Count @calls of phase @stat, begun at @begin (from iopt_stat_begin()). */
+static void iopt_stat_end(unsigned int stat, u64 begin, unsigned long calls)
+{
+	if (!IS_ENABLED(CONFIG_IOMMUFD_TEST) || !begin)
+		return;
+	atomic64_add(calls, &iopt_stats[stat].calls);
+	atomic64_add(ktime_get_ns() - begin, &iopt_stats[stat].ns);
+}
+
+/**
+ * iommufd_test_stat_begin() - start timing a phase, for the floor
+ *
+ * Return: the value to pass to iommufd_test_stat_end(); 0 if counting is
+ * off.
+ */
+u64 iommufd_test_stat_begin(void)
+{
+	return iopt_stat_begin();
+}
+
+/**
+ * iommufd_test_stat_end() - count a phase, for the floor
+ * @stat: &enum iommu_test_map_stat_id
+ * @begin: from iommufd_test_stat_begin()
+ * @calls: how many calls the phase made
+ */
+void iommufd_test_stat_end(unsigned int stat, u64 begin, unsigned long calls)
+{
+	if (stat < MOCK_STAT_NR)
+		iopt_stat_end(stat, begin, calls);
+}
+
+/**
+ * iommufd_test_map_stats_read() - read the counters
+ * @out: receives all MOCK_STAT_NR counters
+ */
+void iommufd_test_map_stats_read(struct iommu_test_map_stat *out)
+{
+	unsigned int i;
+
+	for (i = 0; i != MOCK_STAT_NR; i++) {
+		out[i].calls = atomic64_read(&iopt_stats[i].calls);
+		out[i].ns = atomic64_read(&iopt_stats[i].ns);
+	}
+}
+
+/**
+ * iommufd_test_map_stats_consume() - reset what was read, switch counting
+ * @read: what iommufd_test_map_stats_read() gave; what was counted since
+ *	stays
+ * @on: count from now on (else stop counting)
+ * @change: apply @on (else leave counting as it is)
+ */
+void iommufd_test_map_stats_consume(const struct iommu_test_map_stat *read,
+				    bool on, bool change)
+{
+	unsigned int i;
+
+	for (i = 0; i != MOCK_STAT_NR; i++) {
+		atomic64_sub(read[i].calls, &iopt_stats[i].calls);
+		atomic64_sub(read[i].ns, &iopt_stats[i].ns);
+	}
+	if (change)
+		WRITE_ONCE(iopt_stats_on, on);
+}
 
 /* The most pages one fill step handles, whatever the memory limit. */
 #define IOPT_FILL_STEP_MAX 512UL
@@ -397,6 +506,7 @@ static int iopt_charge_user(struct user_struct *user, struct task_struct *task,
 static int iopt_pages_charge(struct iopt_pages *pages, unsigned long npages)
 {
 	struct mm_struct *mm = pages->source_mm;
+	u64 stat = iopt_stat_begin();
 	int rc = 0;
 
 	if (iommufd_should_fail())
@@ -427,12 +537,14 @@ static int iopt_pages_charge(struct iopt_pages *pages, unsigned long npages)
 	if (rc)
 		return rc;
 	atomic64_add(npages, &mm->pinned_vm);
+	iopt_stat_end(MOCK_STAT_CHARGE, stat, 1);
 	return 0;
 }
 
 static void iopt_pages_uncharge(struct iopt_pages *pages, unsigned long npages)
 {
 	struct mm_struct *mm = pages->source_mm;
+	u64 stat = iopt_stat_begin();
 
 	switch (pages->account_mode) {
 	case IOPT_PAGES_ACCOUNT_NONE:
@@ -451,6 +563,7 @@ static void iopt_pages_uncharge(struct iopt_pages *pages, unsigned long npages)
 		break;
 	}
 	atomic64_sub(npages, &mm->pinned_vm);
+	iopt_stat_end(MOCK_STAT_CHARGE, stat, 1);
 }
 
 /*
@@ -988,7 +1101,8 @@ static void iopt_pages_put_one(struct page *page, bool pinned, bool dirty)
 static void iopt_pages_unpin_pfns(struct iopt_pages *pages,
 				  const unsigned long *pfns, unsigned long npfns)
 {
-	unsigned long i = 0, run;
+	unsigned long i = 0, run, calls = 0;
+	u64 stat = iopt_stat_begin();
 
 	lockdep_assert_held(&pages->mutex);
 
@@ -998,7 +1112,9 @@ static void iopt_pages_unpin_pfns(struct iopt_pages *pages,
 		unpin_user_page_range_dirty_lock(pfn_to_page(pfns[i]), run,
 						 pages->writable);
 		i += run;
+		calls++;
 	}
+	iopt_stat_end(MOCK_STAT_UNPIN, stat, calls);
 	iopt_pages_unpinned(pages, npfns);
 }
 
@@ -1006,41 +1122,90 @@ static void iopt_pages_unpin_pfns(struct iopt_pages *pages,
 static void iopt_pages_unpin_range(struct iopt_pages *pages, unsigned long pfn,
 				   unsigned long npfns)
 {
+	u64 stat = iopt_stat_begin();
+
 	lockdep_assert_held(&pages->mutex);
 
 	unpin_user_page_range_dirty_lock(pfn_to_page(pfn), npfns,
 					 pages->writable);
+	iopt_stat_end(MOCK_STAT_UNPIN, stat, 1);
 	iopt_pages_unpinned(pages, npfns);
 }
 
-/* Pin pages [index, index + npages) into @pfns; all or nothing. */
+/*
+ * Store the PFNs of @pages[0 .. n - 1] into @pfns for as long as they
+ * follow on from @pfn, the first one's, and return how many did. Where
+ * the memory map is linear, consecutive PFNs are consecutive struct
+ * pages, so one comparison of pointers does per page; this is the one
+ * loop over every page a fill of huge pages has.
+ */
+static unsigned long iopt_pages_consec(struct page *const *pages,
+				       unsigned long n, unsigned long pfn,
+				       unsigned long *pfns)
+{
+	struct page *first = pages[0];
+	unsigned long i;
+
+	if (IS_ENABLED(CONFIG_SPARSEMEM_VMEMMAP) || IS_ENABLED(CONFIG_FLATMEM)) {
+		for (i = 0; i != n && pages[i] == first + i; i++)
+			pfns[i] = pfn + i;
+		return i;
+	}
+	for (i = 0; i != n && page_to_pfn(pages[i]) == pfn + i; i++)
+		pfns[i] = pfn + i;
+	return i;
+}
+
+/*
+ * Pin pages [index, index + npages) into @pfns; all or nothing. The pins
+ * are charged here, or, with @precharged, taken out of what the caller
+ * charged beforehand (and given back there if pinning fails). *@consec
+ * receives how many of the PFNs, from the first, follow on from each
+ * other, which costs nothing extra while the PFNs are gathered.
+ */
 static int iopt_pages_pin(struct iopt_pages *pages, unsigned long index,
 			  unsigned long npages, unsigned long *pfns,
-			  struct page **page_buf)
+			  struct page **page_buf, unsigned long *precharged,
+			  unsigned long *consec)
 {
 	unsigned int gup_flags = FOLL_LONGTERM;
-	unsigned long done = 0, i;
+	unsigned long done = 0, i, pfn;
+	u64 stat;
 	long rc;
 
 	lockdep_assert_held(&pages->mutex);
 
+	*consec = 0;
 	if (pages->writable)
 		gup_flags |= FOLL_WRITE;
-	rc = iopt_pages_charge(pages, npages);
-	if (rc)
-		return rc;
+	if (precharged && !WARN_ON(*precharged < npages)) {
+		*precharged -= npages;
+	} else {
+		precharged = NULL;
+		rc = iopt_pages_charge(pages, npages);
+		if (rc)
+			return rc;
+	}
 
 	while (done != npages) {
+		stat = iopt_stat_begin();
 		if (iommufd_should_fail())
 			rc = -EFAULT;
 		else
 			rc = iopt_pages_gup(pages, index + done, npages - done,
 					    gup_flags, page_buf);
+		iopt_stat_end(MOCK_STAT_PIN, stat, 1);
 		if (rc <= 0) {
 			rc = rc ? rc : -EFAULT;
 			goto err_unpin;
 		}
-		for (i = 0; i != rc; i++)
+		i = 0;
+		pfn = page_to_pfn(page_buf[0]);
+		if (*consec == done && (!done || pfn == pfns[0] + done)) {
+			i = iopt_pages_consec(page_buf, rc, pfn, pfns + done);
+			*consec = done + i;
+		}
+		for (; i != rc; i++)
 			pfns[done + i] = page_to_pfn(page_buf[i]);
 		done += rc;
 	}
@@ -1057,8 +1222,29 @@ static int iopt_pages_pin(struct iopt_pages *pages, unsigned long index,
 err_unpin:
 	for (i = 0; i != done; i++)
 		unpin_user_page(pfn_to_page(pfns[i]));
-	iopt_pages_uncharge(pages, npages);
+	if (precharged)
+		*precharged += npages;
+	else
+		iopt_pages_uncharge(pages, npages);
 	return rc;
+}
+
+/* How many pages of [start, last] neither a domain nor an access holds. */
+static unsigned long iopt_pages_count_holes(struct iopt_pages *pages,
+					    unsigned long start,
+					    unsigned long last)
+{
+	struct rb_root_cached *const trees[] = { &pages->domains_itree,
+						 &pages->access_itree };
+	struct iova_span_iter span;
+	unsigned long n = 0;
+
+	lockdep_assert_held(&pages->mutex);
+
+	for_each_iova_span(&span, trees, ARRAY_SIZE(trees), start, last)
+		if (span.is_hole)
+			n += span.last - span.start + 1;
+	return n;
 }
 
 /**
@@ -1176,11 +1362,13 @@ static unsigned long iopt_area_unmap_pages(struct iopt_area *area,
 					   unsigned long last)
 {
 	unsigned long iova, iova_last;
+	u64 stat = iopt_stat_begin();
 	size_t size, unmapped;
 
 	iopt_area_index_range(area, start, last, &iova, &iova_last);
 	size = iova_last - iova + 1;
 	unmapped = iommu_unmap(domain, iova, size);
+	iopt_stat_end(MOCK_STAT_UNMAP, stat, 1);
 	if (unmapped >= size)
 		return last + 1;
 	iopt_report_short_unmap(domain, iova, size, unmapped);
@@ -1321,29 +1509,35 @@ int iopt_pages_rw(struct iopt_pages *pages, unsigned long byte, void *data,
 
 /*
  * Fill @pfns with pages [start, last]: pages already pinned are read from
- * where their PFNs are kept, the rest are pinned now.
+ * where their PFNs are kept, the rest are pinned now, out of @precharged
+ * (see iopt_pages_pin()). *@consec receives how many of the PFNs, from the
+ * first, are known to follow on from each other (maybe fewer than do).
  */
 static int iopt_pages_collect(struct iopt_pages *pages, unsigned long start,
 			      unsigned long last, unsigned long *pfns,
-			      struct page **page_buf)
+			      struct page **page_buf,
+			      unsigned long *precharged, unsigned long *consec)
 {
 	struct rb_root_cached *const trees[] = { &pages->domains_itree,
 						 &pages->access_itree };
 	struct iova_span_iter span;
 	struct iopt_area *other;
-	unsigned long i;
+	unsigned long i, n;
 	int rc;
 
 	lockdep_assert_held(&pages->mutex);
 
+	*consec = 0;
 	for_each_iova_span(&span, trees, ARRAY_SIZE(trees), start, last) {
 		if (span.is_hole) {
 			rc = iopt_pages_pin(pages, span.start,
 					    span.last - span.start + 1,
 					    pfns + (span.start - start),
-					    page_buf);
+					    page_buf, precharged, &n);
 			if (rc)
 				goto err_unpin;
+			if (span.start == start)
+				*consec = n;
 			continue;
 		}
 		other = NULL;
@@ -1365,20 +1559,81 @@ static int iopt_area_map_run(struct iopt_area *area,
 			     const struct iopt_pfn_run *run)
 {
 	unsigned long iova, iova_last;
+	u64 stat = iopt_stat_begin();
+	int rc;
 
 	iopt_area_index_range(area, run->index, run->index + run->npages - 1,
 			      &iova, &iova_last);
-	return iommu_map(domain, iova,
-			 PFN_PHYS(run->pfn) +
-				 iopt_area_index_offset(area, run->index),
-			 iova_last - iova + 1, area->iommu_prot);
+	rc = iommu_map(domain, iova,
+		       PFN_PHYS(run->pfn) +
+			       iopt_area_index_offset(area, run->index),
+		       iova_last - iova + 1, area->iommu_prot);
+	iopt_stat_end(MOCK_STAT_MAP, stat, 1);
+	return rc;
+}
+
+/* Forget the breaks of an area, as when it leaves its last domain. */
+static void iopt_pfn_breaks_clear(struct iopt_pfn_breaks *breaks)
+{
+	kfree(breaks->list);
+	*breaks = (struct iopt_pfn_breaks){};
 }
 
 /*
- * Feed pages [start, last] of @area, whose PFNs are in @pfns, to the fill
- * of @domain. A page that continues @run joins it; otherwise @run is
+ * Record a break at page @index of @area. The list grows to at most one
+ * entry per IOPT_PFN_BREAKS_PER pages of the area (4 bytes per 128 pages
+ * of 4 KiB, 0.03 bytes per pinned page) or IOPT_PFN_BREAKS_MIN entries;
+ * past that, or if it cannot grow, only the mask is kept.
+ */
+#define IOPT_PFN_BREAKS_PER 128
+#define IOPT_PFN_BREAKS_MIN 32
+static void iopt_pfn_breaks_add(struct iopt_pfn_breaks *breaks,
+				struct iopt_area *area, unsigned long index)
+{
+	unsigned long off = index - area->pages_node.start;
+	unsigned long max = max_t(unsigned long, IOPT_PFN_BREAKS_MIN,
+				  (area->pages_node.last -
+				   area->pages_node.start + 1) /
+					  IOPT_PFN_BREAKS_PER);
+	u32 *list;
+	u32 room;
+
+	breaks->mask |= off;
+	if (breaks->overflow)
+		return;
+	if (off > U32_MAX)
+		goto overflow;
+	if (breaks->nr == breaks->room) {
+		room = min_t(unsigned long, max,
+			     breaks->room ? 2UL * breaks->room :
+					    IOPT_PFN_BREAKS_MIN);
+		if (room <= breaks->nr)
+			goto overflow;
+		list = krealloc_array(breaks->list, room, sizeof(*list),
+				      GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+		if (!list)
+			goto overflow;
+		breaks->list = list;
+		breaks->room = room;
+	}
+	breaks->list[breaks->nr++] = off;
+	return;
+
+overflow:
+	kfree(breaks->list);
+	breaks->list = NULL;
+	breaks->nr = 0;
+	breaks->room = 0;
+	breaks->overflow = true;
+}
+
+/*
+ * Feed pages [start, last] of @area, whose PFNs are in @pfns, the first
+ * @consec of them known to follow on from each other, to the fill of
+ * @domain. A page that continues @run joins it; otherwise @run is
  * mapped and the page starts a new one (with @page_by_page, every page
- * does). The last run stays in @run: the next step may continue it.
+ * does). The last run stays in @run: the next step may continue it. Each
+ * page whose PFN does not follow on goes into @breaks, unless NULL.
  *
  * Throughout, the pages of the area before @run->index are mapped and
  * those of @run are not. On failure, pages [*@next, last] are not mapped
@@ -1388,16 +1643,29 @@ static int iopt_area_map_step(struct iopt_area *area,
 			      struct iommu_domain *domain,
 			      struct iopt_pfn_run *run, unsigned long start,
 			      unsigned long last, const unsigned long *pfns,
-			      bool page_by_page, unsigned long *next)
+			      unsigned long consec, bool page_by_page,
+			      struct iopt_pfn_breaks *breaks,
+			      unsigned long *next)
 {
-	unsigned long i, pfn;
+	unsigned long i, pfn, n;
 	int rc;
 
-	for (i = start; i <= last; i++) {
+	for (i = start; i <= last; i += n) {
 		pfn = pfns[i - start];
-		if (!page_by_page && iopt_pfn_run_continues(run, i, pfn)) {
-			run->npages++;
-			continue;
+		/* The pages from here on that follow on, taken at once */
+		n = 1;
+		if (!page_by_page)
+			n = i == start && consec ?
+				    consec :
+				    iopt_pfn_run(pfns + (i - start),
+						 last - i + 1);
+		if (iopt_pfn_run_continues(run, i, pfn)) {
+			if (!page_by_page) {
+				run->npages += n;
+				continue;
+			}
+		} else if (run->npages && breaks) {
+			iopt_pfn_breaks_add(breaks, area, i);
 		}
 		if (run->npages) {
 			rc = iopt_area_map_run(area, domain, run);
@@ -1408,7 +1676,7 @@ static int iopt_area_map_step(struct iopt_area *area,
 		}
 		run->index = i;
 		run->pfn = pfn;
-		run->npages = 1;
+		run->npages = n;
 	}
 	return 0;
 }
@@ -1433,6 +1701,81 @@ static void iopt_area_leak_from(struct iopt_area *area,
 }
 
 /*
+ * The first page after @index at which the PFNs of @area may stop being
+ * consecutive (see &struct iopt_pfn_breaks), or @last + 1 if none is up
+ * to @last: there is no need to read the PFNs of the pages in between.
+ * *@cursor is where in the list of breaks to look from; 0 at first, and
+ * @index only grows from one call to the next.
+ */
+static unsigned long iopt_area_next_break(struct iopt_area *area,
+					  unsigned long index,
+					  unsigned long last, u32 *cursor)
+{
+	struct iopt_pfn_breaks *breaks = &area->pfn_breaks;
+	unsigned long base = area->pages_node.start, block, off;
+
+	if (breaks->list) {
+		while (*cursor < breaks->nr &&
+		       breaks->list[*cursor] <= index - base)
+			(*cursor)++;
+		if (*cursor == breaks->nr ||
+		    breaks->list[*cursor] > last - base)
+			return last + 1;
+		return base + breaks->list[*cursor];
+	}
+	if (!breaks->mask)
+		return last + 1;
+	block = 1UL << __ffs(breaks->mask);
+	off = ((index - base) | (block - 1)) + 1;
+	return off > last - base ? last + 1 : base + off;
+}
+
+/*
+ * Unpin the pages of [start, last], which @runs (@n of them, from @start
+ * on) describe, that neither an area in a domain nor an access holds: one
+ * walk of the holes for the whole batch of runs, and one uncharge.
+ */
+static void iopt_unfill_unpin_holes(struct iopt_pages *pages,
+				    unsigned long start, unsigned long last,
+				    const struct iopt_unfill_run *runs,
+				    unsigned int n)
+{
+	struct rb_root_cached *const trees[] = { &pages->domains_itree,
+						 &pages->access_itree };
+	unsigned long run_first = start, lo, hi, total = 0, calls = 0;
+	struct iova_span_iter span;
+	u64 stat = iopt_stat_begin();
+	unsigned int k = 0;
+
+	lockdep_assert_held(&pages->mutex);
+
+	for_each_iova_span(&span, trees, ARRAY_SIZE(trees), start, last) {
+		if (!span.is_hole)
+			continue;
+		/* The runs before the hole are done with */
+		while (k != n && run_first + runs[k].npages <= span.start)
+			run_first += runs[k++].npages;
+		for (; k != n && run_first <= span.last;
+		     run_first += runs[k++].npages) {
+			lo = max(run_first, span.start);
+			hi = min(run_first + runs[k].npages - 1, span.last);
+			unpin_user_page_range_dirty_lock(pfn_to_page(runs[k].pfn +
+								     (lo - run_first)),
+							 hi - lo + 1,
+							 pages->writable);
+			total += hi - lo + 1;
+			calls++;
+			/* A run the hole ends inside is the next hole's too */
+			if (hi != run_first + runs[k].npages - 1)
+				break;
+		}
+	}
+	iopt_stat_end(MOCK_STAT_UNPIN, stat, calls);
+	if (total)
+		iopt_pages_unpinned(pages, total);
+}
+
+/*
  * Take pages [start, last] of an area that is in no domain any more out of
  * @domain, its last one, and unpin what no other area holds. [start, last]
  * must begin and end on ends of the fill's runs (see "Runs"). Works a
@@ -1449,30 +1792,46 @@ static void iopt_area_unfill_last(struct iopt_area *area,
 	unsigned long index, next, stuck, from, run_first, run_last, pfn;
 	struct iopt_unfill_run stack_runs[IOPT_UNFILL_RUNS_STACK];
 	struct iopt_unfill_run *runs = stack_runs, *run;
+	unsigned long reads;
 	unsigned int n, k;
+	u32 cursor = 0;
+	u64 stat;
 
 	lockdep_assert_held(&pages->mutex);
 
 	if (last - start >= IOPT_UNFILL_RUNS_STACK)
 		runs = kmalloc(IOPT_UNFILL_RUNS_SIZE,
 			       GFP_KERNEL | __GFP_NOFAIL);
+	stat = iopt_stat_begin();
 	pfn = iopt_area_read_pfn(area, domain, start);
+	iopt_stat_end(MOCK_STAT_READ_PFN, stat, 1);
 	for (index = start; index <= last; index = next) {
-		/* Whole runs only, so that no unmap ends inside an IOPTE. */
+		stat = iopt_stat_begin();
+		reads = 0;
+		/*
+		 * Whole runs only, so that no unmap ends inside an IOPTE; a
+		 * run can only end where the fill saw a break.
+		 */
 		for (n = 0, next = index; next <= last && n != IOPT_UNFILL_RUNS;
 		     n++) {
 			run = &runs[n];
 			run_first = next;
 			run->pfn = pfn;
-			for (next++; next <= last; next++) {
+			for (next = iopt_area_next_break(area, next, last,
+							 &cursor);
+			     next <= last;
+			     next = iopt_area_next_break(area, next, last,
+							 &cursor)) {
 				pfn = iopt_area_read_pfn(area, domain, next);
+				reads++;
 				if (pfn - run->pfn != next - run_first)
 					break;
 			}
 			run->npages = next - run_first;
 		}
+		iopt_stat_end(MOCK_STAT_READ_PFN, stat, reads);
 		stuck = iopt_area_unmap_pages(area, domain, index, next - 1);
-		for (k = 0, run_first = index; k != n;
+		for (k = 0, run_first = index; stuck < next && k != n;
 		     run_first += runs[k].npages, k++) {
 			run = &runs[k];
 			run_last = run_first + run->npages - 1;
@@ -1481,9 +1840,8 @@ static void iopt_area_unfill_last(struct iopt_area *area,
 				iopt_pages_leak(pages, from, run_last, NULL,
 						run->pfn + (from - run_first));
 			}
-			iopt_pages_unpin_run_holes(pages, run_first, run_last,
-						   run->pfn);
 		}
+		iopt_unfill_unpin_holes(pages, index, next - 1, runs, n);
 	}
 	if (runs != stack_runs)
 		kfree(runs);
@@ -1545,7 +1903,7 @@ static int iopt_area_fill_first(struct iopt_area *area,
 	unsigned long start = area->pages_node.start;
 	unsigned long last = area->pages_node.last;
 	struct iopt_pfn_run run = { .index = start };
-	unsigned long index, step_last, next;
+	unsigned long index, step_last, next, precharged, consec;
 	struct iopt_fill_buf buf;
 	int rc;
 
@@ -1554,14 +1912,29 @@ static int iopt_area_fill_first(struct iopt_area *area,
 	rc = iopt_fill_buf_init(&buf, true);
 	if (rc)
 		return rc;
+	/*
+	 * One charge for all the pages this fill pins, rather than one per
+	 * step; what is not pinned in the end is given back below. The
+	 * holes cannot change while the mutex is held.
+	 */
+	precharged = iopt_pages_count_holes(pages, start, last);
+	if (precharged) {
+		rc = iopt_pages_charge(pages, precharged);
+		if (rc) {
+			iopt_fill_buf_destroy(&buf);
+			return rc;
+		}
+	}
+	iopt_pfn_breaks_clear(&area->pfn_breaks);
 	for (index = start; index <= last; index = step_last + 1) {
 		step_last = iopt_fill_step_last(buf.npages, index, last);
 		rc = iopt_pages_collect(pages, index, step_last, buf.pfns,
-					buf.pages);
+					buf.pages, &precharged, &consec);
 		if (rc)
 			goto err_unfill;
 		rc = iopt_area_map_step(area, domain, &run, index, step_last,
-					buf.pfns, page_by_page, &next);
+					buf.pfns, consec, page_by_page,
+					&area->pfn_breaks, &next);
 		if (rc) {
 			iopt_pages_unpin_holes(pages, next, step_last,
 					       buf.pfns + (next - index));
@@ -1572,6 +1945,8 @@ static int iopt_area_fill_first(struct iopt_area *area,
 	if (rc)
 		goto err_unfill;
 	iopt_fill_buf_destroy(&buf);
+	if (WARN_ON(precharged))
+		iopt_pages_uncharge(pages, precharged);
 	area->storage_domain = domain;
 	interval_tree_insert(&area->pages_node, &pages->domains_itree);
 	return 0;
@@ -1585,7 +1960,11 @@ err_unfill:
 	if (run.index != start)
 		iopt_area_unfill_last(area, pages, domain, start,
 				      run.index - 1);
+	iopt_pfn_breaks_clear(&area->pfn_breaks);
 	iopt_fill_buf_destroy(&buf);
+	/* What was pinned is uncharged as it is unpinned; the rest here */
+	if (precharged)
+		iopt_pages_uncharge(pages, precharged);
 	return rc;
 }
 
@@ -1613,7 +1992,7 @@ static int iopt_area_fill_more(struct iopt_area *area,
 				iopt_area_read_pfn(area, area->storage_domain,
 						   i);
 		rc = iopt_area_map_step(area, domain, &run, index, step_last,
-					buf.pfns, page_by_page, &next);
+					buf.pfns, 0, page_by_page, NULL, &next);
 		if (rc)
 			goto err_unmap;
 	}
@@ -1651,6 +2030,7 @@ err_unmap:
 int iopt_area_fill_domain(struct iopt_area *area, struct iopt_pages *pages,
 			  struct iommu_domain *domain, bool page_by_page)
 {
+	u64 stat = iopt_stat_begin();
 	int rc;
 
 	lockdep_assert_held(&area->iopt->domains_rwsem);
@@ -1661,6 +2041,7 @@ int iopt_area_fill_domain(struct iopt_area *area, struct iopt_pages *pages,
 	else
 		rc = iopt_area_fill_first(area, pages, domain, page_by_page);
 	mutex_unlock(&pages->mutex);
+	iopt_stat_end(MOCK_STAT_FILL, stat, 1);
 	return rc;
 }
 
@@ -1676,6 +2057,7 @@ void iopt_area_unfill_domain(struct iopt_area *area, struct iopt_pages *pages,
 			     struct iommu_domain *domain,
 			     struct iommu_domain *other)
 {
+	u64 stat = iopt_stat_begin();
 	unsigned long stuck;
 
 	lockdep_assert_held(&area->iopt->domains_rwsem);
@@ -1698,8 +2080,10 @@ void iopt_area_unfill_domain(struct iopt_area *area, struct iopt_pages *pages,
 		iopt_area_unfill_last(area, pages, domain,
 				      area->pages_node.start,
 				      area->pages_node.last);
+		iopt_pfn_breaks_clear(&area->pfn_breaks);
 	}
 	mutex_unlock(&pages->mutex);
+	iopt_stat_end(MOCK_STAT_UNFILL, stat, 1);
 }
 
 static struct iopt_pages_access *
@@ -1791,7 +2175,7 @@ static int iopt_pages_fill_pfns(struct iopt_pages *pages, unsigned long start,
 	struct rb_root_cached *const trees[] = { &pages->domains_itree,
 						 &pages->access_itree };
 	struct iopt_area *hint = NULL;
-	unsigned long i, n, done = start;
+	unsigned long i, n, consec, done = start;
 	struct iova_span_iter span;
 	struct iopt_fill_buf buf;
 	int rc;
@@ -1806,7 +2190,7 @@ static int iopt_pages_fill_pfns(struct iopt_pages *pages, unsigned long start,
 			for (i = span.start; i <= span.last; i += n) {
 				n = min(buf.npages, span.last - i + 1);
 				rc = iopt_pages_pin(pages, i, n, buf.pfns,
-						    buf.pages);
+						    buf.pages, NULL, &consec);
 				if (!rc)
 					rc = iopt_pages_store_pinned(pages, i,
 								     n,

@@ -1287,6 +1287,255 @@ TEST_F(domain, thp_memory)
 }
 
 /*
+ * How many times the PFN of a page of [p, p + len) is not the one before
+ * plus one, from /proc/self/pagemap; -1 if PFNs cannot be read.
+ */
+static long pfn_breaks(const char *p, size_t len)
+{
+	__u64 ent, prev = 0;
+	long breaks = 0;
+	size_t i;
+	int f;
+
+	f = open("/proc/self/pagemap", O_RDONLY);
+	if (f < 0)
+		return -1;
+	for (i = 0; i != len / PAGE_SZ; i++) {
+		if (pread(f, &ent, sizeof(ent),
+			  ((uintptr_t)p / PAGE_SZ + i) * sizeof(ent)) !=
+			    sizeof(ent) ||
+		    !(ent & (1ULL << 63)) || !(ent & ((1ULL << 55) - 1))) {
+			close(f);
+			return -1;
+		}
+		ent &= (1ULL << 55) - 1;
+		if (i && ent != prev + 1)
+			breaks++;
+		prev = ent;
+	}
+	close(f);
+	return breaks;
+}
+
+/*
+ * Unmapping finds the end of every run of consecutive PFNs, whether the
+ * fill listed where they break (a few breaks) or kept only their mask
+ * (too many for the list): every page is mapped where it is, and
+ * unpinned, and no other page is. Small pages written one by one come out
+ * of the page allocator scattered, which gives the many breaks; a huge
+ * page split into small ones (through debugfs) and rotated by 37 pages
+ * gives the few.
+ */
+TEST_F(domain, unmap_finds_every_pfn_run)
+{
+	const size_t len = SZ_2M, npages = len / PAGE_SZ;
+	__u32 refs = fixture_refs(self);
+	char *few, *many, *src, cmd[96];
+	size_t i, raw_size;
+	void *raw;
+	int f;
+
+	few = mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	many = mmap(NULL, len, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	src = alloc_touched(len, SZ_2M, true, &raw, &raw_size);
+	ASSERT_NE(MAP_FAILED, few);
+	ASSERT_NE(MAP_FAILED, many);
+	ASSERT_NE(NULL, src);
+	madvise(many, len, MADV_NOHUGEPAGE);
+	for (i = 0; i != npages; i++)
+		many[i * PAGE_SZ] = 1;
+	f = open("/sys/kernel/debug/split_huge_pages", O_WRONLY);
+	snprintf(cmd, sizeof(cmd), "%d,%#lx,%#lx", getpid(), (uintptr_t)src,
+		 (uintptr_t)src + len);
+	if (f < 0 || write(f, cmd, strlen(cmd)) < 0)
+		TH_LOG("cannot split the huge page: %s", strerror(errno));
+	if (f >= 0)
+		close(f);
+	for (i = 0; i != npages; i++)
+		ASSERT_NE(MAP_FAILED,
+			  mremap(src + (i + 37) % npages * PAGE_SZ, PAGE_SZ,
+				 PAGE_SZ, MREMAP_MAYMOVE | MREMAP_FIXED,
+				 few + i * PAGE_SZ));
+	/* What the layout is, for the log; the checks below hold anyway */
+	TH_LOG("PFN breaks: %ld and %ld of %zu pages", pfn_breaks(few, len),
+	       pfn_breaks(many, len), npages);
+
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, few, len, IOVA_A));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, many, len,
+				    IOVA_B));
+	/* Half a page in, so that every page but the first is cut */
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, many + MOCK_PAGE,
+				    len - PAGE_SZ, IOVA_C + MOCK_PAGE));
+	expect_mapped_all(_metadata, self, IOVA_A, len, few);
+	expect_mapped_all(_metadata, self, IOVA_B, len, many);
+	expect_mapped_all(_metadata, self, IOVA_C + MOCK_PAGE, len - PAGE_SZ,
+			  many + MOCK_PAGE);
+	EXPECT_EQ(0, md_check_refs(self->fd, few, len, refs));
+	/* The third mapping reaches into every page, the last one too */
+	EXPECT_EQ(0, md_check_refs(self->fd, many, len, 2 * refs));
+
+	EXPECT_UNMAP_EXACT(self->fd, self->ioas_id, IOVA_B, len);
+	EXPECT_EQ(0, md_check_refs(self->fd, many, len, refs));
+	expect_mapped_all(_metadata, self, IOVA_C + MOCK_PAGE, len - PAGE_SZ,
+			  many + MOCK_PAGE);
+	EXPECT_EQ(0, md_check_refs(self->fd, few, len, refs));
+	EXPECT_UNMAP_EXACT(self->fd, self->ioas_id, IOVA_A, len);
+	EXPECT_EQ(0, md_check_refs(self->fd, few, len, 0));
+	EXPECT_UNMAP_EXACT(self->fd, self->ioas_id, IOVA_C + MOCK_PAGE,
+			   len - PAGE_SZ);
+	EXPECT_EQ(0, md_check_refs(self->fd, many, len, 0));
+	munmap(few, len);
+	munmap(raw, raw_size);
+	munmap(many, len);
+}
+
+/* MAP_FLOOR on @len bytes at @p, into a domain like HWPT @hwpt_id's */
+static int map_floor(int fd, __u32 hwpt_id, const void *p, __u64 len,
+		     struct iommu_test_cmd *out)
+{
+	struct iommu_test_cmd cmd = {
+		.op = IOMMU_TEST_OP_MAP_FLOOR,
+		.id = hwpt_id,
+		.map_floor = { .uptr = (uintptr_t)p, .length = len },
+	};
+	int ret = test_cmd(fd, &cmd);
+
+	if (out)
+		*out = cmd;
+	return ret;
+}
+
+/* MAP_STATS with @flags, reading the counters into @st */
+static int map_stats(int fd, __u32 flags, struct iommu_test_map_stat *st,
+		     __u32 nr, __u32 *out_nr)
+{
+	struct iommu_test_cmd cmd = {
+		.op = IOMMU_TEST_OP_MAP_STATS,
+		.map_stats = { .flags = flags, .nr = nr, .uptr = (uintptr_t)st },
+	};
+	int ret = test_cmd(fd, &cmd);
+
+	if (out_nr)
+		*out_nr = cmd.map_stats.nr;
+	return ret;
+}
+
+/*
+ * MAP_FLOOR pins, maps, unmaps and unpins, and leaves nothing behind;
+ * bad arguments change nothing.
+ */
+TEST_F(domain, map_floor)
+{
+	struct iommu_test_map_stat st[MOCK_STAT_NR];
+	long pin0 = proc_status_kb("VmPin");
+	struct iommu_test_cmd out;
+	void *hole;
+
+	if (!self->ndomains) {
+		/* An IOAS is not a mock domain's HW pagetable */
+		EXPECT_EQ(-ENOENT, map_floor(self->fd, self->ioas_id,
+					     self->buf, BUF_SIZE, NULL));
+		return;
+	}
+	ASSERT_EQ(0, map_floor(self->fd, self->hwpt_id[0], self->buf, BUF_SIZE,
+			       &out));
+	EXPECT_LT(0ULL, out.map_floor.out_pin_ns);
+	EXPECT_LT(0ULL, out.map_floor.out_map_ns);
+	EXPECT_EQ(0, md_check_refs(self->fd, self->buf, BUF_SIZE, 0));
+	EXPECT_EQ(pin0, proc_status_kb("VmPin"));
+	/* Its domain is its own: nothing appears in the fixture's */
+	EXPECT_EQ(-EINVAL, md_check_map(self->fd, self->hwpt_id[0], IOVA_A,
+					MOCK_PAGE, self->buf));
+
+	/* With the counters on, its iommu_map() calls are counted */
+	ASSERT_EQ(0, map_stats(self->fd, MOCK_MAP_STATS_ON, NULL, 0, NULL));
+	ASSERT_EQ(0, map_floor(self->fd, self->hwpt_id[0], self->buf, BUF_SIZE,
+			       NULL));
+	ASSERT_EQ(0, map_stats(self->fd, MOCK_MAP_STATS_OFF, st, MOCK_STAT_NR,
+			       NULL));
+	EXPECT_LE(1ULL, st[MOCK_STAT_FLOOR_MAP].calls);
+	EXPECT_GE((__u64)(BUF_SIZE / PAGE_SZ), st[MOCK_STAT_FLOOR_MAP].calls);
+
+	EXPECT_EQ(-EINVAL, map_floor(self->fd, self->hwpt_id[0], self->buf, 0,
+				     NULL));
+	EXPECT_EQ(-EINVAL, map_floor(self->fd, self->hwpt_id[0],
+				     self->buf + 1, PAGE_SZ, NULL));
+	EXPECT_EQ(-EINVAL, map_floor(self->fd, self->hwpt_id[0], self->buf,
+				     PAGE_SZ + 1, NULL));
+	/* Longer than the aperture */
+	EXPECT_EQ(-EINVAL, map_floor(self->fd, self->hwpt_id[0], self->buf,
+				     2ULL << 30, NULL));
+	EXPECT_EQ(-EINVAL, map_floor(self->fd, self->hwpt_id[0],
+				     (void *)(-PAGE_SZ), 2 * PAGE_SZ, NULL));
+	EXPECT_EQ(-ENOENT, map_floor(self->fd, self->ioas_id, self->buf,
+				     BUF_SIZE, NULL));
+	/* Pinning stops at the hole; what it pinned is unpinned */
+	hole = mmap(NULL, 2 * PAGE_SZ, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, hole);
+	memset(hole, 1, 2 * PAGE_SZ);
+	munmap((char *)hole + PAGE_SZ, PAGE_SZ);
+	EXPECT_EQ(-EFAULT, map_floor(self->fd, self->hwpt_id[0], hole,
+				     2 * PAGE_SZ, NULL));
+	EXPECT_EQ(0, md_check_refs(self->fd, hole, PAGE_SZ, 0));
+	munmap(hole, PAGE_SZ);
+	EXPECT_EQ(pin0, proc_status_kb("VmPin"));
+}
+
+/*
+ * MAP_STATS counts each phase of MAP and UNMAP while it is on, and
+ * nothing while it is off; every read resets.
+ */
+TEST_F(domain, map_stats)
+{
+	struct iommu_test_map_stat st[MOCK_STAT_NR + 1];
+	unsigned int i;
+	__u32 nr = 0;
+
+	ASSERT_EQ(0, map_stats(self->fd, MOCK_MAP_STATS_ON, NULL, 0, &nr));
+	EXPECT_EQ((__u32)MOCK_STAT_NR, nr);
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, self->buf,
+				    BUF_SIZE, IOVA_A));
+	EXPECT_UNMAP_EXACT(self->fd, self->ioas_id, IOVA_A, BUF_SIZE);
+	/* Room for more than there is: only MOCK_STAT_NR are written */
+	memset(st, 0xff, sizeof(st));
+	ASSERT_EQ(0, map_stats(self->fd, 0, st, MOCK_STAT_NR + 1, &nr));
+	EXPECT_EQ((__u32)MOCK_STAT_NR, nr);
+	EXPECT_EQ((__u64)UINT64_MAX, st[MOCK_STAT_NR].calls);
+	EXPECT_EQ((__u64)self->ndomains, st[MOCK_STAT_FILL].calls);
+	EXPECT_EQ((__u64)self->ndomains, st[MOCK_STAT_UNFILL].calls);
+	if (self->ndomains) {
+		/* Pinned once, however many domains */
+		EXPECT_LE((__u64)(BUF_SIZE / PAGE_SZ / 512),
+			  st[MOCK_STAT_PIN].calls);
+		EXPECT_LE((__u64)self->ndomains, st[MOCK_STAT_MAP].calls);
+		EXPECT_LE(1ULL, st[MOCK_STAT_UNMAP].calls);
+		EXPECT_LE(1ULL, st[MOCK_STAT_UNPIN].calls);
+		EXPECT_LT(0ULL, st[MOCK_STAT_FILL].ns);
+	}
+	EXPECT_EQ(0ULL, st[MOCK_STAT_FLOOR_MAP].calls);
+
+	/* The read reset them; off, nothing more is counted */
+	ASSERT_EQ(0, map_stats(self->fd, MOCK_MAP_STATS_OFF, NULL, 0, NULL));
+	ASSERT_EQ(0, ioas_map_fixed(self->fd, self->ioas_id, self->buf,
+				    BUF_SIZE, IOVA_A));
+	EXPECT_UNMAP_EXACT(self->fd, self->ioas_id, IOVA_A, BUF_SIZE);
+	ASSERT_EQ(0, map_stats(self->fd, 0, st, MOCK_STAT_NR, NULL));
+	for (i = 0; i != MOCK_STAT_NR; i++) {
+		EXPECT_EQ(0ULL, st[i].calls);
+		EXPECT_EQ(0ULL, st[i].ns);
+	}
+
+	EXPECT_EQ(-EINVAL, map_stats(self->fd,
+				     MOCK_MAP_STATS_ON | MOCK_MAP_STATS_OFF,
+				     NULL, 0, NULL));
+	EXPECT_EQ(-EOPNOTSUPP, map_stats(self->fd, 1 << 2, NULL, 0, NULL));
+	EXPECT_EQ(-EFAULT, map_stats(self->fd, 0, (void *)8, MOCK_STAT_NR,
+				     NULL));
+}
+
+/*
  * hugetlbfs memory (the test VM reserves 2 MiB huge pages). MD_CHECK_REFS
  * skips compound pages, so it passes whatever count it is given.
  */

@@ -116,6 +116,21 @@
  *	a test waits, bounded, for the hold to be reached. A held call goes
  *	on by itself after 180 s or when its task is killed. EINVAL if @id
  *	is not a mock domain's HW pagetable, EOPNOTSUPP for an unknown flag.
+ * @IOMMU_TEST_OP_MAP_FLOOR: Do in the kernel only the work no MAP+UNMAP
+ *	can skip, and time each part (&iommu_test_cmd.map_floor): pin the
+ *	user memory long term for writing, 512 pages per GUP call as MAP
+ *	does; iommu_map() each physically contiguous run of it into a new,
+ *	empty mock domain with the page sizes of the mock domain of HW
+ *	pagetable @id, at MOCK_APERTURE_START; iommu_unmap() it all; unpin
+ *	it, dirty, a run at a time. EINVAL if @id is not a mock domain's HW
+ *	pagetable, if the range is not page aligned, empty, wraps or is
+ *	longer than the mock aperture; pinning errors (EFAULT, ENOMEM).
+ *	Nothing is charged to RLIMIT_MEMLOCK and nothing stays pinned or
+ *	mapped when it returns.
+ * @IOMMU_TEST_OP_MAP_STATS: Read and reset the counters of where the
+ *	time of MAP, UNMAP and MAP_FLOOR goes, and switch counting on or off
+ *	(&iommu_test_cmd.map_stats). The counters are module wide; they
+ *	count only while switched on, as reading the clock costs time.
  *
  * An op number the kernel does not know gives EOPNOTSUPP.
  */
@@ -155,6 +170,54 @@ enum iommu_test_op {
 	IOMMU_TEST_OP_SVA_CORE_BIND = 0x1007,
 	IOMMU_TEST_OP_MD_SHORT_UNMAP = 0x1010,
 	IOMMU_TEST_OP_MD_HOLD = 0x1020,
+	IOMMU_TEST_OP_MAP_FLOOR = 0x1030,
+	IOMMU_TEST_OP_MAP_STATS = 0x1031,
+};
+
+/* MAP_STATS flags: count from now on; stop counting. */
+#define MOCK_MAP_STATS_ON (1 << 0)
+#define MOCK_MAP_STATS_OFF (1 << 1)
+
+/**
+ * enum iommu_test_map_stat_id - The counters of MAP_STATS, in array order
+ * @MOCK_STAT_FILL: Filling an area into a domain, whole: calls are areas
+ * @MOCK_STAT_PIN: Pinning for a fill: calls are GUP calls
+ * @MOCK_STAT_CHARGE: Charging and uncharging RLIMIT_MEMLOCK and VmPin:
+ *	calls are charges plus uncharges
+ * @MOCK_STAT_MAP: iommu_map() of a fill: calls are iommu_map() calls
+ * @MOCK_STAT_UNFILL: Taking an area out of a domain, whole: calls are
+ *	areas
+ * @MOCK_STAT_READ_PFN: Reading PFNs back from a domain at unfill: calls
+ *	are iommu_iova_to_phys() calls
+ * @MOCK_STAT_UNMAP: iommu_unmap() of an unfill: calls are iommu_unmap()
+ *	calls
+ * @MOCK_STAT_UNPIN: Unpinning at unfill: calls are unpin calls, each of
+ *	a run of consecutive pages
+ * @MOCK_STAT_FLOOR_MAP: iommu_map() of MAP_FLOOR: calls are iommu_map()
+ *	calls, one per physically contiguous run
+ * @MOCK_STAT_NR: Number of counters
+ */
+enum iommu_test_map_stat_id {
+	MOCK_STAT_FILL,
+	MOCK_STAT_PIN,
+	MOCK_STAT_CHARGE,
+	MOCK_STAT_MAP,
+	MOCK_STAT_UNFILL,
+	MOCK_STAT_READ_PFN,
+	MOCK_STAT_UNMAP,
+	MOCK_STAT_UNPIN,
+	MOCK_STAT_FLOOR_MAP,
+	MOCK_STAT_NR,
+};
+
+/**
+ * struct iommu_test_map_stat - One counter of MAP_STATS
+ * @calls: How many calls, see &enum iommu_test_map_stat_id
+ * @ns: Time spent in them (CLOCK_MONOTONIC nanoseconds)
+ */
+struct iommu_test_map_stat {
+	__aligned_u64 calls;
+	__aligned_u64 ns;
 };
 
 /* MD_SHORT_UNMAP flags: arm the domain (else only read the count). */
@@ -420,6 +483,21 @@ enum iommu_test_invalidate_flags {
  * @md_hold: MD_HOLD arguments and result
  * @md_hold.flags: MOCK_HOLD_* flags
  * @md_hold.out_waiting: Map and unmap calls of the domain held now
+ * @map_floor: MAP_FLOOR arguments and results
+ * @map_floor.uptr: First byte, page aligned
+ * @map_floor.length: Bytes, page aligned
+ * @map_floor.out_pin_ns: Time pinning took
+ * @map_floor.out_map_ns: Time the iommu_map() calls took
+ * @map_floor.out_unmap_ns: Time the iommu_unmap() took
+ * @map_floor.out_unpin_ns: Time unpinning took
+ * @map_stats: MAP_STATS arguments and results
+ * @map_stats.flags: MOCK_MAP_STATS_ON or MOCK_MAP_STATS_OFF, or 0 to
+ *	leave counting as it is; both give EINVAL, any other bit EOPNOTSUPP
+ * @map_stats.nr: In: room, in counters, at @map_stats.uptr; out: how
+ *	many counters the kernel has (MOCK_STAT_NR), of which the first
+ *	min(in, out) were written
+ * @map_stats.uptr: Array of &struct iommu_test_map_stat, in the order of
+ *	&enum iommu_test_map_stat_id; may be 0 with @map_stats.nr 0
  * @last: Marks the end of the struct; pass 0
  *
  * The minimum size ends at @last. Ops of this project's own, from
@@ -570,6 +648,19 @@ struct iommu_test_cmd {
 			__u32 flags;
 			__u32 out_waiting;
 		} md_hold;
+		struct {
+			__aligned_u64 uptr;
+			__aligned_u64 length;
+			__aligned_u64 out_pin_ns;
+			__aligned_u64 out_map_ns;
+			__aligned_u64 out_unmap_ns;
+			__aligned_u64 out_unpin_ns;
+		} map_floor;
+		struct {
+			__u32 flags;
+			__u32 nr;
+			__aligned_u64 uptr;
+		} map_stats;
 	};
 	__u32 last;
 };

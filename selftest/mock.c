@@ -437,10 +437,49 @@ struct mock_dev *to_mock_dev(struct device *dev)
 #define MOCK_HWPT_ALLOC_FLAGS                                             \
 	(IOMMU_HWPT_ALLOC_NEST_PARENT | IOMMU_HWPT_ALLOC_DIRTY_TRACKING)
 
+/* An empty mock paging domain with page sizes @pgsize_bitmap. */
+static struct mock_iommu_domain *mock_domain_new(unsigned long pgsize_bitmap)
+{
+	struct mock_iommu_domain *mock;
+
+	mock = kzalloc(sizeof(*mock), GFP_KERNEL_ACCOUNT);
+	if (!mock)
+		return NULL;
+	xa_init(&mock->pfns);
+	spin_lock_init(&mock->short_lock);
+	spin_lock_init(&mock->hold_lock);
+	init_waitqueue_head(&mock->hold_wq);
+	mock->domain.type = IOMMU_DOMAIN_UNMANAGED;
+	mock->domain.ops = &mock_domain_ops;
+	mock->domain.pgsize_bitmap = pgsize_bitmap;
+	mock->domain.geometry.aperture_start = MOCK_APERTURE_START;
+	mock->domain.geometry.aperture_end = MOCK_APERTURE_LAST;
+	mock->domain.geometry.force_aperture = true;
+	return mock;
+}
+
+/**
+ * mock_domain_alloc_like() - a new, empty mock domain like another
+ * @model: a mock domain
+ *
+ * The new domain has @model's page sizes, and so takes the same IOPTEs
+ * for the same calls; it belongs to no HW pagetable and no device. Free
+ * it with iommu_domain_free().
+ *
+ * Return: the domain, or NULL if out of memory.
+ */
+struct iommu_domain *mock_domain_alloc_like(struct iommu_domain *model)
+{
+	struct mock_iommu_domain *mock = mock_domain_new(model->pgsize_bitmap);
+
+	return mock ? &mock->domain : NULL;
+}
+
 static struct iommu_domain *mock_dev_domain_alloc(struct iommufd_device *idev,
 						  u32 flags)
 {
 	struct mock_dev *mdev = to_mock_dev(idev->dev);
+	unsigned long pgsize_bitmap = MOCK_IO_PAGE_SIZE;
 	struct mock_iommu_domain *mock;
 
 	if (flags & ~MOCK_HWPT_ALLOC_FLAGS)
@@ -449,21 +488,11 @@ static struct iommu_domain *mock_dev_domain_alloc(struct iommufd_device *idev,
 	    (mdev->flags & MOCK_FLAGS_DEVICE_NO_DIRTY))
 		return ERR_PTR(-EOPNOTSUPP);
 
-	mock = kzalloc(sizeof(*mock), GFP_KERNEL_ACCOUNT);
+	if (mdev->flags & MOCK_FLAGS_DEVICE_HUGE_IOVA)
+		pgsize_bitmap |= MOCK_HUGE_PAGE_SIZE;
+	mock = mock_domain_new(pgsize_bitmap);
 	if (!mock)
 		return ERR_PTR(-ENOMEM);
-	xa_init(&mock->pfns);
-	spin_lock_init(&mock->short_lock);
-	spin_lock_init(&mock->hold_lock);
-	init_waitqueue_head(&mock->hold_wq);
-	mock->domain.type = IOMMU_DOMAIN_UNMANAGED;
-	mock->domain.ops = &mock_domain_ops;
-	mock->domain.pgsize_bitmap = MOCK_IO_PAGE_SIZE;
-	if (mdev->flags & MOCK_FLAGS_DEVICE_HUGE_IOVA)
-		mock->domain.pgsize_bitmap |= MOCK_HUGE_PAGE_SIZE;
-	mock->domain.geometry.aperture_start = MOCK_APERTURE_START;
-	mock->domain.geometry.aperture_end = MOCK_APERTURE_LAST;
-	mock->domain.geometry.force_aperture = true;
 	mock->dirty_tracking = flags & IOMMU_HWPT_ALLOC_DIRTY_TRACKING;
 	return &mock->domain;
 }

@@ -33,5 +33,6 @@ bool is_mock_domain(struct iommu_domain *domain);
 void mock_domain_short_unmap(struct iommu_domain *domain, bool arm,
 			     u64 length, u32 *reported);
 void mock_domain_hold(struct iommu_domain *domain, u32 flags, u32 *waiting);
+struct iommu_domain *mock_domain_alloc_like(struct iommu_domain *model);
 
 #endif

@@ -322,6 +322,81 @@ static void fill_gets_huge_ioptes(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, dst->ioptes[1] + dst->ioptes[2], 0UL);
 }
 
+/*
+ * Unfilling looks for the ends of runs only where the fill saw breaks:
+ * at each listed break, up to the area's last page and not past it.
+ */
+static void next_break_listed(struct kunit *test)
+{
+	struct iopt_area area = synthetic_area(SZ_1M, 64 * PAGE_SIZE, 0, 100);
+	u32 cursor = 0;
+
+	iopt_pfn_breaks_add(&area.pfn_breaks, &area, 105);
+	iopt_pfn_breaks_add(&area.pfn_breaks, &area, 109);
+	iopt_pfn_breaks_add(&area.pfn_breaks, &area, 140);
+	KUNIT_ASSERT_NOT_NULL(test, area.pfn_breaks.list);
+	KUNIT_EXPECT_EQ(test, area.pfn_breaks.nr, 3U);
+	KUNIT_EXPECT_EQ(test, iopt_area_next_break(&area, 100, 163, &cursor),
+			105UL);
+	KUNIT_EXPECT_EQ(test, iopt_area_next_break(&area, 104, 163, &cursor),
+			105UL);
+	KUNIT_EXPECT_EQ(test, iopt_area_next_break(&area, 105, 163, &cursor),
+			109UL);
+	KUNIT_EXPECT_EQ(test, iopt_area_next_break(&area, 109, 120, &cursor),
+			121UL);
+	KUNIT_EXPECT_EQ(test, iopt_area_next_break(&area, 121, 163, &cursor),
+			140UL);
+	KUNIT_EXPECT_EQ(test, iopt_area_next_break(&area, 140, 163, &cursor),
+			164UL);
+	iopt_pfn_breaks_clear(&area.pfn_breaks);
+	KUNIT_EXPECT_NULL(test, area.pfn_breaks.list);
+	KUNIT_EXPECT_EQ(test, area.pfn_breaks.mask, 0UL);
+
+	/* No break at all: the whole area is one run */
+	cursor = 0;
+	KUNIT_EXPECT_EQ(test, iopt_area_next_break(&area, 100, 163, &cursor),
+			164UL);
+}
+
+/*
+ * Too many breaks to list: only their mask is kept, and unfilling reads
+ * once per aligned block that no break can be inside.
+ */
+static void next_break_overflow(struct kunit *test)
+{
+	struct iopt_area area = synthetic_area(SZ_1G, 4096 * PAGE_SIZE, 0, 7);
+	struct iopt_pfn_breaks *breaks = &area.pfn_breaks;
+	u32 cursor = 0;
+	unsigned int i;
+
+	/* One break per 2 MiB, listed; the list has room for 32 */
+	for (i = 1; i != 8; i++)
+		iopt_pfn_breaks_add(breaks, &area, 7 + i * 512);
+	KUNIT_EXPECT_EQ(test, breaks->nr, 7U);
+	/* And one at each odd multiple of 64 pages: 39 in all */
+	for (i = 64; i < 4096; i += 128)
+		iopt_pfn_breaks_add(breaks, &area, 7 + i);
+	KUNIT_EXPECT_TRUE(test, breaks->overflow);
+	KUNIT_EXPECT_NULL(test, breaks->list);
+	KUNIT_EXPECT_EQ(test, breaks->nr, 0U);
+	/* Blocks of 64 pages, counted from the area's first page */
+	KUNIT_EXPECT_EQ(test, iopt_area_next_break(&area, 7, 4102, &cursor),
+			7UL + 64);
+	KUNIT_EXPECT_EQ(test, iopt_area_next_break(&area, 7 + 63, 4102,
+						   &cursor), 7UL + 64);
+	KUNIT_EXPECT_EQ(test, iopt_area_next_break(&area, 7 + 64, 4102,
+						   &cursor), 7UL + 128);
+	KUNIT_EXPECT_EQ(test, iopt_area_next_break(&area, 4090, 4102, &cursor),
+			4103UL);
+	/* Once overflowed, further breaks only go into the mask */
+	iopt_pfn_breaks_add(breaks, &area, 7 + 3);
+	KUNIT_EXPECT_NULL(test, breaks->list);
+	KUNIT_EXPECT_EQ(test, iopt_area_next_break(&area, 7, 4102, &cursor),
+			8UL);
+	iopt_pfn_breaks_clear(breaks);
+	KUNIT_EXPECT_FALSE(test, breaks->overflow);
+}
+
 static struct kunit_case pages_batch_cases[] = {
 	KUNIT_CASE(pfn_run_lengths),
 	KUNIT_CASE(pfn_run_not_contiguous),
@@ -330,6 +405,8 @@ static struct kunit_case pages_batch_cases[] = {
 	KUNIT_CASE(area_range_at_top),
 	KUNIT_CASE(area_range_at_bottom),
 	KUNIT_CASE(fill_gets_huge_ioptes),
+	KUNIT_CASE(next_break_listed),
+	KUNIT_CASE(next_break_overflow),
 	{}
 };
 

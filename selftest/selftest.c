@@ -10,11 +10,13 @@
 #include <linux/file.h>
 #include <linux/iommu.h>
 #include <linux/iommufd.h>
+#include <linux/ktime.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
 #include <linux/overflow.h>
 #include <linux/sizes.h>
 #include <linux/string.h>
+#include <linux/uaccess.h>
 #include <linux/workqueue.h>
 
 #include "iommufd_private.h"
@@ -446,6 +448,174 @@ static int iommufd_test_pin_floor(struct iommu_test_cmd *cmd)
 	}
 	unpin_user_pages_dirty_lock(pages, done, true);
 	kvfree(pages);
+	return rc;
+}
+
+/* MAP_FLOOR pins as a fill step does: this many pages per GUP call. */
+#define FLOOR_GUP_PAGES 512UL
+
+/* Pages of MAP_FLOOR's memory with consecutive PFNs. */
+struct floor_run {
+	unsigned long pfn;
+	unsigned long npages;
+};
+
+/*
+ * MAP_FLOOR, first part: pin [uptr, +npages pages) into @runs, timed.
+ * Return: 0 or an errno; *@nruns runs are pinned either way.
+ */
+static int iommufd_test_floor_pin(unsigned long uptr, unsigned long npages,
+				  struct page **pages, struct floor_run *runs,
+				  unsigned long *nruns, u64 *ns)
+{
+	unsigned long done = 0, n = 0, pfn, first = 0, next = 0, i;
+	u64 t = ktime_get_ns();
+	long got = 0;
+
+	while (done != npages) {
+		got = pin_user_pages_fast(uptr + done * PAGE_SIZE,
+					  min(npages - done, FLOOR_GUP_PAGES),
+					  FOLL_LONGTERM | FOLL_WRITE, pages);
+		if (got <= 0)
+			break;
+		/* The run being built is [first, next) until a PFN breaks it */
+		for (i = 0; i != got; i++) {
+			pfn = page_to_pfn(pages[i]);
+			if (pfn == next && next != first) {
+				next++;
+				continue;
+			}
+			if (next != first) {
+				runs[n].pfn = first;
+				runs[n].npages = next - first;
+				n++;
+			}
+			first = pfn;
+			next = pfn + 1;
+		}
+		done += got;
+	}
+	if (next != first) {
+		runs[n].pfn = first;
+		runs[n].npages = next - first;
+		n++;
+	}
+	*ns = ktime_get_ns() - t;
+	*nruns = n;
+	if (done == npages)
+		return 0;
+	return got ? got : -EFAULT;
+}
+
+/*
+ * MAP_FLOOR: the part of MAP+UNMAP no implementation can skip, each step
+ * timed: pin, iommu_map() each physically contiguous run into a mock
+ * domain that takes the same IOPTEs as the one MAP fills, iommu_unmap()
+ * all of it at once, and unpin each run. make bench divides MAP+UNMAP
+ * time by the sum.
+ */
+static int iommufd_test_map_floor(struct iommufd_ucmd *ucmd,
+				  struct iommu_test_cmd *cmd)
+{
+	unsigned long uptr = cmd->map_floor.uptr;
+	u64 length = cmd->map_floor.length;
+	unsigned long npages, nruns = 0, iova, end, i;
+	struct iommu_domain *model, *domain;
+	struct floor_run *runs = NULL;
+	struct iommufd_object *obj;
+	struct page **pages;
+	size_t unmapped = 0;
+	u64 t, stat;
+	int rc;
+
+	if (!length || (uptr | length) % PAGE_SIZE ||
+	    length > MOCK_APERTURE_LAST - MOCK_APERTURE_START + 1 ||
+	    check_add_overflow(uptr, (unsigned long)length, &end))
+		return -EINVAL;
+	npages = length / PAGE_SIZE;
+
+	model = iommufd_test_get_mock_domain(ucmd, cmd->id, &obj);
+	if (IS_ERR(model))
+		return PTR_ERR(model);
+	domain = mock_domain_alloc_like(model);
+	iommufd_put_object(ucmd->ictx, obj);
+	if (!domain)
+		return -ENOMEM;
+	pages = kmalloc_array(FLOOR_GUP_PAGES, sizeof(*pages), GFP_KERNEL);
+	if (pages)
+		runs = kvmalloc_array(npages, sizeof(*runs), GFP_KERNEL);
+	if (!runs) {
+		rc = -ENOMEM;
+		goto out_free;
+	}
+
+	rc = iommufd_test_floor_pin(uptr, npages, pages, runs, &nruns,
+				    &cmd->map_floor.out_pin_ns);
+	if (rc)
+		goto out_unpin;
+
+	stat = iommufd_test_stat_begin();
+	t = ktime_get_ns();
+	iova = MOCK_APERTURE_START;
+	for (i = 0; i != nruns; i++) {
+		rc = iommu_map(domain, iova, PFN_PHYS(runs[i].pfn),
+			       runs[i].npages * PAGE_SIZE,
+			       IOMMU_READ | IOMMU_WRITE);
+		if (rc)
+			break;
+		iova += runs[i].npages * PAGE_SIZE;
+	}
+	cmd->map_floor.out_map_ns = ktime_get_ns() - t;
+	iommufd_test_stat_end(MOCK_STAT_FLOOR_MAP, stat, i);
+
+	t = ktime_get_ns();
+	if (iova != MOCK_APERTURE_START)
+		unmapped = iommu_unmap(domain, MOCK_APERTURE_START,
+				       iova - MOCK_APERTURE_START);
+	cmd->map_floor.out_unmap_ns = ktime_get_ns() - t;
+	/* No device uses the domain; it is freed below, whatever it holds. */
+	WARN_ON_ONCE(unmapped != iova - MOCK_APERTURE_START);
+
+out_unpin:
+	t = ktime_get_ns();
+	for (i = 0; i != nruns; i++)
+		unpin_user_page_range_dirty_lock(pfn_to_page(runs[i].pfn),
+						 runs[i].npages, true);
+	cmd->map_floor.out_unpin_ns = ktime_get_ns() - t;
+	if (!rc)
+		rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
+out_free:
+	kvfree(runs);
+	kfree(pages);
+	iommu_domain_free(domain);
+	return rc;
+}
+
+/* MAP_STATS: read and reset where MAP's time went; switch counting. */
+static int iommufd_test_map_stats_op(struct iommufd_ucmd *ucmd,
+				     struct iommu_test_cmd *cmd)
+{
+	struct iommu_test_map_stat stats[MOCK_STAT_NR];
+	u32 flags = cmd->map_stats.flags;
+	unsigned int n = min_t(u32, cmd->map_stats.nr, MOCK_STAT_NR);
+	int rc;
+
+	if (flags & ~(MOCK_MAP_STATS_ON | MOCK_MAP_STATS_OFF))
+		return -EOPNOTSUPP;
+	if ((flags & MOCK_MAP_STATS_ON) && (flags & MOCK_MAP_STATS_OFF))
+		return -EINVAL;
+
+	/* Nothing is reset or switched unless the counters reached the user */
+	iommufd_test_map_stats_read(stats);
+	if (n && copy_to_user(u64_to_user_ptr(cmd->map_stats.uptr), stats,
+			      n * sizeof(*stats)))
+		return -EFAULT;
+	cmd->map_stats.nr = MOCK_STAT_NR;
+	rc = iommufd_ucmd_respond(ucmd, sizeof(*cmd));
+	if (!rc)
+		iommufd_test_map_stats_consume(stats,
+					       flags & MOCK_MAP_STATS_ON,
+					       flags);
 	return rc;
 }
 
@@ -932,6 +1102,10 @@ int iommufd_test(struct iommufd_ucmd *ucmd)
 		return iommufd_test_md_hold(ucmd, cmd);
 	case IOMMU_TEST_OP_PIN_FLOOR:
 		return iommufd_test_pin_floor(cmd);
+	case IOMMU_TEST_OP_MAP_FLOOR:
+		return iommufd_test_map_floor(ucmd, cmd);
+	case IOMMU_TEST_OP_MAP_STATS:
+		return iommufd_test_map_stats_op(ucmd, cmd);
 	case IOMMU_TEST_OP_CREATE_ACCESS:
 		return iommufd_test_create_access(ucmd, cmd);
 	case IOMMU_TEST_OP_ACCESS_PAGES:

@@ -302,6 +302,8 @@ FIELD(iommu_test_cmd, id, 8, 4);
 FIELD(iommu_test_cmd, __reserved, 12, 4);
 FIELD(iommu_test_cmd, last, 64, 4);
 FIELD(iommu_test_cmd, dirty, 16, 48);
+FIELD(iommu_test_cmd, map_floor, 16, 48);
+FIELD(iommu_test_cmd, map_stats, 16, 16);
 
 /* IOMMU_TEST_CMD op numbers */
 _Static_assert(IOMMU_TEST_OP_ADD_RESERVED == 1, "op 1");
@@ -328,6 +330,8 @@ _Static_assert(IOMMU_TEST_OP_PASID_CHECK_HWPT == 21, "op 21");
 _Static_assert(IOMMU_TEST_OP_DMABUF_GET == 22, "op 22");
 _Static_assert(IOMMU_TEST_OP_DMABUF_REVOKE == 23, "op 23");
 _Static_assert(IOMMU_TEST_OP_PRIVATE_BASE == 0x1000, "private base");
+_Static_assert(IOMMU_TEST_OP_MAP_FLOOR == 0x1030, "map floor");
+_Static_assert(IOMMU_TEST_OP_MAP_STATS == 0x1031, "map stats");
 
 /* IOMMU_TEST_CMD union members, offsets from the start of the command */
 FIELD(iommu_test_cmd, add_reserved.start, 16, 8);

@@ -19,9 +19,45 @@
  *   area_scaling    MAP+UNMAP of one page in an IOAS holding 100,000 areas
  *                   / in one holding 100 areas (fixed IOVA)
  *
- * Each time is the best of REPEAT runs. Output: one "name: value" line
- * each, inside a one-test TAP stream so that the VM rig's judge can read
- * the verdict.
+ * Each of those times is the best of REPEAT runs. Then, against the floor
+ * that counts (IOMMU_TEST_OP_MAP_FLOOR: pin, iommu_map() every physically
+ * contiguous run into an empty mock domain like the one MAP fills,
+ * iommu_unmap(), unpin; what no implementation can skip):
+ *
+ *   map_4k_vs_floor   MAP+UNMAP of the 1 GiB of 4 KiB pages / MAP_FLOOR
+ *   map_thp_vs_floor  the same for the THP memory, which must be at least
+ *                     90% huge pages (AnonHugePages), after compaction
+ *
+ * Floor and MAP+UNMAP take turns, ABBA ABBA ..., VS_RUNS_4K (8) or
+ * VS_RUNS_THP (32) runs each, and each ratio is of the medians. Every
+ * run's time is printed, the medians of each part of the floor and of
+ * MAP and UNMAP, and, from one more untimed run of each with the
+ * kernel's counters on (MAP_STATS), how many calls each phase of MAP and
+ * UNMAP made and how long they took: prof_<name>_<phase>_calls and _ns.
+ *
+ * How cost grows (make bench turns these into .build/bench/results.csv
+ * and scaling.png):
+ *
+ *   scale_{map,floor}_{4k,thp}_<bytes>_ns
+ *                   medians of MAP+UNMAP and of MAP_FLOOR of the first 16
+ *                   MiB, 64 MiB, 256 MiB and 1 GiB of the same buffers,
+ *                   taking turns as above (the 1 GiB ones are those above)
+ *   unmap_1page_<n>_areas_ns
+ *                   mean UNMAP time of one page-sized area among 10, 1,000
+ *                   and 100,000 (an IOAS with no domain, so only finding
+ *                   and removing the area counts), UNMAP_OPS of them spread
+ *                   over the IOAS, each mapped back untimed
+ *   unmap_1page_scaling
+ *                   the 100,000-area time / the 1,000-area one
+ *   unmap_1page_hot_{1000,100000}_areas_ns, unmap_1page_hot_scaling
+ *                   the same cycling over 64 neighbouring areas, whose
+ *                   tree paths stay in the caches
+ *   kmem_per_area_bytes
+ *                   the memory cgroup's slab and percpu growth across
+ *                   mapping 100,000 one-page areas (no domain), per area
+ *
+ * Output: one "name: value" line each, inside a one-test TAP stream so
+ * that the VM rig's judge can read the verdict.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -45,7 +81,14 @@
 #define SZ_1G (1UL << 30)
 #define BENCH_LEN SZ_1G
 #define REPEAT 3
+/* Runs each of MAP_FLOOR and MAP+UNMAP: the THP ones take milliseconds */
+#define VS_RUNS_4K 8
+#define VS_RUNS_THP 32
+#define VS_RUNS_MAX 32
 #define AREA_OPS 2000
+#define UNMAP_OPS 1000
+#define SCALE_RUNS_4K 8
+#define SCALE_RUNS_THP 16
 #define CGROUP "/sys/fs/cgroup"
 
 static int iommufd;
@@ -103,8 +146,11 @@ static uint32_t ioas_alloc(void)
 	return cmd.out_ioas_id;
 }
 
-/* A mock device that can use 1 MiB IOPTEs, attached to @ioas. */
-static void mock_domain(uint32_t ioas)
+/*
+ * A mock device that can use 1 MiB IOPTEs, attached to @ioas; returns
+ * the HW pagetable of its domain.
+ */
+static uint32_t mock_domain(uint32_t ioas)
 {
 	struct iommu_test_cmd cmd = {
 		.op = IOMMU_TEST_OP_MOCK_DOMAIN_FLAGS,
@@ -113,6 +159,7 @@ static void mock_domain(uint32_t ioas)
 	};
 
 	test_cmd(&cmd, "MOCK_DOMAIN_FLAGS");
+	return cmd.mock_domain_flags.out_hwpt_id;
 }
 
 static int map_fixed(uint32_t ioas, void *buf, size_t len, uint64_t iova)
@@ -227,6 +274,294 @@ static long long cgroup_kmem(void)
 	return total;
 }
 
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The median of @n values (the mean of the middle two for even @n). */
+static uint64_t median(const uint64_t *vals, int n)
+{
+	uint64_t sorted[VS_RUNS_MAX];
+
+	memcpy(sorted, vals, n * sizeof(*vals));
+	qsort(sorted, n, sizeof(*sorted), cmp_u64);
+	return n % 2 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+}
+
+static void print_runs(const char *name, const uint64_t *vals, int n)
+{
+	int i;
+
+	printf("%s_runs_ns:", name);
+	for (i = 0; i != n; i++)
+		printf(" %llu", (unsigned long long)vals[i]);
+	printf("\n");
+}
+
+/* Read and reset the kernel's MAP counters; @flags MOCK_MAP_STATS_*. */
+static void map_stats(struct iommu_test_map_stat *out, uint32_t flags)
+{
+	struct iommu_test_cmd cmd = {
+		.op = IOMMU_TEST_OP_MAP_STATS,
+		.map_stats = {
+			.flags = flags,
+			.nr = MOCK_STAT_NR,
+			.uptr = (uintptr_t)out,
+		},
+	};
+
+	test_cmd(&cmd, "MAP_STATS");
+	if (cmd.map_stats.nr != MOCK_STAT_NR) {
+		errno = EPROTO;
+		die("MAP_STATS counters");
+	}
+}
+
+static const char *const stat_names[MOCK_STAT_NR] = {
+	[MOCK_STAT_FILL] = "fill",
+	[MOCK_STAT_PIN] = "pin",
+	[MOCK_STAT_CHARGE] = "charge",
+	[MOCK_STAT_MAP] = "iommu_map",
+	[MOCK_STAT_UNFILL] = "unfill",
+	[MOCK_STAT_READ_PFN] = "read_pfn",
+	[MOCK_STAT_UNMAP] = "iommu_unmap",
+	[MOCK_STAT_UNPIN] = "unpin",
+	[MOCK_STAT_FLOOR_MAP] = "floor_iommu_map",
+};
+
+static void print_stats(const char *name, const struct iommu_test_map_stat *st)
+{
+	int i;
+
+	for (i = 0; i != MOCK_STAT_NR; i++) {
+		if (!st[i].calls)
+			continue;
+		printf("prof_%s_%s_calls: %llu\n", name, stat_names[i],
+		       (unsigned long long)st[i].calls);
+		printf("prof_%s_%s_ns: %llu\n", name, stat_names[i],
+		       (unsigned long long)st[i].ns);
+	}
+}
+
+/* The four parts of one MAP_FLOOR, and their sum, in ns. */
+struct floor_time {
+	uint64_t pin, map, unmap, unpin, total;
+};
+
+static void map_floor(uint32_t hwpt, void *buf, size_t len,
+		      struct floor_time *ft)
+{
+	struct iommu_test_cmd cmd = {
+		.op = IOMMU_TEST_OP_MAP_FLOOR,
+		.id = hwpt,
+		.map_floor = { .uptr = (uintptr_t)buf, .length = len },
+	};
+
+	test_cmd(&cmd, "MAP_FLOOR");
+	ft->pin = cmd.map_floor.out_pin_ns;
+	ft->map = cmd.map_floor.out_map_ns;
+	ft->unmap = cmd.map_floor.out_unmap_ns;
+	ft->unpin = cmd.map_floor.out_unpin_ns;
+	ft->total = ft->pin + ft->map + ft->unmap + ft->unpin;
+}
+
+/*
+ * MAP+UNMAP of @buf into @ioas, whose mock domain is HW pagetable @hwpt,
+ * against MAP_FLOOR on the same memory: @runs runs each, ABBA ABBA ...,
+ * then one untimed profile run of each. Prints the <name>_* figures.
+ */
+static void map_vs_floor(const char *name, uint32_t ioas, uint32_t hwpt,
+			 void *buf, size_t len, int runs, uint64_t *map_median,
+			 uint64_t *floor_median)
+{
+	uint64_t fl[VS_RUNS_MAX], fpin[VS_RUNS_MAX], fmap[VS_RUNS_MAX];
+	uint64_t funmap[VS_RUNS_MAX], funpin[VS_RUNS_MAX], mp[VS_RUNS_MAX];
+	uint64_t um[VS_RUNS_MAX], tot[VS_RUNS_MAX];
+	struct iommu_test_map_stat st[MOCK_STAT_NR];
+	uint64_t t, map_med, floor_med;
+	struct floor_time ft;
+	int i, k, turn;
+	char label[64];
+
+	for (i = 0, turn = 0; i != runs; i++) {
+		for (k = 0; k != 2; k++, turn++) {
+			/* ABBA: the floor's turns are 0, 3, 4, 7, 8, ... */
+			if (turn % 4 == 0 || turn % 4 == 3) {
+				map_floor(hwpt, buf, len, &ft);
+				fl[i] = ft.total;
+				fpin[i] = ft.pin;
+				fmap[i] = ft.map;
+				funmap[i] = ft.unmap;
+				funpin[i] = ft.unpin;
+			} else {
+				t = now_ns();
+				map_or_die(ioas, buf, len, MOCK_APERTURE_START);
+				mp[i] = now_ns() - t;
+				t = now_ns();
+				unmap_or_die(ioas, MOCK_APERTURE_START, len);
+				um[i] = now_ns() - t;
+				tot[i] = mp[i] + um[i];
+			}
+		}
+	}
+	floor_med = median(fl, runs);
+	map_med = median(tot, runs);
+	*map_median = map_med;
+	*floor_median = floor_med;
+
+	snprintf(label, sizeof(label), "map_floor_%s", name);
+	print_runs(label, fl, runs);
+	printf("%s_ns: %llu\n", label, (unsigned long long)floor_med);
+	printf("%s_pin_ns: %llu\n", label,
+	       (unsigned long long)median(fpin, runs));
+	printf("%s_map_ns: %llu\n", label,
+	       (unsigned long long)median(fmap, runs));
+	printf("%s_unmap_ns: %llu\n", label,
+	       (unsigned long long)median(funmap, runs));
+	printf("%s_unpin_ns: %llu\n", label,
+	       (unsigned long long)median(funpin, runs));
+	snprintf(label, sizeof(label), "map_%s_vs_floor", name);
+	print_runs(label, tot, runs);
+	printf("%s_ns: %llu\n", label, (unsigned long long)map_med);
+	printf("%s_map_ns: %llu\n", label,
+	       (unsigned long long)median(mp, runs));
+	printf("%s_unmap_ns: %llu\n", label,
+	       (unsigned long long)median(um, runs));
+	printf("%s: %.3f\n", label, (double)map_med / floor_med);
+
+	/* Untimed: where the time goes, with the counters on */
+	map_stats(st, MOCK_MAP_STATS_ON);
+	map_floor(hwpt, buf, len, &ft);
+	map_stats(st, 0);
+	snprintf(label, sizeof(label), "floor_%s", name);
+	print_stats(label, st);
+	map_or_die(ioas, buf, len, MOCK_APERTURE_START);
+	unmap_or_die(ioas, MOCK_APERTURE_START, len);
+	map_stats(st, MOCK_MAP_STATS_OFF);
+	snprintf(label, sizeof(label), "map_%s", name);
+	print_stats(label, st);
+	fflush(stdout);
+}
+
+/*
+ * Bytes of [@buf, @buf + @len) backed by transparent huge pages: the
+ * AnonHugePages of the VMAs of /proc/self/smaps inside the range.
+ */
+static long long thp_bytes(const char *buf, size_t len)
+{
+	uintptr_t lo = (uintptr_t)buf, hi = lo + len, start, end;
+	bool inside = false;
+	long long total = 0, kb;
+	char line[512];
+	FILE *f;
+
+	f = fopen("/proc/self/smaps", "r");
+	if (!f)
+		die("/proc/self/smaps");
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%lx-%lx ", &start, &end) == 2) {
+			inside = start >= lo && end <= hi;
+			continue;
+		}
+		if (inside && sscanf(line, "AnonHugePages: %lld kB", &kb) == 1)
+			total += kb * 1024;
+	}
+	fclose(f);
+	return total;
+}
+
+/* Ask the kernel to compact memory, so that THP allocations succeed. */
+static void compact_all_memory(void)
+{
+	int f = open("/proc/sys/vm/compact_memory", O_WRONLY);
+
+	if (f < 0)
+		return;
+	if (write(f, "1", 1) != 1)
+		printf("# compact_memory: %s\n", strerror(errno));
+	close(f);
+}
+
+/*
+ * The scaling series of one kind of memory: MAP+UNMAP and MAP_FLOOR of
+ * the first 16, 64 and 256 MiB of @buf, @runs each, ABBA, and the 1 GiB
+ * medians measured before.
+ */
+static void scale_series(const char *kind, uint32_t ioas, uint32_t hwpt,
+			 void *buf, int runs, uint64_t map_1g,
+			 uint64_t floor_1g)
+{
+	uint64_t mp[VS_RUNS_MAX], fl[VS_RUNS_MAX], t;
+	struct floor_time ft;
+	size_t len;
+	int i, turn;
+
+	for (len = 16UL << 20; len < BENCH_LEN; len *= 4) {
+		for (i = 0, turn = 0; i != 2 * runs; i++, turn++) {
+			if (turn % 4 == 0 || turn % 4 == 3) {
+				map_floor(hwpt, buf, len, &ft);
+				fl[i / 2] = ft.total;
+				continue;
+			}
+			t = now_ns();
+			map_or_die(ioas, buf, len, MOCK_APERTURE_START);
+			unmap_or_die(ioas, MOCK_APERTURE_START, len);
+			mp[i / 2] = now_ns() - t;
+		}
+		printf("scale_map_%s_%zu_ns: %llu\n", kind, len,
+		       (unsigned long long)median(mp, runs));
+		printf("scale_floor_%s_%zu_ns: %llu\n", kind, len,
+		       (unsigned long long)median(fl, runs));
+	}
+	printf("scale_map_%s_%lu_ns: %llu\n", kind, BENCH_LEN,
+	       (unsigned long long)map_1g);
+	printf("scale_floor_%s_%lu_ns: %llu\n", kind, BENCH_LEN,
+	       (unsigned long long)floor_1g);
+	fflush(stdout);
+}
+
+/*
+ * Mean UNMAP time of one page-sized area among @nareas in an IOAS with
+ * no domain: UNMAP_OPS of them, spread over the IOAS (or, with @hot,
+ * cycling over 64 neighbours in its middle, whose tree paths stay in the
+ * caches), each mapped back untimed. With @kmem, the kernel memory the
+ * areas take, per area.
+ */
+static uint64_t time_unmap_1page(char *page, unsigned long nareas,
+				 bool hot, double *kmem)
+{
+	uint64_t base = 1ULL << 32, total = 0, iova, t;
+	uint32_t ioas = ioas_alloc();
+	struct iommu_destroy destroy = { .size = sizeof(destroy), .id = ioas };
+	long long before = 0;
+	unsigned long i;
+
+	if (kmem)
+		before = cgroup_kmem();
+	/* Every other page, so that no two areas touch. */
+	for (i = 0; i != nareas; i++)
+		map_or_die(ioas, page, page_size, base + 2 * i * page_size);
+	if (kmem)
+		*kmem = (double)(cgroup_kmem() - before) / nareas;
+	for (i = 0; i != UNMAP_OPS; i++) {
+		/* A stride prime to any of the area counts */
+		if (hot)
+			iova = base + 2 * (nareas / 2 + i % 64 % nareas) *
+					      page_size;
+		else
+			iova = base + 2 * (i * 7919 % nareas) * page_size;
+		t = now_ns();
+		unmap_or_die(ioas, iova, page_size);
+		total += now_ns() - t;
+		map_or_die(ioas, page, page_size, iova);
+	}
+	xioctl(IOMMU_DESTROY, &destroy, "DESTROY");
+	return total / UNMAP_OPS;
+}
+
 /* Mean MAP+UNMAP time of one page in an IOAS holding @nareas areas. */
 static uint64_t time_areas(char *page, unsigned long nareas)
 {
@@ -254,9 +589,11 @@ static uint64_t time_areas(char *page, unsigned long nareas)
 int main(void)
 {
 	uint64_t floor_4k, map_4k, floor_thp, map_thp, area_small, area_big;
-	long long kmem_before, kmem_after;
+	uint64_t vs_map, vs_floor, unmap_1k, unmap_100k;
+	long long kmem_before, kmem_after, thp;
+	double kmem_area;
 	unsigned long npages;
-	uint32_t ioas;
+	uint32_t ioas, hwpt;
 	char *buf;
 
 	page_size = sysconf(_SC_PAGESIZE);
@@ -268,12 +605,15 @@ int main(void)
 	if (iommufd < 0)
 		die("/dev/iommu");
 	ioas = ioas_alloc();
-	mock_domain(ioas);
+	hwpt = mock_domain(ioas);
 
 	/* 4 KiB pages */
 	buf = alloc_buf(BENCH_LEN, false);
 	floor_4k = time_floor(buf, BENCH_LEN);
 	map_4k = time_map(ioas, buf, BENCH_LEN);
+	map_vs_floor("4k", ioas, hwpt, buf, BENCH_LEN, VS_RUNS_4K, &vs_map,
+		     &vs_floor);
+	scale_series("4k", ioas, hwpt, buf, SCALE_RUNS_4K, vs_map, vs_floor);
 
 	kmem_before = cgroup_kmem();
 	map_or_die(ioas, buf, BENCH_LEN, MOCK_APERTURE_START);
@@ -281,16 +621,46 @@ int main(void)
 	unmap_or_die(ioas, MOCK_APERTURE_START, BENCH_LEN);
 	munmap(buf, BENCH_LEN);
 
-	/* Transparent huge pages */
+	/* Transparent huge pages, on memory compacted first */
+	compact_all_memory();
 	buf = alloc_buf(BENCH_LEN, true);
+	thp = thp_bytes(buf, BENCH_LEN);
+	printf("map_thp_backed_fraction: %.3f\n", (double)thp / BENCH_LEN);
+	/* The THP figures mean nothing if THP does not back the memory */
+	if (thp < (long long)(BENCH_LEN / 10 * 9)) {
+		errno = ENOMEM;
+		die("less than 90% of the THP buffer is huge pages");
+	}
 	floor_thp = time_floor(buf, BENCH_LEN);
 	map_thp = time_map(ioas, buf, BENCH_LEN);
+	map_vs_floor("thp", ioas, hwpt, buf, BENCH_LEN, VS_RUNS_THP, &vs_map,
+		     &vs_floor);
+	scale_series("thp", ioas, hwpt, buf, SCALE_RUNS_THP, vs_map,
+		     vs_floor);
 	munmap(buf, BENCH_LEN);
 
 	/* Lookup cost as the IOAS fills up */
 	buf = alloc_buf(page_size, false);
 	area_small = time_areas(buf, 100);
 	area_big = time_areas(buf, 100000);
+	printf("unmap_1page_10_areas_ns: %llu\n",
+	       (unsigned long long)time_unmap_1page(buf, 10, false, NULL));
+	unmap_1k = time_unmap_1page(buf, 1000, false, NULL);
+	printf("unmap_1page_1000_areas_ns: %llu\n",
+	       (unsigned long long)unmap_1k);
+	unmap_100k = time_unmap_1page(buf, 100000, false, &kmem_area);
+	printf("unmap_1page_100000_areas_ns: %llu\n",
+	       (unsigned long long)unmap_100k);
+	printf("unmap_1page_scaling: %.3f\n", (double)unmap_100k / unmap_1k);
+	printf("kmem_per_area_bytes: %.1f\n", kmem_area);
+	unmap_1k = time_unmap_1page(buf, 1000, true, NULL);
+	unmap_100k = time_unmap_1page(buf, 100000, true, NULL);
+	printf("unmap_1page_hot_1000_areas_ns: %llu\n",
+	       (unsigned long long)unmap_1k);
+	printf("unmap_1page_hot_100000_areas_ns: %llu\n",
+	       (unsigned long long)unmap_100k);
+	printf("unmap_1page_hot_scaling: %.3f\n",
+	       (double)unmap_100k / unmap_1k);
 
 	printf("floor_4k_ns: %llu\n", (unsigned long long)floor_4k);
 	printf("map_4k_ns: %llu\n", (unsigned long long)map_4k);
