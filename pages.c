@@ -2319,6 +2319,7 @@ out_unlock:
 	mutex_unlock(&pages->mutex);
 }
 
+#if IS_ENABLED(CONFIG_IOMMUFD_TEST) || IS_ENABLED(CONFIG_IOMMUFD_KUNIT_TEST)
 /**
  * iommufd_test_set_temp_mem_limit() - bound the memory of one fill step
  * @limit: bytes; at least one page's worth of entries
@@ -2330,6 +2331,7 @@ void iommufd_test_set_temp_mem_limit(unsigned long limit)
 {
 	WRITE_ONCE(iommufd_temp_mem_limit, limit);
 }
+#endif
 
 #if IS_ENABLED(CONFIG_IOMMUFD_KUNIT_TEST)
 #include "selftest/pages_kunit.c"
