@@ -33,6 +33,7 @@
  * fail for lack of RLIMIT_MEMLOCK.
  */
 #include "iommufd_utils.h"
+#include "live_update_utils.h"
 
 #include <dirent.h>
 #include <grp.h>
@@ -498,32 +499,6 @@ out:
 	close(sock);
 }
 
-/*
- * main() of N. N is no harness test, but runs its checks with the harness
- * macros all the same, on a metadata record of its own: a failed ASSERT
- * comes back here. The exit status is 0 if every check passed, else the
- * number of the failed ASSERT (1 if only EXPECTs failed).
- */
-static int new_process_main(const char *sock_arg)
-{
-	struct __test_metadata meta = {
-		.name = "live update: new process",
-		.passed = 1,
-		.step = 1,
-	};
-	struct __test_metadata *_metadata = &meta;
-	char *end;
-	long sock;
-
-	sock = strtol(sock_arg, &end, 10);
-	if (*end || sock < 0 || sock > INT_MAX)
-		return 2;
-	if (setjmp(meta.env) == 0)
-		new_process(_metadata, sock);
-	fflush(NULL);
-	return meta.passed ? 0 : meta.step;
-}
-
 /* === The old process === */
 
 /*
@@ -535,14 +510,13 @@ static void old_process(struct __test_metadata *_metadata, bool mm_mode,
 {
 	struct lu_proc p = { .fd = -1, .mfd = -1 };
 	struct lu_setup *setup = &p.setup;
-	char *user = NULL, *argv[4];
+	char *user = NULL;
 	long user_kb = 0;
 	size_t raw_size = 0;
 	__u64 iova;
 	pid_t npid;
 	void *raw = NULL;
 	int sv[2];
-	char arg[16];
 	int ret;
 
 	p.fd = open(IOMMUFD_DEV, O_RDWR | O_CLOEXEC);
@@ -599,20 +573,8 @@ static void old_process(struct __test_metadata *_metadata, bool mm_mode,
 
 	/* N gets one end of the socket, and nothing else */
 	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv));
-	snprintf(arg, sizeof(arg), "%d", sv[1]);
-	argv[0] = program_invocation_name;
-	argv[1] = NEW_ARG;
-	argv[2] = arg;
-	argv[3] = NULL;
-	fflush(NULL);
-	npid = fork();
+	npid = lu_exec_new(NEW_ARG, sv[1]);
 	ASSERT_LE(0, npid);
-	if (!npid) {
-		if (fcntl(sv[1], F_SETFD, 0))
-			_exit(126);
-		execve("/proc/self/exe", argv, environ);
-		_exit(127);
-	}
 	close(sv[1]);
 	ASSERT_EQ((ssize_t)sizeof(npid),
 		  write(report_fd, &npid, sizeof(npid)));
@@ -680,22 +642,6 @@ static void old_process(struct __test_metadata *_metadata, bool mm_mode,
 			SKIP(return, "needs root to drop privileges");	\
 	} while (0)
 
-/* The child @pid of this process exits with 0 */
-static void expect_exit_ok(struct __test_metadata *_metadata, pid_t pid,
-			   const char *who)
-{
-	int status;
-
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	EXPECT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status)) {
-		if (WIFEXITED(status))
-			TH_LOG("%s exited with %d", who, WEXITSTATUS(status));
-		else
-			TH_LOG("%s was killed by signal %d", who,
-			       WTERMSIG(status));
-	}
-}
-
 static void live_update(struct __test_metadata *_metadata, bool mm_mode,
 			enum lu_scenario scenario)
 {
@@ -729,11 +675,11 @@ static void live_update(struct __test_metadata *_metadata, bool mm_mode,
 	n = read(report[0], &npid, sizeof(npid));
 	close(report[0]);
 
-	expect_exit_ok(_metadata, opid, "the old process");
+	lu_expect_exit(_metadata, opid, "the old process", 0);
 	ASSERT_EQ((ssize_t)sizeof(npid), n) {
 		TH_LOG("the old process did not start the new one");
 	}
-	expect_exit_ok(_metadata, npid, "the new process");
+	lu_expect_exit(_metadata, npid, "the new process", 0);
 }
 
 FIXTURE(live_update) {};
@@ -787,19 +733,4 @@ TEST(per_process_rlimit_enomem)
 	live_update(_metadata, true, LU_RLIMIT);
 }
 
-/*
- * As TEST_HARNESS_MAIN, but a process started as N of a live update runs
- * that rather than the tests.
- */
-static void __attribute__((constructor)) __constructor_order_last(void)
-{
-	if (!__constructor_order)
-		__constructor_order = _CONSTRUCTOR_ORDER_BACKWARD;
-}
-
-int main(int argc, char **argv)
-{
-	if (argc == 3 && !strcmp(argv[1], NEW_ARG))
-		return new_process_main(argv[2]);
-	return test_harness_run(argc, argv);
-}
+LU_HARNESS_MAIN(NEW_ARG, "live update: new process", new_process)

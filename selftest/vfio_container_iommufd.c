@@ -30,6 +30,7 @@
 
 #include "iommufd_utils.h"
 #include "vfio_sample_utils.h"
+#include "live_update_utils.h"
 
 #define PAGE 4096UL
 #define MIB 0x100000UL
@@ -658,27 +659,6 @@ new_process(struct __test_metadata *_metadata, int sock)
 	close(sock);
 }
 
-/* main() of N; exit status 0 if every check passed */
-static int new_process_main(const char *sock_arg)
-{
-	struct __test_metadata meta = {
-		.name = "container live update: new process",
-		.passed = 1,
-		.step = 1,
-	};
-	struct __test_metadata *_metadata = &meta;
-	char *end;
-	long sock;
-
-	sock = strtol(sock_arg, &end, 10);
-	if (*end || sock < 0 || sock > INT_MAX)
-		return 2;
-	if (setjmp(meta.env) == 0)
-		new_process(_metadata, sock);
-	fflush(NULL);
-	return meta.passed ? 0 : meta.step;
-}
-
 /*
  * O: set up the container, map, DMA, start N, hand over, check its own
  * charges went. The pid of N goes to @report_fd. With LU_KILL it then
@@ -692,7 +672,6 @@ static void old_process(struct __test_metadata *_metadata, enum lu_mode mode,
 	struct vfio_edu e;
 	unsigned char *mem;
 	long lck0, pin0;
-	char arg[16], *argv[4];
 	int sv[2], mfd, fds[LU_NFDS];
 	struct lu_msg msg;
 	__u64 iova = IOVA_MEM;
@@ -716,21 +695,8 @@ static void old_process(struct __test_metadata *_metadata, enum lu_mode mode,
 	ASSERT_TRUE(mem_pfns(_metadata, mem, setup.pfn));
 
 	ASSERT_EQ(0, socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv));
-	snprintf(arg, sizeof(arg), "%d", sv[1]);
-	argv[0] = program_invocation_name;
-	argv[1] = NEW_ARG;
-	argv[2] = arg;
-	argv[3] = NULL;
-	fflush(NULL);
-	npid = fork();
+	npid = lu_exec_new(NEW_ARG, sv[1]);
 	ASSERT_LE(0, npid);
-	if (!npid) {
-		/* Only the socket survives the exec */
-		if (fcntl(sv[1], F_SETFD, 0))
-			_exit(126);
-		execve("/proc/self/exe", argv, environ);
-		_exit(127);
-	}
 	close(sv[1]);
 	ASSERT_EQ((ssize_t)sizeof(npid),
 		  write(report_fd, &npid, sizeof(npid)));
@@ -756,25 +722,6 @@ static void old_process(struct __test_metadata *_metadata, enum lu_mode mode,
 	munmap(mem, MEM_LEN);
 	close(mfd);
 	close(sv[0]);
-}
-
-static void expect_exit(struct __test_metadata *_metadata, pid_t pid,
-			const char *who, int sig)
-{
-	int status;
-
-	ASSERT_EQ(pid, waitpid(pid, &status, 0));
-	if (sig) {
-		EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == sig);
-		return;
-	}
-	EXPECT_TRUE(WIFEXITED(status) && !WEXITSTATUS(status)) {
-		if (WIFEXITED(status))
-			TH_LOG("%s exited with %d", who, WEXITSTATUS(status));
-		else
-			TH_LOG("%s was killed by signal %d", who,
-			       WTERMSIG(status));
-	}
 }
 
 static void live_update(struct __test_metadata *_metadata, enum lu_mode mode)
@@ -813,9 +760,9 @@ static void live_update(struct __test_metadata *_metadata, enum lu_mode mode)
 		kill(opid, SIGKILL);
 	}
 	close(report[0]);
-	expect_exit(_metadata, opid, "the old process",
+	lu_expect_exit(_metadata, opid, "the old process",
 		    mode == LU_KILL ? SIGKILL : 0);
-	expect_exit(_metadata, npid, "the new process", 0);
+	lu_expect_exit(_metadata, npid, "the new process", 0);
 	EXPECT_EQ(ref, vfio_iommufd_refcnt());
 }
 
@@ -848,19 +795,4 @@ TEST_F_TIMEOUT(live_update, handover, 600)
 	live_update(_metadata, variant->mode);
 }
 
-/*
- * As TEST_HARNESS_MAIN, but a process started as N of a live update runs
- * that rather than the tests.
- */
-static void __attribute__((constructor)) __constructor_order_last(void)
-{
-	if (!__constructor_order)
-		__constructor_order = _CONSTRUCTOR_ORDER_BACKWARD;
-}
-
-int main(int argc, char **argv)
-{
-	if (argc == 3 && !strcmp(argv[1], NEW_ARG))
-		return new_process_main(argv[2]);
-	return test_harness_run(argc, argv);
-}
+LU_HARNESS_MAIN(NEW_ARG, "container live update: new process", new_process)
