@@ -256,7 +256,7 @@ void iopt_release_pages(struct kref *kref)
  * too many, only the alignment they all share), and unfilling reads PFNs
  * only there: once per run of memory mapped in a few long runs, once per
  * huge page of memory in many huge pages. The note costs at most 4 bytes
- * per 128 pages, and goes when the area leaves its last domain.
+ * per 64 pages, and goes when the area leaves its last domain.
  *
  * A fill charges all the pages it is going to pin at once, before it
  * starts, and an unfill unpins and uncharges a batch of runs at a time.
@@ -1581,11 +1581,11 @@ static void iopt_pfn_breaks_clear(struct iopt_pfn_breaks *breaks)
 
 /*
  * Record a break at page @index of @area. The list grows to at most one
- * entry per IOPT_PFN_BREAKS_PER pages of the area (4 bytes per 128 pages
- * of 4 KiB, 0.03 bytes per pinned page) or IOPT_PFN_BREAKS_MIN entries;
+ * entry per IOPT_PFN_BREAKS_PER pages of the area (4 bytes per 64 pages
+ * of 4 KiB, 0.06 bytes per pinned page) or IOPT_PFN_BREAKS_MIN entries;
  * past that, or if it cannot grow, only the mask is kept.
  */
-#define IOPT_PFN_BREAKS_PER 128
+#define IOPT_PFN_BREAKS_PER 64
 #define IOPT_PFN_BREAKS_MIN 32
 static void iopt_pfn_breaks_add(struct iopt_pfn_breaks *breaks,
 				struct iopt_area *area, unsigned long index)

@@ -369,23 +369,23 @@ static void next_break_overflow(struct kunit *test)
 	u32 cursor = 0;
 	unsigned int i;
 
-	/* One break per 2 MiB, listed; the list has room for 32 */
+	/* One break per 2 MiB, listed; the list starts with room for 32 */
 	for (i = 1; i != 8; i++)
 		iopt_pfn_breaks_add(breaks, &area, 7 + i * 512);
 	KUNIT_EXPECT_EQ(test, breaks->nr, 7U);
-	/* And one at each odd multiple of 64 pages: 39 in all */
-	for (i = 64; i < 4096; i += 128)
+	/* And one at each odd multiple of 32 pages: 71 in all, room for 64 */
+	for (i = 32; i < 4096; i += 64)
 		iopt_pfn_breaks_add(breaks, &area, 7 + i);
 	KUNIT_EXPECT_TRUE(test, breaks->overflow);
 	KUNIT_EXPECT_NULL(test, breaks->list);
 	KUNIT_EXPECT_EQ(test, breaks->nr, 0U);
-	/* Blocks of 64 pages, counted from the area's first page */
+	/* Blocks of 32 pages, counted from the area's first page */
 	KUNIT_EXPECT_EQ(test, iopt_area_next_break(&area, 7, 4102, &cursor),
-			7UL + 64);
-	KUNIT_EXPECT_EQ(test, iopt_area_next_break(&area, 7 + 63, 4102,
+			7UL + 32);
+	KUNIT_EXPECT_EQ(test, iopt_area_next_break(&area, 7 + 31, 4102,
+						   &cursor), 7UL + 32);
+	KUNIT_EXPECT_EQ(test, iopt_area_next_break(&area, 7 + 32, 4102,
 						   &cursor), 7UL + 64);
-	KUNIT_EXPECT_EQ(test, iopt_area_next_break(&area, 7 + 64, 4102,
-						   &cursor), 7UL + 128);
 	KUNIT_EXPECT_EQ(test, iopt_area_next_break(&area, 4090, 4102, &cursor),
 			4103UL);
 	/* Once overflowed, further breaks only go into the mask */
