@@ -526,7 +526,12 @@ void iommufd_access_unpin_pages(struct iommufd_access *access,
 		down_read(&iopt->iova_rwsem);
 		iommufd_access_unpin_range(iopt, iova, last);
 		up_read(&iopt->iova_rwsem);
-		atomic_long_sub(last / PAGE_SIZE - iova / PAGE_SIZE + 1,
+		/*
+		 * As many as pin_pages() counted: its pieces start on page
+		 * boundaries of their areas, and all but the last end on
+		 * one, whatever the IOVA's own alignment.
+		 */
+		atomic_long_sub(DIV_ROUND_UP(length, PAGE_SIZE),
 				&access->npinned);
 	}
 	mutex_unlock(&access->ioas_lock);

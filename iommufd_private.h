@@ -6,8 +6,9 @@
  * needs two of them and cannot follow it must drop the first. A lock may
  * be skipped, never taken after one below it.
  *
- *   iommufd_vfio_container::lock        (VFIO container ioctls and
- *                                        groups, vfio_compat.c)
+ *   iommufd_vfio_container::lock        (VFIO container ioctls, the
+ *                                        IOMMU_* commands on a container
+ *                                        fd, and groups, vfio_compat.c)
  *   iommufd_ctx::ioas_creation_rwsem    (read: IOAS_ALLOC; write:
  *                                        CHANGE_PROCESS)
  *   iommufd_access::change_lock         (attach, replace, detach, destroy)
@@ -44,6 +45,13 @@
  * leaving iopt_area::pages NULL, and everyone else steps around such an
  * area (see struct iopt_area). Whoever needs every area complete (adding
  * or removing a domain, CHANGE_PROCESS) takes domains_rwsem for writing.
+ *
+ * A debugfs read (debugfs.c) holds objects by short-term references and
+ * takes, one at a time and never nested but for the IOAS's rwsems and
+ * iopt_pages::mutex in the order above, the locks of the objects it
+ * shows: iommufd_group::lock, iommufd_access::ioas_lock, domains_rwsem,
+ * iova_rwsem, iopt_pages::mutex. Removers wait for those references with
+ * no such lock held.
  *
  * iommufd_ctx::objects' xa_lock is a spinlock held only across short,
  * non-sleeping lookups and table edits; nothing else is taken inside it.
