@@ -1260,12 +1260,22 @@ int iopt_table_add_domain(struct io_pagetable *iopt,
 	if (rc)
 		goto out_reserved;
 
+	/*
+	 * Filling may pin and fault in a lot of memory, with pin workers
+	 * (pin_workers.c) that the fill waits for. domains_rwsem held for
+	 * writing keeps every area as it is, so the IOVA lock goes down to
+	 * reading meanwhile: accesses and lookups carry on, and only what
+	 * edits the IOVA trees waits.
+	 */
+	downgrade_write(&iopt->iova_rwsem);
 	for_each_iopt_area(area, &iopt->area_itree, 0, ULONG_MAX) {
 		rc = iopt_area_fill_domain(area, area->pages, domain,
 					   iopt->disable_large_pages);
 		if (rc)
 			goto out_unfill;
 	}
+	up_read(&iopt->iova_rwsem);
+	down_write(&iopt->iova_rwsem);
 
 	xa_store(&iopt->domains, iopt->num_domains, domain, GFP_KERNEL);
 	iopt->num_domains++;
@@ -1286,6 +1296,8 @@ out_unfill:
 						xa_load(&iopt->domains, 0) :
 						NULL);
 	}
+	up_read(&iopt->iova_rwsem);
+	down_write(&iopt->iova_rwsem);
 	xa_release(&iopt->domains, iopt->num_domains);
 out_reserved:
 	__iopt_remove_reserved_iova(iopt, domain);
