@@ -294,11 +294,12 @@ DEFINE_SHOW_ATTRIBUTE(iommufd_debugfs_ctx);
 
 static int iommufd_debugfs_totals_show(struct seq_file *m, void *unused)
 {
-	seq_printf(m, "contexts %ld\npinned_pages %ld\ncharged_user_pages %ld\ncharged_mm_pages %ld\n",
+	seq_printf(m, "contexts %ld\npinned_pages %ld\ncharged_user_pages %ld\ncharged_mm_pages %ld\nworker_pinned_pages %ld\n",
 		   atomic_long_read(&iommufd_stats.contexts),
 		   atomic_long_read(&iommufd_stats.pinned_pages),
 		   atomic_long_read(&iommufd_stats.charged_user_pages),
-		   atomic_long_read(&iommufd_stats.charged_mm_pages));
+		   atomic_long_read(&iommufd_stats.charged_mm_pages),
+		   atomic_long_read(&iommufd_stats.worker_pinned_pages));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(iommufd_debugfs_totals);

@@ -330,6 +330,20 @@ void iopt_pages_owner_change_count(struct iopt_pages *pages,
 				   struct iopt_owner_change *chg);
 int iopt_owner_change_charge(struct iopt_owner_change *chg);
 void iopt_pages_owner_change_commit(struct iopt_pages *pages, u8 mm_mode);
+long iopt_pages_gup(struct iopt_pages *pages, unsigned long index,
+		    unsigned long npages, unsigned int gup_flags,
+		    struct page **page_buf);
+unsigned long iopt_temp_mem_limit(void);
+
+struct iopt_pin_pool;
+struct iopt_pin_pool *iopt_pin_pool_start(struct iopt_pages *pages,
+					  unsigned long start,
+					  unsigned long last,
+					  unsigned int gup_flags);
+long iopt_pin_pool_take(struct iopt_pin_pool *pool, unsigned long index,
+			unsigned long npages, struct page **out);
+void iopt_pin_pool_stop(struct iopt_pin_pool *pool);
+
 int iopt_pages_rw(struct iopt_pages *pages, unsigned long byte, void *data,
 		  size_t len, bool write);
 void iopt_release_pages(struct kref *kref);

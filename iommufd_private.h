@@ -44,7 +44,12 @@
  * Each marks its areas first, under iova_rwsem held for writing, by
  * leaving iopt_area::pages NULL, and everyone else steps around such an
  * area (see struct iopt_area). Whoever needs every area complete (adding
- * or removing a domain, CHANGE_PROCESS) takes domains_rwsem for writing.
+ * or removing a domain, CHANGE_PROCESS) takes domains_rwsem for writing;
+ * adding a domain then fills it with iova_rwsem held only for reading.
+ *
+ * Pin pool workers (pin_workers.c) pin for a fill that holds
+ * iopt_pages::mutex and waits for them. They take no lock of iommufd's,
+ * only mmap_lock inside GUP, so nothing they wait for waits for the fill.
  *
  * A debugfs read (debugfs.c) holds objects by short-term references and
  * takes, one at a time and never nested but for the IOAS's rwsems and
@@ -640,12 +645,14 @@ const char *iommufd_prot_name(int prot);
  * @pinned_pages: pages pinned by all page sets, each page once per set
  * @charged_user_pages: pages charged to users' locked_vm
  * @charged_mm_pages: pages charged to processes' locked_vm
+ * @worker_pinned_pages: pages pin workers have pinned for fills, ever
  */
 struct iommufd_stats {
 	atomic_long_t contexts;
 	atomic_long_t pinned_pages;
 	atomic_long_t charged_user_pages;
 	atomic_long_t charged_mm_pages;
+	atomic_long_t worker_pinned_pages;
 };
 
 extern struct iommufd_stats iommufd_stats;

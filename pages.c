@@ -377,6 +377,11 @@ void iommufd_test_map_stats_consume(const struct iommu_test_map_stat *read,
 /* The temporary memory, in bytes, one fill step may use. */
 static unsigned long iommufd_temp_mem_limit = 65536;
 
+unsigned long iopt_temp_mem_limit(void)
+{
+	return READ_ONCE(iommufd_temp_mem_limit);
+}
+
 /**
  * struct iopt_pfn_run - pages of an area with consecutive PFNs
  * @index: page set index of the first page
@@ -968,10 +973,14 @@ static long iopt_pages_gup_ro_longterm(struct mm_struct *mm,
 				   gup_flags, page_buf);
 }
 
-/* One GUP call for pages from @index on; may pin fewer pages. */
-static long iopt_pages_gup(struct iopt_pages *pages, unsigned long index,
-			   unsigned long npages, unsigned int gup_flags,
-			   struct page **page_buf)
+/*
+ * One GUP call for pages from @index on; may pin fewer pages. Pin pool
+ * workers call it for user memory too, from a kworker that has adopted the
+ * page set's mm, with the page set's mutex held by the fill they work for.
+ */
+long iopt_pages_gup(struct iopt_pages *pages, unsigned long index,
+		    unsigned long npages, unsigned int gup_flags,
+		    struct page **page_buf)
 {
 	struct mm_struct *mm = pages->source_mm;
 	unsigned long uptr = pages->start + index * PAGE_SIZE;
@@ -1156,19 +1165,26 @@ static unsigned long iopt_pages_consec(struct page *const *pages,
 	return i;
 }
 
+/* How the pages of @pages are pinned. */
+static unsigned int iopt_pages_gup_flags(struct iopt_pages *pages)
+{
+	return FOLL_LONGTERM | (pages->writable ? FOLL_WRITE : 0);
+}
+
 /*
  * Pin pages [index, index + npages) into @pfns; all or nothing. The pins
  * are charged here, or, with @precharged, taken out of what the caller
  * charged beforehand (and given back there if pinning fails). *@consec
  * receives how many of the PFNs, from the first, follow on from each
- * other, which costs nothing extra while the PFNs are gathered.
+ * other, which costs nothing extra while the PFNs are gathered. With
+ * @pool the pages come from its workers instead of GUP here.
  */
 static int iopt_pages_pin(struct iopt_pages *pages, unsigned long index,
 			  unsigned long npages, unsigned long *pfns,
 			  struct page **page_buf, unsigned long *precharged,
-			  unsigned long *consec)
+			  unsigned long *consec, struct iopt_pin_pool *pool)
 {
-	unsigned int gup_flags = FOLL_LONGTERM;
+	unsigned int gup_flags = iopt_pages_gup_flags(pages);
 	unsigned long done = 0, i, pfn;
 	u64 stat;
 	long rc;
@@ -1176,8 +1192,6 @@ static int iopt_pages_pin(struct iopt_pages *pages, unsigned long index,
 	lockdep_assert_held(&pages->mutex);
 
 	*consec = 0;
-	if (pages->writable)
-		gup_flags |= FOLL_WRITE;
 	if (precharged && !WARN_ON(*precharged < npages)) {
 		*precharged -= npages;
 	} else {
@@ -1191,6 +1205,9 @@ static int iopt_pages_pin(struct iopt_pages *pages, unsigned long index,
 		stat = iopt_stat_begin();
 		if (iommufd_should_fail())
 			rc = -EFAULT;
+		else if (pool)
+			rc = iopt_pin_pool_take(pool, index + done,
+						npages - done, page_buf);
 		else
 			rc = iopt_pages_gup(pages, index + done, npages - done,
 					    gup_flags, page_buf);
@@ -1516,7 +1533,8 @@ int iopt_pages_rw(struct iopt_pages *pages, unsigned long byte, void *data,
 static int iopt_pages_collect(struct iopt_pages *pages, unsigned long start,
 			      unsigned long last, unsigned long *pfns,
 			      struct page **page_buf,
-			      unsigned long *precharged, unsigned long *consec)
+			      unsigned long *precharged, unsigned long *consec,
+			      struct iopt_pin_pool *pool)
 {
 	struct rb_root_cached *const trees[] = { &pages->domains_itree,
 						 &pages->access_itree };
@@ -1533,7 +1551,7 @@ static int iopt_pages_collect(struct iopt_pages *pages, unsigned long start,
 			rc = iopt_pages_pin(pages, span.start,
 					    span.last - span.start + 1,
 					    pfns + (span.start - start),
-					    page_buf, precharged, &n);
+					    page_buf, precharged, &n, pool);
 			if (rc)
 				goto err_unpin;
 			if (span.start == start)
@@ -1904,6 +1922,7 @@ static int iopt_area_fill_first(struct iopt_area *area,
 	unsigned long last = area->pages_node.last;
 	struct iopt_pfn_run run = { .index = start };
 	unsigned long index, step_last, next, precharged, consec;
+	struct iopt_pin_pool *pool = NULL;
 	struct iopt_fill_buf buf;
 	int rc;
 
@@ -1925,11 +1944,15 @@ static int iopt_area_fill_first(struct iopt_area *area,
 			return rc;
 		}
 	}
+	/* Nothing of a large area pinned yet: workers can pin it all. */
+	if (precharged == last - start + 1)
+		pool = iopt_pin_pool_start(pages, start, last,
+					   iopt_pages_gup_flags(pages));
 	iopt_pfn_breaks_clear(&area->pfn_breaks);
 	for (index = start; index <= last; index = step_last + 1) {
 		step_last = iopt_fill_step_last(buf.npages, index, last);
 		rc = iopt_pages_collect(pages, index, step_last, buf.pfns,
-					buf.pages, &precharged, &consec);
+					buf.pages, &precharged, &consec, pool);
 		if (rc)
 			goto err_unfill;
 		rc = iopt_area_map_step(area, domain, &run, index, step_last,
@@ -1944,6 +1967,8 @@ static int iopt_area_fill_first(struct iopt_area *area,
 	rc = iopt_area_map_run(area, domain, &run);
 	if (rc)
 		goto err_unfill;
+	if (pool)
+		iopt_pin_pool_stop(pool);
 	iopt_fill_buf_destroy(&buf);
 	if (WARN_ON(precharged))
 		iopt_pages_uncharge(pages, precharged);
@@ -1952,6 +1977,9 @@ static int iopt_area_fill_first(struct iopt_area *area,
 	return 0;
 
 err_unfill:
+	/* First, so that no worker pins any more; it unpins what it has */
+	if (pool)
+		iopt_pin_pool_stop(pool);
 	/* Pinned for the run, not mapped yet */
 	if (run.npages)
 		iopt_pages_unpin_run_holes(pages, run.index,
@@ -2190,7 +2218,8 @@ static int iopt_pages_fill_pfns(struct iopt_pages *pages, unsigned long start,
 			for (i = span.start; i <= span.last; i += n) {
 				n = min(buf.npages, span.last - i + 1);
 				rc = iopt_pages_pin(pages, i, n, buf.pfns,
-						    buf.pages, NULL, &consec);
+						    buf.pages, NULL, &consec,
+						    NULL);
 				if (!rc)
 					rc = iopt_pages_store_pinned(pages, i,
 								     n,

@@ -781,12 +781,37 @@ static void state_domains(struct __test_metadata *_metadata,
  * the buffer once and mapped it in every domain. Unmapping it afterwards
  * must release everything.
  */
+/*
+ * &nth_op.variant of the MAP and attach sweeps: pin with two pin workers
+ * (pin_workers.c), from memory nobody touched yet. The low temporary
+ * memory limit cuts BUF_LEN into eight chunks of eight pages, so that a
+ * fault can hit each worker's chunk and the pool's start.
+ */
+#define NTH_POOL 1U
+#define POOL_TEMP_LIMIT 256
+#define TEMP_LIMIT_DEFAULT 65536
+#define PIN_WORKERS "/sys/module/iommufd/parameters/pin_workers"
+
+/* BUF_LEN of memory nobody touched, in @st->buf, and the VmPin baseline */
+static void state_buf_cold(struct __test_metadata *_metadata,
+			   struct nth_state *st)
+{
+	st->buf = mmap_aligned(BUF_LEN, sysconf(_SC_PAGESIZE), &st->raw,
+			       &st->raw_size);
+	ASSERT_NE(NULL, st->buf);
+	st->vmpin0 = proc_status_kb("VmPin");
+	ASSERT_EQ(0, set_temp_memory_limit(st->fd, POOL_TEMP_LIMIT));
+}
+
 static void map_prepare(struct __test_metadata *_metadata,
 			struct nth_state *st)
 {
 	state_ioas(_metadata, st);
 	state_domains(_metadata, st, st->ndomains);
-	state_buf(_metadata, st);
+	if (st->variant & NTH_POOL)
+		state_buf_cold(_metadata, st);
+	else
+		state_buf(_metadata, st);
 	st->iova = MAP_IOVA;
 }
 
@@ -875,6 +900,23 @@ static const struct nth_op map2_op = {
 	.min_faults = 10,
 	.needs_test_cmd = true,
 	.ndomains = 2,
+	.prepare = map_prepare,
+	.run = map_run,
+	.check_success = map_check_success,
+	.check_failure = map_check_failure,
+};
+
+static const struct nth_op map1_pool_op = {
+	.name = "IOMMU_IOAS_MAP, 1 mock domain, 2 pin workers",
+	.errnos = map_errnos,
+	/*
+	 * as map1_op, and the pool, its work items, its four slots and
+	 * the choice of a failing chunk for each of the eight
+	 */
+	.min_faults = 22,
+	.needs_test_cmd = true,
+	.ndomains = 1,
+	.variant = NTH_POOL,
 	.prepare = map_prepare,
 	.run = map_run,
 	.check_success = map_check_success,
@@ -1471,7 +1513,10 @@ static void attach_prepare(struct __test_metadata *_metadata,
 			   struct nth_state *st)
 {
 	state_ioas(_metadata, st);
-	state_buf(_metadata, st);
+	if (st->variant & NTH_POOL)
+		state_buf_cold(_metadata, st);
+	else
+		state_buf(_metadata, st);
 	ASSERT_EQ(0,
 		  ioas_map_fixed(st->fd, st->id, st->buf, BUF_LEN, MAP_IOVA));
 	check_pinned(_metadata, st, false);
@@ -1529,6 +1574,19 @@ static const struct nth_op attach_op = {
 	 */
 	.min_faults = 11,
 	.needs_test_cmd = true,
+	.prepare = attach_prepare,
+	.run = attach_run,
+	.check_success = attach_check_success,
+	.check_failure = attach_check_failure,
+};
+
+static const struct nth_op attach_pool_op = {
+	.name = "MOCK_DOMAIN attach, with a mapping, 2 pin workers",
+	.errnos = attach_errnos,
+	/* as attach_op, and the pool's, as for map1_pool_op */
+	.min_faults = 25,
+	.needs_test_cmd = true,
+	.variant = NTH_POOL,
 	.prepare = attach_prepare,
 	.run = attach_run,
 	.check_success = attach_check_success,
@@ -3086,6 +3144,38 @@ TEST_F(fail_nth, map_1_domain)
 TEST_F(fail_nth, map_2_domains)
 {
 	sweep(_metadata, self, &map2_op);
+}
+
+/*
+ * A sweep with two pin workers, which sets pin_workers for its duration.
+ * The temporary memory limit its runs lower is put back as well.
+ */
+static void pool_sweep(struct __test_metadata *_metadata,
+		       FIXTURE_DATA(fail_nth) *self, const struct nth_op *op)
+{
+	char saved[KNOB_LEN];
+	int fd;
+
+	if (!knob_read(PIN_WORKERS, saved, sizeof(saved)))
+		SKIP(return, "no %s", PIN_WORKERS);
+	ASSERT_TRUE(knob_write(PIN_WORKERS, "2"));
+	sweep(_metadata, self, op);
+	knob_write(PIN_WORKERS, saved);
+	fd = open(IOMMUFD_DEV, O_RDWR);
+	if (fd >= 0) {
+		set_temp_memory_limit(fd, TEMP_LIMIT_DEFAULT);
+		close(fd);
+	}
+}
+
+TEST_F(fail_nth, map_1_domain_pin_workers)
+{
+	pool_sweep(_metadata, self, &map1_pool_op);
+}
+
+TEST_F(fail_nth, attach_pin_workers)
+{
+	pool_sweep(_metadata, self, &attach_pool_op);
 }
 
 TEST_F(fail_nth, map_file_no_domain)
