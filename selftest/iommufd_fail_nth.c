@@ -102,36 +102,6 @@ FIXTURE(fail_nth) {
 	bool changed[ARRAY_SIZE(knobs)];
 };
 
-static bool knob_read(const char *path, char *buf, size_t len)
-{
-	ssize_t n;
-	int fd;
-
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return false;
-	n = read(fd, buf, len - 1);
-	close(fd);
-	if (n <= 0)
-		return false;
-	buf[n] = 0;
-	buf[strcspn(buf, "\n")] = 0;
-	return true;
-}
-
-static bool knob_write(const char *path, const char *value)
-{
-	ssize_t n;
-	int fd;
-
-	fd = open(path, O_WRONLY);
-	if (fd < 0)
-		return false;
-	n = write(fd, value, strlen(value));
-	close(fd);
-	return n == (ssize_t)strlen(value);
-}
-
 FIXTURE_SETUP(fail_nth)
 {
 	char path[64];
@@ -1083,8 +1053,6 @@ static const struct nth_op map_file2_op = {
 #define CP_PER_PROCESS 1U	/* RLIMIT_MODE 1; else the child is "nobody" */
 #define CP_UNCHARGED 2U		/* map with CAP_IPC_LOCK: nothing charged */
 
-#define NOBODY 65534
-
 /* What the child is asked to do: CHANGE_PROCESS, or only report */
 enum { CP_CHANGE, CP_STATUS };
 
@@ -1124,15 +1092,7 @@ static bool cap_ipc_lock_effective(bool on)
 /* Become user "nobody" with no capabilities and RLIMIT_MEMLOCK to spare */
 static bool become_nobody(void)
 {
-	struct rlimit rl = { .rlim_cur = 16 * SZ_1M, .rlim_max = 16 * SZ_1M };
-
-	if (setrlimit(RLIMIT_MEMLOCK, &rl) || setgroups(0, NULL) ||
-	    setresgid(NOBODY, NOBODY, NOBODY) ||
-	    setresuid(NOBODY, NOBODY, NOBODY))
-		return false;
-	/* Changing the UIDs made the child undumpable; keep /proc/self its */
-	prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
-	return proc_status_cap_eff() == 0;
+	return become_nobody_memlock(16 * SZ_1M);
 }
 
 /*

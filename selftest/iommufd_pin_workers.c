@@ -12,11 +12,8 @@
  * lower that limit to get many small chunks out of a few MiB.
  */
 #define _GNU_SOURCE
-#include <grp.h>
 #include <poll.h>
 #include <signal.h>
-#include <sys/prctl.h>
-#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 
@@ -24,7 +21,6 @@
 
 #define PARAM "/sys/module/iommufd/parameters/pin_workers"
 #define TOTALS "/sys/kernel/debug/iommufd/totals"
-#define NOBODY 65534
 #define IOVA MOCK_APERTURE_START
 #define TEMP_LIMIT_DEFAULT 65536
 /* 16 page pointers per slot with 2 workers, 8 with 4: many chunks */
@@ -32,29 +28,14 @@
 
 static bool param_write(const char *value)
 {
-	ssize_t n;
-	int fd;
-
-	fd = open(PARAM, O_WRONLY);
-	if (fd < 0)
-		return false;
-	n = write(fd, value, strlen(value));
-	close(fd);
-	return n == (ssize_t)strlen(value);
+	return knob_write(PARAM, value);
 }
 
 static int param_read(void)
 {
-	char buf[16] = {};
-	ssize_t n;
-	int fd;
+	char buf[16];
 
-	fd = open(PARAM, O_RDONLY);
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	return n > 0 ? atoi(buf) : -1;
+	return knob_read(PARAM, buf, sizeof(buf)) ? atoi(buf) : -1;
 }
 
 static bool set_workers(unsigned int n)
@@ -93,6 +74,17 @@ static char *alloc_cold(size_t size, size_t align, bool thp, void **raw,
 		madvise(p, size, thp ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
 	return p;
 }
+
+/*
+ * @workers pin workers, temporary memory limit @limit, and @len of cold
+ * memory aligned to @align (THP if @thp); NULL on failure.
+ */
+#define POOL_PREPARE(workers, limit, len, align, thp, raw, raw_size)	\
+	({								\
+		ASSERT_TRUE(set_workers(workers));			\
+		ASSERT_EQ(0, set_temp_memory_limit(self->fd, limit));	\
+		alloc_cold(len, align, thp, raw, raw_size);		\
+	})
 
 FIXTURE(pool) {
 	int fd;
@@ -205,9 +197,8 @@ TEST_F_TIMEOUT(pool, map_cold, 600)
 		void *raw;
 		char *buf;
 
-		ASSERT_TRUE(set_workers(cases[i].workers));
-		ASSERT_EQ(0, set_temp_memory_limit(self->fd, cases[i].limit));
-		buf = alloc_cold(cases[i].len, 4096, false, &raw, &raw_size);
+		buf = POOL_PREPARE(cases[i].workers, cases[i].limit,
+				   cases[i].len, 4096, false, &raw, &raw_size);
 		ASSERT_NE(NULL, buf);
 		map_and_check(_metadata, self, buf, cases[i].len, MAP_FIXED_RW,
 			      self->hwpt, pools_possible(cases[i].workers));
@@ -222,10 +213,8 @@ TEST_F_TIMEOUT(pool, map_cold_thp, 300)
 	void *raw;
 	char *buf;
 
-	ASSERT_TRUE(set_workers(2));
-	/* 1024-page chunks: half a huge page's worth of 4 KiB pages each */
-	ASSERT_EQ(0, set_temp_memory_limit(self->fd, 32768));
-	buf = alloc_cold(len, SZ_2M, true, &raw, &raw_size);
+	/* 1024-page chunks: two huge pages each */
+	buf = POOL_PREPARE(2, 32768, len, SZ_2M, true, &raw, &raw_size);
 	ASSERT_NE(NULL, buf);
 	map_and_check(_metadata, self, buf, len, MAP_FIXED_RW, self->hwpt,
 		      pools_possible(2));
@@ -239,9 +228,8 @@ TEST_F(pool, map_cold_readonly)
 	void *raw;
 	char *buf;
 
-	ASSERT_TRUE(set_workers(2));
-	ASSERT_EQ(0, set_temp_memory_limit(self->fd, TEMP_LIMIT_SMALL));
-	buf = alloc_cold(len, 4096, false, &raw, &raw_size);
+	buf = POOL_PREPARE(2, TEMP_LIMIT_SMALL, len, 4096, false, &raw,
+			   &raw_size);
 	ASSERT_NE(NULL, buf);
 	map_and_check(_metadata, self, buf, len,
 		      IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_READABLE,
@@ -258,9 +246,8 @@ TEST_F(pool, attach_cold)
 	void *raw;
 	char *buf;
 
-	ASSERT_TRUE(set_workers(2));
-	ASSERT_EQ(0, set_temp_memory_limit(self->fd, TEMP_LIMIT_SMALL));
-	buf = alloc_cold(len, 4096, false, &raw, &raw_size);
+	buf = POOL_PREPARE(2, TEMP_LIMIT_SMALL, len, 4096, false, &raw,
+			   &raw_size);
 	ASSERT_NE(NULL, buf);
 	ASSERT_EQ(0, ioas_alloc(self->fd, &ioas));
 	ASSERT_EQ(0, ioas_map_fixed(self->fd, ioas, buf, len, IOVA));
@@ -295,9 +282,8 @@ TEST_F(pool, map_hole_efault)
 	void *raw;
 	char *buf;
 
-	ASSERT_TRUE(set_workers(2));
-	ASSERT_EQ(0, set_temp_memory_limit(self->fd, TEMP_LIMIT_SMALL));
-	buf = alloc_cold(len, 4096, false, &raw, &raw_size);
+	buf = POOL_PREPARE(2, TEMP_LIMIT_SMALL, len, 4096, false, &raw,
+			   &raw_size);
 	ASSERT_NE(NULL, buf);
 	ASSERT_EQ(0, munmap(buf + hole, 4096));
 	pin0 = proc_status_kb("VmPin");
@@ -320,19 +306,6 @@ TEST_F(pool, map_hole_efault)
 	munmap(raw, raw_size);
 }
 
-/* Become "nobody", without CAP_IPC_LOCK, limited to @limit locked bytes */
-static bool become_nobody(rlim_t limit)
-{
-	struct rlimit rl = { .rlim_cur = limit, .rlim_max = limit };
-
-	if (setrlimit(RLIMIT_MEMLOCK, &rl) || setgroups(0, NULL) ||
-	    setresgid(NOBODY, NOBODY, NOBODY) ||
-	    setresuid(NOBODY, NOBODY, NOBODY))
-		return false;
-	prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
-	return proc_status_cap_eff() == 0;
-}
-
 /*
  * RLIMIT_MEMLOCK is checked once, before any worker starts: a MAP over
  * the limit pins nothing at all, one up to it works. Runs in a child, as
@@ -348,9 +321,8 @@ TEST_F(pool, rlimit)
 
 	if (geteuid())
 		SKIP(return, "needs root to become nobody");
-	ASSERT_TRUE(set_workers(2));
-	ASSERT_EQ(0, set_temp_memory_limit(self->fd, TEMP_LIMIT_SMALL));
-	buf = alloc_cold(2 * limit, 4096, false, &raw, &raw_size);
+	buf = POOL_PREPARE(2, TEMP_LIMIT_SMALL, 2 * limit, 4096, false, &raw,
+			   &raw_size);
 	ASSERT_NE(NULL, buf);
 
 	pid = fork();
@@ -358,7 +330,7 @@ TEST_F(pool, rlimit)
 	if (!pid) {
 		long pin0, user0;
 
-		if (!become_nobody(limit))
+		if (!become_nobody_memlock(limit))
 			_exit(10);
 		pin0 = proc_status_kb("VmPin");
 		user0 = totals("charged_user_pages");
@@ -437,7 +409,7 @@ static int kill_during_map(struct __test_metadata *_metadata, int fd,
 	ASSERT_LE(0, pid);
 	if (!pid) {
 		close(p[0]);
-		if (!become_nobody(RLIM_INFINITY))
+		if (!become_nobody_memlock(RLIM_INFINITY))
 			_exit(10);
 		if (write(p[1], "R", 1) != 1)
 			_exit(11);

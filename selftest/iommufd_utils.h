@@ -15,6 +15,7 @@
 #endif
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -23,6 +24,8 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -713,6 +716,38 @@ static inline int sva_core_bind(int fd, __u32 pci_id)
 	return test_cmd(fd, &cmd);
 }
 
+/* Read a one-line sysfs or debugfs setting, without its newline */
+static inline bool knob_read(const char *path, char *buf, size_t len)
+{
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = 0;
+	buf[strcspn(buf, "\n")] = 0;
+	return true;
+}
+
+/* Write a sysfs or debugfs setting; false if refused */
+static inline bool knob_write(const char *path, const char *value)
+{
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return false;
+	n = write(fd, value, strlen(value));
+	close(fd);
+	return n == (ssize_t)strlen(value);
+}
+
 /* The mock IOMMU's page: half a CPU page (2048 bytes with 4 KiB pages) */
 static inline size_t mock_page_size(void)
 {
@@ -773,6 +808,22 @@ static inline int taint_warn(void)
 	if (ret != 1)
 		return -1;
 	return !!(taint & (1UL << 9));
+}
+
+/*
+ * Become user and group "nobody" (65534), with no capabilities (so no
+ * CAP_IPC_LOCK: pins are charged) and RLIMIT_MEMLOCK @memlock. Open files
+ * and mappings stay usable, and /proc/self stays readable.
+ */
+static inline bool become_nobody_memlock(rlim_t memlock)
+{
+	struct rlimit rl = { .rlim_cur = memlock, .rlim_max = memlock };
+
+	if (setrlimit(RLIMIT_MEMLOCK, &rl) || setgroups(0, NULL) ||
+	    setresgid(65534, 65534, 65534) || setresuid(65534, 65534, 65534))
+		return false;
+	prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
+	return proc_status_cap_eff() == 0;
 }
 
 /* @size bytes of anonymous memory aligned to @align; munmap *raw, *raw_size */
