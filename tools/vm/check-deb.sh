@@ -162,6 +162,8 @@ build_tests "$DEBUG_KDIR" || bad "build selftest"
 RIG_MODROOT=$modroot make_initramfs deb deb "${DEB_TESTS[@]}"
 run_vm deb "$STOCK_BZIMAGE" deb
 JUDGE_COUNTS=$counts "$RIG_DIR/judge.sh" deb "$LOGS/deb" "$QEMU_RC" || true
+# A judge that died before counting still fails.
+[[ -s $counts ]] || bad "judge: no verdict (see the lines above)"
 while read -r p f s; do
 	passed=$((passed + p))
 	failed=$((failed + f))

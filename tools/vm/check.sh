@@ -111,7 +111,13 @@ for k in "${kernels[@]}"; do
 	vm_start=$SECONDS
 	run_vm "$k" "$bzimage" check
 	log "$k VM took $(elapsed "$vm_start"), qemu exit $QEMU_RC"
+	verdicts=$(wc -l <"$counts")
 	JUDGE_COUNTS=$counts "$RIG_DIR/judge.sh" "$k" "$LOGS/$k" "$QEMU_RC" || true
+	# A judge that died before counting (its logs gone, say) still fails.
+	if (($(wc -l <"$counts") == verdicts)); then
+		printf 'FAIL %s judge: no verdict (see the lines above)\n' "$k"
+		echo "0 1 0" >>"$counts"
+	fi
 done
 
 while read -r p f s; do
