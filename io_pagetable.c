@@ -1262,10 +1262,10 @@ int iopt_table_add_domain(struct io_pagetable *iopt,
 
 	/*
 	 * Filling may pin and fault in a lot of memory, with pin workers
-	 * (pin_workers.c) that the fill waits for. domains_rwsem held for
-	 * writing keeps every area as it is, so the IOVA lock goes down to
-	 * reading meanwhile: accesses and lookups carry on, and only what
-	 * edits the IOVA trees waits.
+	 * (pin_workers.c) that the fill waits for. Held for reading, the
+	 * IOVA lock still keeps out everything that edits areas (splitting
+	 * one takes it for writing; MAP, UNMAP and COPY need domains_rwsem
+	 * too), while accesses and lookups carry on.
 	 */
 	downgrade_write(&iopt->iova_rwsem);
 	for_each_iopt_area(area, &iopt->area_itree, 0, ULONG_MAX) {

@@ -49,7 +49,9 @@
  *
  * Pin pool workers (pin_workers.c) pin for a fill that holds
  * iopt_pages::mutex and waits for them. They take no lock of iommufd's,
- * only mmap_lock inside GUP, so nothing they wait for waits for the fill.
+ * only the mm's (mmap_lock, and what faults take inside it), and wait for
+ * the fill only for a free slot, which the fill gives back without
+ * waiting for them.
  *
  * A debugfs read (debugfs.c) holds objects by short-term references and
  * takes, one at a time and never nested but for the IOAS's rwsems and
@@ -645,7 +647,7 @@ const char *iommufd_prot_name(int prot);
  * @pinned_pages: pages pinned by all page sets, each page once per set
  * @charged_user_pages: pages charged to users' locked_vm
  * @charged_mm_pages: pages charged to processes' locked_vm
- * @worker_pinned_pages: pages pin workers have pinned for fills, ever
+ * @worker_pinned_pages: pages fills have taken from pin workers, ever
  */
 struct iommufd_stats {
 	atomic_long_t contexts;

@@ -974,9 +974,8 @@ static long iopt_pages_gup_ro_longterm(struct mm_struct *mm,
 }
 
 /*
- * One GUP call for pages from @index on; may pin fewer pages. Pin pool
- * workers call it for user memory too, from a kworker that has adopted the
- * page set's mm, with the page set's mutex held by the fill they work for.
+ * One GUP call for pages from @index on; may pin fewer pages. A fill with
+ * a pin pool calls it for what the workers left (pin_workers.c).
  */
 long iopt_pages_gup(struct iopt_pages *pages, unsigned long index,
 		    unsigned long npages, unsigned int gup_flags,

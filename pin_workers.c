@@ -11,27 +11,45 @@
  * long enough, the fill (pages.c) starts a pin pool: up to pin_workers
  * work items on the unbound workqueue each take the next chunk of the
  * range and pin it, FOLL_LONGTERM, in the page set's mm (which they adopt
- * with kthread_use_mm(), so that GUP's fast path works for them as for
- * the caller), faulting and zeroing it on the CPU they run on. The fill takes the pins out of the
- * pool chunk by chunk, in order, and maps them exactly as it maps pages it
- * pinned itself; pages pinned by a worker are indistinguishable from the
- * others once taken.
+ * with kthread_use_mm()), faulting and zeroing it on the CPU they run on.
+ * The fill takes the pins out of the pool chunk by chunk, in order, and
+ * maps them exactly as it maps pages it pinned itself; pages pinned by a
+ * worker are indistinguishable from the others once taken. A chunk no
+ * worker has started on when the fill needs it, the fill pins itself, so
+ * a busy workqueue only makes a fill as slow as one without a pool.
  *
+ * - Workers never wait for anything outside the kernel. They pin what is
+ *   there locklessly (as the caller's fast path would), and fault pages
+ *   in only in anonymous, shmem and hugetlbfs VMAs that no userfaultfd
+ *   watches; a file system's fault could wait for a server or a daemon,
+ *   which the caller may do killably but a worker cannot. At such a VMA,
+ *   at any error and at anything else GUP would not do that way, a
+ *   worker leaves the rest of the chunk to the caller, whose own GUP then
+ *   does it or reports the error, as without a pool.
+ * - Resource control: workers run on CPUs of their own choosing and are
+ *   not the caller, so a caller whose memory placement is constrained (a
+ *   task memory policy, or a cpuset that leaves out some memory nodes)
+ *   gets no pool, and a caller confined to fewer CPUs gets no more
+ *   workers than it has CPUs. The CPU time of the workers' faults is not
+ *   charged to the caller's cpu cgroup.
  * - Accounting: the fill charges every page it will pin before it starts
  *   the pool, so RLIMIT_MEMLOCK is checked once, up front, and no worker
  *   can take the charge over the limit.
  * - Memory: the pool has two slots of one chunk per worker, and no worker
- *   runs ahead of the fill by more than that; the slots' page arrays count
- *   against the same temporary-memory limit as a fill step's buffers.
- * - Failure: the first error of a worker stops them all and is what the
- *   fill returns. A fatal signal to the caller stops them too, both where
- *   the caller waits and between the workers' GUP calls. Stopping waits
- *   for every worker to return and unpins whatever the fill has not taken;
- *   the fill unwinds the rest as it does for its own errors.
+ *   runs ahead of the fill by more than that; the slots' page arrays
+ *   together are sized by the temporary-memory limit, as a fill step's
+ *   buffers are (so a fill with a pool uses up to twice the limit).
+ * - Failure: the caller's first error, or a fatal signal to it, stops the
+ *   workers: the fill waits killably, and workers look at the caller's
+ *   signals between GUP calls. Stopping waits for every worker to return
+ *   and unpins whatever the fill has not taken; the fill unwinds the rest
+ *   as it does for its own errors. fail-nth can make one worker fail.
+ *   Workers wait for free slots idle (TASK_IDLE): the fill may take long.
  * - Locks: the fill holds the page set's mutex, and its caller
- *   domains_rwsem, but never iova_rwsem for writing. Workers take only
- *   the mm's mmap_lock (inside GUP), and nothing that could wait for the
- *   fill.
+ *   domains_rwsem, but never iova_rwsem for writing. Workers take no lock
+ *   of iommufd's, only the mm's (mmap_lock, and what faults take inside
+ *   it); they wait for the fill only for a free slot, which the fill gives
+ *   back without waiting for them.
  * - Memory cgroups: what the workers' faults allocate for the process
  *   (page tables) is charged to the mm's cgroup (set_active_memcg()), as
  *   it would be were the caller faulting; the pages themselves are
@@ -40,8 +58,14 @@
  * pin_workers=1 keeps all pinning in the caller, as before pools existed.
  * File-backed page sets are always pinned by the caller: their pins go
  * through a mapping in the caller's own mm (pages.c, "Pages of a memfd").
+ * So are read-only ones, whose pins may have to break COW first.
  */
+#include <linux/cpuset.h>
+#include <linux/fs.h>
+#include <linux/hugetlb_inline.h>
 #include <linux/kthread.h>
+#include <linux/magic.h>
+#include <linux/mempolicy.h>
 #include <linux/memcontrol.h>
 #include <linux/mm.h>
 #include <linux/moduleparam.h>
@@ -49,6 +73,7 @@
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
+#include <linux/userfaultfd_k.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
 
@@ -95,12 +120,15 @@ enum iopt_pin_slot_state {
  * struct iopt_pin_slot - one chunk's pins on their way to the fill
  * @pages: the pinned pages, @npinned of them from the chunk's first
  * @chunk: the chunk held or being pinned
- * @npinned: pins in @pages; fewer than the chunk has only after an error
- * @taken: of those, how many the fill has taken (and now owns)
+ * @npinned: pins in @pages; fewer than the chunk has where the worker
+ *	left the rest to the fill, or stopped
+ * @taken: how many pages of the chunk the fill has had, from @pages or
+ *	pinned itself past @npinned
  * @state: FREE for the next worker; FILLING while one pins into it; READY
  *	once its pins are there for the fill
  *
- * All fields but @pages are under &iopt_pin_pool.lock.
+ * @state changes under &iopt_pin_pool.lock, and says who owns the rest:
+ * the worker that claimed the slot while FILLING, the fill while READY.
  */
 struct iopt_pin_slot {
 	struct page **pages;
@@ -177,7 +205,7 @@ static void iopt_pin_pool_fail(struct iopt_pin_pool *pool, int rc)
 
 	if (!pool->rc)
 		pool->rc = rc;
-	pool->stop = true;
+	WRITE_ONCE(pool->stop, true);
 }
 
 /*
@@ -212,7 +240,60 @@ out:
 	return got;
 }
 
-/* Pin one chunk into @slot; returns 0 or the error that stops the pool. */
+/* Whether a worker may fault pages of @vma in; mmap_lock held */
+static bool iopt_pin_vma_ok(struct vm_area_struct *vma)
+{
+	if (userfaultfd_armed(vma))
+		return false;
+	if (vma_is_anonymous(vma) || is_vm_hugetlb_page(vma))
+		return true;
+	/* Shared anonymous memory and mappings of shmem files */
+	return vma->vm_file &&
+	       file_inode(vma->vm_file)->i_sb->s_magic == TMPFS_MAGIC;
+}
+
+/*
+ * One GUP call of a worker, in the page set's mm, which it has adopted:
+ * pins from page @index on, or returns 0 for "leave the rest of the chunk
+ * to the caller". A worker must not wait for anything outside the kernel,
+ * as the caller may: it cannot be killed, and the fill waits for it. So:
+ * the pages that are there, locklessly, as the caller's fast path would;
+ * then faults, only in a VMA of anonymous memory, shmem or hugetlbfs (no
+ * file system or driver behind, a FUSE daemon say, to wait for) that no
+ * userfaultfd watches. Whatever goes wrong here the caller meets again in
+ * its own GUP, which reports it.
+ */
+static long iopt_pin_worker_gup(struct iopt_pin_pool *pool,
+				unsigned long index, unsigned long npages,
+				struct page **out)
+{
+	struct iopt_pages *pages = pool->pages;
+	unsigned long uptr = pages->start + index * PAGE_SIZE;
+	struct mm_struct *mm = current->mm;
+	struct vm_area_struct *vma;
+	long rc;
+
+	if (mm != pages->source_mm)
+		return 0;
+	npages = min_t(unsigned long, npages, INT_MAX);
+	rc = pin_user_pages_fast_only(uptr, npages, pool->gup_flags, out);
+	if (rc)
+		return rc;
+
+	mmap_read_lock(mm);
+	vma = vma_lookup(mm, uptr);
+	if (vma && iopt_pin_vma_ok(vma)) {
+		npages = min(npages, (vma->vm_end - uptr) / PAGE_SIZE);
+		rc = pin_user_pages(uptr, npages, pool->gup_flags, out, NULL);
+	}
+	mmap_read_unlock(mm);
+	return rc > 0 ? rc : 0;
+}
+
+/*
+ * Pin one chunk into @slot, or as much of it as the worker can; returns 0
+ * or the error that stops the pool.
+ */
 static int iopt_pin_chunk(struct iopt_pin_pool *pool,
 			  struct iopt_pin_slot *slot)
 {
@@ -225,11 +306,11 @@ static int iopt_pin_chunk(struct iopt_pin_pool *pool,
 			return 0;
 		if (fatal_signal_pending(pool->task))
 			return -EINTR;
-		rc = iopt_pages_gup(pool->pages, index + slot->npinned,
-				    len - slot->npinned, pool->gup_flags,
-				    slot->pages + slot->npinned);
-		if (rc <= 0)
-			return rc ? rc : -EFAULT;
+		rc = iopt_pin_worker_gup(pool, index + slot->npinned,
+					 len - slot->npinned,
+					 slot->pages + slot->npinned);
+		if (!rc)
+			break;
 		slot->npinned += rc;
 	}
 	/* The injected failure keeps its pins, for stopping to unpin. */
@@ -251,14 +332,15 @@ static void iopt_pin_work(struct work_struct *work)
 	/*
 	 * Working in the page set's mm lets GUP take its lockless fast path
 	 * for pages already there, as the caller's pins do. If the mm is
-	 * gone, GUP fails in it with EFAULT, as it would for the caller.
+	 * gone, the caller finds out itself.
 	 */
 	use_mm = mmget_not_zero(mm);
 	if (use_mm)
 		kthread_use_mm(mm);
 
 	for (;;) {
-		wait_event(pool->wait, iopt_pin_claim(pool, &slot));
+		/* Idle, not uninterruptible: the fill may take its time */
+		wait_event_idle(pool->wait, iopt_pin_claim(pool, &slot));
 		if (!slot)
 			break;
 		rc = iopt_pin_chunk(pool, slot);
@@ -276,14 +358,31 @@ static void iopt_pin_work(struct work_struct *work)
 	set_active_memcg(old_memcg);
 }
 
+/*
+ * Whether pages faulted in by a worker land where the caller's own faults
+ * could: no task memory policy, and a cpuset with every memory node. A
+ * policy or cpuset of the caller would not apply to the workers.
+ */
+static bool iopt_pin_caller_unconstrained(void)
+{
+#ifdef CONFIG_NUMA
+	if (current->mempolicy)
+		return false;
+	if (!nodes_subset(node_states[N_MEMORY], cpuset_current_mems_allowed))
+		return false;
+#endif
+	return true;
+}
+
 /* How many workers a range of @npages would get, before the pool exists. */
 static unsigned int iopt_pin_pool_workers(unsigned long npages,
 					  unsigned long *chunk_pages)
 {
-	unsigned int n = min(READ_ONCE(pin_workers), num_online_cpus());
+	unsigned int n = min3(READ_ONCE(pin_workers), num_online_cpus(),
+			      cpumask_weight(current->cpus_ptr));
 	unsigned long per_chunk;
 
-	if (n < 2)
+	if (n < 2 || !iopt_pin_caller_unconstrained())
 		return 0;
 	/* Two slots per worker, within the temporary-memory limit. */
 	per_chunk = iopt_temp_mem_limit() / (2 * n * sizeof(struct page *));
@@ -305,7 +404,8 @@ static unsigned int iopt_pin_pool_workers(unsigned long npages,
  * iopt_pin_pool_take() and ends with iopt_pin_pool_stop().
  *
  * Return: the pool, or NULL to pin in the caller: one worker is allowed,
- * the range is short, the set is file-backed, or memory is short.
+ * the range is short, the set is file-backed or read-only, or memory is
+ * short.
  */
 struct iopt_pin_pool *iopt_pin_pool_start(struct iopt_pages *pages,
 					  unsigned long start,
@@ -318,7 +418,12 @@ struct iopt_pin_pool *iopt_pin_pool_start(struct iopt_pages *pages,
 
 	lockdep_assert_held(&pages->mutex);
 
-	if (pages->file)
+	/*
+	 * File pages pin through a mapping in the caller's mm. A read-only
+	 * pin of private memory may first need COW broken (pages.c), which
+	 * the lockless path of the workers would not do.
+	 */
+	if (pages->file || !pages->writable)
 		return NULL;
 	nworkers = iopt_pin_pool_workers(npages, &chunk_pages);
 	if (!nworkers)
@@ -378,8 +483,9 @@ err_free:
 }
 
 /*
- * The slot of the chunk the fill needs next, once a worker has pinned it;
- * NULL (with *@rc) if the pool stopped first.
+ * The slot of the chunk the fill needs next, once a worker has pinned it,
+ * or claimed for the fill itself if no worker has taken it yet; NULL (with
+ * *@rc) if the pool stopped first.
  */
 static bool iopt_pin_ready(struct iopt_pin_pool *pool, unsigned long chunk,
 			   struct iopt_pin_slot **slot, int *rc)
@@ -392,12 +498,24 @@ static bool iopt_pin_ready(struct iopt_pin_pool *pool, unsigned long chunk,
 	*rc = pool->rc;
 	if (*rc)
 		goto out;
-	if (s->state == IOPT_PIN_SLOT_READY && s->chunk == chunk)
+	if (s->state == IOPT_PIN_SLOT_READY && s->chunk == chunk) {
 		*slot = s;
-	else if (pool->stop)
+	} else if (pool->stop) {
 		*rc = -EINTR;
-	else
+	} else if (pool->next_chunk == chunk && s->state == IOPT_PIN_SLOT_FREE) {
+		/*
+		 * No worker got to it yet (all busy, or not started): the
+		 * fill pins it itself rather than wait, as a slot with
+		 * nothing pinned in it.
+		 */
+		s->state = IOPT_PIN_SLOT_READY;
+		s->chunk = pool->next_chunk++;
+		s->npinned = 0;
+		s->taken = 0;
+		*slot = s;
+	} else {
 		done = false;
+	}
 out:
 	spin_unlock(&pool->lock);
 	return done;
@@ -410,7 +528,9 @@ out:
  * @npages: how many pages are wanted
  * @out: receives the pages, which the caller then owns
  *
- * Waits, killable, for the workers to pin the chunk that @index is in.
+ * Waits, killable, for the workers to pin the chunk that @index is in,
+ * unless none has started on it, which the caller then pins itself, as it
+ * does whatever a worker left unpinned.
  *
  * Return: how many pages were taken (at least one, at most @npages), or
  * the errno that stopped the pool (EINTR on a fatal signal).
@@ -420,7 +540,8 @@ long iopt_pin_pool_take(struct iopt_pin_pool *pool, unsigned long index,
 {
 	unsigned long chunk, n, len;
 	struct iopt_pin_slot *slot;
-	int rc;
+	long rc;
+	int err;
 
 	lockdep_assert_held(&pool->pages->mutex);
 
@@ -429,7 +550,7 @@ long iopt_pin_pool_take(struct iopt_pin_pool *pool, unsigned long index,
 		return -EINVAL;
 	chunk = (index - pool->start) / pool->chunk_pages;
 	if (wait_event_killable(pool->wait,
-				iopt_pin_ready(pool, chunk, &slot, &rc))) {
+				iopt_pin_ready(pool, chunk, &slot, &err))) {
 		spin_lock(&pool->lock);
 		iopt_pin_pool_fail(pool, -EINTR);
 		spin_unlock(&pool->lock);
@@ -437,15 +558,25 @@ long iopt_pin_pool_take(struct iopt_pin_pool *pool, unsigned long index,
 		return -EINTR;
 	}
 	if (!slot)
-		return rc;
+		return err;
 
 	/* A ready slot is the fill's until it is given back below. */
 	len = iopt_pin_chunk_len(pool, chunk);
-	n = min(npages, slot->npinned - slot->taken);
-	memcpy(out, slot->pages + slot->taken, n * sizeof(*out));
+	if (slot->taken < slot->npinned) {
+		n = min(npages, slot->npinned - slot->taken);
+		memcpy(out, slot->pages + slot->taken, n * sizeof(*out));
+		atomic_long_add(n, &iommufd_stats.worker_pinned_pages);
+	} else {
+		/* What the worker left, the caller pins as it always would */
+		rc = iopt_pages_gup(pool->pages, index,
+				    min(npages, len - slot->taken),
+				    pool->gup_flags, out);
+		if (rc <= 0)
+			return rc ? rc : -EFAULT;
+		n = rc;
+	}
 	slot->taken += n;
 	pool->cursor += n;
-	atomic_long_add(n, &iommufd_stats.worker_pinned_pages);
 	if (slot->taken == len) {
 		spin_lock(&pool->lock);
 		slot->state = IOPT_PIN_SLOT_FREE;
@@ -468,7 +599,7 @@ void iopt_pin_pool_stop(struct iopt_pin_pool *pool)
 	unsigned int i;
 
 	spin_lock(&pool->lock);
-	pool->stop = true;
+	WRITE_ONCE(pool->stop, true);
 	spin_unlock(&pool->lock);
 	wake_up_all(&pool->wait);
 	for (i = 0; i != pool->nworkers; i++)
