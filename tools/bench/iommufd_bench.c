@@ -93,6 +93,7 @@
 
 #include <linux/iommufd.h>
 #include "iommufd_test.h"
+#include "bench_util.h"
 
 #define SZ_2M (2UL << 20)
 #define SZ_1G (1UL << 30)
@@ -117,14 +118,6 @@ static void die(const char *what)
 {
 	printf("not ok 1 iommufd_bench # %s: %s\n", what, strerror(errno));
 	exit(1);
-}
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
 static void xioctl(unsigned long request, void *arg, const char *what)
@@ -293,13 +286,6 @@ static long long cgroup_kmem(void)
 	return total;
 }
 
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 /* The median of @n values (the mean of the middle two for even @n). */
 static uint64_t median(const uint64_t *vals, int n)
 {
@@ -465,33 +451,6 @@ static void map_vs_floor(const char *name, uint32_t ioas, uint32_t hwpt,
 	fflush(stdout);
 }
 
-/*
- * Bytes of [@buf, @buf + @len) backed by transparent huge pages: the
- * AnonHugePages of the VMAs of /proc/self/smaps inside the range.
- */
-static long long thp_bytes(const char *buf, size_t len)
-{
-	uintptr_t lo = (uintptr_t)buf, hi = lo + len, start, end;
-	bool inside = false;
-	long long total = 0, kb;
-	char line[512];
-	FILE *f;
-
-	f = fopen("/proc/self/smaps", "r");
-	if (!f)
-		die("/proc/self/smaps");
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%lx-%lx ", &start, &end) == 2) {
-			inside = start >= lo && end <= hi;
-			continue;
-		}
-		if (inside && sscanf(line, "AnonHugePages: %lld kB", &kb) == 1)
-			total += kb * 1024;
-	}
-	fclose(f);
-	return total;
-}
-
 /* Ask the kernel to compact memory, so that THP allocations succeed. */
 static void compact_all_memory(void)
 {
@@ -647,8 +606,13 @@ static uint64_t time_cold_map(uint32_t ioas, size_t len, bool thp,
 	t0 = now_ns();
 	map_or_die(ioas, p, len, MOCK_APERTURE_START);
 	t = now_ns() - t0;
-	if (thp)
-		*thp_fraction = (double)thp_bytes(p, len) / len;
+	if (thp) {
+		long long bytes = thp_bytes(p, len);
+
+		if (bytes < 0)
+			die("/proc/self/smaps");
+		*thp_fraction = (double)bytes / len;
+	}
 	unmap_or_die(ioas, MOCK_APERTURE_START, len);
 	munmap(raw, len + SZ_2M);
 	return t;
@@ -745,6 +709,8 @@ int main(void)
 	compact_all_memory();
 	buf = alloc_buf(BENCH_LEN, true);
 	thp = thp_bytes(buf, BENCH_LEN);
+	if (thp < 0)
+		die("/proc/self/smaps");
 	printf("map_thp_backed_fraction: %.3f\n", (double)thp / BENCH_LEN);
 	/* The THP figures mean nothing if THP does not back the memory */
 	if (thp < (long long)(BENCH_LEN / 10 * 9)) {

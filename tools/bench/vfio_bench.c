@@ -61,6 +61,7 @@
 
 #include <linux/iommufd.h>
 #include "iommufd_test.h"
+#include "bench_util.h"
 #include "vfio_utils.h"
 
 #define SZ_2M (2UL << 20)
@@ -94,21 +95,6 @@ static void die_rc(const char *what, int rc)
 static void die(const char *what)
 {
 	die_rc(what, -(errno ?: EIO));
-}
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
 }
 
 static uint64_t median(const uint64_t *v)
@@ -211,35 +197,6 @@ static unsigned long phys_runs(const char *buf, size_t len)
 	}
 	free(pm);
 	return runs;
-}
-
-/*
- * Bytes of [@buf, @buf + @len) backed by transparent huge pages: the
- * AnonHugePages of the VMAs of /proc/self/smaps that lie in the range
- * (alloc_buf's madvise gives the range VMAs of its own).
- */
-static long long thp_bytes(const char *buf, size_t len)
-{
-	uintptr_t lo = (uintptr_t)buf, hi = lo + len, start, end;
-	bool inside = false;
-	long long total = 0, kb;
-	char line[512];
-	FILE *f;
-
-	f = fopen("/proc/self/smaps", "r");
-	if (!f)
-		die("/proc/self/smaps");
-	while (fgets(line, sizeof(line), f)) {
-		/* A VMA's header line: "start-end perms ..." */
-		if (sscanf(line, "%lx-%lx ", &start, &end) == 2) {
-			inside = start >= lo && end <= hi;
-			continue;
-		}
-		if (inside && sscanf(line, "AnonHugePages: %lld kB", &kb) == 1)
-			total += kb * 1024;
-	}
-	fclose(f);
-	return total;
 }
 
 /* Find the two edu devices' groups (the rig binds them to vfio-pci). */
@@ -688,6 +645,8 @@ int main(void)
 	}
 	buf = alloc_buf(SZ_1G, BUF_THP);
 	thp = thp_bytes(buf, SZ_1G);
+	if (thp < 0)
+		die("/proc/self/smaps");
 	printf("vfio_map_thp_backed_fraction: %.3f\n", (double)thp / SZ_1G);
 	/* The THP figure means nothing if THP does not back the memory */
 	if (thp < (long long)(SZ_1G / 10 * 9))
