@@ -108,7 +108,7 @@ static const struct kernel_param_ops pin_workers_ops = {
 };
 module_param_cb(pin_workers, &pin_workers_ops, &pin_workers, 0644);
 MODULE_PARM_DESC(pin_workers,
-		 "Most CPUs that pin one large map or attach at once, 1-64 (1: the caller only; default 4, never more than online CPUs)");
+		 "Most CPUs that pin one large map or attach at once, 1-64 (1: the caller only; default 4; never more than the caller may use, none for a caller with a memory policy or a cpuset short of memory nodes)");
 
 enum iopt_pin_slot_state {
 	IOPT_PIN_SLOT_FREE,
@@ -597,6 +597,8 @@ void iopt_pin_pool_stop(struct iopt_pin_pool *pool)
 {
 	struct iopt_pin_slot *slot;
 	unsigned int i;
+
+	lockdep_assert_held(&pool->pages->mutex);
 
 	spin_lock(&pool->lock);
 	WRITE_ONCE(pool->stop, true);

@@ -350,7 +350,7 @@ TEST_F(dbg, vfio_container)
 	EXPECT_TRUE(has_line(buf, "account mm"));
 	/* The emulated group's access; no domain, so nothing pinned yet */
 	EXPECT_EQ(1U, count_lines(buf, "access "));
-	EXPECT_TRUE(strstr(buf, " r set 0 16 0 owner ") != NULL);
+	EXPECT_NE(NULL, strstr(buf, " r set 0 16 0 owner "));
 	free(buf);
 	vfio_ctr_close(&c);
 	EXPECT_NE(0, access(path, F_OK));
@@ -358,7 +358,7 @@ TEST_F(dbg, vfio_container)
 
 struct reader {
 	const char *path;
-	volatile bool stop;
+	bool stop;		/* read and written with __atomic builtins */
 	unsigned long reads;
 };
 
@@ -367,7 +367,7 @@ static void *reader_fn(void *arg)
 	struct reader *r = arg;
 	char *buf;
 
-	while (!r->stop) {
+	while (!__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE)) {
 		buf = read_file(r->path);
 		free(buf);
 		r->reads++;
@@ -400,7 +400,7 @@ TEST_F(dbg, read_while_destroying)
 		/* Its automatic HWPT went with it, and so did its ID */
 		ASSERT_EQ(-ENOENT, obj_destroy(self->fd, hwpt));
 	}
-	r.stop = true;
+	__atomic_store_n(&r.stop, true, __ATOMIC_RELEASE);
 	pthread_join(t, NULL);
 	EXPECT_LT(0UL, r.reads);
 	buf = read_file(self->path);

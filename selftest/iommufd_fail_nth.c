@@ -916,7 +916,8 @@ static void state_memfd(struct __test_metadata *_metadata,
 	p = mmap(NULL, BUF_LEN, PROT_READ | PROT_WRITE, MAP_SHARED,
 		 st->memfd, 0);
 	ASSERT_NE(MAP_FAILED, p);
-	st->buf = st->raw = p;
+	st->buf = p;
+	st->raw = p;
 	st->raw_size = BUF_LEN;
 	memset(st->buf, 0x5a, BUF_LEN);
 	st->vmpin0 = proc_status_kb("VmPin");
@@ -2551,7 +2552,8 @@ static void sva_bind_check_gone(struct __test_metadata *_metadata,
 
 	EXPECT_EQ(0, close(st->sva_dev[0]));
 	EXPECT_EQ(0, close(st->sva_dev[1]));
-	st->sva_dev[0] = st->sva_dev[1] = -1;
+	st->sva_dev[0] = -1;
+	st->sva_dev[1] = -1;
 	ASSERT_EQ(0, sva_dev_create(st->fd, SVA_MAX_PASID, &dev));
 	EXPECT_EQ((int)st->pasid, sva_child_pasid(st->fd, dev));
 	EXPECT_EQ(0, close(dev));
