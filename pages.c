@@ -985,6 +985,8 @@ long iopt_pages_gup(struct iopt_pages *pages, unsigned long index,
 	unsigned long uptr = pages->start + index * PAGE_SIZE;
 	long rc;
 
+	lockdep_assert_held(&pages->mutex);
+
 	if (pages->file)
 		return iopt_pages_gup_file(pages, index, npages, gup_flags,
 					   page_buf);
